@@ -1,0 +1,3 @@
+from resident_card.cli import main
+
+main()

@@ -1,0 +1,58 @@
+"""Users who sign in, their refresh-token families, and failed sign-ins (for the lockout)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from resident_card.database import Base, RecordMixin
+
+
+class Role(StrEnum):
+    resident = "resident"
+    inspector = "inspector"
+    merchant = "merchant"
+    admin = "admin"  # a city clerk
+    auditor = "auditor"  # reads everything an admin reads, changes nothing
+
+
+class User(RecordMixin, Base):
+    __tablename__ = "users"
+
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    preferred_language: Mapped[str] = mapped_column(String(2), default="he")
+
+    def has_role(self, *roles: Role) -> bool:
+        return any(role.value in self.roles for role in roles)
+
+
+class RefreshToken(RecordMixin, Base):
+    """One refresh token; a family is every token rotated from one sign-in."""
+
+    __tablename__ = "refresh_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    family_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    rotated_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class LoginFailure(RecordMixin, Base):
+    """A failed sign-in for a username (known or not), counted for the lockout window."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_created_at", "username", "created_at"),)
+
+    username: Mapped[str] = mapped_column(String(150))

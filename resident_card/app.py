@@ -1,0 +1,119 @@
+"""The app factory: the only place (with the CLI) that sees every domain."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from resident_card.accounts.tokens import load_access_token_keys
+from resident_card.clock import SystemClock
+from resident_card.database import make_engine, make_sessionmaker
+from resident_card.errors import install_error_handlers
+from resident_card.schema import is_current
+from resident_card.settings import Settings, check_settings, get_settings
+
+logger = logging.getLogger("toshav")
+
+API_PREFIX = "/api/v1"
+
+# The foundation's routers, always mounted.
+CORE_ROUTERS = (
+    "resident_card.accounts.endpoints",
+    "resident_card.residents.endpoints",
+    "resident_card.city.endpoints",
+    "resident_card.audit.endpoints",
+    "benefits.endpoints",
+)
+# The domains a deployment turns on in settings (TOSHAV_MODULES), rolled out in stages.
+MODULE_ROUTERS: dict[str, tuple[str, ...]] = {
+    "parking": ("parking.endpoints",),
+    "cashback": ("cashback.endpoints",),
+}
+
+
+def _routers(settings: Settings) -> list[APIRouter]:
+    names = list(CORE_ROUTERS)
+    for enabled in settings.modules:
+        names.extend(MODULE_ROUTERS[enabled])
+    routers: list[APIRouter] = []
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):  # a domain not built yet
+                continue
+            raise
+        routers.append(module.router)
+    return routers
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    check_settings(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # A test may hand the app a session factory of its own; then the engine is not ours.
+        owned = getattr(app.state, "sessionmaker", None) is None
+        if owned:
+            app.state.engine = make_engine(settings.database_url)
+            app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.engine.dispose()
+
+    app = FastAPI(
+        title="Toshav",
+        summary="The city's digital resident card and its benefits: parking, cashback, one ledger.",
+        version="0.1.0",
+        lifespan=lifespan,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    app.state.settings = settings
+    app.state.clock = SystemClock()
+    app.state.access_keys = load_access_token_keys(settings)
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    def readyz() -> JSONResponse:
+        """The database answers and its schema is at the newest migration."""
+        try:
+            with app.state.sessionmaker() as session:
+                session.execute(text("SELECT 1"))
+                current = is_current(session.connection())
+        except Exception:
+            logger.warning("readiness check: database unreachable", exc_info=True)
+            return JSONResponse(
+                status_code=503,
+                content={"error": "not_ready", "detail": "The database does not answer."},
+            )
+        if not current:
+            return JSONResponse(
+                status_code=503,
+                content={
+                    "error": "not_ready",
+                    "detail": "The database schema is not at the newest migration.",
+                },
+            )
+        return JSONResponse({"status": "ready"})
+
+    for router in _routers(settings):
+        app.include_router(router, prefix=API_PREFIX)
+
+    from resident_card.web import mount_pages
+
+    mount_pages(app)
+    return app

@@ -1,0 +1,206 @@
+"""One error base for the whole service, and the handlers that turn every failure into one shape.
+
+Every 4xx and 5xx answer is ``{"error": "<stable_code>", "detail": "<message>"}``; the detail is in
+the caller's language (Accept-Language; Hebrew by default). Never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from resident_card.i18n import Language, Text, negotiate, render
+
+logger = logging.getLogger("toshav.errors")
+
+
+class ToshavError(Exception):
+    """An error the caller can act on: an HTTP status, a stable machine code, a message in three languages."""
+
+    status_code: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    message: ClassVar[Text] = {
+        "he": "הבקשה אינה תקינה.",
+        "ar": "الطلب غير صالح.",
+        "en": "The request is not valid.",
+    }
+
+    def __init__(self, headers: dict[str, str] | None = None, **params: object) -> None:
+        self.params = params
+        self.headers = headers
+        super().__init__(self.detail("en"))
+
+    def detail(self, language: Language) -> str:
+        return render(self.message, language, **self.params)
+
+
+class NotFound(ToshavError):
+    status_code = 404
+    code = "not_found"
+    message: ClassVar[Text] = {
+        "he": "לא נמצא.",
+        "ar": "غير موجود.",
+        "en": "Not found.",
+    }
+
+
+class NotAuthenticated(ToshavError):
+    status_code = 401
+    code = "not_authenticated"
+    message: ClassVar[Text] = {
+        "he": "יש להתחבר.",
+        "ar": "يجب تسجيل الدخول.",
+        "en": "Sign-in is required.",
+    }
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(headers={"WWW-Authenticate": "Bearer"}, **params)
+
+
+class InvalidToken(NotAuthenticated):
+    code = "invalid_token"
+    message: ClassVar[Text] = {
+        "he": "אסימון הגישה אינו תקף. יש להתחבר מחדש.",
+        "ar": "رمز الوصول غير صالح. يرجى تسجيل الدخول من جديد.",
+        "en": "The access token is not valid. Please sign in again.",
+    }
+
+
+class Forbidden(ToshavError):
+    status_code = 403
+    code = "forbidden"
+    message: ClassVar[Text] = {
+        "he": "אין לך הרשאה לפעולה זו.",
+        "ar": "ليس لديك صلاحية لهذا الإجراء.",
+        "en": "You are not allowed to do this.",
+    }
+
+
+class Conflict(ToshavError):
+    status_code = 409
+    code = "conflict"
+    message: ClassVar[Text] = {
+        "he": "הפעולה מתנגשת במצב הנוכחי.",
+        "ar": "الإجراء يتعارض مع الحالة الحالية.",
+        "en": "This conflicts with the current state.",
+    }
+
+
+class Unprocessable(ToshavError):
+    status_code = 422
+    code = "validation_error"
+    message: ClassVar[Text] = {
+        "he": "הקלט אינו תקין: {problem}",
+        "ar": "المدخلات غير صالحة: {problem}",
+        "en": "The input is not valid: {problem}",
+    }
+
+
+class ErrorBody(BaseModel):
+    """The shape of every error answer."""
+
+    error: str
+    detail: str
+
+
+_HTTP_CODES: dict[int, tuple[str, Text]] = {
+    404: ("not_found", NotFound.message),
+    405: (
+        "method_not_allowed",
+        {
+            "he": "השיטה אינה נתמכת בכתובת זו.",
+            "ar": "الطريقة غير مدعومة في هذا العنوان.",
+            "en": "This method is not allowed here.",
+        },
+    ),
+    401: ("not_authenticated", NotAuthenticated.message),
+    403: ("forbidden", Forbidden.message),
+}
+
+_INTERNAL: Text = {
+    "he": "אירעה תקלה פנימית. נסו שוב מאוחר יותר.",
+    "ar": "حدث خطأ داخلي. يرجى المحاولة لاحقًا.",
+    "en": "Something went wrong on our side. Please try again later.",
+}
+
+_VALIDATION: Text = {
+    "he": "הקלט אינו תקין",
+    "ar": "المدخلات غير صالحة",
+    "en": "The input is not valid",
+}
+
+
+def error_response(
+    status_code: int, code: str, detail: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        status_code=status_code,
+        content={"error": code, "detail": detail},
+        headers=headers,
+    )
+
+
+def _language(request: Request) -> Language:
+    return negotiate(request.headers.get("accept-language"))
+
+
+def describe_validation(errors: list[Any]) -> str:
+    """A short, readable list of what was wrong and where; never the submitted values."""
+    parts: list[str] = []
+    for error in errors[:5]:
+        location = ".".join(
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
+        )
+        message = str(error.get("msg", "invalid"))
+        parts.append(f"{location}: {message}" if location else message)
+    if len(errors) > 5:
+        parts.append(f"(+{len(errors) - 5})")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Make every failure answer in the one error shape."""
+
+    @app.exception_handler(ToshavError)
+    async def _toshav(request: Request, exc: ToshavError) -> JSONResponse:
+        return error_response(
+            exc.status_code, exc.code, exc.detail(_language(request)), exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        language = _language(request)
+        detail = f"{_VALIDATION[language]}: {describe_validation(list(exc.errors()))}"
+        return error_response(422, "validation_error", detail)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        language = _language(request)
+        code, text = _HTTP_CODES.get(
+            exc.status_code,
+            ("http_error", {"he": str(exc.detail), "ar": str(exc.detail), "en": str(exc.detail)}),
+        )
+        headers = dict(exc.headers) if exc.headers else None
+        return error_response(exc.status_code, code, text[language], headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", _INTERNAL[_language(request)])
+
+
+def responses(*errors: type[ToshavError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the errors an endpoint can return."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    for error in errors:
+        entry = documented.setdefault(error.status_code, {"model": ErrorBody, "description": ""})
+        codes = [c for c in entry["description"].split(", ") if c]
+        codes.append(f"`{error.code}`")
+        entry["description"] = ", ".join(codes)
+    return documented

@@ -1,0 +1,50 @@
+"""The three languages every person-facing text exists in: Hebrew (default, right-to-left), Arabic, English."""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Language = Literal["he", "ar", "en"]
+LANGUAGES: tuple[Language, ...] = ("he", "ar", "en")
+DEFAULT_LANGUAGE: Language = "he"
+RIGHT_TO_LEFT: frozenset[Language] = frozenset({"he", "ar"})
+
+
+class Text(TypedDict):
+    """One text in each of the city's languages."""
+
+    he: str
+    ar: str
+    en: str
+
+
+def negotiate(accept_language: str | None) -> Language:
+    """Pick the best of our languages from an Accept-Language header; Hebrew when none fits."""
+    if not accept_language:
+        return DEFAULT_LANGUAGE
+    ranked: list[tuple[float, int, Language]] = []
+    for position, part in enumerate(accept_language.split(",")):
+        pieces = part.strip().split(";")
+        tag = pieces[0].strip().lower().split("-")[0]
+        quality = 1.0
+        for param in pieces[1:]:
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if tag == "iw":  # the old code for Hebrew, still sent by some phones
+            tag = "he"
+        for language in LANGUAGES:
+            if tag == language and quality > 0:
+                ranked.append((-quality, position, language))
+    if not ranked:
+        return DEFAULT_LANGUAGE
+    return min(ranked)[2]
+
+
+def render(text: Text, language: Language, **params: object) -> str:
+    """The text in one language, with its ``{placeholders}`` filled."""
+    template = text[language]
+    return template.format(**params) if params else template

@@ -1,0 +1,98 @@
+"""Settings from the environment (prefix ``TOSHAV_``), checked before the service starts."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Development defaults. They let `make run` work on a bare machine; production refuses every one.
+DEV_ID_HASH_KEY = "dev-only-id-hash-key-change-me"
+DEV_DEMO_PASSWORD = "toshav-demo-2026"  # noqa: S105 - the documented demo password
+
+Module = Literal["parking", "cashback"]
+ALL_MODULES: tuple[Module, ...] = ("parking", "cashback")
+
+
+class Settings(BaseSettings):
+    """Everything the service reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TOSHAV_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = "sqlite:///./var/toshav.db"
+    var_dir: Path = Path("var")
+
+    # The domains this deployment runs; the seed plan rolls the service out in stages.
+    modules: list[Module] = Field(default_factory=lambda: list(ALL_MODULES))
+
+    # Keyed hash of national ID numbers: the clear number is never stored.
+    id_hash_key: SecretStr = SecretStr(DEV_ID_HASH_KEY)
+    # PEM of the EC P-256 key that signs API access tokens. Never the key that signs QR credentials.
+    # In development, when unset, a key is generated once under var/keys/.
+    access_token_key: SecretStr | None = None
+
+    issuer: str = "https://toshav.example.city"
+    api_audience: str = "toshav-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+
+    login_max_failures: int = Field(default=5, ge=1)
+    login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    password_min_length: int = Field(default=10, ge=8)
+
+    city_time_zone: str = "Asia/Jerusalem"
+    demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def production_problems(self) -> list[str]:
+        """Name each secret that is missing or still at its development default."""
+        problems: list[str] = []
+        if self.id_hash_key.get_secret_value() in ("", DEV_ID_HASH_KEY):
+            problems.append("TOSHAV_ID_HASH_KEY is missing or at its development default")
+        elif len(self.id_hash_key.get_secret_value()) < 32:
+            problems.append("TOSHAV_ID_HASH_KEY is shorter than 32 characters")
+        if self.access_token_key is None or not self.access_token_key.get_secret_value().strip():
+            problems.append("TOSHAV_ACCESS_TOKEN_KEY is missing (a PEM EC P-256 private key)")
+        if self.database_url == Settings.model_fields["database_url"].default:
+            problems.append("TOSHAV_DATABASE_URL is at its development default (embedded SQLite)")
+        return problems
+
+
+class InsecureSettingsError(RuntimeError):
+    """Production was asked for with a default or missing secret."""
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse to run in production with a default or missing secret, saying which."""
+    if settings.is_production:
+        problems = settings.production_problems()
+        if problems:
+            raise InsecureSettingsError(
+                "Refusing to start in production: " + "; ".join(problems) + "."
+            )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the running app was made with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]

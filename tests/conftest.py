@@ -1,0 +1,277 @@
+"""Test fixtures: every test runs on the migrated schema, on SQLite and on PostgreSQL.
+
+Each test runs inside a transaction that is rolled back at its end. Tests that need real commits
+and concurrent connections (``fresh_database``, ``live_server``) get a database of their own, copied
+from the migrated template.
+
+PostgreSQL: ``TOSHAV_TEST_POSTGRES_URL`` (default ``postgresql://postgres@127.0.0.1:5432/postgres``)
+names a server where the suite may create databases. With ``TOSHAV_REQUIRE_POSTGRES=1`` (CI) an
+unreachable server fails the run; without it, the PostgreSQL half of the suite is skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from resident_card.accounts.tokens import generate_private_pem
+from resident_card.app import create_app
+from resident_card.clock import SetClock
+from resident_card.database import make_engine, make_sessionmaker
+from resident_card.schema import upgrade
+from resident_card.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "TOSHAV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("TOSHAV_REQUIRE_POSTGRES") == "1"
+ACCESS_KEY = generate_private_pem()
+
+
+@dataclass
+class Backend:
+    """A migrated database for one backend, and how to copy it."""
+
+    name: str
+    url: str
+    engine: Engine
+    copy: Callable[[], str]
+    drop: Callable[[str], None]
+
+
+def _pg_admin() -> Engine:
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+
+
+def _pg_url(name: str) -> str:
+    return (
+        make_url(POSTGRES_URL)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def _postgres_backend() -> Iterator[Backend]:
+    admin = _pg_admin()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:
+        admin.dispose()
+        message = f"PostgreSQL is not reachable at {POSTGRES_URL}: {exc.__class__.__name__}"
+        if REQUIRE_POSTGRES:
+            pytest.fail(message + " (TOSHAV_REQUIRE_POSTGRES=1 makes this a failure)")
+        pytest.skip(message + " (set TOSHAV_REQUIRE_POSTGRES=1 to make this a failure)")
+    tag = uuid.uuid4().hex[:10]
+    template = f"toshav_tpl_{tag}"
+    created: list[str] = []
+
+    def create(name: str, from_template: str | None) -> str:
+        with admin.connect() as connection:
+            suffix = f" TEMPLATE {from_template}" if from_template else ""
+            connection.execute(text(f'CREATE DATABASE "{name}"{suffix}'))
+        created.append(name)
+        return _pg_url(name)
+
+    def drop(url: str) -> None:
+        name = make_url(url).database
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    upgrade(create(template, None))
+    counter = iter(range(1_000_000))
+
+    def copy() -> str:
+        return create(f"toshav_test_{tag}_{next(counter)}", template)
+
+    url = copy()
+    engine = make_engine(url)
+    try:
+        yield Backend("postgresql", url, engine, copy, drop)
+    finally:
+        engine.dispose()
+        for name in reversed(created):
+            drop(_pg_url(name))
+        admin.dispose()
+
+
+def _sqlite_backend(folder: Path) -> Iterator[Backend]:
+    template = folder / "template.db"
+    upgrade(f"sqlite:///{template}")
+    counter = iter(range(1_000_000))
+
+    def copy() -> str:
+        target = folder / f"copy-{next(counter)}.db"
+        shutil.copyfile(template, target)
+        return f"sqlite:///{target}"
+
+    def drop(url: str) -> None:
+        path = Path(make_url(url).database or "")
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+
+    url = copy()
+    engine = make_engine(url)
+    try:
+        yield Backend("sqlite", url, engine, copy, drop)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
+    if request.param == "sqlite":
+        yield from _sqlite_backend(tmp_path_factory.mktemp("sqlite"))
+    else:
+        yield from _postgres_backend()
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("postgres_only") is None:
+        return
+    if (
+        "backend" in request.fixturenames
+        and request.getfixturevalue("backend").name != "postgresql"
+    ):
+        pytest.skip("PostgreSQL only: SQLite has one writer, so it cannot show this race")
+
+
+def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "var_dir": var_dir,
+        "access_token_key": SecretStr(ACCESS_KEY),
+        "id_hash_key": SecretStr("test-id-hash-key-" + "x" * 32),
+        "env": "development",
+    }
+    values.update(overrides)
+    return Settings.model_validate(values)
+
+
+@pytest.fixture
+def settings(backend: Backend, tmp_path: Path) -> Settings:
+    return make_settings(backend.url, tmp_path)
+
+
+@pytest.fixture
+def connection(backend: Backend) -> Iterator[Connection]:
+    with backend.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+def _bound_sessionmaker(connection: Connection) -> sessionmaker[Session]:
+    return sessionmaker(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
+
+
+@pytest.fixture
+def session(connection: Connection) -> Iterator[Session]:
+    with _bound_sessionmaker(connection)() as session:
+        yield session
+
+
+@pytest.fixture
+def clock() -> SetClock:
+    return SetClock(datetime.now(UTC).replace(microsecond=0))
+
+
+@pytest.fixture
+def app(settings: Settings, connection: Connection, clock: SetClock) -> FastAPI:
+    app = create_app(settings)
+    app.state.sessionmaker = _bound_sessionmaker(connection)
+    app.state.clock = clock
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
+        yield client
+
+
+@dataclass
+class FreshDatabase:
+    """A database of the test's own, with real commits: for races, retries and CLI commands."""
+
+    url: str
+    engine: Engine
+    settings: Settings
+
+    def session(self) -> Session:
+        return make_sessionmaker(self.engine)()
+
+
+@pytest.fixture
+def fresh_database(backend: Backend, tmp_path: Path) -> Iterator[FreshDatabase]:
+    url = backend.copy()
+    engine = (
+        make_engine(url, pool_size=40, max_overflow=40)
+        if backend.name == "postgresql"
+        else make_engine(url)
+    )
+    try:
+        yield FreshDatabase(url, engine, make_settings(url, tmp_path))
+    finally:
+        engine.dispose()
+        backend.drop(url)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    """The real app served by uvicorn on a loopback port, over a fresh database."""
+
+    base_url: str
+    app: FastAPI
+    database: FreshDatabase
+
+
+@pytest.fixture
+def live_server(fresh_database: FreshDatabase) -> Iterator[LiveServer]:
+    app = create_app(fresh_database.settings)
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", app, fresh_database)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
