@@ -28,7 +28,8 @@ CORE_ROUTERS = (
     "resident_card.residents.endpoints",
     "resident_card.city.endpoints",
     "resident_card.audit.endpoints",
-    "benefits.endpoints",
+    "benefits.ledger.endpoints",
+    "benefits.eligibility.endpoints",
 )
 # The domains a deployment turns on in settings (TOSHAV_MODULES), rolled out in stages.
 MODULE_ROUTERS: dict[str, tuple[str, ...]] = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -80,6 +81,31 @@ def db_upgrade(revision: str) -> None:
     settings = _settings()
     upgrade(settings.database_url, revision)
     click.echo("database is at the newest schema")
+
+
+# Each domain keeps its commands beside its code; the CLI, like the app factory, sees them all.
+DOMAIN_COMMANDS = (
+    ("resident_card.accounts.cli", "users"),
+    ("resident_card.residents.cli", "residents"),
+    ("resident_card.demo", "demo"),
+    ("benefits.ledger.cli", "ledger"),
+    ("benefits.eligibility.cli", "rules"),
+    ("benefits.eligibility.cli", "benefits"),
+)
+
+
+def _add_domain_commands() -> None:
+    for module_name, attribute in DOMAIN_COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):  # not built yet
+                continue
+            raise
+        main.add_command(getattr(module, attribute))
+
+
+_add_domain_commands()
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m`

@@ -1,0 +1,1 @@
+"""The benefits: one double-entry ledger, and the eligibility engine that decides who gets what."""

@@ -1,0 +1,1 @@
+"""The eligibility engine: programmes, dated rule versions, and decisions that say why."""

@@ -1,0 +1,1 @@
+"""The one double-entry benefits ledger: accounts, transactions, postings, holds, balances."""

@@ -1,0 +1,1 @@
+"""Cashback for local small businesses: merchants, campaigns, purchases, settlement."""

@@ -1,0 +1,21 @@
+"""eligibility programmes, rules and decisions
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-24 18:04:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

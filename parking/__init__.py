@@ -1,0 +1,1 @@
+"""Parking: zones, vehicles, resident permits, passes, free time, inspections."""
