@@ -5,42 +5,10 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import click
-from sqlalchemy.orm import Session
 
-from resident_card.database import make_engine, make_sessionmaker
-from resident_card.settings import InsecureSettingsError, Settings, check_settings, get_settings
-
-
-def _settings() -> Settings:
-    settings = get_settings()
-    try:
-        check_settings(settings)
-    except InsecureSettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
-    if settings.is_sqlite:
-        Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
-    return settings
-
-
-@contextmanager
-def unit_of_work(settings: Settings) -> Iterator[Session]:
-    """One session for a command: committed when it succeeds, rolled back when it fails."""
-    engine = make_engine(settings.database_url)
-    try:
-        with make_sessionmaker(engine)() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    finally:
-        engine.dispose()
+from resident_card.console import command_settings
 
 
 @click.group()
@@ -56,7 +24,7 @@ def serve(host: str, port: int, workers: int) -> None:
     """Serve the API and the web pages."""
     import uvicorn
 
-    _settings()
+    command_settings()
     uvicorn.run(
         "resident_card.main:app",
         host=host,
@@ -78,7 +46,7 @@ def db_upgrade(revision: str) -> None:
     """Migrate the database to the newest schema (Alembic)."""
     from resident_card.schema import upgrade
 
-    settings = _settings()
+    settings = command_settings()
     upgrade(settings.database_url, revision)
     click.echo("database is at the newest schema")
 
@@ -87,6 +55,7 @@ def db_upgrade(revision: str) -> None:
 DOMAIN_COMMANDS = (
     ("resident_card.accounts.cli", "users"),
     ("resident_card.residents.cli", "residents"),
+    ("resident_card.city.cli", "city"),
     ("resident_card.demo", "demo"),
     ("benefits.ledger.cli", "ledger"),
     ("benefits.eligibility.cli", "rules"),
