@@ -59,9 +59,9 @@ class WeakPassword(ToshavError):
     status_code = 422
     code = "weak_password"
     message: ClassVar[Text] = {
-        "he": "הסיסמה חייבת להכיל לפחות {minimum} תווים ולא יותר מ-1024 בתים.",
-        "ar": "يجب أن تتكون كلمة المرور من {minimum} حرفًا على الأقل وألا تتجاوز 1024 بايت.",
-        "en": "The password must be at least {minimum} characters and at most 1024 bytes long.",
+        "he": "הסיסמה חייבת להכיל לפחות {minimum} תווים, לא יותר מ-1024 בתים, וללא התו NUL.",
+        "ar": "يجب أن تتكون كلمة المرور من {minimum} حرفًا على الأقل، وألا تتجاوز 1024 بايت، وألا تحتوي على المحرف NUL.",
+        "en": "The password must be at least {minimum} characters and at most 1024 bytes long, with no NUL character.",
     }
 
 
