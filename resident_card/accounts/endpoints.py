@@ -69,12 +69,11 @@ def _pair(issued: service.IssuedTokens, response: Response) -> TokenPair:
 
 
 def _keep_failure(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Count a failed password check even though the request fails.
+    """Count a failed password check even though the request fails, or the lockout never sees it.
 
-    The request's work is rolled back; only the failure is committed, or the lockout would never
-    see it.
+    Committed in the same transaction as the check (which only read), so the username's lock is
+    released only once the failure counts: parallel guesses cannot slip past the limit.
     """
-    session.rollback()
     service.record_failure(session, settings, username, now)
     session.commit()
 

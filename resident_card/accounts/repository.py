@@ -90,6 +90,16 @@ class LoginFailureRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def lock_username(self, username: str) -> None:
+        """Serialise password checks of one username until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock keyed on the username. SQLite needs none:
+        every transaction there takes the write lock as it begins.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = func.hashtextextended(literal(username), literal(0))
+            self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
     def add(self, username: str, at: datetime) -> None:
         self.session.add(LoginFailure(username=username, created_at=at))
         self.session.flush()

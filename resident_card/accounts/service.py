@@ -163,7 +163,13 @@ def create_staff_user(
 
 
 def lockout_check(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Refuse sign-in for an account with too many recent failures, saying when to come back."""
+    """Refuse sign-in for an account with too many recent failures, saying when to come back.
+
+    Takes the username's lock first, so parallel guesses are checked one at a time: the caller
+    must record a failure in this same transaction (see ``record_failure``) for the next guess to
+    see it.
+    """
+    LoginFailureRepository(session).lock_username(username)
     window = timedelta(seconds=settings.login_failure_window_seconds)
     # A failure counts for exactly the window: at oldest + window it no longer does.
     failures, oldest = LoginFailureRepository(session).count_after(username, now - window)
@@ -175,7 +181,11 @@ def lockout_check(session: Session, settings: Settings, username: str, now: date
 
 
 def record_failure(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Count a failed sign-in against a username, known or not; forget those past the window."""
+    """Count a failed sign-in against a username, known or not; forget those past the window.
+
+    The caller commits it, even though the request fails, in the transaction that checked the
+    password: nothing but reads has happened there, and committing is what releases the lock.
+    """
     username = normalise_username(username)[:150]
     repository = LoginFailureRepository(session)
     repository.forget(

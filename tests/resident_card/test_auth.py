@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+import threading
 import time
 
 import httpx
@@ -319,3 +320,35 @@ def test_the_docs_page_serves(client: TestClient) -> None:
     assert response.status_code == 200
     assert "swagger-ui" in response.text
     assert "/openapi.json" in response.text
+
+
+def test_parallel_guesses_get_no_more_than_the_allowed_failures(live_server: LiveServer) -> None:
+    with live_server.database.session() as session:
+        create_user(session, live_server.database.settings, username="dana.levi")
+        session.commit()
+    guessers = 16
+    barrier = threading.Barrier(guessers)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def guess(n: int) -> None:
+        with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
+            http.get("/healthz")  # connect before the start line
+            barrier.wait()
+            response = http.post(
+                TOKEN_URL, data={"username": "dana.levi", "password": f"guess-number-{n}"}
+            )
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guessers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(statuses) == guessers
+    assert statuses.count(401) == 5, statuses
+    assert statuses.count(429) == guessers - 5, statuses
+    with live_server.database.session() as session:
+        assert failures_of(session, "dana.levi") == 5
