@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from passlib.context import CryptContext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -352,3 +353,27 @@ def test_parallel_guesses_get_no_more_than_the_allowed_failures(live_server: Liv
     assert statuses.count(429) == guessers - 5, statuses
     with live_server.database.session() as session:
         assert failures_of(session, "dana.levi") == 5
+
+
+def test_passwords_are_stored_as_argon2id_at_owasp_strength(
+    session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings, username="dana.levi")
+
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert DEFAULT_PASSWORD not in user.password_hash
+
+
+def test_a_weaker_old_hash_is_upgraded_at_sign_in(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    weak = CryptContext(schemes=["argon2"], argon2__type="ID", argon2__memory_cost=8192)
+    user = create_user(session, settings, username="dana.levi")
+    user.password_hash = weak.hash(DEFAULT_PASSWORD)
+    session.flush()
+
+    assert sign_in(client, "dana.levi").status_code == 200
+
+    session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert sign_in(client, "dana.levi").status_code == 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from resident_card.accounts.models import RefreshToken, Role, User
 from resident_card.audit.models import AuditEntry
 from resident_card.settings import Settings
+from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user
 
 NEW_PASSWORD = "a-brand-new-passphrase"
@@ -644,3 +646,37 @@ def test_only_staff_readers_reach_the_admin_routes(
     assert response.json()["error"] == "forbidden"
     unsigned = client.request(method, url.format(id=dana.id), json=body)
     assert unsigned.status_code == 401
+
+
+def test_two_clerks_opening_the_same_username_at_once_get_one_account(
+    live_server: LiveServer,
+) -> None:
+    with live_server.database.session() as session:
+        clerk = create_user(
+            session, live_server.database.settings, username="clerk", role=Role.admin
+        )
+        session.commit()
+    headers = auth_headers(live_server.app, clerk)
+    racers = 8
+    barrier = threading.Barrier(racers)
+    statuses: list[int] = []
+    lock = threading.Lock()
+
+    def open_account() -> None:
+        with httpx.Client(base_url=live_server.base_url, timeout=30, headers=headers) as http:
+            http.get("/healthz")
+            barrier.wait()
+            response = http.post("/api/v1/admin/users", json=new_staff())
+        with lock:
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=open_account) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(statuses) == [201] + [409] * (racers - 1), statuses
+    with live_server.database.session() as session:
+        assert session.scalars(select(User.username)).all().count("inspector.cohen") == 1
+        assert len(session.scalars(select(AuditEntry)).all()) == 1
