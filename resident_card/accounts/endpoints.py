@@ -1,36 +1,89 @@
-"""Signing in and out, refreshing tokens, and who am I."""
+"""Signing in and out, refreshing tokens, who am I, and staff accounts for the city's clerks."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response, status
+from fastapi import APIRouter, Depends, Form, Query, Response, status
+from sqlalchemy.orm import Session
 
 from resident_card.accounts import service
-from resident_card.accounts.dependencies import CurrentCaller, access_keys
+from resident_card.accounts.dependencies import (
+    AdminCaller,
+    CurrentCaller,
+    StaffReader,
+    access_keys,
+)
 from resident_card.accounts.exceptions import (
+    CannotDisableSelf,
     InvalidCredentials,
     InvalidRefreshToken,
+    InvalidUsername,
+    ResidentNeedsEnrolment,
     TooManyAttempts,
+    UsernameTaken,
+    UserNotFound,
+    WeakPassword,
 )
-from resident_card.accounts.passwords import MAX_PASSWORD_BYTES
-from resident_card.accounts.schemas import Me, RefreshRequest, TokenPair
+from resident_card.accounts.models import Role, User
+from resident_card.accounts.schemas import (
+    Me,
+    MeUpdate,
+    PasswordChange,
+    RefreshRequest,
+    SignInForm,
+    StatusChange,
+    TokenPair,
+    UserCreate,
+    UserOut,
+    UserPage,
+)
 from resident_card.accounts.tokens import AccessTokenKeys
 from resident_card.clock import Now
 from resident_card.database import DbSession
-from resident_card.errors import InvalidToken, NotAuthenticated, Unprocessable, responses
-from resident_card.settings import AppSettings
+from resident_card.errors import (
+    Forbidden,
+    InvalidToken,
+    NotAuthenticated,
+    Unprocessable,
+    responses,
+)
+from resident_card.settings import AppSettings, Settings
 
 router = APIRouter(tags=["accounts"])
 Keys = Annotated[AccessTokenKeys, Depends(access_keys)]
+SIGNED_IN = (NotAuthenticated, InvalidToken)
+STAFF = (*SIGNED_IN, Forbidden)
 
 
-def _pair(issued: service.IssuedTokens) -> TokenPair:
+def _pair(issued: service.IssuedTokens, response: Response) -> TokenPair:
+    # RFC 6749 §5.1: token answers are never cached.
+    response.headers["Cache-Control"] = "no-store"
     return TokenPair(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
         expires_in=issued.expires_in,
     )
+
+
+def _keep_failure(session: Session, settings: Settings, username: str, now: datetime) -> None:
+    """Count a failed password check even though the request fails, or the lockout never sees it.
+
+    Committed in the same transaction as the check (which only read), so the username's lock is
+    released only once the failure counts: parallel guesses cannot slip past the limit.
+    """
+    service.record_failure(session, settings, username, now)
+    session.commit()
+
+
+def _me(user: User) -> Me:
+    return Me.model_validate(user, from_attributes=True)
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
 
 
 @router.post(
@@ -39,29 +92,22 @@ def _pair(issued: service.IssuedTokens) -> TokenPair:
     responses=responses(InvalidCredentials, TooManyAttempts, Unprocessable),
 )
 def sign_in(
+    form: Annotated[SignInForm, Form()],
+    response: Response,
     session: DbSession,
     settings: AppSettings,
     keys: Keys,
     now: Now,
-    username: Annotated[str, Form(max_length=150)],
-    password: Annotated[str, Form()],
 ) -> TokenPair:
     """Sign in with a username and password (OAuth2 password form); get an access and a refresh token."""
-    if not username.strip():
-        raise Unprocessable(problem="username")
-    if not password or len(password.encode()) > MAX_PASSWORD_BYTES:
-        raise Unprocessable(problem="password (1 to 1024 bytes)")
     try:
         user = service.authenticate(
-            session, settings, username=username, password=password, now=now
+            session, settings, username=form.username, password=form.password, now=now
         )
     except InvalidCredentials:
-        # The failure must outlive this request's rollback, or the lockout would never count it.
-        session.rollback()
-        service.record_failure(session, username, now)
-        session.commit()
+        _keep_failure(session, settings, form.username, now)
         raise
-    return _pair(service.issue_tokens(session, settings, keys, user=user, now=now))
+    return _pair(service.issue_tokens(session, settings, keys, user=user, now=now), response)
 
 
 @router.post(
@@ -70,7 +116,12 @@ def sign_in(
     responses=responses(InvalidRefreshToken, Unprocessable),
 )
 def refresh(
-    body: RefreshRequest, session: DbSession, settings: AppSettings, keys: Keys, now: Now
+    body: RefreshRequest,
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    keys: Keys,
+    now: Now,
 ) -> TokenPair:
     """Trade a refresh token for a new pair; the old one stops working."""
     try:
@@ -81,24 +132,137 @@ def refresh(
         # A stolen token came back: keep the family revoked even though we answer 401.
         session.commit()
         raise InvalidRefreshToken() from exc
-    return _pair(issued)
+    return _pair(issued, response)
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post(
+    "/auth/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(Unprocessable),
+)
 def logout(body: RefreshRequest, session: DbSession, now: Now) -> Response:
     """Sign out: the refresh token and every token rotated from it stop working."""
     service.logout(session, refresh_token=body.refresh_token, now=now)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.get("/me", response_model=Me, responses=responses(NotAuthenticated, InvalidToken))
+@router.get("/me", response_model=Me, responses=responses(*SIGNED_IN))
 def me(caller: CurrentCaller) -> Me:
     """Who the signed-in user is, and their roles."""
-    user = caller.user
-    return Me(
-        id=user.id,
-        username=user.username,
-        roles=sorted(caller.roles),
-        display_name=user.display_name,
-        preferred_language=user.preferred_language,
+    return _me(caller.user)
+
+
+@router.patch("/me", response_model=Me, responses=responses(*SIGNED_IN, Unprocessable))
+def update_me(update: MeUpdate, caller: CurrentCaller) -> Me:
+    """Change your preferred language (he, ar, en) or the name you go by."""
+    return _me(service.update_profile(caller.user, update))
+
+
+@router.post(
+    "/me/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(*SIGNED_IN, InvalidCredentials, TooManyAttempts, WeakPassword),
+)
+def change_password(
+    body: PasswordChange, caller: CurrentCaller, session: DbSession, settings: AppSettings, now: Now
+) -> Response:
+    """Change your password; every device signed in with the old one must sign in again."""
+    username = caller.user.username
+    try:
+        service.change_password(
+            session,
+            settings,
+            user=caller.user,
+            current_password=body.current_password,
+            new_password=body.new_password,
+            now=now,
+        )
+    except InvalidCredentials:
+        _keep_failure(session, settings, username, now)
+        raise
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/admin/users",
+    status_code=status.HTTP_201_CREATED,
+    response_model=UserOut,
+    tags=["users"],
+    responses=responses(
+        *STAFF, UsernameTaken, InvalidUsername, WeakPassword, ResidentNeedsEnrolment
+    ),
+)
+def create_user(
+    body: UserCreate, caller: AdminCaller, session: DbSession, settings: AppSettings
+) -> UserOut:
+    """Open a staff account (inspector, merchant, admin, auditor); residents get theirs by enrolling."""
+    user = service.create_staff_user(
+        session,
+        settings,
+        username=body.username,
+        password=body.password,
+        roles=body.roles,
+        display_name=body.display_name,
+        actor_id=caller.id,
     )
+    return _user_out(user)
+
+
+@router.get("/admin/users", response_model=UserPage, tags=["users"], responses=responses(*STAFF))
+def list_users(
+    caller: StaffReader,
+    session: DbSession,
+    role: Role | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> UserPage:
+    """List user accounts by username, optionally those holding one role."""
+    users, total = service.list_users(session, role=role, limit=limit, offset=offset)
+    return UserPage(
+        items=[_user_out(user) for user in users], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get(
+    "/admin/users/{user_id}",
+    response_model=UserOut,
+    tags=["users"],
+    responses=responses(*STAFF, UserNotFound),
+)
+def get_user(user_id: uuid.UUID, caller: StaffReader, session: DbSession) -> UserOut:
+    """One user account."""
+    return _user_out(service.get_user(session, user_id))
+
+
+@router.post(
+    "/admin/users/{user_id}/disable",
+    response_model=UserOut,
+    tags=["users"],
+    responses=responses(*STAFF, UserNotFound, CannotDisableSelf, Unprocessable),
+)
+def disable_user(
+    user_id: uuid.UUID, body: StatusChange, caller: AdminCaller, session: DbSession, now: Now
+) -> UserOut:
+    """Disable an account, saying why: it cannot sign in, and its tokens stop working at once."""
+    user = service.get_user(session, user_id)
+    service.set_active(
+        session, user=user, active=False, actor_id=caller.id, reason=body.reason, now=now
+    )
+    return _user_out(user)
+
+
+@router.post(
+    "/admin/users/{user_id}/enable",
+    response_model=UserOut,
+    tags=["users"],
+    responses=responses(*STAFF, UserNotFound, Unprocessable),
+)
+def enable_user(
+    user_id: uuid.UUID, body: StatusChange, caller: AdminCaller, session: DbSession, now: Now
+) -> UserOut:
+    """Enable a disabled account again, saying why."""
+    user = service.get_user(session, user_id)
+    service.set_active(
+        session, user=user, active=True, actor_id=caller.id, reason=body.reason, now=now
+    )
+    return _user_out(user)

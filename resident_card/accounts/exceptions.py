@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from resident_card.errors import Conflict, NotAuthenticated, ToshavError
+from resident_card.errors import Conflict, NotAuthenticated, NotFound, ToshavError
 from resident_card.i18n import Text
 
 
@@ -45,11 +45,49 @@ class UsernameTaken(Conflict):
     }
 
 
+class InvalidUsername(ToshavError):
+    status_code = 422
+    code = "invalid_username"
+    message: ClassVar[Text] = {
+        "he": "שם משתמש: 3 עד 150 אותיות לטיניות, ספרות או התווים . _ - + @, ללא רווחים.",
+        "ar": "اسم المستخدم: من 3 إلى 150 حرفًا لاتينيًا أو رقمًا أو الرموز . _ - + @، بدون مسافات.",
+        "en": "A username is 3 to 150 Latin letters, digits or . _ - + @, without spaces.",
+    }
+
+
 class WeakPassword(ToshavError):
     status_code = 422
     code = "weak_password"
     message: ClassVar[Text] = {
-        "he": "הסיסמה חייבת להכיל {minimum} עד 1024 בתים.",
-        "ar": "يجب أن تتكون كلمة المرور من {minimum} إلى 1024 بايت.",
-        "en": "The password must be {minimum} to 1024 bytes long.",
+        "he": "הסיסמה חייבת להכיל לפחות {minimum} תווים, לא יותר מ-1024 בתים, וללא התו NUL.",
+        "ar": "يجب أن تتكون كلمة المرور من {minimum} حرفًا على الأقل، وألا تتجاوز 1024 بايت، وألا تحتوي على المحرف NUL.",
+        "en": "The password must be at least {minimum} characters and at most 1024 bytes long, with no NUL character.",
+    }
+
+
+class ResidentNeedsEnrolment(ToshavError):
+    status_code = 422
+    code = "resident_needs_enrolment"
+    message: ClassVar[Text] = {
+        "he": "חשבונות תושבים נפתחים בהרשמת התושב, לא כאן. כאן נפתחים חשבונות צוות בלבד.",
+        "ar": "تُفتح حسابات السكان عند تسجيل المقيم، لا هنا. هنا تُفتح حسابات الموظفين فقط.",
+        "en": "Resident accounts are opened when a resident enrols, not here. This opens staff accounts only.",
+    }
+
+
+class UserNotFound(NotFound):
+    code = "user_not_found"
+    message: ClassVar[Text] = {
+        "he": "המשתמש לא נמצא.",
+        "ar": "المستخدم غير موجود.",
+        "en": "No such user.",
+    }
+
+
+class CannotDisableSelf(Conflict):
+    code = "cannot_disable_self"
+    message: ClassVar[Text] = {
+        "he": "אי אפשר להשבית את החשבון שלך עצמך.",
+        "ar": "لا يمكنك تعطيل حسابك بنفسك.",
+        "en": "You cannot disable your own account.",
     }

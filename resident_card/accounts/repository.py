@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, literal, select, update
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from resident_card.accounts.models import LoginFailure, RefreshToken, User
+from resident_card.accounts.models import LoginFailure, RefreshToken, Role, User
+
+
+class DuplicateUsername(Exception):
+    """Another transaction took the username between our check and our insert."""
 
 
 class UserRepository:
@@ -22,9 +29,32 @@ class UserRepository:
         return self.session.scalar(select(User).where(User.username == username))
 
     def add(self, user: User) -> User:
-        self.session.add(user)
-        self.session.flush()
+        # A savepoint, so a lost race on the unique username leaves the caller's transaction usable.
+        try:
+            with self.session.begin_nested():
+                self.session.add(user)
+                self.session.flush()
+        except IntegrityError as exc:
+            raise DuplicateUsername() from exc
         return user
+
+    def _has_role(self, role: Role) -> ColumnElement[bool]:
+        if self.session.get_bind().dialect.name == "postgresql":
+            holds: ColumnElement[bool] = User.roles.cast(JSONB).contains([role.value])
+            return holds
+        listed = func.json_each(User.roles).table_valued("value")
+        return exists(select(literal(1)).select_from(listed).where(listed.c.value == role.value))
+
+    def page(self, *, role: Role | None, limit: int, offset: int) -> tuple[Sequence[User], int]:
+        """One page of users by username, and how many there are in all."""
+        query = select(User)
+        if role is not None:
+            query = query.where(self._has_role(role))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        users = self.session.scalars(
+            query.order_by(User.username).limit(limit).offset(offset)
+        ).all()
+        return users, total
 
 
 class RefreshTokenRepository:
@@ -60,15 +90,32 @@ class LoginFailureRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
+    def lock_username(self, username: str) -> None:
+        """Serialise password checks of one username until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock keyed on the username. SQLite needs none:
+        every transaction there takes the write lock as it begins.
+        """
+        if self.session.get_bind().dialect.name == "postgresql":
+            key = func.hashtextextended(literal(username), literal(0))
+            self.session.execute(select(func.pg_advisory_xact_lock(key)))
+
     def add(self, username: str, at: datetime) -> None:
         self.session.add(LoginFailure(username=username, created_at=at))
         self.session.flush()
 
-    def count_since(self, username: str, since: datetime) -> tuple[int, datetime | None]:
-        """How many failures since a time, and the oldest of them."""
+    def count_after(self, username: str, after: datetime) -> tuple[int, datetime | None]:
+        """How many failures after a time, and the oldest of them."""
         row = self.session.execute(
             select(func.count(), func.min(LoginFailure.created_at)).where(
-                LoginFailure.username == username, LoginFailure.created_at >= since
+                LoginFailure.username == username, LoginFailure.created_at > after
             )
         ).one()
         return int(row[0]), row[1]
+
+    def forget(self, username: str, *, before: datetime | None = None) -> None:
+        """Drop a username's failures (all of them, or those older than a time)."""
+        query = delete(LoginFailure).where(LoginFailure.username == username)
+        if before is not None:
+            query = query.where(LoginFailure.created_at < before)
+        self.session.execute(query)

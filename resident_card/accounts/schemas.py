@@ -2,11 +2,76 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
+from datetime import datetime
+from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from resident_card.accounts.models import Role
+from resident_card.accounts.passwords import MAX_PASSWORD_BYTES, password_input_problem
+from resident_card.i18n import Language
+
+
+def _password(value: str) -> str:
+    problem = password_input_problem(value)
+    if problem is not None:
+        raise ValueError(f"a password is 1 to {MAX_PASSWORD_BYTES} bytes of text ({problem})")
+    return value
+
+
+def is_plain_text(value: str) -> bool:
+    """Text a person typed: no control characters, nothing that is not valid Unicode."""
+    return not any(unicodedata.category(char) in ("Cc", "Cs") for char in value)
+
+
+def _plain_text(value: str) -> str:
+    if not is_plain_text(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+# Never stripped, never echoed back in an error.
+Password = Annotated[str, AfterValidator(_password)]
+PlainText = Annotated[str, AfterValidator(_plain_text)]
+Username = Annotated[PlainText, Field(min_length=1, max_length=150)]
+DisplayName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(_plain_text),
+]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
+    AfterValidator(_plain_text),
+]
+
+
+class SignInForm(BaseModel):
+    """The OAuth2 password grant (RFC 6749 §4.3), as the /docs Authorize button sends it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username
+    password: Password
+    grant_type: Literal["password"] | None = None
+    scope: str = Field(default="", max_length=200)
+    client_id: str | None = Field(default=None, max_length=200)
+    client_secret: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _username_not_blank(self) -> Self:
+        if not self.username.strip():
+            raise ValueError("username must not be blank")
+        return self
 
 
 class TokenPair(BaseModel):
@@ -19,7 +84,8 @@ class TokenPair(BaseModel):
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str = Field(min_length=1, max_length=512)
+    # Ours are 43 characters of base64url; anything else cannot be one.
+    refresh_token: str = Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class Me(BaseModel):
@@ -27,4 +93,62 @@ class Me(BaseModel):
     username: str
     roles: list[Role]
     display_name: str | None
-    preferred_language: str
+    preferred_language: Language
+
+
+class MeUpdate(BaseModel):
+    """What a user may change about themselves. ``display_name: null`` clears the name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    preferred_language: Language | None = None
+    display_name: DisplayName | None = None
+
+    @model_validator(mode="after")
+    def _language_not_null(self) -> Self:
+        if "preferred_language" in self.model_fields_set and self.preferred_language is None:
+            raise ValueError("preferred_language must be one of he, ar, en")
+        return self
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: Password
+    new_password: Password
+
+
+class UserCreate(BaseModel):
+    """A staff account: inspector, merchant staff, clerk (admin) or auditor."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: Annotated[Username, Field(min_length=3)]
+    password: Password
+    roles: list[Role] = Field(min_length=1, max_length=len(Role))
+    display_name: DisplayName | None = None
+
+
+class UserOut(BaseModel):
+    """A user as staff see them. Never the password hash."""
+
+    id: uuid.UUID
+    username: str
+    roles: list[Role]
+    display_name: str | None
+    preferred_language: Language
+    is_active: bool
+    created_at: datetime
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class StatusChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason

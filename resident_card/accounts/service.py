@@ -3,31 +3,39 @@
 from __future__ import annotations
 
 import math
+import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from resident_card.accounts.exceptions import (
+    CannotDisableSelf,
     InvalidCredentials,
     InvalidRefreshToken,
+    InvalidUsername,
+    ResidentNeedsEnrolment,
     TooManyAttempts,
     UsernameTaken,
+    UserNotFound,
     WeakPassword,
 )
 from resident_card.accounts.models import RefreshToken, Role, User
 from resident_card.accounts.passwords import (
-    MAX_PASSWORD_BYTES,
     hash_password,
     needs_rehash,
+    password_input_problem,
     verify_password,
 )
 from resident_card.accounts.repository import (
+    DuplicateUsername,
     LoginFailureRepository,
     RefreshTokenRepository,
     UserRepository,
 )
+from resident_card.accounts.schemas import MeUpdate, is_plain_text
 from resident_card.accounts.tokens import (
     AccessTokenKeys,
     hash_refresh_token,
@@ -35,7 +43,13 @@ from resident_card.accounts.tokens import (
     new_refresh_token,
 )
 from resident_card.audit import service as audit
+from resident_card.errors import Unprocessable
 from resident_card.settings import Settings
+
+# Plain ASCII after lower-casing: no look-alike letters from other scripts in a username.
+USERNAME_PATTERN = re.compile(r"[a-z0-9._@+-]{3,150}")
+# Residents get their account when they enrol (which ties it to a resident); staff get theirs here.
+STAFF_ROLES = frozenset({Role.inspector, Role.merchant, Role.admin, Role.auditor})
 
 
 @dataclass(frozen=True)
@@ -49,10 +63,30 @@ def normalise_username(username: str) -> str:
     return username.strip().lower()
 
 
+def check_username(username: str) -> str:
+    """The normalised username, if it is one we accept for a new account."""
+    normalised = normalise_username(username)
+    if not USERNAME_PATTERN.fullmatch(normalised):
+        raise InvalidUsername()
+    return normalised
+
+
 def check_password_rules(password: str, settings: Settings) -> None:
-    size = len(password.encode())
-    if size < settings.password_min_length or size > MAX_PASSWORD_BYTES:
+    """A new password: at least the minimum length in characters, at most 1024 bytes, no NUL."""
+    if password_input_problem(password) is not None or len(password) < settings.password_min_length:
         raise WeakPassword(minimum=settings.password_min_length)
+
+
+def _text(value: str | None, field: str, max_length: int) -> str | None:
+    """Typed text, trimmed; blank is None."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value:
+        return None
+    if len(value) > max_length or not is_plain_text(value):
+        raise Unprocessable(problem=field)
+    return value
 
 
 def create_user(
@@ -61,23 +95,29 @@ def create_user(
     *,
     username: str,
     password: str,
-    roles: list[Role],
+    roles: Sequence[Role],
     display_name: str | None = None,
     actor_id: uuid.UUID | None = None,
 ) -> User:
-    username = normalise_username(username)
+    """A new account of any role. Enrolment makes residents' accounts with it; staff use ``create_staff_user``."""
+    username = check_username(username)
     check_password_rules(password, settings)
+    if not roles:
+        raise Unprocessable(problem="roles")
     repository = UserRepository(session)
     if repository.by_username(username) is not None:
         raise UsernameTaken()
-    user = repository.add(
-        User(
-            username=username,
-            password_hash=hash_password(password),
-            roles=sorted({role.value for role in roles}),
-            display_name=display_name,
+    try:
+        user = repository.add(
+            User(
+                username=username,
+                password_hash=hash_password(password),
+                roles=sorted({Role(role).value for role in roles}),
+                display_name=_text(display_name, "display_name", 200),
+            )
         )
-    )
+    except DuplicateUsername as exc:
+        raise UsernameTaken() from exc
     if actor_id is not None:
         audit.record(
             session,
@@ -90,10 +130,49 @@ def create_user(
     return user
 
 
+def create_staff_user(
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    roles: Sequence[Role],
+    display_name: str | None,
+    actor_id: uuid.UUID | None,
+) -> User:
+    """A staff account, audited. ``actor_id`` None means the command line."""
+    if any(Role(role) not in STAFF_ROLES for role in roles):
+        raise ResidentNeedsEnrolment()
+    user = create_user(
+        session,
+        settings,
+        username=username,
+        password=password,
+        roles=roles,
+        display_name=display_name,
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.create",
+        subject_type="user",
+        subject_id=user.id,
+        after={"username": user.username, "roles": user.roles, "is_active": user.is_active},
+    )
+    return user
+
+
 def lockout_check(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Refuse sign-in for an account with too many recent failures, saying when to come back."""
+    """Refuse sign-in for an account with too many recent failures, saying when to come back.
+
+    Takes the username's lock first, so parallel guesses are checked one at a time: the caller
+    must record a failure in this same transaction (see ``record_failure``) for the next guess to
+    see it.
+    """
+    LoginFailureRepository(session).lock_username(username)
     window = timedelta(seconds=settings.login_failure_window_seconds)
-    failures, oldest = LoginFailureRepository(session).count_since(username, now - window)
+    # A failure counts for exactly the window: at oldest + window it no longer does.
+    failures, oldest = LoginFailureRepository(session).count_after(username, now - window)
     if failures >= settings.login_max_failures and oldest is not None:
         retry_after = max(1, math.ceil((oldest + window - now).total_seconds()))
         raise TooManyAttempts(
@@ -101,8 +180,18 @@ def lockout_check(session: Session, settings: Settings, username: str, now: date
         )
 
 
-def record_failure(session: Session, username: str, now: datetime) -> None:
-    LoginFailureRepository(session).add(normalise_username(username)[:150], now)
+def record_failure(session: Session, settings: Settings, username: str, now: datetime) -> None:
+    """Count a failed sign-in against a username, known or not; forget those past the window.
+
+    The caller commits it, even though the request fails, in the transaction that checked the
+    password: nothing but reads has happened there, and committing is what releases the lock.
+    """
+    username = normalise_username(username)[:150]
+    repository = LoginFailureRepository(session)
+    repository.forget(
+        username, before=now - timedelta(seconds=settings.login_failure_window_seconds)
+    )
+    repository.add(username, now)
 
 
 def authenticate(
@@ -117,6 +206,7 @@ def authenticate(
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+    LoginFailureRepository(session).forget(username)
     return user
 
 
@@ -160,7 +250,8 @@ def refresh_tokens(
     """Rotate a refresh token. Reusing a rotated one revokes its whole family.
 
     A reuse raises ``RefreshReuse`` after revoking, so the caller can commit the revocation and
-    still answer 401.
+    still answer 401. The row is locked, so of two requests racing with one token, the second
+    sees it rotated: at most one succeeds.
     """
     repository = RefreshTokenRepository(session)
     stored = repository.by_hash_for_update(hash_refresh_token(refresh_token))
@@ -184,9 +275,85 @@ def logout(session: Session, *, refresh_token: str, now: datetime) -> None:
         repository.revoke_family(stored.family_id, now)
 
 
+def update_profile(user: User, update: MeUpdate) -> User:
+    """What a user may change about themselves: their language and the name they go by."""
+    if update.preferred_language is not None:
+        user.preferred_language = update.preferred_language
+    if "display_name" in update.model_fields_set:
+        user.display_name = update.display_name
+    return user
+
+
+def change_password(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    current_password: str,
+    new_password: str,
+    now: datetime,
+) -> None:
+    """Set a new password after checking the current one; every refresh token of the user stops working.
+
+    A wrong current password counts towards the sign-in lockout, like a failed sign-in.
+    """
+    lockout_check(session, settings, user.username, now)
+    if not verify_password(current_password, user.password_hash):
+        raise InvalidCredentials()
+    check_password_rules(new_password, settings)
+    user.password_hash = hash_password(new_password)
+    RefreshTokenRepository(session).revoke_user(user.id, now)
+    LoginFailureRepository(session).forget(user.username)
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="user.password_change",
+        subject_type="user",
+        subject_id=user.id,
+    )
+
+
+def list_users(
+    session: Session, *, role: Role | None, limit: int, offset: int
+) -> tuple[Sequence[User], int]:
+    return UserRepository(session).page(role=role, limit=limit, offset=offset)
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    user = UserRepository(session).get(user_id)
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+def get_user_by_username(session: Session, username: str) -> User:
+    user = UserRepository(session).by_username(normalise_username(username))
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
 def set_active(
-    session: Session, *, user: User, active: bool, actor_id: uuid.UUID, reason: str, now: datetime
+    session: Session,
+    *,
+    user: User,
+    active: bool,
+    actor_id: uuid.UUID | None,
+    reason: str,
+    now: datetime,
 ) -> User:
+    """Disable or enable an account, with a reason, audited. ``actor_id`` None means the command line.
+
+    Disabling revokes the user's refresh tokens; their access tokens stop working at once, because
+    every request loads the user and refuses a disabled one. Nobody can disable themselves.
+    """
+    clean_reason = _text(reason, "reason", 500)
+    if clean_reason is None:
+        raise Unprocessable(problem="reason")
+    if not active and actor_id == user.id:
+        raise CannotDisableSelf()
+    if user.is_active == active:
+        return user
     before = {"is_active": user.is_active}
     user.is_active = active
     if not active:
@@ -199,6 +366,6 @@ def set_active(
         subject_id=user.id,
         before=before,
         after={"is_active": active},
-        reason=reason,
+        reason=clean_reason,
     )
     return user

@@ -1,6 +1,7 @@
 """API access tokens: ES256 JWTs for the API audience, decoded with the algorithm pinned.
 
-The key here signs access tokens only; QR credentials are signed with other keys.
+The key here signs access tokens only; QR credentials are signed with other keys. Refresh tokens
+are opaque random strings; only their SHA-256 is stored.
 """
 
 from __future__ import annotations
@@ -18,9 +19,14 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwt
 from jose.exceptions import JOSEError
 
-from resident_card.settings import Settings
+from resident_card.settings import InsecureSettingsError, Settings
 
 ALGORITHM = "ES256"
+# RFC 9068's media type for JWT access tokens: a JWT of another kind is never taken as one.
+TOKEN_TYPE = "at+jwt"  # noqa: S105 - a media type, not a secret
+# Ours are about 400 characters; anything far longer is not worth parsing.
+MAX_TOKEN_LENGTH = 4096
+REQUIRED_CLAIMS = ("iss", "aud", "sub", "iat", "exp", "jti")
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,10 @@ def generate_private_pem() -> str:
 
 
 def keys_from_pem(private_pem: str) -> AccessTokenKeys:
-    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    try:
+        key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise ValueError("the access-token key must be an unencrypted PEM private key") from exc
     if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "secp256r1":
         raise ValueError("the access-token key must be an EC P-256 private key")
     public_pem = (
@@ -55,9 +64,12 @@ def keys_from_pem(private_pem: str) -> AccessTokenKeys:
 def load_access_token_keys(settings: Settings) -> AccessTokenKeys:
     """The configured key; in development, one generated once under var/keys/."""
     if settings.access_token_key is not None and settings.access_token_key.get_secret_value():
-        return keys_from_pem(settings.access_token_key.get_secret_value())
+        try:
+            return keys_from_pem(settings.access_token_key.get_secret_value())
+        except ValueError as exc:
+            raise InsecureSettingsError(f"TOSHAV_ACCESS_TOKEN_KEY is not usable: {exc}") from exc
     if settings.is_production:
-        raise RuntimeError("TOSHAV_ACCESS_TOKEN_KEY is required in production")
+        raise InsecureSettingsError("TOSHAV_ACCESS_TOKEN_KEY is required in production")
     path = Path(settings.var_dir) / "keys" / "access-token.pem"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,7 +89,14 @@ def issue_access_token(
         "exp": int((now + timedelta(seconds=settings.access_token_ttl_seconds)).timestamp()),
         "jti": secrets.token_urlsafe(12),
     }
-    return str(jwt.encode(claims, keys.private_pem, algorithm=ALGORITHM, headers={"kid": keys.kid}))
+    return str(
+        jwt.encode(
+            claims,
+            keys.private_pem,
+            algorithm=ALGORITHM,
+            headers={"kid": keys.kid, "typ": TOKEN_TYPE},
+        )
+    )
 
 
 class AccessTokenInvalid(Exception):
@@ -85,13 +104,22 @@ class AccessTokenInvalid(Exception):
 
 
 def decode_access_token(token: str, keys: AccessTokenKeys, settings: Settings) -> dict[str, Any]:
-    """The claims of a valid access token; anything else raises ``AccessTokenInvalid``."""
+    """The claims of a valid access token; anything else raises ``AccessTokenInvalid``.
+
+    The header is checked before any key is used: only ES256, only our key id, only an access
+    token. So ``alg: none`` and HS256 signed with our public key as the HMAC secret never reach a
+    verifier. Expiry is checked against the real time, like every other party that reads the token.
+    """
+    if not token or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+        raise AccessTokenInvalid("malformed")
     try:
         header = jwt.get_unverified_header(token)
-    except JOSEError as exc:
+    except (JOSEError, ValueError, TypeError) as exc:
         raise AccessTokenInvalid("malformed") from exc
-    if header.get("alg") != ALGORITHM:
+    if not isinstance(header, dict) or header.get("alg") != ALGORITHM:
         raise AccessTokenInvalid("algorithm not allowed")
+    if header.get("kid") != keys.kid or header.get("typ") != TOKEN_TYPE:
+        raise AccessTokenInvalid("not one of our access tokens")
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
@@ -99,17 +127,11 @@ def decode_access_token(token: str, keys: AccessTokenKeys, settings: Settings) -
             algorithms=[ALGORITHM],
             audience=settings.api_audience,
             issuer=settings.issuer,
-            options={
-                "require_exp": True,
-                "require_iat": True,
-                "require_sub": True,
-                "require_aud": True,
-                "require_iss": True,
-            },
+            options={f"require_{claim}": True for claim in REQUIRED_CLAIMS},
         )
     except JOSEError as exc:
         raise AccessTokenInvalid(str(exc)) from exc
-    except (ValueError, TypeError) as exc:  # a key or claim python-jose could not parse
+    except (ValueError, TypeError, OverflowError) as exc:  # a claim python-jose could not parse
         raise AccessTokenInvalid("malformed") from exc
     try:
         uuid.UUID(str(claims["sub"]))
