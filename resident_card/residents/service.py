@@ -7,7 +7,6 @@ never logged; only their keyed hash and last characters reach the database.
 from __future__ import annotations
 
 import calendar
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from resident_card.residents.models import (
     WardRelation,
 )
 from resident_card.residents.repository import ResidentRepository
+from resident_card.residents.schemas import normalise_name, normalise_phone
 from resident_card.settings import Settings
 
 MIN_ENROLMENT_AGE = 16
@@ -569,29 +569,23 @@ IMPORT_COLUMNS = (
     "phone",
     "resident_since",
 )
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"^\+?[0-9]{9,15}$")
 
 
 class InvalidColumn(Unprocessable):
     code = "invalid_column"
 
 
-def normalise_phone(value: str) -> str | None:
-    """Digits with an optional leading +; None when it cannot be a phone number."""
-    cleaned = _PHONE_SEPARATORS.sub("", value)
-    return cleaned if _PHONE.match(cleaned) else None
-
-
-def normalise_name(value: str) -> str:
-    return " ".join(value.split())
-
-
 def _text(row: Mapping[str, str], column: str, *, max_length: int) -> str | None:
-    value = normalise_name(row.get(column) or "")
+    raw = row.get(column) or ""
+    if not raw.strip():
+        return None
+    try:
+        value = normalise_name(raw)
+    except ValueError:
+        raise InvalidColumn(problem=column) from None
     if len(value) > max_length:
         raise InvalidColumn(problem=column)
-    return value or None
+    return value
 
 
 def _required_text(row: Mapping[str, str], column: str, *, max_length: int) -> str:
