@@ -63,7 +63,8 @@ def test_every_place_is_named_in_three_languages(session: Session) -> None:
     neighbourhoods = session.scalars(select(Neighbourhood)).all()
     streets = session.scalars(select(Street)).all()
     assert {n.name_en for n in neighbourhoods} >= NEIGHBOURHOODS_NAMED_IN_THE_BRIEF
-    for place in [*neighbourhoods, *streets]:
+    places: list[Neighbourhood | Street] = [*neighbourhoods, *streets]
+    for place in places:
         assert all(place.names.values()), place.code
         assert place.name_he != place.name_en
     hebrew = [s.name_he for s in streets]
