@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resident_card.accounts import service as accounts
@@ -194,8 +196,9 @@ def household_at(
     key = apartment or ""
     household = repository.household_at(street.id, house_number, key)
     if household is None:
-        household = Household(street_id=street.id, house_number=house_number, apartment=key)
-        repository.add(household)
+        household = repository.add_household(
+            Household(street_id=street.id, house_number=house_number, apartment=key)
+        )
     return household
 
 
@@ -290,43 +293,67 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
         raise UsernameTaken()
 
     repository = ResidentRepository(session)
-    existing = repository.by_identifier_hash(protected.hash)
+    # Locked, so two people claiming one imported record at once cannot both have it.
+    existing = repository.by_identifier_hash(protected.hash, for_update=True)
     if existing is not None and (
         existing.user_id is not None or existing.date_of_birth != person.date_of_birth
     ):
         raise IdentifierTaken()
 
-    user = _create_user(session, settings, enrolment, display_name=person.first_name)
-    if existing is not None:
-        # The registry (or a guardian) made this record; its owner now signs in and keeps its status.
-        existing.user_id = user.id
-        existing.email = enrolment.email or existing.email
-        existing.phone = enrolment.phone or existing.phone
-        session.flush()
-        audit.record(
+    # The checks above can race with another enrolment; the unique constraints settle it.
+    with _conflicts_as_errors(session):
+        user = _create_user(session, settings, enrolment, display_name=person.first_name)
+        if existing is not None:
+            return _claim(session, existing, user, enrolment)
+        return add_resident(
             session,
+            person=person,
+            protected=protected,
+            street=street,
+            address=enrolment.address,
+            status=ResidencyStatus.pending,
+            reason="enrolment",
             actor_id=user.id,
-            action="resident.claim",
-            subject_type="resident",
-            subject_id=existing.id,
-            after={"user_id": str(user.id), "status": existing.status},
+            now=now,
+            settings=settings,
+            user_id=user.id,
+            email=enrolment.email,
+            phone=enrolment.phone,
         )
-        return existing
-    return add_resident(
+
+
+def _claim(session: Session, resident: Resident, user: User, enrolment: Enrolment) -> Resident:
+    """The registry (or a guardian) made this record; its owner now signs in, and it keeps its status."""
+    resident.user_id = user.id
+    resident.email = enrolment.email or resident.email
+    resident.phone = enrolment.phone or resident.phone
+    session.flush()
+    audit.record(
         session,
-        person=person,
-        protected=protected,
-        street=street,
-        address=enrolment.address,
-        status=ResidencyStatus.pending,
-        reason="enrolment",
         actor_id=user.id,
-        now=now,
-        settings=settings,
-        user_id=user.id,
-        email=enrolment.email,
-        phone=enrolment.phone,
+        action="resident.claim",
+        subject_type="resident",
+        subject_id=resident.id,
+        after={"user_id": str(user.id), "status": resident.status},
     )
+    return resident
+
+
+@contextmanager
+def _conflicts_as_errors(session: Session) -> Iterator[None]:
+    """Run writes in a savepoint; a unique constraint another transaction won becomes a 409."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "username" in text:
+            raise UsernameTaken() from None
+        if "identifier_hash" in text or "user_id" in text:
+            raise IdentifierTaken() from None
+        if "guardian_id" in text:
+            raise AlreadyAWard() from None
+        raise
 
 
 def _create_user(
@@ -375,7 +402,7 @@ def add_ward(
         settings.id_hash_key.get_secret_value(), person.identifier_kind, person.identifier_value
     )
     repository = ResidentRepository(session)
-    existing = repository.by_identifier_hash(protected.hash)
+    existing = repository.by_identifier_hash(protected.hash, for_update=True)
     if existing is not None:
         if (
             existing.date_of_birth != person.date_of_birth
@@ -390,19 +417,23 @@ def add_ward(
         street = repository.session.get(Street, guardian.street_id)
         if street is None:  # pragma: no cover - a foreign key keeps the street there
             raise UnknownStreet()
-        ward = add_resident(
-            session,
-            person=person,
-            protected=protected,
-            street=street,
-            address=Address(street.code, guardian.house_number, guardian.apartment),
-            status=ResidencyStatus.pending,
-            reason="added by guardian",
-            actor_id=actor_id,
-            now=now,
-            settings=settings,
+        with _conflicts_as_errors(session):
+            ward = add_resident(
+                session,
+                person=person,
+                protected=protected,
+                street=street,
+                address=Address(street.code, guardian.house_number, guardian.apartment),
+                status=ResidencyStatus.pending,
+                reason="added by guardian",
+                actor_id=actor_id,
+                now=now,
+                settings=settings,
+            )
+    with _conflicts_as_errors(session):
+        repository.add(
+            Guardianship(guardian_id=guardian.id, ward_id=ward.id, relation=relation.value)
         )
-    repository.add(Guardianship(guardian_id=guardian.id, ward_id=ward.id, relation=relation.value))
     return ward
 
 
