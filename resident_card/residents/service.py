@@ -26,7 +26,6 @@ from resident_card.accounts.repository import UserRepository
 from resident_card.audit import service as audit
 from resident_card.city import service as city
 from resident_card.city.models import Neighbourhood, Street
-from resident_card.errors import Unprocessable
 from resident_card.residents.exceptions import (
     AlreadyAWard,
     ContactRequired,
@@ -34,6 +33,7 @@ from resident_card.residents.exceptions import (
     GuardianMustBeAdult,
     GuardianNotActive,
     IdentifierTaken,
+    InvalidImportField,
     InvalidTransition,
     ResidentNotFound,
     TooYoungToEnrol,
@@ -602,10 +602,6 @@ IMPORT_COLUMNS = (
 )
 
 
-class InvalidColumn(Unprocessable):
-    code = "invalid_column"
-
-
 def _text(row: Mapping[str, str], column: str, *, max_length: int) -> str | None:
     raw = row.get(column) or ""
     if not raw.strip():
@@ -613,16 +609,16 @@ def _text(row: Mapping[str, str], column: str, *, max_length: int) -> str | None
     try:
         value = normalise_name(raw)
     except ValueError:
-        raise InvalidColumn(problem=column) from None
+        raise InvalidImportField(problem=column) from None
     if len(value) > max_length:
-        raise InvalidColumn(problem=column)
+        raise InvalidImportField(problem=column)
     return value
 
 
 def _required_text(row: Mapping[str, str], column: str, *, max_length: int) -> str:
     value = _text(row, column, max_length=max_length)
     if value is None:
-        raise InvalidColumn(problem=column)
+        raise InvalidImportField(problem=column)
     return value
 
 
@@ -633,7 +629,7 @@ def _date(row: Mapping[str, str], column: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidColumn(problem=column) from None
+        raise InvalidImportField(problem=column) from None
 
 
 def import_row(
@@ -646,7 +642,7 @@ def import_row(
     try:
         kind = IdentifierKind((row.get("identifier_kind") or "").strip() or "israeli_id")
     except ValueError:
-        raise InvalidColumn(problem="identifier_kind") from None
+        raise InvalidImportField(problem="identifier_kind") from None
     protected = protect(settings.id_hash_key.get_secret_value(), kind, row.get("identifier") or "")
     if ResidentRepository(session).by_identifier_hash(protected.hash) is not None:
         return "unchanged"
@@ -655,31 +651,31 @@ def import_row(
     last_name = _required_text(row, "last_name", max_length=100)
     date_of_birth = _date(row, "date_of_birth")
     if date_of_birth is None:
-        raise InvalidColumn(problem="date_of_birth")
+        raise InvalidImportField(problem="date_of_birth")
     today = city_today(now, settings)
     _check_born(date_of_birth, today)
     street = _street(session, (row.get("street_code") or "").strip())
     try:
         house_number = int((row.get("house_number") or "").strip())
     except ValueError:
-        raise InvalidColumn(problem="house_number") from None
+        raise InvalidImportField(problem="house_number") from None
     if not 1 <= house_number <= MAX_HOUSE_NUMBER:
-        raise InvalidColumn(problem="house_number")
+        raise InvalidImportField(problem="house_number")
     apartment = _text(row, "apartment", max_length=10)
     email = _text(row, "email", max_length=254)
     if email is not None:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            raise InvalidColumn(problem="email") from None
+            raise InvalidImportField(problem="email") from None
     phone = _text(row, "phone", max_length=30)
     if phone is not None:
         phone = normalise_phone(phone)
         if phone is None:
-            raise InvalidColumn(problem="phone")
+            raise InvalidImportField(problem="phone")
     resident_since = _date(row, "resident_since")
     if resident_since is not None and not date_of_birth <= resident_since <= today:
-        raise InvalidColumn(problem="resident_since")
+        raise InvalidImportField(problem="resident_since")
 
     add_resident(
         session,
