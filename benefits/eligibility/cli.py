@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -161,3 +163,106 @@ def rules_load(folder: Path | None, language: Language) -> None:
 @click.group()
 def benefits() -> None:
     """Periodic allowances: grant them to eligible residents, expire what is unused."""
+
+
+_GRANT_WORDS: dict[str, Text] = {
+    "granting": {"he": "מעניק", "ar": "يمنح", "en": "granting"},
+    "granted": {
+        "he": "{programme} {period}: {granted} תושבים קיבלו {amount} {unit}; {already} כבר קיבלו; {refused} לא זכאים",
+        "ar": "{programme} {period}: حصل {granted} مقيمًا على {amount} {unit}؛ {already} حصلوا سابقًا؛ {refused} غير مؤهلين",
+        "en": "{programme} {period}: {granted} residents granted {amount} {unit}; {already} already granted; {refused} not eligible",
+    },
+    "expired": {
+        "he": "{programme} {period}: פגו {total} {unit} אצל {expired} תושבים; ל־{nothing} לא נשאר דבר; {already} כבר טופלו",
+        "ar": "{programme} {period}: انتهت صلاحية {total} {unit} لدى {expired} مقيمين؛ لم يتبقَّ شيء لدى {nothing}؛ {already} عولجوا سابقًا",
+        "en": "{programme} {period}: {total} {unit} expired from {expired} residents; {nothing} had nothing left; {already} already done",
+    },
+}
+
+
+def _say(key: str, language: Language, **params: object) -> str:
+    return _GRANT_WORDS[key][language].format(**params)
+
+
+def _tracked(
+    candidates: Iterator[service.Candidate], advance: Callable[[int], None]
+) -> Iterator[service.Candidate]:
+    for candidate in candidates:
+        yield candidate
+        advance(1)
+
+
+@benefits.command("grant")
+@click.option("--programme", "programme_code", required=True, help="The programme's code.")
+@click.option("--period", required=True, help="The month, YYYY-MM (the city's calendar).")
+@LanguageOption
+def benefits_grant(programme_code: str, period: str, language: Language) -> None:
+    """Credit a month's allowance to every eligible resident (safe to run again)."""
+    settings = command_settings()
+    zone = ZoneInfo(settings.city_time_zone)
+    now = SystemClock().now()
+    try:
+        with unit_of_work(settings) as session:
+            total = service.resident_count(session)
+            with click.progressbar(
+                length=total, label=_say("granting", language), file=sys.stderr
+            ) as bar:
+                report = service.grant_allowance(
+                    session,
+                    programme_code=programme_code,
+                    period=period,
+                    now=now,
+                    candidates=_tracked(
+                        service.resident_candidates(session, on=now.astimezone(zone).date()),
+                        bar.update,
+                    ),
+                    zone=zone,
+                )
+    except ToshavError as exc:
+        raise click.ClickException(exc.detail(language)) from exc
+    click.echo(
+        _say(
+            "granted",
+            language,
+            programme=report.programme,
+            period=report.period,
+            granted=report.granted,
+            amount=report.amount,
+            unit=report.unit,
+            already=report.already_granted,
+            refused=report.not_eligible,
+        )
+    )
+
+
+@benefits.command("expire")
+@click.option("--programme", "programme_code", required=True, help="The programme's code.")
+@click.option("--period", required=True, help="The month that has ended, YYYY-MM.")
+@LanguageOption
+def benefits_expire(programme_code: str, period: str, language: Language) -> None:
+    """Take back what residents left unused of a month's allowance (safe to run again)."""
+    settings = command_settings()
+    try:
+        with unit_of_work(settings) as session:
+            report = service.expire_allowance(
+                session,
+                programme_code=programme_code,
+                period=period,
+                now=SystemClock().now(),
+                zone=ZoneInfo(settings.city_time_zone),
+            )
+    except ToshavError as exc:
+        raise click.ClickException(exc.detail(language)) from exc
+    click.echo(
+        _say(
+            "expired",
+            language,
+            programme=report.programme,
+            period=report.period,
+            total=report.amount_expired,
+            unit=report.unit,
+            expired=report.expired,
+            nothing=report.nothing_left,
+            already=report.already_expired,
+        )
+    )

@@ -16,6 +16,7 @@ from benefits.eligibility.exceptions import (
     DecisionNotFound,
     InvalidPeriod,
     InvalidRule,
+    NoResidentRecord,
     ProgrammeExists,
     ProgrammeNotFound,
     ProgrammeRetired,
@@ -35,10 +36,13 @@ from benefits.eligibility.models import (
 from benefits.eligibility.rules import Reason
 from benefits.eligibility.schemas import (
     Allowance,
+    BenefitOut,
     DecisionOut,
     Descriptions,
+    MyBenefits,
     ProgrammeCreate,
     ProgrammeOut,
+    ProgrammeSummary,
     ReasonOut,
     RetireRequest,
     RuleVersionCreate,
@@ -50,6 +54,9 @@ from resident_card.clock import Now
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, NotAuthenticated, responses
 from resident_card.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
+from resident_card.residents import service as residents
+from resident_card.residents.exceptions import ResidentNotFound
+from resident_card.residents.models import Resident
 from resident_card.settings import AppSettings
 
 router = APIRouter()
@@ -368,3 +375,112 @@ def read_decision(
 ) -> DecisionOut:
     """Read one decision (a ledger reference ``decision:<id>`` names it)."""
     return decisions_out(session, [service.get_decision(session, decision_id)], language)[0]
+
+
+# --- the resident's own benefits ---------------------------------------------------------------------
+
+RESIDENT: list[str | Enum] = ["benefits"]
+ForResident = Annotated[
+    uuid.UUID | None,
+    Query(description="A ward's resident id, to see their benefits (default: your own)."),
+]
+
+
+def _resident_in_view(
+    session: DbSession, caller: CurrentCaller, for_resident: uuid.UUID | None
+) -> Resident:
+    """The caller's own resident record, or a ward's they look after; anyone else is not found."""
+    own = residents.resident_for_user(session, caller.id)
+    if own is None:
+        raise NoResidentRecord()
+    if for_resident is None or for_resident == own.id:
+        return own
+    return residents.resident_visible_to(session, own, for_resident)
+
+
+def _programme_summary(programme: Programme, language: Language) -> ProgrammeSummary:
+    names = Texts.model_validate(programme.names)
+    descriptions = Descriptions.model_validate(programme.descriptions)
+    return ProgrammeSummary(
+        code=programme.code,
+        name=getattr(names, language),
+        description=getattr(descriptions, language),
+        unit=BenefitUnit(programme.unit) if programme.unit is not None else None,
+        allowance=allowance_out(programme),
+    )
+
+
+@router.get(
+    "/benefits/me",
+    tags=RESIDENT,
+    response_model=MyBenefits,
+    responses=responses(NotAuthenticated, NoResidentRecord, ResidentNotFound),
+)
+def my_benefits(
+    session: DbSession,
+    caller: CurrentCaller,
+    now: Now,
+    settings: AppSettings,
+    language: CallerLanguage,
+    resident_id: ForResident = None,
+) -> MyBenefits:
+    """Every running programme, whether you are eligible for it now, and why (or why not)."""
+    resident = _resident_in_view(session, caller, resident_id)
+    facts = residents.resident_facts(session, resident, now.astimezone(_zone(settings)).date())
+    assessments = service.assess_running(session, resident_id=resident.id, facts=facts, now=now)
+    return MyBenefits(
+        resident_id=resident.id,
+        language=language,
+        benefits=[
+            BenefitOut(
+                programme=_programme_summary(a.programme, language),
+                eligible=a.decision.eligible,
+                outcome="eligible" if a.decision.eligible else "not_eligible",
+                rule_version=a.version.version if a.version is not None else None,
+                reasons=[reason_out(r, language) for r in a.decision.reason_list()],
+            )
+            for a in assessments
+        ],
+    )
+
+
+@router.get(
+    "/benefits/me/decisions",
+    tags=RESIDENT,
+    response_model=list[DecisionOut],
+    responses=responses(NotAuthenticated, NoResidentRecord, ResidentNotFound, ProgrammeNotFound),
+)
+def my_decisions(
+    session: DbSession,
+    caller: CurrentCaller,
+    language: CallerLanguage,
+    resident_id: ForResident = None,
+    programme: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> list[DecisionOut]:
+    """The decisions made about you (grants, permits, refusals), newest first, with their reasons."""
+    resident = _resident_in_view(session, caller, resident_id)
+    decisions = service.list_decisions(
+        session, resident_id=resident.id, programme_code=programme, limit=limit, offset=offset
+    )
+    return decisions_out(session, decisions, language)
+
+
+@router.get(
+    "/benefits/me/decisions/{decision_id}",
+    tags=RESIDENT,
+    response_model=DecisionOut,
+    responses=responses(NotAuthenticated, NoResidentRecord, DecisionNotFound),
+)
+def my_decision(
+    decision_id: uuid.UUID, session: DbSession, caller: CurrentCaller, language: CallerLanguage
+) -> DecisionOut:
+    """One decision about you or a ward of yours: why you were given or refused a benefit."""
+    own = residents.resident_for_user(session, caller.id)
+    if own is None:
+        raise NoResidentRecord()
+    decision = service.get_decision(session, decision_id)
+    if not residents.can_act_for(session, own, decision.resident_id):
+        raise DecisionNotFound()
+    return decisions_out(session, [decision], language)[0]

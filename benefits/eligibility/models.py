@@ -114,6 +114,7 @@ class Decision(Base):
     rule_version_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("programme_rule_versions.id")
     )
+    # No foreign key, as in the ledger: the residents package owns who a resident is.
     resident_id: Mapped[uuid.UUID]
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(16))
@@ -134,7 +135,11 @@ class Decision(Base):
 
 
 class AllowanceGrant(RecordMixin, Base):
-    """A periodic allowance credited to one resident for one period, and what expired of it."""
+    """A periodic allowance credited to one resident for one period, and what expired of it.
+
+    One per programme × resident × period; the ledger transaction carries the same promise through
+    its idempotency key ``grant:{code}:{resident}:{period}``.
+    """
 
     __tablename__ = "allowance_grants"
     __table_args__ = (UniqueConstraint("programme_id", "resident_id", "period"),)
@@ -145,7 +150,10 @@ class AllowanceGrant(RecordMixin, Base):
     amount: Mapped[int]
     unit: Mapped[str] = mapped_column(String(16))
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("eligibility_decisions.id"))
-    transaction_id: Mapped[uuid.UUID]
+    transaction_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ledger_transactions.id"))
+    # Set when the period's end has been processed: what was left and taken back (0: nothing left).
     expired_amount: Mapped[int | None]
-    expiry_transaction_id: Mapped[uuid.UUID | None]
+    expiry_transaction_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ledger_transactions.id")
+    )
     expired_at: Mapped[datetime | None]

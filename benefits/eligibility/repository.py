@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import (
@@ -16,6 +16,7 @@ from benefits.eligibility.models import (
     ProgrammeStatus,
     RuleVersion,
 )
+from resident_card.residents.models import Resident
 
 
 class ProgrammeRepository:
@@ -208,3 +209,19 @@ class AllowanceGrantRepository:
             .order_by(AllowanceGrant.created_at, AllowanceGrant.id)
             .with_for_update()
         ).all()
+
+
+class ResidentRollRepository:
+    """The city's residents, read in pages of ids: whom a periodic grant considers."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def count(self) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(Resident)) or 0)
+
+    def ids_after(self, last: uuid.UUID | None, limit: int) -> Sequence[uuid.UUID]:
+        query = select(Resident.id).order_by(Resident.id).limit(limit)
+        if last is not None:
+            query = query.where(Resident.id > last)
+        return self.session.scalars(query).all()

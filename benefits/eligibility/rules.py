@@ -495,8 +495,15 @@ def _usable(fact: Fact, actual: object, op: str) -> bool:
 
 
 def _json_safe(value: object) -> Any:
-    if value is None or isinstance(value, bool | int | str):
+    """A fact's value as stored with a decision: plain JSON (an enum member is its value)."""
+    if value is None or type(value) in (bool, int, str):
         return value
+    if isinstance(value, bool):
+        return bool(value)
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, str):
+        return str.__str__(value)
     return str(value)[:MAX_TEXT]
 
 
@@ -596,7 +603,7 @@ class _Evaluator:
             fact=node.fact,
             op=node.op,
             value=value,
-            actual=actual,
+            actual=_json_safe(actual),
         )
 
 

@@ -128,9 +128,19 @@ def upgrade() -> None:
             name=op.f("fk_allowance_grants_decision_id_eligibility_decisions"),
         ),
         sa.ForeignKeyConstraint(
+            ["expiry_transaction_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_allowance_grants_expiry_transaction_id_ledger_transactions"),
+        ),
+        sa.ForeignKeyConstraint(
             ["programme_id"],
             ["programmes.id"],
             name=op.f("fk_allowance_grants_programme_id_programmes"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["transaction_id"],
+            ["ledger_transactions.id"],
+            name=op.f("fk_allowance_grants_transaction_id_ledger_transactions"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_allowance_grants")),
         sa.UniqueConstraint(
