@@ -29,6 +29,8 @@ MAX_NODES = 200
 MAX_LIST = 100
 MAX_TEXT = 200
 MAX_FACT_NAME = 64
+# Ages, months, sizes and counts: far below this. Bounded so no number is too long to show.
+MAX_INT = 10**12
 
 Op = Literal["==", "!=", "<", "<=", ">", ">=", "in", "not_in"]
 OPS: tuple[Op, ...] = get_args(Op)
@@ -136,6 +138,11 @@ _TYPE_WORDS: dict[str, Text] = {
     "int": {"he": "מספר שלם (int)", "ar": "عدد صحيح (int)", "en": "int"},
     "str": {"he": "טקסט (str)", "ar": "نص (str)", "en": "str"},
     "bool": {"he": "כן/לא (bool)", "ar": "نعم/لا (bool)", "en": "bool"},
+}
+_A_SHORT_INT: Text = {
+    "he": f"מספר שלם (int) של עד {len(str(MAX_INT)) - 1} ספרות",
+    "ar": f"عدد صحيح (int) من {len(str(MAX_INT)) - 1} أرقام على الأكثر",
+    "en": f"int of at most {len(str(MAX_INT)) - 1} digits",
 }
 _A_CONDITION: Text = {
     "he": 'תנאי: {"all": [...]}, {"any": [...]}, {"not": {...}} או {"fact", "op", "value"}',
@@ -303,7 +310,7 @@ class _Parser:
                     f"operator {op} does not apply to a {fact.type_name} fact",
                 )
             if not _is_int(raw):
-                raise _expected(value_path, _TYPE_WORDS["int"])
+                raise _not_an_int(value_path, raw)
             return Comparison(path, name, op, raw)
         return Comparison(path, name, op, self.scalar(raw, fact, value_path))
 
@@ -318,7 +325,9 @@ class _Parser:
             if fact.nullable:
                 return None
             raise _expected(path, _TYPE_WORDS[fact.type_name])
-        if fact.type is int and _is_int(value):
+        if fact.type is int:
+            if not _is_int(value):
+                raise _not_an_int(path, value)
             return cast(int, value)
         if fact.type is bool and isinstance(value, bool):
             return value
@@ -327,8 +336,13 @@ class _Parser:
         raise _expected(path, _TYPE_WORDS[fact.type_name])
 
 
+def _not_an_int(path: str, value: object) -> InvalidRule:
+    big = isinstance(value, int) and not isinstance(value, bool)
+    return _expected(path, _A_SHORT_INT if big else _TYPE_WORDS["int"])
+
+
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, int) and not isinstance(value, bool) and -MAX_INT < value < MAX_INT
 
 
 def _text(value: str, path: str) -> str:
@@ -496,12 +510,12 @@ def _usable(fact: Fact, actual: object, op: str) -> bool:
 
 def _json_safe(value: object) -> Any:
     """A fact's value as stored with a decision: plain JSON (an enum member is its value)."""
-    if value is None or type(value) in (bool, int, str):
-        return value
     if isinstance(value, bool):
         return bool(value)
     if isinstance(value, int):
-        return int(value)
+        return int(value) if _is_int(value) else "(out of range)"
+    if value is None or type(value) is str:
+        return value
     if isinstance(value, str):
         return str.__str__(value)
     return str(value)[:MAX_TEXT]

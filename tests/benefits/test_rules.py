@@ -158,6 +158,14 @@ def test_a_fact_of_the_wrong_type_is_not_compared() -> None:
     assert not evaluate({"fact": "age", "op": ">=", "value": 0}, {"age": True}).eligible
 
 
+def test_a_number_too_large_to_be_a_fact_is_not_compared() -> None:
+    evaluation = evaluate({"fact": "age", "op": ">=", "value": 16}, {"age": 10**5000})
+
+    assert not evaluation.eligible
+    assert evaluation.reasons[0].outcome == "missing"
+    assert evaluation.facts_used == {"age": "(out of range)"}
+
+
 def test_a_fact_no_package_registered_fails_at_evaluation_as_unknown() -> None:
     rule = {"fact": "shoe_size", "op": ">=", "value": 40}
 
@@ -221,6 +229,8 @@ def wide(count: int) -> dict[str, Any]:
         ),
         ({"fact": "age", "op": "==", "value": True}, "value: expected int"),
         ({"fact": "age", "op": ">=", "value": 6.5}, "value: expected int"),
+        ({"fact": "age", "op": ">=", "value": 10**12}, "value: expected int of at most 12 digits"),
+        ({"fact": "age", "op": "in", "value": [1, -(10**40)]}, "value[1]: expected int of at most"),
         ({"fact": "age", "op": "==", "value": None}, "value: expected int"),
         ({"fact": "disability", "op": "==", "value": 1}, "value: expected bool"),
         ({"fact": "age", "op": "in", "value": 65}, "value: expected a list of at most 100 values"),
