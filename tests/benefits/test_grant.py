@@ -3,6 +3,7 @@ decision behind them, and what is left unused taken back when the month is over.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -377,3 +378,46 @@ def test_the_expire_command_refuses_a_month_not_over_and_is_idempotent(
     assert f"{MINUTES} {last_month}: 0 PARKING_MIN expired from 0 residents" in done.output
     assert permit.exit_code == 1
     assert "The programme resident_parking_permit has no periodic allowance." in permit.output
+
+
+RESIDENTS = 40
+
+
+@pytest.mark.postgres_only
+def test_two_grant_runs_at_once_still_credit_each_resident_once(
+    fresh_database: FreshDatabase,
+) -> None:
+    with fresh_database.session() as session:
+        service.load_programmes(session, now=NOW, zone=ZONE)
+        programme = service.get_programme(session, MINUTES)
+        service.issuance_account(session, programme)  # made now, so neither run waits on it
+        for _ in range(RESIDENTS):
+            resident = create_resident(session, fresh_database.settings, now=NOW)
+            service.allowance_account(session, programme, resident.id)
+        session.commit()
+    barrier = threading.Barrier(2)
+    reports: list[service.GrantReport] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            with fresh_database.session() as session:
+                barrier.wait()
+                reports.append(grant(session))
+                session.commit()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert errors == []
+    assert sorted(report.granted for report in reports) == [0, RESIDENTS]
+    with fresh_database.session() as session:
+        credits = session.scalar(
+            select(func.count()).select_from(Transaction).where(Transaction.kind == "grant")
+        )
+        assert credits == RESIDENTS
