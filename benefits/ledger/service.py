@@ -465,7 +465,13 @@ def create_hold(
             effect.held_out += -posting.amount
         else:
             effect.held_in += posting.amount
-    _check_available(repository, plan, now)
+    try:
+        _check_available(repository, plan, now)
+    except InsufficientBalance:
+        winner = repository.hold_by_key(idempotency_key)
+        if winner is None:
+            raise
+        return _replayed(winner, request_hash)
     hold = repository.insert_hold_if_absent(
         {
             "id": uuid.uuid4(),
@@ -816,7 +822,14 @@ def _post(
     for account_id, effect in (also or {}).items():
         plan.effects[account_id].held_out += effect.held_out
         plan.effects[account_id].held_in += effect.held_in
-    _check_available(repository, plan, now)
+    try:
+        _check_available(repository, plan, now)
+    except InsufficientBalance:
+        # While we waited for the locks, a request with this key may have posted: its answer.
+        winner = repository.transaction_by_key(idempotency_key)
+        if winner is None:
+            raise
+        return _replayed(winner, request_hash), False
     transaction = repository.insert_transaction_if_absent(
         {
             "id": uuid.uuid4(),
