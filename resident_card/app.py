@@ -28,6 +28,8 @@ CORE_ROUTERS = (
     "resident_card.residents.endpoints",
     "resident_card.city.endpoints",
     "resident_card.audit.endpoints",
+    "resident_card.cards.endpoints",
+    "resident_card.credentials.endpoints",
     "benefits.ledger.endpoints",
     "benefits.eligibility.endpoints",
 )

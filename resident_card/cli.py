@@ -56,6 +56,8 @@ DOMAIN_COMMANDS = (
     ("resident_card.accounts.cli", "users"),
     ("resident_card.residents.cli", "residents"),
     ("resident_card.city.cli", "city"),
+    ("resident_card.credentials.cli", "keys"),
+    ("resident_card.cards.cli", "cards"),
     ("resident_card.demo", "demo"),
     ("benefits.ledger.cli", "ledger"),
     ("benefits.eligibility.cli", "rules"),
