@@ -157,6 +157,20 @@ class DecisionRepository:
     def get(self, decision_id: uuid.UUID) -> Decision | None:
         return self.session.get(Decision, decision_id)
 
+    def latest(
+        self, programme_id: uuid.UUID, resident_id: uuid.UUID, since: datetime
+    ) -> Decision | None:
+        return self.session.scalar(
+            select(Decision)
+            .where(
+                Decision.programme_id == programme_id,
+                Decision.resident_id == resident_id,
+                Decision.decided_at >= since,
+            )
+            .order_by(Decision.decided_at.desc())
+            .limit(1)
+        )
+
     def list(
         self,
         *,

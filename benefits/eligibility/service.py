@@ -926,7 +926,8 @@ def grant_allowance(
 ) -> GrantReport:
     """Credit the period's allowance to every eligible resident, once per resident and period.
 
-    Each resident gets a stored decision; an eligible one gets a ledger transaction from the
+    Each resident gets a stored decision (a refusal already stored this period, for the same rule
+    version and facts, is not stored again); an eligible one gets a ledger transaction from the
     programme's issuance account (idempotency key ``grant:{code}:{resident}:{period}``, reference
     ``decision:<id>``). Run again, it credits nobody twice. ``candidates`` defaults to every
     resident with their facts today; only during the period itself.
@@ -955,10 +956,19 @@ def grant_allowance(
             report.already_granted += 1
             continue
         evaluation = _judge(programme, version, facts, now)
-        decision = decisions.add(_decision(programme, version, resident_id, evaluation, now))
-        if not decision.eligible:
+        if not evaluation.eligible:
             report.not_eligible += 1
+            # A rerun in the same period stores a refusal again only if something changed.
+            earlier = decisions.latest(programme.id, resident_id, period.start)
+            if not (
+                earlier is not None
+                and not earlier.eligible
+                and earlier.rule_version_id == (version.id if version is not None else None)
+                and earlier.facts == evaluation.facts_used
+            ):
+                decisions.add(_decision(programme, version, resident_id, evaluation, now))
             continue
+        decision = decisions.add(_decision(programme, version, resident_id, evaluation, now))
         account = allowance_account(session, programme, resident_id)
         transaction = ledger.post_transaction(
             session,

@@ -157,6 +157,25 @@ def test_a_refused_resident_gets_no_credit_but_a_decision_saying_why(
     assert balance(session, people["pending"], NOW) == 0
 
 
+def test_a_rerun_does_not_store_the_same_refusal_again_but_a_changed_one_it_does(
+    session: Session, people: dict[str, Resident]
+) -> None:
+    resident = people["pending"]
+
+    def refusals() -> int:
+        return len(
+            session.scalars(select(Decision).where(Decision.resident_id == resident.id)).all()
+        )
+
+    grant(session)
+    grant(session, NOW + timedelta(hours=1))
+    assert refusals() == 1
+    resident.status = "suspended"
+    session.flush()
+    grant(session, NOW + timedelta(hours=2))
+    assert refusals() == 2
+
+
 def test_a_resident_verified_later_in_the_month_is_credited_on_the_next_run(
     session: Session, people: dict[str, Resident]
 ) -> None:
