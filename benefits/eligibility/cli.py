@@ -1,0 +1,268 @@
+"""Commands: ``toshav rules test|load`` and ``toshav benefits grant|expire``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from benefits.eligibility import service
+from resident_card.clock import SystemClock
+from resident_card.console import command_settings, unit_of_work
+from resident_card.errors import ToshavError
+from resident_card.i18n import LANGUAGES, Language, Text
+
+LanguageOption = click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="he",
+    show_default=True,
+    help="The language of the report (he, ar, en).",
+)
+
+_WORDS: dict[str, Text] = {
+    "passed": {"he": "עבר", "ar": "نجح", "en": "passed"},
+    "failed": {"he": "נכשל", "ar": "فشل", "en": "failed"},
+    "broken": {"he": "קובץ שגוי", "ar": "ملف غير صالح", "en": "broken file"},
+    "expected": {"he": "צפוי", "ar": "المتوقع", "en": "expected"},
+    "actual": {"he": "בפועל", "ar": "الفعلي", "en": "actual"},
+    "eligible": {"he": "זכאי", "ar": "مؤهل", "en": "eligible"},
+    "not_eligible": {"he": "לא זכאי", "ar": "غير مؤهل", "en": "not eligible"},
+    "reasons": {"he": "נימוקים", "ar": "الأسباب", "en": "reasons"},
+    "missing": {
+        "he": "נימוקים צפויים שלא ניתנו",
+        "ar": "أسباب متوقعة لم تُذكر",
+        "en": "expected reasons not given",
+    },
+    "no_files": {
+        "he": "לא נמצאו קובצי בדיקה",
+        "ar": "لم يتم العثور على ملفات اختبار",
+        "en": "no rule-test files found",
+    },
+    "cases": {"he": "מקרים", "ar": "حالات", "en": "cases"},
+}
+
+
+def _word(key: str, language: Language) -> str:
+    return _WORDS[key][language]
+
+
+def _depth(path: str) -> int:
+    return path.count("[") + path.split(".").count("not") if path else 0
+
+
+def _show_expected_reason(expected: object) -> str:
+    if isinstance(expected, dict):
+        return ", ".join(f"{key}: {value}" for key, value in expected.items())
+    return str(expected)
+
+
+def _report(result: service.RuleTestResult, language: Language) -> None:
+    title = f"{result.path}" + (f" ({result.programme})" if result.programme else "")
+    click.echo(title)
+    for case in result.cases:
+        mark = "✓" if case.passed else "✗"
+        click.echo(f"  {mark} {case.name}")
+        if case.passed:
+            continue
+        color = "green" if case.expected == case.actual else "red"
+        click.secho(f"      - {_word('expected', language)}: {_word(case.expected, language)}")
+        click.secho(
+            f"      + {_word('actual', language)}: {_word(case.actual, language)}", fg=color
+        )
+        click.echo(f"      {_word('reasons', language)}:")
+        for reason in case.evaluation.reasons:
+            indent = "  " * _depth(reason.path)
+            click.echo(f"        {indent}{reason.text[language]}")
+        if case.missing_reasons:
+            click.echo(f"      {_word('missing', language)}:")
+            for expected in case.missing_reasons:
+                click.secho(f"        - {_show_expected_reason(expected)}", fg="red")
+    if result.error is not None:
+        click.secho(f"  ✗ {_word('broken', language)}: {result.error}", fg="red")
+
+
+@click.group()
+def rules() -> None:
+    """Eligibility rules: run their tests, load the programme files."""
+
+
+@rules.command("test")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--programmes",
+    "programmes_folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Where the programme files are (default: beside the tests, then the shipped ones).",
+)
+@LanguageOption
+def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language: Language) -> None:
+    """Run rule-test files (YAML; a folder means every *.yaml in it).
+
+    Exit status: 0 when every case passes, 1 when a case fails, 2 when a file cannot be run.
+    """
+    files = service.rule_test_files(list(paths))
+    if not files:
+        click.echo(_word("no_files", language), err=True)
+        raise SystemExit(2)
+    results = [
+        service.run_rule_test_file(path, programmes_folder=programmes_folder) for path in files
+    ]
+    for result in results:
+        _report(result, language)
+    cases = [case for result in results for case in result.cases]
+    passed = sum(case.passed for case in cases)
+    failed = len(cases) - passed
+    broken = sum(result.error is not None for result in results)
+    summary = (
+        f"{len(cases)} {_word('cases', language)}: {passed} {_word('passed', language)}, "
+        f"{failed} {_word('failed', language)}"
+    )
+    if broken:
+        summary += f", {broken} {_word('broken', language)}"
+    click.secho(summary, fg="green" if not failed and not broken else "red")
+    if broken:
+        raise SystemExit(2)
+    if failed:
+        raise SystemExit(1)
+
+
+@rules.command("load")
+@click.option(
+    "--folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of programme files (default: the shipped programmes).",
+)
+@LanguageOption
+def rules_load(folder: Path | None, language: Language) -> None:
+    """Load programme files into the database; programmes already there are kept as they are."""
+    settings = command_settings()
+    try:
+        with unit_of_work(settings) as session:
+            report = service.load_programmes(
+                session,
+                folder,
+                now=SystemClock().now(),
+                zone=ZoneInfo(settings.city_time_zone),
+            )
+    except service.ProgrammeFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ToshavError as exc:
+        raise click.ClickException(exc.detail(language)) from exc
+    for code in report.programmes_created:
+        click.echo(f"+ {code}")
+    for version in report.versions_created:
+        click.echo(f"+ {version}")
+    for code in report.unchanged:
+        click.echo(f"= {code}")
+
+
+@click.group()
+def benefits() -> None:
+    """Periodic allowances: grant them to eligible residents, expire what is unused."""
+
+
+_GRANT_WORDS: dict[str, Text] = {
+    "granting": {"he": "מעניק", "ar": "يمنح", "en": "granting"},
+    "granted": {
+        "he": "{programme} {period}: {granted} תושבים קיבלו {amount} {unit}; {already} כבר קיבלו; {refused} לא זכאים",
+        "ar": "{programme} {period}: حصل {granted} مقيمًا على {amount} {unit}؛ {already} حصلوا سابقًا؛ {refused} غير مؤهلين",
+        "en": "{programme} {period}: {granted} residents granted {amount} {unit}; {already} already granted; {refused} not eligible",
+    },
+    "expired": {
+        "he": "{programme} {period}: פגו {total} {unit} אצל {expired} תושבים; ל־{nothing} לא נשאר דבר; {already} כבר טופלו",
+        "ar": "{programme} {period}: انتهت صلاحية {total} {unit} لدى {expired} مقيمين؛ لم يتبقَّ شيء لدى {nothing}؛ {already} عولجوا سابقًا",
+        "en": "{programme} {period}: {total} {unit} expired from {expired} residents; {nothing} had nothing left; {already} already done",
+    },
+}
+
+
+def _say(key: str, language: Language, **params: object) -> str:
+    return _GRANT_WORDS[key][language].format(**params)
+
+
+def _tracked(
+    candidates: Iterator[service.Candidate], advance: Callable[[int], None]
+) -> Iterator[service.Candidate]:
+    for candidate in candidates:
+        yield candidate
+        advance(1)
+
+
+@benefits.command("grant")
+@click.option("--programme", "programme_code", required=True, help="The programme's code.")
+@click.option("--period", required=True, help="The month, YYYY-MM (the city's calendar).")
+@LanguageOption
+def benefits_grant(programme_code: str, period: str, language: Language) -> None:
+    """Credit a month's allowance to every eligible resident (safe to run again)."""
+    settings = command_settings()
+    zone = ZoneInfo(settings.city_time_zone)
+    now = SystemClock().now()
+    try:
+        with unit_of_work(settings) as session:
+            total = service.resident_count(session)
+            with click.progressbar(
+                length=total, label=_say("granting", language), file=sys.stderr
+            ) as bar:
+                report = service.grant_allowance(
+                    session,
+                    programme_code=programme_code,
+                    period=period,
+                    now=now,
+                    candidates=_tracked(
+                        service.resident_candidates(session, on=now.astimezone(zone).date()),
+                        bar.update,
+                    ),
+                    zone=zone,
+                )
+    except ToshavError as exc:
+        raise click.ClickException(exc.detail(language)) from exc
+    click.echo(
+        _say(
+            "granted",
+            language,
+            programme=report.programme,
+            period=report.period,
+            granted=report.granted,
+            amount=report.amount,
+            unit=report.unit,
+            already=report.already_granted,
+            refused=report.not_eligible,
+        )
+    )
+
+
+@benefits.command("expire")
+@click.option("--programme", "programme_code", required=True, help="The programme's code.")
+@click.option("--period", required=True, help="The month that has ended, YYYY-MM.")
+@LanguageOption
+def benefits_expire(programme_code: str, period: str, language: Language) -> None:
+    """Take back what residents left unused of a month's allowance (safe to run again)."""
+    settings = command_settings()
+    try:
+        with unit_of_work(settings) as session:
+            report = service.expire_allowance(
+                session,
+                programme_code=programme_code,
+                period=period,
+                now=SystemClock().now(),
+                zone=ZoneInfo(settings.city_time_zone),
+            )
+    except ToshavError as exc:
+        raise click.ClickException(exc.detail(language)) from exc
+    click.echo(
+        _say(
+            "expired",
+            language,
+            programme=report.programme,
+            period=report.period,
+            total=report.amount_expired,
+            unit=report.unit,
+            expired=report.expired,
+            nothing=report.nothing_left,
+            already=report.already_expired,
+        )
+    )

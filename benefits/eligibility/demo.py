@@ -1,0 +1,33 @@
+"""Demo programmes for ``toshav demo load``: the shipped programme files, and this month's
+allowances credited to the residents who are eligible for them. Running it again changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from benefits.eligibility import service
+from resident_card.settings import Settings
+
+
+def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
+    zone = ZoneInfo(settings.city_time_zone)
+    loaded = service.load_programmes(session, now=now, zone=zone)
+    lines = [
+        "programmes: "
+        + (", ".join(loaded.programmes_created) if loaded.programmes_created else "already there")
+    ]
+    period = service.parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
+    for programme in service.running_programmes(session, now=now):
+        if programme.allowance_amount is None:
+            continue
+        report = service.grant_allowance(
+            session, programme_code=programme.code, period=period, now=now, zone=zone
+        )
+        lines.append(
+            f"{programme.code} {period.label}: {report.granted} granted, "
+            f"{report.already_granted} already, {report.not_eligible} not eligible"
+        )
+    return lines
