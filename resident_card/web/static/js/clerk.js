@@ -1,0 +1,179 @@
+import { call, tokens } from "./api.js";
+import { onLanguageChange, setDate, setText, t } from "./i18n.js";
+import { announce, announceDetail, busy, clearMessage, goSignIn, markInvalid, start } from "./page.js";
+import {
+  STATUSES,
+  addressText,
+  detail,
+  fullName,
+  showHistory,
+  showStatus,
+  statusKey,
+} from "./resident-view.js";
+
+await start();
+
+const $ = (id) => document.getElementById(id);
+const status = $("status");
+const filter = $("status-filter");
+const form = $("status-form");
+const change = $("change-status");
+let canChange = false;
+let queue = [];
+let open = null;
+
+function itemsOf(data) {
+  if (Array.isArray(data)) return data;
+  return (data && data.items) || [];
+}
+
+function identifierText(identifier) {
+  if (!identifier) return "";
+  if (typeof identifier === "string") return identifier;
+  const kind = identifier.kind ? t(`identifier.${identifier.kind}`) : "";
+  const value = identifier.masked || identifier.value || "";
+  return [kind, value].filter(Boolean).join(": ");
+}
+
+function drawQueue() {
+  const list = $("queue-list");
+  list.replaceChildren();
+  for (const resident of queue) {
+    const item = document.createElement("li");
+    if (open && open.id === resident.id) item.setAttribute("aria-current", "true");
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link-button";
+    button.textContent = fullName(resident);
+    button.addEventListener("click", () => openResident(resident.id));
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    const since = resident.created_at || resident.enrolled_at;
+    if (since) {
+      meta.append(setText(document.createElement("span"), "clerk.enrolled_on"), " ");
+      meta.append(setDate(document.createElement("time"), since));
+    }
+    item.append(button, meta);
+    list.append(item);
+  }
+  $("queue-empty").hidden = queue.length > 0;
+}
+
+async function loadQueue() {
+  const result = await call(`/admin/residents?status=${encodeURIComponent(filter.value)}`);
+  if (result.status === 401) return goSignIn();
+  if (!result.ok) {
+    announceDetail(status, result.data.detail);
+    return;
+  }
+  queue = itemsOf(result.data);
+  drawQueue();
+}
+
+function drawChoices() {
+  const choices = $("status-choices");
+  choices.replaceChildren();
+  for (const value of STATUSES.filter((s) => s !== open.status)) {
+    const label = document.createElement("label");
+    label.className = "choice";
+    const radio = document.createElement("input");
+    radio.type = "radio";
+    radio.name = "status";
+    radio.value = value;
+    label.append(radio, " ", setText(document.createElement("span"), statusKey(value)));
+    choices.append(label);
+  }
+}
+
+function drawResident() {
+  $("resident-heading").textContent = fullName(open);
+  showStatus($("resident-status"), open.status);
+  const list = $("resident-details");
+  list.replaceChildren();
+  detail(list, "field.date_of_birth", open.date_of_birth, { date: true });
+  detail(list, "field.identifier", identifierText(open.identifier));
+  detail(list, "wallet.address", addressText(open.address));
+  detail(list, "field.email", open.email);
+  detail(list, "field.phone", open.phone);
+  detail(list, "clerk.enrolled_on", open.created_at || open.enrolled_at, { date: true });
+  showHistory($("resident-history"), open.status_history);
+  form.hidden = !canChange;
+  if (canChange) drawChoices();
+  $("resident").hidden = false;
+}
+
+async function openResident(id) {
+  const result = await call(`/admin/residents/${encodeURIComponent(id)}`);
+  if (result.status === 401) return goSignIn();
+  if (!result.ok) {
+    announceDetail(status, result.data.detail);
+    return;
+  }
+  open = result.data;
+  clearMessage(change);
+  form.reset();
+  markInvalid(form, []);
+  drawResident();
+  drawQueue();
+  $("resident").focus();
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const chosen = form.querySelector("input[name=status]:checked");
+  const reason = $("reason").value.trim();
+  if (!chosen || !reason) {
+    announce(change, chosen ? "clerk.reason_needed" : "clerk.status_needed", { tone: "error" });
+    if (!reason && chosen) markInvalid(form, ["reason"]);
+    else form.querySelector("input[name=status]")?.focus();
+    return;
+  }
+  markInvalid(form, []);
+  const submit = form.querySelector("button[type=submit]");
+  await busy(submit, async () => {
+    const result = await call(`/admin/residents/${encodeURIComponent(open.id)}/status`, {
+      method: "POST",
+      json: { status: chosen.value, reason },
+    });
+    if (result.status === 401) return goSignIn();
+    if (!result.ok) {
+      announceDetail(change, result.data.detail);
+      return;
+    }
+    open = { ...open, ...result.data };
+    if (!result.data || !result.data.status_history) {
+      const again = await call(`/admin/residents/${encodeURIComponent(open.id)}`);
+      if (again.ok) open = again.data;
+    }
+    form.reset();
+    drawResident();
+    announce(change, "clerk.changed", { tone: "ok", params: { name: fullName(open), status: t(statusKey(open.status)) } });
+    await loadQueue();
+  });
+});
+
+filter.addEventListener("change", loadQueue);
+
+onLanguageChange(() => {
+  drawQueue();
+  if (open) drawResident();
+});
+
+async function begin() {
+  if (!tokens.signedIn) return goSignIn();
+  const me = await call("/me");
+  if (me.status === 401) return goSignIn();
+  if (!me.ok) return announceDetail(status, me.data.detail);
+  tokens.saveRoles(me.data.roles);
+  const roles = me.data.roles;
+  if (!roles.includes("admin") && !roles.includes("auditor")) {
+    announce(status, "clerk.staff_only", { tone: "error" });
+    return;
+  }
+  canChange = roles.includes("admin");
+  $("readonly-note").hidden = canChange;
+  $("desk").hidden = false;
+  await loadQueue();
+}
+
+await begin();
