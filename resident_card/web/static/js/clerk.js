@@ -2,10 +2,11 @@ import { call, tokens } from "./api.js";
 import { onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, markInvalid, start } from "./page.js";
 import {
-  STATUSES,
+  NEXT_STATUSES,
   addressText,
   detail,
   fullName,
+  identifierText,
   showHistory,
   showStatus,
   statusKey,
@@ -27,14 +28,6 @@ function itemsOf(data) {
   return (data && data.items) || [];
 }
 
-function identifierText(identifier) {
-  if (!identifier) return "";
-  if (typeof identifier === "string") return identifier;
-  const kind = identifier.kind ? t(`identifier.${identifier.kind}`) : "";
-  const value = identifier.masked || identifier.value || "";
-  return [kind, value].filter(Boolean).join(": ");
-}
-
 function drawQueue() {
   const list = $("queue-list");
   list.replaceChildren();
@@ -48,7 +41,7 @@ function drawQueue() {
     button.addEventListener("click", () => openResident(resident.id));
     const meta = document.createElement("span");
     meta.className = "meta";
-    const since = resident.created_at || resident.enrolled_at;
+    const since = resident.created_at;
     if (since) {
       meta.append(setText(document.createElement("span"), "clerk.enrolled_on"), " ");
       meta.append(setDate(document.createElement("time"), since));
@@ -73,7 +66,7 @@ async function loadQueue() {
 function drawChoices() {
   const choices = $("status-choices");
   choices.replaceChildren();
-  for (const value of STATUSES.filter((s) => s !== open.status)) {
+  for (const value of NEXT_STATUSES[open.status] || []) {
     const label = document.createElement("label");
     label.className = "choice";
     const radio = document.createElement("input");
@@ -95,9 +88,11 @@ function drawResident() {
   detail(list, "wallet.address", addressText(open.address));
   detail(list, "field.email", open.email);
   detail(list, "field.phone", open.phone);
-  detail(list, "clerk.enrolled_on", open.created_at || open.enrolled_at, { date: true });
+  detail(list, "clerk.enrolled_on", open.created_at, { date: true });
   showHistory($("resident-history"), open.status_history);
-  form.hidden = !canChange;
+  const next = NEXT_STATUSES[open.status] || [];
+  form.hidden = next.length === 0;
+  $("final-note").hidden = !canChange || next.length > 0;
   if (canChange) drawChoices();
   $("resident").hidden = false;
 }
@@ -172,6 +167,8 @@ async function begin() {
   }
   canChange = roles.includes("admin");
   $("readonly-note").hidden = canChange;
+  // An auditor changes nothing: the form is not hidden but gone, buttons and all.
+  if (!canChange) form.remove();
   $("desk").hidden = false;
   await loadQueue();
 }

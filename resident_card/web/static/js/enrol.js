@@ -1,4 +1,5 @@
 import { call, signIn } from "./api.js";
+import { language } from "./i18n.js";
 import {
   announce,
   announceDetail,
@@ -26,8 +27,8 @@ streetPicker({
   counter: document.getElementById("street-count"),
 });
 
-/** The enrolment as the residents API takes it. */
-export function enrolment(data) {
+/** The enrolment as the residents API takes it (POST /api/v1/residents). */
+function enrolment(data) {
   return {
     username: data.username,
     password: data.password,
@@ -35,24 +36,26 @@ export function enrolment(data) {
     last_name: data.last_name,
     date_of_birth: data.date_of_birth,
     identifier: { kind: data.identifier_kind, value: data.identifier_value },
-    address: {
-      street_code: data.street_code,
-      house_number: data.house_number,
-      apartment: data.apartment || null,
-    },
+    street_code: data.street_code,
+    house_number: Number(data.house_number),
+    apartment: data.apartment || null,
     email: data.email || null,
     phone: data.phone || null,
+    preferred_language: language(),
   };
 }
 
-// Which field an API refusal is about, so it can be marked next to the message.
-const FIELD_OF_ERROR = {
+// Which fields an API refusal is about, so they are marked beside its message.
+const FIELDS_OF_ERROR = {
   username_taken: ["username"],
   weak_password: ["password"],
   invalid_id_number: ["identifier_value"],
+  invalid_identifier: ["identifier_value"],
   identifier_taken: ["identifier_value"],
   unknown_street: ["street"],
   contact_required: ["email", "phone"],
+  too_young_to_enrol: ["date_of_birth"],
+  date_of_birth_in_future: ["date_of_birth"],
 };
 
 function fieldsNamedIn(detail) {
@@ -60,14 +63,29 @@ function fieldsNamedIn(detail) {
   return [...new Set(names.filter((name) => name !== "street_code" && detail.includes(name)))];
 }
 
+// The checks a person can fix before anything is sent, said in their language. The API checks
+// everything again (and is the only judge of ID numbers and streets).
+const USERNAME = /^[A-Za-z0-9._@+-]{3,150}$/;
+const HOUSE_NUMBER = /^[0-9]{1,4}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[0-9]{9,15}$/;
+
 function check(data) {
   const empty = missing(form);
   if (empty.length) {
     const fields = empty.map((name) => labelOf(form, name)).join(", ");
     return { key: "form.missing", params: { fields }, fields: empty };
   }
+  if (!USERNAME.test(data.username)) return { key: "enrol.username_rule", fields: ["username"] };
   if (!data.street_code) return { key: "enrol.choose_street", fields: ["street"] };
+  if (!HOUSE_NUMBER.test(data.house_number) || Number(data.house_number) < 1) {
+    return { key: "enrol.house_number_rule", fields: ["house_number"] };
+  }
   if (!data.email && !data.phone) return { key: "enrol.contact_needed", fields: ["email", "phone"] };
+  if (data.email && !EMAIL.test(data.email)) return { key: "enrol.email_rule", fields: ["email"] };
+  if (data.phone && !PHONE.test(data.phone.replace(/[\s\-().]/g, ""))) {
+    return { key: "enrol.phone_rule", fields: ["phone"] };
+  }
   return null;
 }
 
@@ -86,8 +104,8 @@ form.addEventListener("submit", async (event) => {
     const result = await call("/residents", { method: "POST", json: enrolment(data), auth: false });
     if (!result.ok) {
       announceDetail(status, result.data.detail);
-      const fields = FIELD_OF_ERROR[result.data.error] || fieldsNamedIn(result.data.detail);
-      for (const name of fields) form.elements.namedItem(name)?.setAttribute("aria-invalid", "true");
+      const fields = FIELDS_OF_ERROR[result.data.error] || fieldsNamedIn(result.data.detail);
+      for (const name of fields) form.elements.namedItem(name)?.setAttribute?.("aria-invalid", "true");
       return;
     }
     announce(status, "enrol.done", { tone: "ok" });

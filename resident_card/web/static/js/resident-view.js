@@ -1,9 +1,17 @@
 // How a resident is shown, on the wallet and at the clerk's desk alike: status, history, address.
 
-import { language, setDate, setText } from "./i18n.js";
-import { streetName } from "./street-picker.js";
+import { language, setDate, setText, t } from "./i18n.js";
 
-export const STATUSES = ["pending", "verified", "rejected", "suspended"];
+export const STATUSES = ["pending", "verified", "rejected", "suspended", "moved_out"];
+
+// The changes a clerk may make from each status (the residents API has the last word).
+export const NEXT_STATUSES = {
+  pending: ["verified", "rejected"],
+  verified: ["suspended", "moved_out"],
+  suspended: ["verified", "moved_out"],
+  moved_out: [],
+  rejected: [],
+};
 
 export function statusKey(status) {
   return STATUSES.includes(status) ? `status.${status}` : "status.unknown";
@@ -30,35 +38,44 @@ export function showHistory(list, history) {
     setDate(when, entry.at, { withTime: true });
     const what = document.createElement("span");
     what.className = "what";
-    if (entry.from_status) {
-      setText(what, statusKey(entry.to_status), { status: entry.to_status });
-    } else {
+    if (!entry.from_status && entry.to_status === "pending") {
       setText(what, "history.enrolled");
+    } else {
+      setText(what, statusKey(entry.to_status), { status: entry.to_status });
     }
     item.append(when, what);
-    if (entry.reason) {
+    // The first entry's reason is the system's own word for how the record began, not a clerk's.
+    if (entry.reason && entry.from_status) {
       const why = document.createElement("span");
       why.className = "why";
-      const label = setText(document.createElement("span"), "history.reason");
-      const reason = document.createElement("q");
+      const reason = document.createElement("bdi"); // a clerk's words, in whatever language
       reason.textContent = entry.reason;
-      why.append(label, " ", reason);
+      why.append(setText(document.createElement("span"), "history.reason"), " ", reason);
       item.append(why);
     }
     list.append(item);
   }
 }
 
-/** An address in the page's language: street, house number, apartment. */
+/** The kind of identifier and its masked last characters (never the whole number). */
+export function identifierText(identifier) {
+  if (!identifier) return "";
+  return [t(`identifier.${identifier.kind}`), identifier.masked].filter(Boolean).join(": ");
+}
+
+function named(names) {
+  if (!names) return "";
+  if (typeof names === "string") return names;
+  return names[language()] || names.he || names.en || "";
+}
+
+/** An address in the page's language: street, house number, apartment, neighbourhood. */
 export function addressText(address) {
   if (!address) return "";
-  const street = address.street
-    ? typeof address.street === "string"
-      ? address.street
-      : streetName(address.street, language())
-    : address.street_name || "";
-  const parts = [street, address.house_number].filter(Boolean).join(" ");
-  return address.apartment ? `${parts} / ${address.apartment}` : parts;
+  let text = [named(address.street), address.house_number].filter(Boolean).join(" ");
+  if (address.apartment) text += ` / ${address.apartment}`;
+  if (address.neighbourhood) text += `, ${named(address.neighbourhood.names)}`;
+  return text;
 }
 
 /** A term with its value, for a <dl>. */
@@ -67,6 +84,9 @@ export function detail(list, key, value, { date = false } = {}) {
   const term = setText(document.createElement("dt"), key);
   const description = document.createElement("dd");
   if (date) setDate(description, value);
-  else description.textContent = value;
+  else {
+    description.textContent = value;
+    description.dir = "auto"; // an email or a phone number reads left to right inside Hebrew
+  }
   list.append(term, description);
 }

@@ -13,7 +13,15 @@ import {
   tokens,
   values,
 } from "./page.js";
-import { addressText, fullName, showHistory, showStatus, statusKey } from "./resident-view.js";
+import {
+  addressText,
+  detail,
+  fullName,
+  identifierText,
+  showHistory,
+  showStatus,
+  statusKey,
+} from "./resident-view.js";
 import { renderers } from "./wallet-sections.js";
 
 await start();
@@ -27,13 +35,18 @@ function showResident() {
   setText($("greeting"), "wallet.hello", { name: resident.first_name || "" });
   showStatus($("residency-status"), resident.status);
   setText($("residency-explain"), `${statusKey(resident.status)}.explain`);
+  const details = $("my-details");
+  details.replaceChildren();
+  detail(details, "field.date_of_birth", resident.date_of_birth, { date: true });
+  detail(details, "field.identifier", identifierText(resident.identifier));
+  detail(details, "field.email", resident.email);
+  detail(details, "field.phone", resident.phone);
   showHistory($("history"), resident.status_history);
   $("residency").hidden = false;
 
   $("address").textContent = addressText(resident.address);
-  const members = (resident.household && (resident.household.members || resident.household)) || [];
-  const others = Array.isArray(members) ? members.filter((person) => person.id !== resident.id) : [];
-  listPeople($("members"), $("members-empty"), others);
+  const size = resident.household ? resident.household.size : 1;
+  setText($("household-size"), "wallet.household_size", { count: size });
   listPeople($("wards"), $("wards-empty"), resident.wards || []);
   $("household").hidden = false;
 }
@@ -45,8 +58,8 @@ function listPeople(list, empty, people) {
     const name = document.createElement("span");
     name.textContent = fullName(person);
     item.append(name);
-    if (person.relationship) {
-      item.append(" — ", setText(document.createElement("span"), `relationship.${person.relationship}`));
+    if (person.relation) {
+      item.append(" — ", setText(document.createElement("span"), `relation.${person.relation}`));
     }
     if (person.status) {
       const badge = document.createElement("span");
@@ -135,7 +148,7 @@ wardForm.addEventListener("submit", async (event) => {
     first_name: data.first_name,
     last_name: data.last_name,
     date_of_birth: data.date_of_birth,
-    relationship: data.relationship,
+    relation: data.relation,
     identifier: { kind: data.identifier_kind, value: data.identifier_value },
   };
   await busy(wardSubmit, async () => {
