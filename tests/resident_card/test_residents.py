@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -21,6 +24,7 @@ from resident_card.database import Base
 from resident_card.residents import service
 from resident_card.residents.models import Resident
 from resident_card.settings import Settings
+from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_resident, create_street, create_user, israeli_id
 from tests.resident_card.residents_support import (
     STRONG_PASSWORD,
@@ -853,3 +857,78 @@ def test_the_clear_id_number_is_nowhere_in_the_database_or_the_log(
     assert caplog.records, "the log was captured"
     for secret in secrets:
         assert secret not in caplog.text
+
+
+# --- races --------------------------------------------------------------------------------------
+
+
+def _enrol_at_once(server: LiveServer, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
+    with server.database.session() as db:
+        with_city(db)
+        db.commit()
+    barrier = threading.Barrier(len(bodies))
+
+    def enrol(body: dict[str, Any]) -> httpx.Response:
+        with httpx.Client(base_url=server.base_url, timeout=30) as http:
+            barrier.wait()
+            return http.post("/api/v1/residents", json=body)
+
+    with ThreadPoolExecutor(len(bodies)) as pool:
+        return list(pool.map(enrol, bodies))
+
+
+@pytest.mark.postgres_only
+def test_one_identifier_enrolled_twice_at_once_is_one_resident(live_server: LiveServer) -> None:
+    number = israeli_id(1_111)
+    bodies = [
+        enrolment_body(username=f"racer{i}", identifier={"kind": "israeli_id", "value": number})
+        for i in range(4)
+    ]
+
+    responses = _enrol_at_once(live_server, bodies)
+
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [
+        r.text for r in responses
+    ]
+    assert {r.json()["error"] for r in responses if r.status_code == 409} == {"identifier_taken"}
+    with live_server.database.session() as db:
+        assert row_counts(db)["residents"] == 1
+        assert row_counts(db)["users"] == 1
+
+
+@pytest.mark.postgres_only
+def test_one_username_enrolled_twice_at_once_is_one_user(live_server: LiveServer) -> None:
+    bodies = [
+        enrolment_body(
+            username="same.name", identifier={"kind": "israeli_id", "value": israeli_id(1_200 + i)}
+        )
+        for i in range(4)
+    ]
+
+    responses = _enrol_at_once(live_server, bodies)
+
+    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [
+        r.text for r in responses
+    ]
+    assert {r.json()["error"] for r in responses if r.status_code == 409} == {"username_taken"}
+    with live_server.database.session() as db:
+        assert row_counts(db)["residents"] == 1
+        assert row_counts(db)["households"] == 1
+
+
+@pytest.mark.postgres_only
+def test_neighbours_enrolling_at_once_share_one_household(live_server: LiveServer) -> None:
+    bodies = [
+        enrolment_body(
+            username=f"neighbour{i}",
+            identifier={"kind": "israeli_id", "value": israeli_id(1_300 + i)},
+        )
+        for i in range(4)
+    ]
+
+    responses = _enrol_at_once(live_server, bodies)
+
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
+    assert len({r.json()["household"]["id"] for r in responses}) == 1
+    with live_server.database.session() as db:
+        assert row_counts(db)["households"] == 1
