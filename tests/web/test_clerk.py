@@ -45,7 +45,8 @@ def test_a_clerk_verifies_a_new_resident_who_then_sees_it(
     expect(desk.locator("#resident-status")).to_have_text(arabic["status.verified"])
     expect(desk.locator("#resident-history li")).to_have_count(2)
     # Verified, the resident leaves the queue of pending enrolments.
-    expect(desk.locator("#queue-empty")).to_be_visible()
+    expect(desk.locator("#queue-count")).to_have_text(arabic["clerk.queue_empty"])
+    expect(desk.get_by_role("button", name="יעל כהן")).to_have_count(0)
 
     resident.reload()
     expect(resident.locator("html")).to_have_attribute("data-ready", "true")
@@ -64,10 +65,16 @@ def test_an_auditor_sees_everything_and_no_change_button(
     english = texts("en")
     auditor = make_staff(live_server, Role.auditor)
     enrol_by_api(live_server, first_name="Omar", last_name="Haddad")
+    enrol_by_api(live_server, first_name="Rina", last_name="Peretz")
     page = browser.open("/", locale="en-GB", viewport=DESK)
 
     sign_in(page, auditor, lands_on="/clerk")
     expect(page.locator("#readonly-note")).to_have_text(english["clerk.readonly"])
+    expect(page.locator("#queue-list li")).to_have_count(2)
+    page.get_by_label(english["clerk.search"]).fill("hadd")
+    page.get_by_label(english["clerk.search"]).press("Enter")
+    expect(page.locator("#queue-list li")).to_have_count(1)
+    expect(page.locator("#queue-count")).to_have_text("Showing 1 of 1")
     page.get_by_role("button", name="Omar Haddad").click()
 
     expect(page.get_by_role("heading", level=2, name="Omar Haddad")).to_be_visible()

@@ -20,7 +20,9 @@ const filter = $("status-filter");
 const form = $("status-form");
 const change = $("change-status");
 let canChange = false;
+const PAGE_SIZE = 50;
 let queue = [];
+let total = 0;
 let open = null;
 
 function itemsOf(data) {
@@ -41,25 +43,33 @@ function drawQueue() {
     button.addEventListener("click", () => openResident(resident.id));
     const meta = document.createElement("span");
     meta.className = "meta";
-    const since = resident.created_at;
-    if (since) {
-      meta.append(setText(document.createElement("span"), "clerk.enrolled_on"), " ");
-      meta.append(setDate(document.createElement("time"), since));
+    meta.append(setText(document.createElement("span"), statusKey(resident.status), { status: resident.status }));
+    if (resident.created_at) {
+      meta.append(" · ", setText(document.createElement("span"), "clerk.enrolled_on"), " ");
+      meta.append(setDate(document.createElement("time"), resident.created_at));
     }
     item.append(button, meta);
     list.append(item);
   }
-  $("queue-empty").hidden = queue.length > 0;
+  if (queue.length === 0) setText($("queue-count"), "clerk.queue_empty");
+  else setText($("queue-count"), "clerk.queue_count", { shown: queue.length, total });
+  $("queue-more").hidden = queue.length >= total;
 }
 
-async function loadQueue() {
-  const result = await call(`/admin/residents?status=${encodeURIComponent(filter.value)}`);
+async function loadQueue({ more = false } = {}) {
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(more ? queue.length : 0) });
+  if (filter.value) query.set("status", filter.value);
+  const text = $("search").value.trim();
+  if (text) query.set("q", text);
+  const result = await call(`/admin/residents?${query}`);
   if (result.status === 401) return goSignIn();
   if (!result.ok) {
     announceDetail(status, result.data.detail);
     return;
   }
-  queue = itemsOf(result.data);
+  const page = itemsOf(result.data);
+  queue = more ? [...queue, ...page] : page;
+  total = typeof result.data.total === "number" ? result.data.total : queue.length;
   drawQueue();
 }
 
@@ -142,12 +152,18 @@ form.addEventListener("submit", async (event) => {
     }
     form.reset();
     drawResident();
+    if (form.hidden) $("resident").focus(); // the form is gone once no change is left to make
     announce(change, "clerk.changed", { tone: "ok", params: { name: fullName(open), status: t(statusKey(open.status)) } });
     await loadQueue();
   });
 });
 
-filter.addEventListener("change", loadQueue);
+filter.addEventListener("change", () => loadQueue());
+$("queue-filter").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadQueue();
+});
+$("queue-more").addEventListener("click", () => loadQueue({ more: true }));
 
 onLanguageChange(() => {
   drawQueue();

@@ -85,8 +85,10 @@ export function detail(list, key, value, { date = false } = {}) {
   const description = document.createElement("dd");
   if (date) setDate(description, value);
   else {
-    description.textContent = value;
-    description.dir = "auto"; // an email or a phone number reads left to right inside Hebrew
+    // Isolated, so an email or a phone number reads left to right inside Hebrew and Arabic.
+    const isolated = document.createElement("bdi");
+    isolated.textContent = value;
+    description.append(isolated);
   }
   list.append(term, description);
 }

@@ -6,6 +6,7 @@ import {
   busy,
   clearMessage,
   goSignIn,
+  homeFor,
   labelOf,
   markInvalid,
   missing,
@@ -99,6 +100,10 @@ async function fillSections() {
 async function load() {
   const result = await call("/residents/me");
   if (result.status === 401) return goSignIn();
+  if (result.status === 403 && homeFor(tokens.roles) === "/clerk") {
+    location.assign("/clerk"); // staff have no wallet; their page is the desk
+    return;
+  }
   if (result.status === 404 || result.status === 403) {
     $("no-resident").hidden = false;
     setText($("greeting"), "wallet.heading");
