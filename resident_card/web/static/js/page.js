@@ -147,4 +147,3 @@ export function nextPath(fallback) {
   return next && next.startsWith("/") && !next.startsWith("//") && !next.startsWith("/\\") ? next : fallback;
 }
 
-export { language };

@@ -2,7 +2,7 @@
 // Each <section data-source="…"> shows only when its API answers 200; its renderer draws the answer
 // into the section's .slot. Later work replaces a renderer with a richer one.
 
-import { language, setDate, setText } from "./i18n.js";
+import { language, setDate, setText, t } from "./i18n.js";
 
 function textIn(value) {
   if (value && typeof value === "object") return value[language()] || value.he || value.en || "";
@@ -32,7 +32,7 @@ export const renderers = {
       const image = document.createElement("img");
       image.src = data.qr_png || data.qr;
       image.dataset.i18nAlt = "card.qr_alt";
-      image.alt = "";
+      image.alt = t("card.qr_alt");
       slot.append(image);
     }
     for (const [key, value] of [
