@@ -1,0 +1,164 @@
+// Talking to the API: the page's language on every call, the tokens of this tab (sessionStorage),
+// one refresh when an access token has run out, and the API's own words when it says no.
+
+import { language, t } from "./i18n.js";
+
+const API = "/api/v1";
+const ACCESS = "toshav.access_token";
+const REFRESH = "toshav.refresh_token";
+const ROLES = "toshav.roles";
+
+function read(key) {
+  try {
+    return sessionStorage.getItem(key);
+  } catch {
+    return null;
+  }
+}
+
+function write(key, value) {
+  try {
+    if (value === null) sessionStorage.removeItem(key);
+    else sessionStorage.setItem(key, value);
+  } catch {
+    // storage off: the visitor stays signed in for this page only
+  }
+}
+
+export const tokens = {
+  get access() {
+    return read(ACCESS);
+  },
+  get refresh() {
+    return read(REFRESH);
+  },
+  get signedIn() {
+    return Boolean(read(REFRESH) || read(ACCESS));
+  },
+  get roles() {
+    try {
+      return JSON.parse(read(ROLES) || "[]");
+    } catch {
+      return [];
+    }
+  },
+  save(pair) {
+    write(ACCESS, pair.access_token);
+    write(REFRESH, pair.refresh_token);
+  },
+  saveRoles(roles) {
+    write(ROLES, JSON.stringify(roles || []));
+  },
+  clear() {
+    write(ACCESS, null);
+    write(REFRESH, null);
+    write(ROLES, null);
+  },
+};
+
+function headers(extra = {}) {
+  return { Accept: "application/json", "Accept-Language": language(), ...extra };
+}
+
+async function answer(response) {
+  let data = null;
+  const type = response.headers.get("content-type") || "";
+  if (response.status !== 204 && type.includes("json")) {
+    try {
+      data = await response.json();
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok && !(data && typeof data.detail === "string")) {
+    data = { error: "http_error", detail: t("error.unexpected") };
+  }
+  return { ok: response.ok, status: response.status, data, headers: response.headers };
+}
+
+function offline() {
+  return { ok: false, status: 0, data: { error: "network", detail: t("error.network") }, headers: new Headers() };
+}
+
+let refreshing = null;
+
+/** Trade the refresh token for a new pair, once even if several calls ask at the same time. */
+export function refreshTokens() {
+  if (!refreshing) {
+    refreshing = (async () => {
+      const refreshToken = tokens.refresh;
+      if (!refreshToken) return false;
+      try {
+        const response = await fetch(`${API}/auth/refresh`, {
+          method: "POST",
+          headers: headers({ "Content-Type": "application/json" }),
+          body: JSON.stringify({ refresh_token: refreshToken }),
+        });
+        if (response.ok) {
+          tokens.save(await response.json());
+          return true;
+        }
+        if (response.status === 401) tokens.clear();
+        return false;
+      } catch {
+        return false;
+      }
+    })().finally(() => {
+      refreshing = null;
+    });
+  }
+  return refreshing;
+}
+
+/**
+ * Call the API. Gives {ok, status, data, headers}; a refusal's data is the API's {error, detail}.
+ * A 401 invalid_token is answered by one refresh and one retry.
+ */
+export async function call(path, { method = "GET", json, form, auth = true, retried = false } = {}) {
+  const extra = {};
+  let body;
+  if (json !== undefined) {
+    extra["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form !== undefined) {
+    body = new URLSearchParams(form);
+  }
+  const access = tokens.access;
+  if (auth && access) extra.Authorization = `Bearer ${access}`;
+  let response;
+  try {
+    response = await fetch(`${API}${path}`, { method, headers: headers(extra), body, credentials: "same-origin" });
+  } catch {
+    return offline();
+  }
+  const result = await answer(response);
+  if (auth && !retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
+    return call(path, { method, json, form, auth, retried: true });
+  }
+  return result;
+}
+
+/** Sign in with the OAuth2 password form; keep the tokens for this tab. */
+export async function signIn(username, password) {
+  const result = await call("/auth/token", { method: "POST", form: { username, password }, auth: false });
+  if (result.ok) {
+    tokens.save(result.data);
+    const me = await call("/me");
+    if (me.ok) tokens.saveRoles(me.data.roles);
+  }
+  return result;
+}
+
+/** Sign out: the refresh token (and its family) stop working on the server too. */
+export async function signOut() {
+  const refreshToken = tokens.refresh;
+  tokens.clear();
+  if (refreshToken) {
+    await call("/auth/logout", { method: "POST", json: { refresh_token: refreshToken }, auth: false });
+  }
+}
+
+/** Where a signed-in person starts: the clerk's desk for staff, the wallet for everyone else. */
+export function homeFor(roles) {
+  return roles.includes("admin") || roles.includes("auditor") ? "/clerk" : "/wallet";
+}

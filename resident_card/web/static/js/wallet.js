@@ -1,0 +1,170 @@
+import { call } from "./api.js";
+import { onLanguageChange, setText } from "./i18n.js";
+import {
+  announce,
+  announceDetail,
+  busy,
+  clearMessage,
+  goSignIn,
+  homeFor,
+  labelOf,
+  markInvalid,
+  missing,
+  start,
+  tokens,
+  values,
+} from "./page.js";
+import {
+  addressText,
+  detail,
+  fullName,
+  identifierText,
+  showHistory,
+  showStatus,
+  statusKey,
+} from "./resident-view.js";
+import { renderers } from "./wallet-sections.js";
+
+await start();
+
+const status = document.getElementById("status");
+const $ = (id) => document.getElementById(id);
+let resident = null;
+const filled = new Map(); // section id -> the answer it was drawn from
+
+function showResident() {
+  setText($("greeting"), "wallet.hello", { name: resident.first_name || "" });
+  showStatus($("residency-status"), resident.status);
+  setText($("residency-explain"), `${statusKey(resident.status)}.explain`);
+  const details = $("my-details");
+  details.replaceChildren();
+  detail(details, "field.date_of_birth", resident.date_of_birth, { date: true });
+  detail(details, "field.identifier", identifierText(resident.identifier));
+  detail(details, "field.email", resident.email);
+  detail(details, "field.phone", resident.phone);
+  showHistory($("history"), resident.status_history);
+  $("residency").hidden = false;
+
+  $("address").textContent = addressText(resident.address);
+  const size = resident.household ? resident.household.size : 1;
+  setText($("household-size"), "wallet.household_size", { count: size });
+  listPeople($("wards"), $("wards-empty"), resident.wards || []);
+  $("household").hidden = false;
+}
+
+function listPeople(list, empty, people) {
+  list.replaceChildren();
+  for (const person of people) {
+    const item = document.createElement("li");
+    const name = document.createElement("span");
+    name.textContent = fullName(person);
+    item.append(name);
+    if (person.relation) {
+      item.append(" — ", setText(document.createElement("span"), `relation.${person.relation}`));
+    }
+    if (person.status) {
+      const badge = document.createElement("span");
+      badge.className = "badge";
+      showStatus(badge, person.status);
+      item.append(" ", badge);
+    }
+    list.append(item);
+  }
+  empty.hidden = people.length > 0;
+}
+
+function drawSection(section) {
+  const slot = section.querySelector(".slot");
+  slot.replaceChildren();
+  renderers[section.id]?.(slot, filled.get(section.id));
+}
+
+/** Show each later-filled place only if its API answers 200 for this resident. */
+async function fillSections() {
+  const sections = [...document.querySelectorAll("section[data-source]")];
+  await Promise.all(
+    sections.map(async (section) => {
+      const result = await call(section.dataset.source);
+      if (result.status !== 200) return;
+      filled.set(section.id, result.data);
+      try {
+        drawSection(section);
+        section.hidden = false;
+      } catch {
+        section.hidden = true; // an answer we cannot draw yet: leave the place hidden
+      }
+    }),
+  );
+}
+
+async function load() {
+  const result = await call("/residents/me");
+  if (result.status === 401) return goSignIn();
+  if (result.status === 403 && homeFor(tokens.roles) === "/clerk") {
+    location.assign("/clerk"); // staff have no wallet; their page is the desk
+    return;
+  }
+  if (result.status === 404 || result.status === 403) {
+    $("no-resident").hidden = false;
+    setText($("greeting"), "wallet.heading");
+    return;
+  }
+  if (!result.ok) {
+    announceDetail(status, result.data.detail);
+    return;
+  }
+  resident = result.data;
+  showResident();
+}
+
+if (!tokens.signedIn) {
+  goSignIn();
+} else {
+  announce(status, "wallet.loading");
+  await load();
+  if (status.dataset.i18n === "wallet.loading") clearMessage(status);
+  if (resident) await fillSections();
+}
+
+onLanguageChange(() => {
+  if (resident) showResident();
+  for (const section of document.querySelectorAll("section[data-source]")) {
+    if (filled.has(section.id)) drawSection(section);
+  }
+});
+
+// Adding a child or a foster child in the resident's care.
+const wardForm = $("ward-form");
+const wardStatus = $("ward-status");
+const wardSubmit = wardForm.querySelector("button[type=submit]");
+
+wardForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const empty = missing(wardForm);
+  if (empty.length) {
+    const fields = empty.map((name) => labelOf(wardForm, name)).join(", ");
+    announce(wardStatus, "form.missing", { tone: "error", params: { fields } });
+    markInvalid(wardForm, empty);
+    return;
+  }
+  markInvalid(wardForm, []);
+  const data = values(wardForm);
+  const ward = {
+    first_name: data.first_name,
+    last_name: data.last_name,
+    date_of_birth: data.date_of_birth,
+    relation: data.relation,
+    identifier: { kind: data.identifier_kind, value: data.identifier_value },
+  };
+  await busy(wardSubmit, async () => {
+    const result = await call("/residents/me/wards", { method: "POST", json: ward });
+    if (result.status === 401) return goSignIn();
+    if (!result.ok) {
+      announceDetail(wardStatus, result.data.detail);
+      return;
+    }
+    wardForm.reset();
+    announce(wardStatus, "ward.added", { tone: "ok", params: { name: fullName(ward) } });
+    await load();
+  });
+});

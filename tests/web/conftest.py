@@ -1,0 +1,200 @@
+"""The web pages in a real headless Chromium (the system's /usr/bin/chromium; never a downloaded one).
+
+Browser tests drive the real app (``live_server``) over a fresh database, on SQLite only: the pages
+see the same API on both backends, and the API's own tests cover PostgreSQL. Without Chromium they
+are skipped, saying why; with ``TOSHAV_REQUIRE_BROWSER=1`` (CI) a missing Chromium fails the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
+
+from resident_card.accounts.models import Role
+from resident_card.city.service import load_city
+from resident_card.web.pages import dictionary
+from tests.conftest import LiveServer
+from tests.factories import DEFAULT_PASSWORD, create_user, israeli_id
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REQUIRE_BROWSER = os.environ.get("TOSHAV_REQUIRE_BROWSER") == "1"
+PHONE: ViewportSize = {"width": 390, "height": 844}
+STRONG_PASSWORD = "a-long-enough-passphrase"
+
+expect.set_options(timeout=10_000)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run on SQLite only; their PostgreSQL twin is skipped before it builds anything."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (
+            item.get_closest_marker("browser") is not None
+            and callspec is not None
+            and callspec.params.get("backend") == "postgresql"
+        ):
+            item.add_marker(
+                pytest.mark.skip(reason="browser tests run on SQLite only (the API is the same)")
+            )
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not CHROMIUM.exists():
+        message = f"no Chromium at {CHROMIUM}: the browser tests need the system's Chromium"
+        if REQUIRE_BROWSER:
+            pytest.fail(message + " (TOSHAV_REQUIRE_BROWSER=1 makes this a failure)")
+        pytest.skip(message + " (set TOSHAV_REQUIRE_BROWSER=1 to make this a failure)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+@dataclass
+class Browser:
+    """Opens pages of the live app, each person in a Chromium of their own (a fresh profile)."""
+
+    driver: Playwright
+    server: LiveServer
+    folder: Path
+    contexts: list[BrowserContext] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    _numbers: Iterator[int] = field(default_factory=itertools.count)
+
+    def open(
+        self,
+        path: str = "/",
+        *,
+        locale: str = "he-IL",
+        viewport: ViewportSize | None = None,
+    ) -> Page:
+        profile = self.folder / f"chromium-profile-{next(self._numbers)}"
+        context = self.driver.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            locale=locale,
+            viewport=viewport or PHONE,
+            base_url=self.server.base_url,
+        )
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+        goto(page, path)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browser(
+    playwright_driver: Playwright, live_server: LiveServer, tmp_path: Path
+) -> Iterator[Browser]:
+    opened = Browser(playwright_driver, live_server, tmp_path)
+    try:
+        yield opened
+    finally:
+        opened.close()
+    assert opened.errors == [], "the pages' scripts threw"
+
+
+def goto(page: Page, path: str) -> None:
+    """Open a page and wait until its script has put it in its language and wired it."""
+    page.goto(path)
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+
+
+def texts(language: str) -> dict[str, str]:
+    return dictionary(language)
+
+
+@pytest.fixture
+def city(live_server: LiveServer) -> None:
+    """The bundled street list in the live database."""
+    with live_server.database.session() as session:
+        load_city(session)
+        session.commit()
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    password: str
+
+
+def make_staff(live_server: LiveServer, role: Role) -> Account:
+    """A clerk (admin) or an auditor who can sign in to the live app."""
+    with live_server.database.session() as session:
+        user = create_user(session, live_server.database.settings, role=role)
+        session.commit()
+        return Account(user.username, DEFAULT_PASSWORD)
+
+
+_seeds = itertools.count(7_000)
+
+
+def enrol_by_api(live_server: LiveServer, **overrides: Any) -> dict[str, Any]:
+    """A pending resident, enrolled through the API as the form would."""
+    seed = next(_seeds)
+    body: dict[str, Any] = {
+        "username": f"resident{seed}",
+        "password": STRONG_PASSWORD,
+        "first_name": "Yael",
+        "last_name": "Cohen",
+        "date_of_birth": "1990-05-17",
+        "street_code": "herzl",
+        "house_number": 12,
+        "email": f"resident{seed}@example.org",
+        "identifier": {"kind": "israeli_id", "value": israeli_id(seed)},
+    }
+    body.update(overrides)
+    response = httpx.post(f"{live_server.base_url}/api/v1/residents", json=body, timeout=10)
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return {**answer, "username": body["username"], "password": body["password"]}
+
+
+def sign_in(page: Page, account: Account | dict[str, Any], *, lands_on: str) -> None:
+    """Sign in through the sign-in page, as a person would."""
+    username = account.username if isinstance(account, Account) else account["username"]
+    password = account.password if isinstance(account, Account) else account["password"]
+    goto(page, "/signin")
+    page.locator("#username").fill(username)
+    page.locator("#password").fill(password)
+    page.locator("#signin-form button[type=submit]").click()
+    page.wait_for_url(f"**{lands_on}")
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+
+
+def session_storage(page: Page) -> dict[str, str]:
+    stored: dict[str, str] = json.loads(page.evaluate("() => JSON.stringify({...sessionStorage})"))
+    return stored

@@ -1,0 +1,96 @@
+"""The clerk's desk: verifying a new resident, and an auditor who may only look."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import ViewportSize, expect
+
+from resident_card.accounts.models import Role
+from tests.conftest import LiveServer
+from tests.web.conftest import Browser, enrol_by_api, goto, make_staff, sign_in, texts
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
+DESK: ViewportSize = {"width": 1280, "height": 900}
+
+
+def test_a_clerk_verifies_a_new_resident_who_then_sees_it(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    hebrew, arabic = texts("he"), texts("ar")
+    clerk = make_staff(live_server, Role.admin)
+    newcomer = enrol_by_api(live_server, first_name="יעל", last_name="כהן")
+    resident = browser.open("/", locale="he-IL")
+    sign_in(resident, newcomer, lands_on="/wallet")
+    expect(resident.locator("#residency-status")).to_have_text(hebrew["status.pending"])
+
+    desk = browser.open("/", locale="ar", viewport=DESK)
+    sign_in(desk, clerk, lands_on="/clerk")
+    expect(desk.locator("html")).to_have_attribute("dir", "rtl")
+    expect(desk.get_by_role("heading", level=1)).to_have_text(arabic["clerk.heading"])
+    expect(desk.locator("#readonly-note")).to_be_hidden()
+    desk.get_by_role("button", name="יעל כהן").click()
+    expect(desk.get_by_role("heading", level=2, name="יעל כהן")).to_be_visible()
+    expect(desk.locator("#resident")).to_be_focused()
+    expect(desk.locator("#resident-status")).to_have_text(arabic["status.pending"])
+
+    # The reason is required: without it nothing is sent.
+    desk.get_by_label(arabic["status.verified"]).check()
+    desk.get_by_role("button", name=arabic["clerk.change"]).click()
+    expect(desk.locator("#change-status")).to_have_text(arabic["clerk.reason_needed"])
+    expect(desk.locator("#resident-status")).to_have_text(arabic["status.pending"])
+
+    desk.get_by_label(arabic["clerk.reason"], exact=True).fill("Arnona bill for Herzl 12 checked")
+    desk.get_by_role("button", name=arabic["clerk.change"]).click()
+    expect(desk.locator("#change-status")).to_contain_text(arabic["status.verified"])
+    expect(desk.locator("#resident-status")).to_have_text(arabic["status.verified"])
+    expect(desk.locator("#resident-history li")).to_have_count(2)
+    # Verified, the resident leaves the queue of pending enrolments.
+    expect(desk.locator("#queue-count")).to_have_text(arabic["clerk.queue_empty"])
+    expect(desk.get_by_role("button", name="יעל כהן")).to_have_count(0)
+
+    resident.reload()
+    expect(resident.locator("html")).to_have_attribute("data-ready", "true")
+    expect(resident.locator("#residency-status")).to_have_text(hebrew["status.verified"])
+    expect(resident.locator("#residency-explain")).to_have_text(hebrew["status.verified.explain"])
+    history = resident.locator("#history li")
+    expect(history).to_have_count(2)
+    expect(history.nth(0).locator(".what")).to_have_text(hebrew["history.enrolled"])
+    expect(history.nth(1).locator(".what")).to_have_text(hebrew["status.verified"])
+    expect(history.nth(1)).to_contain_text("Arnona bill for Herzl 12 checked")
+
+
+def test_an_auditor_sees_everything_and_no_change_button(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    english = texts("en")
+    auditor = make_staff(live_server, Role.auditor)
+    enrol_by_api(live_server, first_name="Omar", last_name="Haddad")
+    enrol_by_api(live_server, first_name="Rina", last_name="Peretz")
+    page = browser.open("/", locale="en-GB", viewport=DESK)
+
+    sign_in(page, auditor, lands_on="/clerk")
+    expect(page.locator("#readonly-note")).to_have_text(english["clerk.readonly"])
+    expect(page.locator("#queue-list li")).to_have_count(2)
+    page.get_by_label(english["clerk.search"]).fill("hadd")
+    page.get_by_label(english["clerk.search"]).press("Enter")
+    expect(page.locator("#queue-list li")).to_have_count(1)
+    expect(page.locator("#queue-count")).to_have_text("Showing 1 of 1")
+    page.get_by_role("button", name="Omar Haddad").click()
+
+    expect(page.get_by_role("heading", level=2, name="Omar Haddad")).to_be_visible()
+    expect(page.locator("#resident-details")).to_contain_text(english["identifier.israeli_id"])
+    expect(page.locator("#status-form")).to_be_hidden()
+    expect(page.get_by_role("button", name=english["clerk.change"])).to_have_count(0)
+    expect(page.get_by_role("radio")).to_have_count(0)
+    expect(page.locator("#resident button")).to_have_count(0)
+
+
+def test_a_resident_is_not_let_onto_the_desk(browser: Browser, live_server: LiveServer) -> None:
+    newcomer = enrol_by_api(live_server)
+    page = browser.open("/", locale="en-GB")
+    sign_in(page, newcomer, lands_on="/wallet")
+
+    goto(page, "/clerk")
+
+    expect(page.locator("#status")).to_have_text(texts("en")["clerk.staff_only"])
+    expect(page.locator("#desk")).to_be_hidden()

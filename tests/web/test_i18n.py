@@ -1,0 +1,56 @@
+"""Three languages on every page: the browser's on a first visit, the visitor's choice after that."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import Browser, goto, texts
+
+pytestmark = pytest.mark.browser
+
+
+def test_switching_language_changes_texts_and_direction_and_is_remembered(
+    browser: Browser,
+) -> None:
+    english, arabic, hebrew = texts("en"), texts("ar"), texts("he")
+    page = browser.open("/", locale="en-US")
+    html = page.locator("html")
+    heading = page.get_by_role("heading", level=1)
+    expect(html).to_have_attribute("lang", "en")
+    expect(html).to_have_attribute("dir", "ltr")
+    expect(heading).to_have_text(english["landing.heading"])
+
+    page.get_by_role("button", name="العربية").click()
+    expect(html).to_have_attribute("lang", "ar")
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(heading).to_have_text(arabic["landing.heading"])
+    expect(page).to_have_title(arabic["landing.title"])
+    expect(page.get_by_role("link", name=arabic["landing.enrol"])).to_be_visible()
+    expect(page.get_by_role("navigation", name=arabic["app.languages"])).to_be_visible()
+    expect(page.get_by_role("button", name="العربية")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="English")).to_have_attribute("aria-pressed", "false")
+
+    # Remembered: the next page arrives in Arabic from the server, before any script runs.
+    response = page.goto("/signin")
+    assert response is not None
+    assert '<html lang="ar" dir="rtl">' in response.text()
+    expect(page.get_by_role("heading", level=1)).to_have_text(arabic["signin.heading"])
+    expect(page.get_by_label(arabic["field.username"])).to_be_visible()
+
+    page.get_by_role("button", name="עברית").click()
+    expect(html).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", level=1)).to_have_text(hebrew["signin.heading"])
+    page.get_by_role("button", name="English").click()
+    expect(html).to_have_attribute("dir", "ltr")
+    expect(page.get_by_label(english["field.username"])).to_be_visible()
+    goto(page, "/enrol")
+    expect(page.get_by_role("heading", level=1)).to_have_text(english["enrol.heading"])
+
+
+def test_a_first_visit_in_another_language_is_in_hebrew(browser: Browser) -> None:
+    page = browser.open("/", locale="fr-FR")
+
+    expect(page.locator("html")).to_have_attribute("lang", "he")
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
+    expect(page.get_by_role("heading", level=1)).to_have_text(texts("he")["landing.heading"])

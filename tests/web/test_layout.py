@@ -1,0 +1,59 @@
+"""The shared layout on a small phone: nothing scrolls sideways, everything is big enough to tap."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import ViewportSize, expect
+
+from tests.web.conftest import Browser
+
+pytestmark = pytest.mark.browser
+SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
+TAP = 44  # px: WCAG 2.5.5's target size, which IS 5568 asks of touch screens
+BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
+
+# Each visible control that is tapped directly (radios and check boxes are tapped through their
+# label, which is the 44 px row measured here), with its height.
+TARGET_HEIGHTS = """() => [...document.querySelectorAll(
+    "button, a.button, input, select, textarea, label.choice, label.check")]
+  .filter((e) => e.offsetParent !== null && !["radio", "checkbox", "hidden"].includes(e.type))
+  .map((e) => [e.id || e.className || e.tagName, e.getBoundingClientRect().height])"""
+
+
+FOCUSED = """() => {
+  const e = document.activeElement;
+  return [e.id || e.dataset.lang || e.tagName, e.type, getComputedStyle(e).outlineStyle];
+}"""
+
+
+@pytest.mark.parametrize("path", ["/", "/enrol", "/signin"])
+def test_the_pages_fit_a_360_pixel_phone(browser: Browser, path: str) -> None:
+    page = browser.open(path, locale="he-IL", viewport=SMALL_PHONE)
+    for language, name in BUTTON_NAMES.items():
+        page.get_by_role("button", name=name).click()
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+        fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+        assert fits, (path, language)
+        heights = page.evaluate(TARGET_HEIGHTS)
+        assert len(heights) > 3
+        too_small = [(what, height) for what, height in heights if height < TAP]
+        assert too_small == [], (path, language)
+
+
+def test_every_control_reached_by_tab_shows_its_focus(browser: Browser) -> None:
+    page = browser.open("/enrol", locale="he-IL", viewport=SMALL_PHONE)
+    submit = page.locator("#enrol-form button[type=submit]")
+
+    reached: set[str] = set()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        name, kind, outline = page.evaluate(FOCUSED)
+        # A date field's last stop is the browser's own calendar button, which rings itself.
+        if kind != "date":
+            assert outline == "solid", name
+        reached.add(name)
+        if submit.evaluate("e => e === document.activeElement"):
+            break
+    expect(submit).to_be_focused()
+    assert {"username", "password", "first_name", "street", "house_number", "he", "ar"} <= reached

@@ -1,0 +1,115 @@
+"""Signing in and out: by keyboard alone, with a refused password, a lockout, a token run out."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+
+from resident_card.accounts.exceptions import InvalidCredentials
+from tests.conftest import LiveServer
+from tests.web.conftest import Browser, enrol_by_api, goto, session_storage, sign_in, texts
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
+
+
+def test_signing_in_with_the_keyboard_alone(browser: Browser, live_server: LiveServer) -> None:
+    newcomer = enrol_by_api(live_server, first_name="Rami")
+    page = browser.open("/signin", locale="en-GB")
+
+    # The first Tab reaches the skip link, shown and ringed while it has the focus.
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name=texts("en")["app.skip"])
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    expect(skip).to_have_css("outline-style", "solid")
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+    username = page.get_by_label("Username")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if username.evaluate("field => field === document.activeElement"):
+            break
+    expect(username).to_be_focused()
+    expect(username).to_have_css("outline-style", "solid")
+    page.keyboard.type(newcomer["username"])
+    page.keyboard.press("Tab")
+    expect(page.locator("#password")).to_be_focused()
+    page.keyboard.type(newcomer["password"])
+    page.keyboard.press("Enter")
+
+    page.wait_for_url("**/wallet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Rami")
+
+
+def test_a_wrong_password_is_told_in_the_live_region(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    newcomer = enrol_by_api(live_server)
+    page = browser.open("/signin", locale="ar")
+
+    page.locator("#username").fill(newcomer["username"])
+    page.locator("#password").fill("not-the-password")
+    page.locator("#signin-form button[type=submit]").click()
+
+    expect(page.get_by_role("status")).to_have_text(InvalidCredentials.message["ar"])
+    assert page.url.endswith("/signin")
+    expect(page.locator("#username")).to_have_value(newcomer["username"])
+
+
+def test_a_locked_out_username_shows_how_long_to_wait(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    newcomer = enrol_by_api(live_server)
+    settings = live_server.database.settings
+    for _ in range(settings.login_max_failures):
+        httpx.post(
+            f"{live_server.base_url}/api/v1/auth/token",
+            data={"username": newcomer["username"], "password": "wrong-wrong-wrong"},
+        )
+    page = browser.open("/signin", locale="he-IL")
+
+    page.locator("#username").fill(newcomer["username"])
+    page.locator("#password").fill(newcomer["password"])
+    page.locator("#signin-form button[type=submit]").click()
+
+    minutes = settings.login_failure_window_seconds // 60
+    expect(page.locator("#status")).to_contain_text(f"נסו שוב בעוד {minutes} דקות")
+    assert page.url.endswith("/signin")
+
+
+def test_a_run_out_access_token_is_refreshed_and_sign_out_ends_the_session(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    newcomer = enrol_by_api(live_server, first_name="Lina")
+    page = browser.open("/", locale="en-GB")
+    sign_in(page, newcomer, lands_on="/wallet")
+    first = session_storage(page)
+
+    page.evaluate("() => sessionStorage.setItem('toshav.access_token', 'expired.or.forged')")
+    goto(page, "/wallet")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lina")
+    refreshed = session_storage(page)
+    assert refreshed["toshav.access_token"] not in (
+        "expired.or.forged",
+        first["toshav.access_token"],
+    )
+    assert refreshed["toshav.refresh_token"] != first["toshav.refresh_token"]
+
+    page.get_by_role("button", name=texts("en")["nav.signout"]).click()
+    page.wait_for_url(lambda url: url.endswith("/"))
+    expect(page.locator("html")).to_have_attribute("data-ready", "true")
+    assert "toshav.refresh_token" not in session_storage(page)
+    expect(page.locator("#nav-signin")).to_be_visible()
+    expect(page.locator("#guest-actions")).to_be_visible()
+    after = httpx.post(
+        f"{live_server.base_url}/api/v1/auth/refresh",
+        json={"refresh_token": refreshed["toshav.refresh_token"]},
+    )
+    assert after.status_code == 401
+
+    # Signed out, the wallet sends the visitor to sign in, and back to it afterwards.
+    goto(page, "/wallet")
+    page.wait_for_url("**/signin?next=%2Fwallet")
