@@ -62,6 +62,8 @@ DOMAIN_COMMANDS = (
     ("benefits.ledger.cli", "ledger"),
     ("benefits.eligibility.cli", "rules"),
     ("benefits.eligibility.cli", "benefits"),
+    ("parking.cli", "parking"),
+    ("cashback.cli", "cashback"),
 )
 
 
