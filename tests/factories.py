@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
@@ -11,6 +12,10 @@ from sqlalchemy.orm import Session
 from resident_card.accounts import service as accounts
 from resident_card.accounts.models import Role, User
 from resident_card.accounts.tokens import issue_access_token
+from resident_card.city.models import Street
+from resident_card.residents import service as residents
+from resident_card.residents.identifiers import IdentifierKind, id_number_check_digit, protect
+from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.settings import Settings
 
 DEFAULT_PASSWORD = "correct-horse-battery"
@@ -45,3 +50,89 @@ def auth_headers(app: FastAPI, user: User, *, now: datetime | None = None) -> di
         app.state.access_keys, settings, user_id=user.id, now=now or app.state.clock.now()
     )
     return {"Authorization": f"Bearer {token}"}
+
+
+def israeli_id(seed: int) -> str:
+    """A valid Israeli ID number (9 digits, check digit right) made from a seed; distinct seeds below 10**8 give distinct numbers."""
+    first_eight = f"{(seed * 7_919 + 10_000_007) % 10**8:08d}"
+    return first_eight + str(id_number_check_digit(first_eight))
+
+
+def create_street(session: Session, **overrides: object) -> Street:
+    """A street of the city's list (code and names in he/ar/en); names and code may be overridden."""
+    tag = uuid.uuid4().hex[:8]
+    values: dict[str, object] = {
+        "code": f"st-{tag}",
+        "name_he": f"רחוב {tag}",
+        "name_ar": f"شارع {tag}",
+        "name_en": f"Street {tag}",
+    }
+    values.update(overrides)
+    street = Street(**values)
+    session.add(street)
+    session.flush()
+    return street
+
+
+_identifier_seeds = itertools.count(uuid.uuid4().int % 10**7)
+
+
+def create_resident(
+    session: Session,
+    settings: Settings,
+    *,
+    status: ResidencyStatus | str = "verified",
+    user: User | bool | None = None,
+    **overrides: object,
+) -> Resident:
+    """A resident, written as the service writes one (hashed identifier, household, first status).
+
+    ``user=True`` makes a resident user for them; ``user=<User>`` links that one. Overrides:
+    ``street`` (a Street), ``house_number``, ``apartment``, ``first_name``, ``last_name``,
+    ``date_of_birth``, ``identifier_kind``, ``identifier`` (clear; hashed here), ``email``, ``phone``,
+    ``resident_since``, ``disability``, ``verified_at``, ``now``.
+    """
+    now = overrides.pop("now", None) or datetime.now(UTC)
+    assert isinstance(now, datetime)
+    street = overrides.pop("street", None) or create_street(session)
+    assert isinstance(street, Street)
+    kind = IdentifierKind(str(overrides.pop("identifier_kind", IdentifierKind.israeli_id)))
+    value = overrides.pop("identifier", None)
+    if value is None:
+        seed = next(_identifier_seeds)
+        value = israeli_id(seed) if kind is IdentifierKind.israeli_id else f"REF{seed:08d}"
+    date_of_birth = overrides.pop("date_of_birth", date(1985, 6, 15))
+    assert isinstance(date_of_birth, date)
+    person = residents.Person(
+        first_name=str(overrides.pop("first_name", "Dana")),
+        last_name=str(overrides.pop("last_name", "Levi")),
+        date_of_birth=date_of_birth,
+        identifier_kind=kind,
+        identifier_value=str(value),
+    )
+    if user is True:
+        user = create_user(session, settings, role=Role.resident)
+    apartment = overrides.pop("apartment", None)
+    resident = residents.add_resident(
+        session,
+        person=person,
+        protected=protect(settings.id_hash_key.get_secret_value(), kind, str(value)),
+        street=street,
+        address=residents.Address(
+            street.code,
+            int(str(overrides.pop("house_number", 10))),
+            str(apartment) if apartment is not None else None,
+        ),
+        status=ResidencyStatus(status),
+        reason="test data",
+        actor_id=None,
+        now=now,
+        settings=settings,
+        user_id=user.id if isinstance(user, User) else None,
+        email=str(overrides.pop("email", "dana@example.org")),
+        phone=None,
+    )
+    for name, override in overrides.items():
+        setattr(resident, name, override)
+    session.flush()
+    return resident

@@ -1,0 +1,111 @@
+"""Every query of neighbourhoods, streets and house-number ranges."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class CityRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: Neighbourhood | Street | HouseNumberRange) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def neighbourhoods(self) -> Sequence[Neighbourhood]:
+        return self.session.scalars(select(Neighbourhood).order_by(Neighbourhood.code)).all()
+
+    def neighbourhood_by_code(self, code: str) -> Neighbourhood | None:
+        return self.session.scalar(select(Neighbourhood).where(Neighbourhood.code == code))
+
+    def neighbourhoods_by_id(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Neighbourhood]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(Neighbourhood).where(Neighbourhood.id.in_(wanted)))
+        return {row.id: row for row in rows}
+
+    def street_by_code(self, code: str) -> Street | None:
+        return self.session.scalar(select(Street).where(Street.code == code))
+
+    def street(self, street_id: uuid.UUID) -> Street | None:
+        return self.session.get(Street, street_id)
+
+    def streets_by_id(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Street]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        rows = self.session.scalars(select(Street).where(Street.id.in_(wanted)))
+        return {row.id: row for row in rows}
+
+    def search_streets(self, text: str | None, *, limit: int) -> Sequence[Street]:
+        query = select(Street)
+        if text:
+            pattern = _like_pattern(text)
+            query = query.where(
+                or_(
+                    Street.name_he.ilike(pattern, escape="\\"),
+                    Street.name_ar.ilike(pattern, escape="\\"),
+                    Street.name_en.ilike(pattern, escape="\\"),
+                    Street.code.ilike(pattern, escape="\\"),
+                )
+            )
+        return self.session.scalars(query.order_by(Street.name_en, Street.code).limit(limit)).all()
+
+    def ranges_of(self, street_id: uuid.UUID) -> Sequence[HouseNumberRange]:
+        return self.session.scalars(
+            select(HouseNumberRange).where(HouseNumberRange.street_id == street_id)
+        ).all()
+
+    def ranges_covering(
+        self, street_id: uuid.UUID, house_number: int
+    ) -> Sequence[HouseNumberRange]:
+        return self.session.scalars(
+            select(HouseNumberRange).where(
+                HouseNumberRange.street_id == street_id,
+                HouseNumberRange.from_number <= house_number,
+                HouseNumberRange.to_number >= house_number,
+            )
+        ).all()
+
+    def range_by_key(
+        self, street_id: uuid.UUID, from_number: int, to_number: int, parity: str
+    ) -> HouseNumberRange | None:
+        return self.session.scalar(
+            select(HouseNumberRange).where(
+                HouseNumberRange.street_id == street_id,
+                HouseNumberRange.from_number == from_number,
+                HouseNumberRange.to_number == to_number,
+                HouseNumberRange.parity == parity,
+            )
+        )
+
+    def neighbourhoods_of_streets(
+        self, street_ids: Iterable[uuid.UUID]
+    ) -> dict[uuid.UUID, list[str]]:
+        """The neighbourhood codes each street runs through."""
+        wanted = set(street_ids)
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(HouseNumberRange.street_id, Neighbourhood.code)
+            .join(Neighbourhood, Neighbourhood.id == HouseNumberRange.neighbourhood_id)
+            .where(HouseNumberRange.street_id.in_(wanted))
+            .distinct()
+        ).all()
+        found: dict[uuid.UUID, list[str]] = {}
+        for street_id, code in rows:
+            found.setdefault(street_id, []).append(code)
+        return {key: sorted(codes) for key, codes in found.items()}

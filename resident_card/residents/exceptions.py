@@ -1,0 +1,132 @@
+"""What can go wrong with residents, their identifiers, enrolment and households."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from resident_card.errors import Conflict, Forbidden, NotFound, ToshavError
+from resident_card.i18n import Text
+
+
+class InvalidIdNumber(ToshavError):
+    status_code = 422
+    code = "invalid_id_number"
+    message: ClassVar[Text] = {
+        "he": "מספר תעודת הזהות אינו תקין (ספרת הביקורת אינה מתאימה).",
+        "ar": "رقم الهوية غير صالح (رقم التحقق غير مطابق).",
+        "en": "The ID number is not valid (its check digit does not match).",
+    }
+
+
+class InvalidIdentifier(ToshavError):
+    status_code = 422
+    code = "invalid_identifier"
+    message: ClassVar[Text] = {
+        "he": "המזהה אינו תקין: 4 עד 30 אותיות לטיניות או ספרות.",
+        "ar": "المعرّف غير صالح: من 4 إلى 30 حرفًا لاتينيًا أو رقمًا.",
+        "en": "The identifier is not valid: 4 to 30 Latin letters or digits.",
+    }
+
+
+class IdentifierTaken(Conflict):
+    code = "identifier_taken"
+    message: ClassVar[Text] = {
+        "he": "מזהה זה כבר רשום אצל תושב אחר. לבירור פנו למוקד 106.",
+        "ar": "هذا المعرّف مسجّل بالفعل لمقيم آخر. للاستفسار اتصلوا بالمركز 106.",
+        "en": "This identifier is already enrolled. Please contact the city's 106 service centre.",
+    }
+
+
+class UnknownStreet(ToshavError):
+    status_code = 422
+    code = "unknown_street"
+    message: ClassVar[Text] = {
+        "he": "הרחוב אינו מוכר ברשימת הרחובות של העיר.",
+        "ar": "الشارع غير معروف في قائمة شوارع المدينة.",
+        "en": "The street is not on the city's street list.",
+    }
+
+
+class DateOfBirthInFuture(ToshavError):
+    status_code = 422
+    code = "date_of_birth_in_future"
+    message: ClassVar[Text] = {
+        "he": "תאריך הלידה אינו יכול להיות בעתיד.",
+        "ar": "لا يمكن أن يكون تاريخ الميلاد في المستقبل.",
+        "en": "The date of birth cannot be in the future.",
+    }
+
+
+class TooYoungToEnrol(ToshavError):
+    status_code = 422
+    code = "too_young_to_enrol"
+    message: ClassVar[Text] = {
+        "he": "רישום עצמאי אפשרי מגיל {minimum}. הורה או אפוטרופוס יכול להוסיף אותך למשק הבית שלו.",
+        "ar": "التسجيل الذاتي ممكن من سن {minimum}. يمكن لأحد الوالدين أو الوصي إضافتك إلى أسرته.",
+        "en": "You can enrol on your own from age {minimum}. A parent or guardian can add you to their household.",
+    }
+
+
+class ContactRequired(ToshavError):
+    status_code = 422
+    code = "contact_required"
+    message: ClassVar[Text] = {
+        "he": 'יש למסור כתובת דוא"ל או מספר טלפון.',
+        "ar": "يجب تقديم بريد إلكتروني أو رقم هاتف.",
+        "en": "Give an email address or a phone number.",
+    }
+
+
+class ResidentNotFound(NotFound):
+    code = "resident_not_found"
+    message: ClassVar[Text] = {
+        "he": "התושב לא נמצא.",
+        "ar": "لم يتم العثور على المقيم.",
+        "en": "Resident not found.",
+    }
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    message: ClassVar[Text] = {
+        "he": "לא ניתן לשנות סטטוס מ-{before} ל-{after}.",
+        "ar": "لا يمكن تغيير الحالة من {before} إلى {after}.",
+        "en": "The status cannot change from {before} to {after}.",
+    }
+
+
+class GuardianMustBeAdult(Forbidden):
+    code = "guardian_must_be_adult"
+    message: ClassVar[Text] = {
+        "he": "רק תושב בגיר (מגיל 18) יכול להוסיף ילדים למשק הבית.",
+        "ar": "فقط المقيم البالغ (من سن 18) يمكنه إضافة أطفال إلى الأسرة.",
+        "en": "Only an adult resident (18 or older) can add children to the household.",
+    }
+
+
+class GuardianNotActive(Forbidden):
+    code = "guardian_not_active"
+    message: ClassVar[Text] = {
+        "he": "לא ניתן להוסיף ילדים כשהרישום שלך אינו פעיל.",
+        "ar": "لا يمكن إضافة أطفال عندما يكون تسجيلك غير نشط.",
+        "en": "Children cannot be added while your registration is not active.",
+    }
+
+
+class WardNotMinor(ToshavError):
+    status_code = 422
+    code = "ward_not_minor"
+    message: ClassVar[Text] = {
+        "he": "ניתן להוסיף רק קטינים (עד גיל 18).",
+        "ar": "يمكن إضافة القاصرين فقط (دون سن 18).",
+        "en": "Only minors (under 18) can be added.",
+    }
+
+
+class AlreadyAWard(Conflict):
+    code = "already_a_ward"
+    message: ClassVar[Text] = {
+        "he": "הקטין כבר רשום בחסותך.",
+        "ar": "القاصر مسجّل بالفعل تحت رعايتك.",
+        "en": "This minor is already in your care.",
+    }

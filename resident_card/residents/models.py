@@ -1,0 +1,113 @@
+"""Residents, the households they live in, who looks after which minor, and every status change."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from resident_card.database import Base, RecordMixin
+from resident_card.residents.identifiers import mask
+
+
+class ResidencyStatus(StrEnum):
+    pending = "pending"  # enrolled, waiting for a clerk to verify residency
+    verified = "verified"
+    suspended = "suspended"
+    moved_out = "moved_out"
+    rejected = "rejected"  # a pending enrolment a clerk refused
+
+
+class WardRelation(StrEnum):
+    child = "child"
+    foster_child = "foster_child"
+
+
+class Household(RecordMixin, Base):
+    """The residents at one address (street, house number, apartment)."""
+
+    __tablename__ = "households"
+    __table_args__ = (UniqueConstraint("street_id", "house_number", "apartment"),)
+
+    street_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streets.id"), index=True)
+    house_number: Mapped[int]
+    # "" when the address has no apartment, so the address stays unique on every database.
+    apartment: Mapped[str] = mapped_column(String(10), default="")
+
+
+class Resident(RecordMixin, Base):
+    __tablename__ = "residents"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('pending', 'verified', 'suspended', 'moved_out', 'rejected')",
+            name="status_known",
+        ),
+        CheckConstraint(
+            "identifier_kind IN ('israeli_id', 'passport', 'foster_care', 'other')",
+            name="identifier_kind_known",
+        ),
+        CheckConstraint("house_number >= 1", name="house_number_positive"),
+    )
+
+    # Minors added by a guardian, and residents imported from the registry, have no user yet.
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id"), unique=True, index=True
+    )
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    date_of_birth: Mapped[date]
+
+    street_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("streets.id"), index=True)
+    house_number: Mapped[int]
+    apartment: Mapped[str | None] = mapped_column(String(10))
+    household_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("households.id"), index=True)
+
+    email: Mapped[str | None] = mapped_column(String(254))
+    phone: Mapped[str | None] = mapped_column(String(20))
+
+    # The identifier is never stored: its keyed hash for look-up, its last characters for display.
+    identifier_kind: Mapped[str] = mapped_column(String(20))
+    identifier_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    identifier_hint: Mapped[str] = mapped_column(String(3))
+
+    status: Mapped[str] = mapped_column(
+        String(20), default=ResidencyStatus.pending.value, index=True
+    )
+    verified_at: Mapped[datetime | None]
+    resident_since: Mapped[date | None]
+    disability: Mapped[bool] = mapped_column(default=False)
+
+    @property
+    def masked_identifier(self) -> str:
+        return mask(self.identifier_hint)
+
+
+class Guardianship(RecordMixin, Base):
+    """An adult resident looks after a minor of their household and acts for them."""
+
+    __tablename__ = "guardianships"
+    __table_args__ = (
+        UniqueConstraint("guardian_id", "ward_id"),
+        CheckConstraint("relation IN ('child', 'foster_child')", name="relation_known"),
+        CheckConstraint("guardian_id <> ward_id", name="not_self"),
+    )
+
+    guardian_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
+    ward_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
+    relation: Mapped[str] = mapped_column(String(20))
+
+
+class StatusChange(RecordMixin, Base):
+    """One change of a resident's residency status: from, to, why, by whom, when. Append-only."""
+
+    __tablename__ = "resident_status_changes"
+
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(500))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    at: Mapped[datetime]

@@ -1,0 +1,138 @@
+"""Every query of residents, households, guardianships and status changes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from resident_card.residents.models import (
+    Guardianship,
+    Household,
+    ResidencyStatus,
+    Resident,
+    StatusChange,
+)
+
+# Residents who still count as living at their address.
+_PRESENT = (ResidencyStatus.pending, ResidencyStatus.verified, ResidencyStatus.suspended)
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class ResidentRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: Resident | Household | Guardianship | StatusChange) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def get(self, resident_id: uuid.UUID) -> Resident | None:
+        return self.session.get(Resident, resident_id)
+
+    def get_for_update(self, resident_id: uuid.UUID) -> Resident | None:
+        return self.session.scalar(
+            select(Resident).where(Resident.id == resident_id).with_for_update()
+        )
+
+    def by_user(self, user_id: uuid.UUID) -> Resident | None:
+        return self.session.scalar(select(Resident).where(Resident.user_id == user_id))
+
+    def by_identifier_hash(self, identifier_hash: str) -> Resident | None:
+        return self.session.scalar(
+            select(Resident).where(Resident.identifier_hash == identifier_hash)
+        )
+
+    def household(self, household_id: uuid.UUID) -> Household | None:
+        return self.session.get(Household, household_id)
+
+    def household_at(
+        self, street_id: uuid.UUID, house_number: int, apartment: str
+    ) -> Household | None:
+        return self.session.scalar(
+            select(Household).where(
+                Household.street_id == street_id,
+                Household.house_number == house_number,
+                Household.apartment == apartment,
+            )
+        )
+
+    def household_size(self, household_id: uuid.UUID) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(Resident)
+                .where(Resident.household_id == household_id, Resident.status.in_(_PRESENT))
+            )
+            or 0
+        )
+
+    def wards_of(self, guardian_id: uuid.UUID) -> Sequence[Resident]:
+        return self.session.scalars(
+            select(Resident)
+            .join(Guardianship, Guardianship.ward_id == Resident.id)
+            .where(Guardianship.guardian_id == guardian_id)
+            .order_by(Resident.date_of_birth, Resident.id)
+        ).all()
+
+    def guardianships_of_ward(self, ward_id: uuid.UUID) -> Sequence[Guardianship]:
+        return self.session.scalars(
+            select(Guardianship).where(Guardianship.ward_id == ward_id)
+        ).all()
+
+    def relations_of(self, guardian_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        rows = self.session.execute(
+            select(Guardianship.ward_id, Guardianship.relation).where(
+                Guardianship.guardian_id == guardian_id
+            )
+        ).all()
+        return {ward_id: relation for ward_id, relation in rows}
+
+    def is_guardian(self, guardian_id: uuid.UUID, ward_id: uuid.UUID) -> bool:
+        return bool(
+            self.session.scalar(
+                select(
+                    exists().where(
+                        Guardianship.guardian_id == guardian_id, Guardianship.ward_id == ward_id
+                    )
+                )
+            )
+        )
+
+    def status_history(self, resident_id: uuid.UUID) -> Sequence[StatusChange]:
+        return self.session.scalars(
+            select(StatusChange)
+            .where(StatusChange.resident_id == resident_id)
+            .order_by(StatusChange.at, StatusChange.created_at)
+        ).all()
+
+    def search(
+        self, *, status: str | None, text: str | None, limit: int, offset: int
+    ) -> tuple[Sequence[Resident], int]:
+        """Residents by status and by a text in their names, email or phone; and how many in all."""
+        query = select(Resident)
+        if status is not None:
+            query = query.where(Resident.status == status)
+        if text:
+            pattern = _like_pattern(text)
+            query = query.where(
+                or_(
+                    Resident.first_name.ilike(pattern, escape="\\"),
+                    Resident.last_name.ilike(pattern, escape="\\"),
+                    Resident.email.ilike(pattern, escape="\\"),
+                    Resident.phone.ilike(pattern, escape="\\"),
+                )
+            )
+        total = int(self.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+        rows = self.session.scalars(
+            query.order_by(Resident.last_name, Resident.first_name, Resident.id)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return rows, total
