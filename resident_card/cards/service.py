@@ -149,7 +149,7 @@ def issue_card(
             expires_on=_years_later(
                 residents.city_today(now, settings), settings.card_validity_years
             ),
-            created_at=now,
+            # created_at keeps its real-time default: it orders a card and its same-instant replacement.
         )
     )
 
