@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -93,13 +93,16 @@ class CredentialSigner:
     def __repr__(self) -> str:  # never show the key, whoever prints this
         return f"CredentialSigner(kid={self.kid!r}, issuer={self.issuer!r})"
 
-    @property
+    @cached_property
     def encoded_header(self) -> bytes:
         return _b64encode(_json({"alg": ALGORITHM, "kid": self.kid}))
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _json(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 def _b64encode(data: bytes) -> bytes:

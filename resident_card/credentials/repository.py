@@ -35,8 +35,8 @@ class SigningKeyRepository:
     def signing(self, now: datetime) -> tuple[uuid.UUID, str] | None:
         """The id and kid of the key that signs at ``now``: the newest active, unretired one.
 
-        Cheap (one indexed row, two columns), so it runs on every signature: a process notices a
-        rotation or a retirement at once, with no cache to expire.
+        Cheap (one indexed row, two columns): the keyring asks it again every second or so, and
+        so follows rotations made by other processes.
         """
         row = self.session.execute(
             select(SigningKey.id, SigningKey.kid)

@@ -187,15 +187,20 @@ def published_jwks(session: Session) -> dict[str, list[dict[str, str]]]:
 class Keyring:
     """This process's signing keys, unsealed once each and kept in memory.
 
-    Which key signs is asked of the database on every use (one small indexed query), so a rotation
-    or a retirement made by another process takes effect at once; only the unsealed key material,
-    which never changes for a given key, is cached. Safe to share between threads.
+    Which key signs is asked of the database (one small indexed query) at most once per
+    ``refresh_seconds`` of the clock it is given, so a rotation made by any process is followed
+    within that time; the unsealed key material, which never changes for a given key, is cached for
+    good. Both keys of a rotation are published while it happens, so a token signed by the previous
+    key in that second still verifies. Safe to share between threads.
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, refresh_seconds: float = 1.0) -> None:
         self._secret = _seal_secret(settings)
         self._issuer = settings.issuer
+        self._refresh = timedelta(seconds=refresh_seconds)
         self._signers: dict[uuid.UUID, CredentialSigner] = {}
+        # (asked at, good until, signer): replaced whole, so threads never see half of it.
+        self._current: tuple[datetime, datetime, CredentialSigner] | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -203,29 +208,35 @@ class Keyring:
 
     def signer(self, session: Session, *, now: datetime) -> CredentialSigner:
         """The signer of the key that signs at ``now``."""
+        current = self._current
+        if current is not None and current[0] <= now < current[1]:
+            return current[2]
         repository = SigningKeyRepository(session)
-        current = repository.signing(now)
-        if current is None:
+        newest = repository.signing(now)
+        if newest is None:
             raise NoSigningKey()
-        key_id, kid = current
+        key_id, kid = newest
         signer = self._signers.get(key_id)
-        if signer is not None:
-            return signer
-        with self._lock:
-            signer = self._signers.get(key_id)
-            if signer is None:
-                row = repository.get(key_id)
-                if row is None:  # pragma: no cover - just read in the same transaction
-                    raise NoSigningKey()
-                try:
-                    private_key = unseal_private_key(
-                        row.private_key_sealed, kid=kid, secret=self._secret
-                    )
-                except KeyUnsealFailed as exc:
-                    raise SigningKeyUnreadable(kid=kid) from exc
-                signer = CredentialSigner(kid=kid, private_key=private_key, issuer=self._issuer)
-                self._signers[key_id] = signer
+        if signer is None:
+            with self._lock:
+                signer = self._signers.get(key_id)
+                if signer is None:
+                    signer = self._unseal(repository, key_id, kid)
+                    self._signers[key_id] = signer
+        self._current = (now, now + self._refresh, signer)
         return signer
+
+    def _unseal(
+        self, repository: SigningKeyRepository, key_id: uuid.UUID, kid: str
+    ) -> CredentialSigner:
+        row = repository.get(key_id)
+        if row is None:  # pragma: no cover - just read in the same transaction
+            raise NoSigningKey()
+        try:
+            private_key = unseal_private_key(row.private_key_sealed, kid=kid, secret=self._secret)
+        except KeyUnsealFailed as exc:
+            raise SigningKeyUnreadable(kid=kid) from exc
+        return CredentialSigner(kid=kid, private_key=private_key, issuer=self._issuer)
 
     def sign(
         self,

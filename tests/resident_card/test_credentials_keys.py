@@ -72,6 +72,7 @@ def test_both_keys_verify_until_the_old_one_is_retired(
     old = signing_key(session, settings, clock.now())
     by_old = keyring.sign(session, {"sub": "a"}, audience="card", now=clock.now(), ttl=_TTL)
     new = signing_key(session, settings, clock.now())
+    clock.advance(seconds=1)  # the keyring asks which key signs once a second
     by_new = keyring.sign(session, {"sub": "b"}, audience="card", now=clock.now(), ttl=_TTL)
     jwks = service.published_jwks(session)
     for token, kid in ((by_old, old.kid), (by_new, new.kid)):
@@ -167,8 +168,14 @@ def test_the_keyring_unseals_each_key_once_and_follows_rotations(
     assert second_process.signer(session, now=clock.now()).kid == a.kid
 
     newer = signing_key(session, settings, clock.now())  # made "by another process"
+    # Within the refresh second the old key still signs (it is still published); then the new one.
+    assert first_process.signer(session, now=clock.now()).kid == a.kid
+    clock.advance(seconds=1)
     assert first_process.signer(session, now=clock.now()).kid == newer.kid
     assert second_process.signer(session, now=clock.now()).kid == newer.kid
+    eager = service.Keyring(settings, refresh_seconds=0)
+    latest = signing_key(session, settings, clock.now())
+    assert eager.signer(session, now=clock.now()).kid == latest.kid
 
 
 def test_staff_see_key_states_never_private_keys(
