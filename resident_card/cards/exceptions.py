@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import ClassVar
 
 from resident_card.errors import Conflict, NotFound, ToshavError
-from resident_card.i18n import Text
+from resident_card.i18n import Language, Text, render
+
+# A card's state, as the person reading the error reads it.
+STATE_WORDS: dict[str, Text] = {
+    "suspended": {"he": "מושעה", "ar": "موقوفة", "en": "suspended"},
+    "revoked": {"he": "מבוטל", "ar": "ملغاة", "en": "revoked"},
+    "expired": {"he": "פג תוקף", "ar": "منتهية الصلاحية", "en": "expired"},
+}
 
 
 class CardNotFound(NotFound):
@@ -33,6 +40,11 @@ class CardNotActive(Conflict):
         "ar": "البطاقة غير فعّالة ({status})، لذلك لا رمز QR لها.",
         "en": "The card is not active ({status}), so it has no QR code.",
     }
+
+    def detail(self, language: Language) -> str:
+        state = str(self.params.get("status", ""))
+        word = STATE_WORDS[state][language] if state in STATE_WORDS else state
+        return render(self.message, language, status=word)
 
 
 class CardAlreadyRevoked(Conflict):

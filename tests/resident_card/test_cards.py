@@ -6,9 +6,11 @@ import json
 import re
 import uuid
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 import zxingcpp
 from fastapi import FastAPI
@@ -35,6 +37,7 @@ from resident_card.credentials.models import SigningKey
 from resident_card.residents.models import Resident
 from resident_card.residents.service import city_today
 from resident_card.settings import Settings
+from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_user
 from tests.resident_card.credentials_support import (
     decode_qr_png,
@@ -739,3 +742,40 @@ def test_the_wallet_shows_benefits_from_registered_sources(
     token = _token(client, auth_headers(app, user))
     merchant = _verify(client, token, staff_headers(session, settings, app, Role.merchant))
     assert merchant["programmes"] == ["cashback_hadar"]
+
+
+# --- races --------------------------------------------------------------------------------------
+
+
+@pytest.mark.postgres_only
+def test_first_views_at_once_issue_one_card(live_server: LiveServer) -> None:
+    database = live_server.database
+    with database.session() as db:
+        signing_key(db, database.settings, datetime.now(UTC))
+        _, user = resident_user(db, database.settings)
+        db.commit()
+        headers = auth_headers(live_server.app, user)
+
+    def view(_: int) -> httpx.Response:
+        return httpx.get(f"{live_server.base_url}/api/v1/cards/me", headers=headers, timeout=30)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        responses = list(pool.map(view, range(6)))
+
+    assert [r.status_code for r in responses] == [200] * 6, [r.text for r in responses]
+    assert len({r.json()["number"] for r in responses}) == 1
+    with database.session() as db:
+        assert len(db.scalars(select(Card)).all()) == 1
+
+
+def test_a_card_not_active_is_said_in_the_caller_s_language(
+    session: Session, settings: Settings, app: FastAPI, client: TestClient
+) -> None:
+    resident, user = resident_user(session, settings)
+    headers = auth_headers(app, user)
+    _me(client, headers)
+    _set_status(session, resident, "suspended")
+    hebrew = client.post("/api/v1/cards/me/token", headers={**headers, "Accept-Language": "he"})
+    arabic = client.post("/api/v1/cards/me/token", headers={**headers, "Accept-Language": "ar"})
+    assert hebrew.json()["detail"] == "הכרטיס אינו פעיל (מושעה), ולכן אין לו קוד QR."
+    assert arabic.json()["detail"] == "البطاقة غير فعّالة (موقوفة)، لذلك لا رمز QR لها."
