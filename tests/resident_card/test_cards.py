@@ -38,7 +38,7 @@ from resident_card.residents.models import Resident
 from resident_card.residents.service import city_today
 from resident_card.settings import Settings
 from tests.conftest import LiveServer
-from tests.factories import auth_headers, create_user
+from tests.factories import auth_headers, create_user, israeli_id
 from tests.resident_card.credentials_support import (
     decode_qr_png,
     joserfc_claims,
@@ -192,7 +192,10 @@ def test_an_expired_card_mints_no_token(
 def test_the_token_carries_no_personal_data_and_is_short(
     session: Session, settings: Settings, app: FastAPI, client: TestClient, clock: SetClock
 ) -> None:
-    resident, user = resident_user(session, settings, first_name="Yael", last_name="Mizrahi")
+    id_number = israeli_id(4_242)
+    resident, user = resident_user(
+        session, settings, first_name="Yael", last_name="Mizrahi", identifier=id_number
+    )
     headers = auth_headers(app, user)
     card = _me(client, headers)
 
@@ -217,7 +220,8 @@ def test_the_token_carries_no_personal_data_and_is_short(
         "Mizrahi",
         card["number"],
         str(resident.id),
-        resident.identifier_hint,
+        id_number,
+        resident.identifier_hash,
         str(user.id),
     ):
         assert private not in decoded
@@ -312,8 +316,14 @@ def test_no_token_without_a_signing_key(
 def test_each_role_sees_only_its_fields(
     session: Session, settings: Settings, app: FastAPI, client: TestClient, clock: SetClock
 ) -> None:
+    id_number = israeli_id(4_343)
     resident, user = resident_user(
-        session, settings, date_of_birth=date(1950, 1, 1), first_name="Rivka", last_name="Cohen"
+        session,
+        settings,
+        date_of_birth=date(1950, 1, 1),
+        first_name="Rivka",
+        last_name="Cohen",
+        identifier=id_number,
     )
     card = _me(client, auth_headers(app, user))
     token = _token(client, auth_headers(app, user))
@@ -342,7 +352,7 @@ def test_each_role_sees_only_its_fields(
     }
     for answer in (expires, merchant, admin):
         text = str(answer)
-        for private in ("Rivka", "Cohen", str(resident.id), resident.identifier_hint):
+        for private in ("Rivka", "Cohen", str(resident.id), id_number, resident.identifier_hash):
             assert private not in text
 
 
