@@ -10,6 +10,7 @@ import importlib
 from datetime import UTC, datetime
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from resident_card.accounts import service as accounts
@@ -36,6 +37,25 @@ DEMO_LOADERS = (
     "parking.demo",
     "cashback.demo",
 )
+
+
+# Lines a domain adds to ``toshav demo logins`` (the demo resident's parking pass, say), if it is there.
+DEMO_LOGIN_LINES = (("parking.demo", "logins_lines"),)
+
+
+def extra_login_lines(session: Session, settings: Settings, now: datetime) -> list[str]:
+    lines: list[str] = []
+    for module_name, attribute in DEMO_LOGIN_LINES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and module_name.startswith(exc.name):
+                continue
+            raise
+        hook = getattr(module, attribute, None)
+        if hook is not None:
+            lines.extend(hook(session, settings, now))
+    return lines
 
 
 def demo_user(session: Session, username: str) -> User | None:
@@ -97,4 +117,11 @@ def demo_logins() -> None:
     click.echo("Demo logins (password for all: " + password + "):")
     for username, role, _ in DEMO_USERS:
         click.echo(f"  {username:<10} {role.value}")
+    try:
+        with unit_of_work(settings) as session:
+            extra = extra_login_lines(session, settings, datetime.now(UTC))
+    except SQLAlchemyError:  # no demo database yet: the logins alone
+        extra = []
+    for line in extra:
+        click.echo(line)
     click.echo("")

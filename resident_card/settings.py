@@ -58,6 +58,13 @@ class Settings(BaseSettings):
     jwks_max_age_seconds: int = Field(default=300, ge=0, le=86_400)
 
     city_time_zone: str = "Asia/Jerusalem"
+
+    # Parking: vehicles a household may register, the passes' audience, how long an inspection
+    # keeps its plate, and how long an inspector's offline bundle may be used.
+    parking_max_vehicles_per_household: int = Field(default=3, ge=1, le=20)
+    parking_pass_audience: str = Field(default="toshav-parking-pass", min_length=1, max_length=40)
+    parking_inspection_retention_days: int = Field(default=90, ge=1, le=3650)
+    parking_offline_bundle_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=7 * 86_400)
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
 
     @property

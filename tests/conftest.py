@@ -30,6 +30,9 @@ from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+# Importing a domain's service registers the facts its rules name (the app and the CLI do the same),
+# so programme files are checked against every fact even where a test makes no app.
+import parking.service  # noqa: F401
 from resident_card.accounts.tokens import generate_private_pem
 from resident_card.app import create_app
 from resident_card.clock import SetClock

@@ -1,0 +1,336 @@
+"""Every query of parking: zones, vehicles, permits, passes, sessions and inspections."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from parking.models import (
+    Inspection,
+    ParkingPass,
+    ParkingSession,
+    ParkingZone,
+    Permit,
+    PermitStatus,
+    Vehicle,
+    ZoneStreetRange,
+)
+from resident_card.city.models import Street
+from resident_card.residents.models import Household, Resident
+
+
+class ZoneRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, row: ParkingZone | ZoneStreetRange) -> None:
+        self.session.add(row)
+        self.session.flush()
+
+    def delete_range(self, row: ZoneStreetRange) -> None:
+        self.session.delete(row)
+        self.session.flush()
+
+    def every(self) -> Sequence[ParkingZone]:
+        return self.session.scalars(select(ParkingZone).order_by(ParkingZone.code)).all()
+
+    def by_code(self, code: str) -> ParkingZone | None:
+        return self.session.scalar(select(ParkingZone).where(ParkingZone.code == code))
+
+    def by_id(self, zone_id: uuid.UUID) -> ParkingZone | None:
+        return self.session.get(ParkingZone, zone_id)
+
+    def by_ids(self, ids: set[uuid.UUID]) -> dict[uuid.UUID, ParkingZone]:
+        if not ids:
+            return {}
+        rows = self.session.scalars(select(ParkingZone).where(ParkingZone.id.in_(ids)))
+        return {row.id: row for row in rows}
+
+    def ranges(self) -> Sequence[ZoneStreetRange]:
+        return self.session.scalars(select(ZoneStreetRange)).all()
+
+    def ranges_of(self, zone_id: uuid.UUID) -> Sequence[tuple[ZoneStreetRange, Street]]:
+        rows = self.session.execute(
+            select(ZoneStreetRange, Street)
+            .join(Street, Street.id == ZoneStreetRange.street_id)
+            .where(ZoneStreetRange.zone_id == zone_id)
+            .order_by(Street.code, ZoneStreetRange.from_number)
+        ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def ranges_covering(self, street_id: uuid.UUID, house_number: int) -> Sequence[ZoneStreetRange]:
+        return self.session.scalars(
+            select(ZoneStreetRange).where(
+                ZoneStreetRange.street_id == street_id,
+                ZoneStreetRange.from_number <= house_number,
+                ZoneStreetRange.to_number >= house_number,
+            )
+        ).all()
+
+
+class VehicleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, vehicle: Vehicle) -> Vehicle:
+        self.session.add(vehicle)
+        self.session.flush()
+        return vehicle
+
+    def lock_household(self, household_id: uuid.UUID) -> None:
+        """Take the household's row lock: its vehicles and permits change one request at a time."""
+        self.session.execute(
+            select(Household.id).where(Household.id == household_id).with_for_update()
+        )
+
+    def registered(self, plate: str) -> Vehicle | None:
+        return self.session.scalar(
+            select(Vehicle).where(Vehicle.plate == plate, Vehicle.removed_at.is_(None))
+        )
+
+    def is_registered(self, plate: str) -> bool:
+        found = self.session.scalar(
+            select(Vehicle.id).where(Vehicle.plate == plate, Vehicle.removed_at.is_(None)).limit(1)
+        )
+        return found is not None
+
+    def of_household(self, household_id: uuid.UUID) -> Sequence[Vehicle]:
+        return self.session.scalars(
+            select(Vehicle)
+            .join(Resident, Resident.id == Vehicle.resident_id)
+            .where(Resident.household_id == household_id, Vehicle.removed_at.is_(None))
+            .order_by(Vehicle.created_at, Vehicle.id)
+        ).all()
+
+    def count_of_household(self, household_id: uuid.UUID) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(Vehicle.id))
+                .join(Resident, Resident.id == Vehicle.resident_id)
+                .where(Resident.household_id == household_id, Vehicle.removed_at.is_(None))
+            )
+            or 0
+        )
+
+    def in_household(self, vehicle_id: uuid.UUID, household_id: uuid.UUID) -> Vehicle | None:
+        return self.session.scalar(
+            select(Vehicle)
+            .join(Resident, Resident.id == Vehicle.resident_id)
+            .where(
+                Vehicle.id == vehicle_id,
+                Resident.household_id == household_id,
+                Vehicle.removed_at.is_(None),
+            )
+        )
+
+
+class PermitRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, permit: Permit) -> Permit:
+        self.session.add(permit)
+        self.session.flush()
+        return permit
+
+    def of_resident(self, resident_id: uuid.UUID) -> Sequence[Permit]:
+        return self.session.scalars(
+            select(Permit)
+            .where(Permit.resident_id == resident_id)
+            .order_by(Permit.created_at.desc(), Permit.id)
+        ).all()
+
+    def get_for_update(self, permit_id: uuid.UUID) -> Permit | None:
+        return self.session.scalar(select(Permit).where(Permit.id == permit_id).with_for_update())
+
+    def get(self, permit_id: uuid.UUID) -> Permit | None:
+        return self.session.get(Permit, permit_id)
+
+    def in_force_of_resident(self, resident_id: uuid.UUID, now: datetime) -> Sequence[Permit]:
+        return self.session.scalars(
+            select(Permit)
+            .where(
+                Permit.resident_id == resident_id,
+                Permit.status == PermitStatus.granted.value,
+                Permit.valid_to > now,
+            )
+            .with_for_update()
+        ).all()
+
+    def in_force_of_vehicle(self, vehicle_id: uuid.UUID, now: datetime) -> Sequence[Permit]:
+        return self.session.scalars(
+            select(Permit).where(
+                Permit.vehicle_id == vehicle_id,
+                Permit.status == PermitStatus.granted.value,
+                Permit.valid_to > now,
+            )
+        ).all()
+
+    def in_force_count_of_household(self, household_id: uuid.UUID, now: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(Permit.id))
+                .join(Resident, Resident.id == Permit.resident_id)
+                .where(
+                    Resident.household_id == household_id,
+                    Permit.status == PermitStatus.granted.value,
+                    Permit.valid_to > now,
+                )
+            )
+            or 0
+        )
+
+    def of_plate(self, plate: str) -> Sequence[tuple[Permit, str | None]]:
+        """Every permit ever granted for a plate, with its zone's code, newest first."""
+        rows = self.session.execute(
+            select(Permit, ParkingZone.code)
+            .outerjoin(ParkingZone, ParkingZone.id == Permit.zone_id)
+            .where(Permit.plate == plate, Permit.status != PermitStatus.refused.value)
+            .order_by(Permit.valid_to.desc(), Permit.created_at.desc())
+        ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def residents_with_permits_in_force(self, now: datetime) -> Sequence[uuid.UUID]:
+        return self.session.scalars(
+            select(Permit.resident_id)
+            .where(Permit.status == PermitStatus.granted.value, Permit.valid_to > now)
+            .distinct()
+        ).all()
+
+
+class PassRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, parking_pass: ParkingPass) -> ParkingPass:
+        self.session.add(parking_pass)
+        self.session.flush()
+        return parking_pass
+
+    def of_permits(self, permit_ids: set[uuid.UUID]) -> dict[uuid.UUID, ParkingPass]:
+        if not permit_ids:
+            return {}
+        rows = self.session.scalars(
+            select(ParkingPass).where(ParkingPass.permit_id.in_(permit_ids))
+        )
+        return {row.permit_id: row for row in rows}
+
+    def of_permit(self, permit_id: uuid.UUID) -> ParkingPass | None:
+        return self.session.scalar(select(ParkingPass).where(ParkingPass.permit_id == permit_id))
+
+    def revoked_count(self) -> int:
+        """How many passes were ever revoked: it only grows, so a change means new revocations."""
+        return int(
+            self.session.scalar(
+                select(func.count(ParkingPass.id)).where(ParkingPass.revoked_at.is_not(None))
+            )
+            or 0
+        )
+
+    def revoked(
+        self, *, unexpired_at: datetime, since: datetime | None = None
+    ) -> Sequence[tuple[str, datetime, datetime]]:
+        """(pass id, revoked at, expires at) of revoked passes that have not expired, oldest first."""
+        query = select(ParkingPass.pass_id, ParkingPass.revoked_at, ParkingPass.expires_at).where(
+            ParkingPass.revoked_at.is_not(None), ParkingPass.expires_at > unexpired_at
+        )
+        if since is not None:
+            query = query.where(ParkingPass.revoked_at >= since)
+        rows = self.session.execute(
+            query.order_by(ParkingPass.revoked_at, ParkingPass.pass_id)
+        ).all()
+        return [(row[0], row[1], row[2]) for row in rows if row[1] is not None]
+
+
+class SessionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, parking_session: ParkingSession) -> ParkingSession:
+        self.session.add(parking_session)
+        self.session.flush()
+        return parking_session
+
+    def get_for_update(self, session_id: uuid.UUID) -> ParkingSession | None:
+        return self.session.scalar(
+            select(ParkingSession)
+            .where(ParkingSession.id == session_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def get(self, session_id: uuid.UUID) -> ParkingSession | None:
+        return self.session.get(ParkingSession, session_id)
+
+    def running_of_plate(self, plate: str) -> ParkingSession | None:
+        return self.session.scalar(
+            select(ParkingSession).where(
+                ParkingSession.plate == plate, ParkingSession.stopped_at.is_(None)
+            )
+        )
+
+    def of_plate_at(self, plate: str, at: datetime) -> Sequence[tuple[ParkingSession, str]]:
+        """Sessions of a plate running at a moment, with their zone's code."""
+        rows = self.session.execute(
+            select(ParkingSession, ParkingZone.code)
+            .join(ParkingZone, ParkingZone.id == ParkingSession.zone_id)
+            .where(
+                ParkingSession.plate == plate,
+                ParkingSession.started_at <= at,
+                or_(ParkingSession.stopped_at.is_(None), ParkingSession.stopped_at > at),
+            )
+        ).all()
+        return [(row[0], row[1]) for row in rows]
+
+    def of_resident(self, resident_id: uuid.UUID, *, limit: int) -> Sequence[ParkingSession]:
+        return self.session.scalars(
+            select(ParkingSession)
+            .where(ParkingSession.resident_id == resident_id)
+            .order_by(ParkingSession.started_at.desc(), ParkingSession.id)
+            .limit(limit)
+        ).all()
+
+
+class InspectionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, inspection: Inspection) -> None:
+        # No flush: the request's commit writes it, with nothing else to wait for.
+        self.session.add(inspection)
+
+    def recent(
+        self, *, limit: int, offset: int, inspector_id: uuid.UUID | None
+    ) -> Sequence[Inspection]:
+        query = select(Inspection)
+        if inspector_id is not None:
+            query = query.where(Inspection.inspector_id == inspector_id)
+        return self.session.scalars(
+            query.order_by(Inspection.at.desc(), Inspection.id).limit(limit).offset(offset)
+        ).all()
+
+    def anonymise_before(self, cutoff: datetime, now: datetime) -> int:
+        result = self.session.execute(
+            update(Inspection)
+            .where(
+                Inspection.at < cutoff,
+                or_(Inspection.plate.is_not(None), Inspection.pass_id.is_not(None)),
+            )
+            .values(plate=None, pass_id=None, anonymised_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def with_plate_before(self, cutoff: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(Inspection.id)).where(
+                    and_(Inspection.at < cutoff, Inspection.plate.is_not(None))
+                )
+            )
+            or 0
+        )
