@@ -4,11 +4,14 @@ inspector's checks, revocation list and offline bundle."""
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from parking import service
 from parking.exceptions import (
@@ -82,16 +85,55 @@ InspectorCaller = Annotated[Caller, Depends(require_roles(Role.inspector))]
 ZoneCode = Annotated[str, Query(min_length=1, max_length=32)]
 
 
+_MAKING = threading.Lock()
+
+
 def inspection_cache(request: Request) -> service.InspectionCache:
     """This process's copy of what judging a pass needs (made on first use)."""
     cache: service.InspectionCache | None = getattr(request.app.state, "parking_inspection", None)
     if cache is None:
-        cache = service.InspectionCache()
-        request.app.state.parking_inspection = cache
+        with _MAKING:
+            cache = getattr(request.app.state, "parking_inspection", None)
+            if cache is None:
+                cache = service.InspectionCache()
+                request.app.state.parking_inspection = cache
     return cache
 
 
 Cache = Annotated[service.InspectionCache, Depends(inspection_cache)]
+
+
+def inspection_log(request: Request) -> service.InspectionLog | None:
+    """Where inspections are recorded: in batches by a writer thread when the app made its own
+    engine (then its sessions may be used from that thread); otherwise (an app a test handed a
+    session factory of its own) in the request's transaction."""
+    state = request.app.state
+    if getattr(state, "engine", None) is None:
+        return None
+    log: service.InspectionLog | None = getattr(state, "parking_inspection_log", None)
+    if log is None:
+        with _MAKING:
+            log = getattr(state, "parking_inspection_log", None)
+            if log is None:
+                log = service.InspectionLog(_writer(state.sessionmaker))
+                state.parking_inspection_log = log
+    return log
+
+
+def _writer(
+    sessionmaker: Callable[[], Session],
+) -> Callable[[list[dict[str, Any]]], None]:
+    """A batch of inspections written in a transaction of its own (the writer thread's)."""
+
+    def write(records: list[dict[str, Any]]) -> None:
+        with sessionmaker() as session:
+            service.record_inspections(session, records)
+            session.commit()
+
+    return write
+
+
+Log = Annotated[service.InspectionLog | None, Depends(inspection_log)]
 
 
 def request_language(request: Request) -> Language:
@@ -548,6 +590,7 @@ def inspect(
     settings: AppSettings,
     now: Now,
     cache: Cache,
+    log: Log,
     response: Response,
 ) -> InspectionOut:
     """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
@@ -565,6 +608,7 @@ def inspect(
         ),
         inspector_id=caller.id,
         now=now,
+        log=log,
     )
     response.headers.update(NO_STORE)
     return InspectionOut(

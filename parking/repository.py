@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from parking.models import (
@@ -21,6 +22,13 @@ from parking.models import (
 )
 from resident_card.city.models import Street
 from resident_card.residents.models import Household, Resident
+
+
+class PlatePermit(NamedTuple):
+    status: str
+    valid_from: datetime | None
+    valid_to: datetime | None
+    zone: str | None
 
 
 class ZoneRepository:
@@ -103,7 +111,7 @@ class VehicleRepository:
             select(Vehicle)
             .join(Resident, Resident.id == Vehicle.resident_id)
             .where(Resident.household_id == household_id, Vehicle.removed_at.is_(None))
-            .order_by(Vehicle.created_at, Vehicle.id)
+            .order_by(Vehicle.created_at, Vehicle.plate)
         ).all()
 
     def count_of_household(self, household_id: uuid.UUID) -> int:
@@ -184,15 +192,15 @@ class PermitRepository:
             or 0
         )
 
-    def of_plate(self, plate: str) -> Sequence[tuple[Permit, str | None]]:
-        """Every permit ever granted for a plate, with its zone's code, newest first."""
+    def of_plate(self, plate: str) -> Sequence[PlatePermit]:
+        """Every permit ever granted for a plate, newest first: only what an inspection reads."""
         rows = self.session.execute(
-            select(Permit, ParkingZone.code)
+            select(Permit.status, Permit.valid_from, Permit.valid_to, ParkingZone.code)
             .outerjoin(ParkingZone, ParkingZone.id == Permit.zone_id)
             .where(Permit.plate == plate, Permit.status != PermitStatus.refused.value)
             .order_by(Permit.valid_to.desc(), Permit.created_at.desc())
         ).all()
-        return [(row[0], row[1]) for row in rows]
+        return [PlatePermit(row[0], row[1], row[2], row[3]) for row in rows]
 
     def residents_with_permits_in_force(self, now: datetime) -> Sequence[uuid.UUID]:
         return self.session.scalars(
@@ -273,10 +281,11 @@ class SessionRepository:
             )
         )
 
-    def of_plate_at(self, plate: str, at: datetime) -> Sequence[tuple[ParkingSession, str]]:
-        """Sessions of a plate running at a moment, with their zone's code."""
-        rows = self.session.execute(
-            select(ParkingSession, ParkingZone.code)
+    def zones_of_plate_at(self, plate: str, at: datetime) -> Sequence[str]:
+        """The zones where a plate's parking sessions were running at a moment."""
+        return self.session.scalars(
+            select(ParkingZone.code)
+            .select_from(ParkingSession)
             .join(ParkingZone, ParkingZone.id == ParkingSession.zone_id)
             .where(
                 ParkingSession.plate == plate,
@@ -284,7 +293,6 @@ class SessionRepository:
                 or_(ParkingSession.stopped_at.is_(None), ParkingSession.stopped_at > at),
             )
         ).all()
-        return [(row[0], row[1]) for row in rows]
 
     def of_resident(self, resident_id: uuid.UUID, *, limit: int) -> Sequence[ParkingSession]:
         return self.session.scalars(
@@ -302,6 +310,10 @@ class InspectionRepository:
     def add(self, inspection: Inspection) -> None:
         # No flush: the request's commit writes it, with nothing else to wait for.
         self.session.add(inspection)
+
+    def add_many(self, records: Sequence[dict[str, Any]]) -> None:
+        """Many inspections in one multi-row INSERT."""
+        self.session.execute(insert(Inspection), list(records))
 
     def recent(
         self, *, limit: int, offset: int, inspector_id: uuid.UUID | None

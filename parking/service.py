@@ -13,9 +13,11 @@ every application, and for everyone by ``toshav parking reconcile`` (run it afte
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import json
+import logging
 import math
 import threading
 import time
@@ -99,6 +101,8 @@ DATA_FOLDER = Path(__file__).resolve().parent / "data"
 MAX_INSPECTION_AGE = timedelta(days=7)
 INSPECTION_CLOCK_SKEW = timedelta(minutes=5)
 REVOCATIONS_OVERLAP = timedelta(minutes=1)
+
+logger = logging.getLogger("toshav.parking")
 
 register_fact(
     "parking_zone",
@@ -1255,6 +1259,80 @@ class InspectionCache:
         self._zones = None
 
 
+class InspectionLog:
+    """Inspections waiting to be written, written in batches off the request path.
+
+    ``add`` queues a record and returns: the inspector has the verdict at once, and no request
+    waits for an INSERT and its commit. A writer thread hands what waits to ``write`` (which
+    writes the records in one multi-row INSERT and commits) every ``interval`` seconds, at once
+    when ``batch`` records wait; ``flush`` writes what waits now, and runs when the process exits.
+    A write that fails leaves its records queued for the next one. What a crash of the process
+    can lose is the records of its last ``interval``.
+    """
+
+    def __init__(
+        self,
+        write: Callable[[list[dict[str, Any]]], None],
+        *,
+        interval: float = 0.25,
+        batch: int = 500,
+    ) -> None:
+        self._write = write
+        self._interval = interval
+        self._batch = batch
+        self._waiting: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, record: dict[str, Any]) -> None:
+        with self._lock:
+            self._waiting.append(record)
+            waiting = len(self._waiting)
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="parking-inspection-log", daemon=True
+                )
+                self._thread.start()
+                atexit.register(self.flush)
+        if waiting >= self._batch:
+            self._wake.set()
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._waiting)
+
+    def flush(self) -> int:
+        """Write every record waiting now; how many were written."""
+        with self._write_lock:
+            with self._lock:
+                records, self._waiting = self._waiting, []
+            if not records:
+                return 0
+            try:
+                self._write(records)
+            except Exception:
+                with self._lock:
+                    self._waiting[:0] = records
+                raise
+            return len(records)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self._interval)
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:
+                logger.exception("inspections could not be written; they wait for the next try")
+
+
+def record_inspections(session: Session, records: Sequence[dict[str, Any]]) -> None:
+    """Write inspections queued by an ``InspectionLog``, in one multi-row INSERT."""
+    InspectionRepository(session).add_many(records)
+
+
 def _kid(token: str) -> str | None:
     """The kid in a token's header, read without trusting it (to know whether to reload keys)."""
     try:
@@ -1292,34 +1370,41 @@ def _place_zone(session: Session, cache: InspectionCache, request: InspectionReq
 
 
 def judge_plate(session: Session, plate: str, zone: str, *, at: datetime) -> Verdict:
-    """May this plate park in this zone at this moment: a permit there, or a parking session?"""
+    """May this plate park in this zone at this moment: a permit there, or a parking session?
+
+    One query when a permit for the zone is in force (the usual case); more only to say why not.
+    """
     permits = PermitRepository(session).of_plate(plate)
     in_force = [
-        (permit, code)
-        for permit, code in permits
+        permit
+        for permit in permits
         if permit.status == PermitStatus.granted
         and permit.valid_from is not None
         and permit.valid_to is not None
         and permit.valid_from <= at < permit.valid_to
     ]
-    for permit, code in in_force:
-        if code == zone:
-            return verdict(Reason.valid_permit, zone=code, valid_until=permit.valid_to, plate=plate)
-    sessions = SessionRepository(session).of_plate_at(plate, at)
-    for _running, code in sessions:
-        if code == zone:
-            return verdict(Reason.active_session, zone=code, plate=plate)
+    for permit in in_force:
+        if permit.zone == zone:
+            return verdict(Reason.valid_permit, zone=zone, valid_until=permit.valid_to, plate=plate)
+    parked_in = SessionRepository(session).zones_of_plate_at(plate, at)
+    if zone in parked_in:
+        return verdict(Reason.active_session, zone=zone, plate=plate)
     if in_force:
-        permit, code = in_force[0]
-        return verdict(Reason.wrong_zone, zone=code, valid_until=permit.valid_to, plate=plate)
-    if sessions:
-        return verdict(Reason.wrong_zone, zone=sessions[0][1], plate=plate)
+        return verdict(
+            Reason.wrong_zone, zone=in_force[0].zone, valid_until=in_force[0].valid_to, plate=plate
+        )
+    if parked_in:
+        return verdict(Reason.wrong_zone, zone=parked_in[0], plate=plate)
     if permits:
-        latest, code = permits[0]
+        latest = permits[0]
         if latest.status in (PermitStatus.cancelled, PermitStatus.ended):
-            return verdict(Reason.revoked, zone=code, valid_until=latest.valid_to, plate=plate)
+            return verdict(
+                Reason.revoked, zone=latest.zone, valid_until=latest.valid_to, plate=plate
+            )
         if latest.valid_to is not None and latest.valid_to <= at:
-            return verdict(Reason.expired, zone=code, valid_until=latest.valid_to, plate=plate)
+            return verdict(
+                Reason.expired, zone=latest.zone, valid_until=latest.valid_to, plate=plate
+            )
     if VehicleRepository(session).is_registered(plate):
         return verdict(Reason.no_permit, plate=plate)
     return verdict(Reason.unknown_vehicle, plate=plate)
@@ -1333,11 +1418,14 @@ def inspect(
     *,
     inspector_id: uuid.UUID,
     now: datetime,
+    log: InspectionLog | None = None,
 ) -> Verdict:
     """Judge a scanned pass or a typed plate at a place, and record the inspection.
 
     A pass is judged from memory (``InspectionCache``), as the offline verifier judges it from its
-    bundle; a plate is looked up. Bad input is refused before anything is recorded.
+    bundle; a plate is looked up. The record goes to ``log`` (written in batches, off the request
+    path), or with no log into this session's transaction. Bad input is refused before anything
+    is recorded.
     """
     at = request.at or now
     if not now - MAX_INSPECTION_AGE <= at <= now + INSPECTION_CLOCK_SKEW:
@@ -1359,22 +1447,24 @@ def inspect(
         assert zone is not None
         found = judge_plate(session, parse_plate(request.plate), zone, at=at)
         method = InspectionMethod.plate
-    InspectionRepository(session).add(
-        Inspection(
-            id=uuid.uuid4(),
-            inspector_id=inspector_id,
-            at=at,
-            method=method.value,
-            plate=found.plate,
-            pass_id=found.pass_id,
-            zone_code=zone,
-            latitude=request.latitude,
-            longitude=request.longitude,
-            allowed=found.allowed,
-            reason=found.reason.value,
-            created_at=now,
-        )
-    )
+    record = {
+        "id": uuid.uuid4(),
+        "inspector_id": inspector_id,
+        "at": at,
+        "method": method.value,
+        "plate": found.plate,
+        "pass_id": found.pass_id,
+        "zone_code": zone,
+        "latitude": request.latitude,
+        "longitude": request.longitude,
+        "allowed": found.allowed,
+        "reason": found.reason.value,
+        "created_at": now,
+    }
+    if log is None:
+        InspectionRepository(session).add(Inspection(**record))
+    else:
+        log.add(record)
     return found
 
 

@@ -3,12 +3,15 @@ residents who can sign in, inspectors, and a permit with its pass."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -20,8 +23,21 @@ from resident_card.city.service import load_city, street_by_code
 from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
+from resident_card.settings import Settings, get_settings
+from tests.conftest import FreshDatabase
 from tests.factories import auth_headers, create_resident, create_user
+
+
+@pytest.fixture
+def toshav(
+    fresh_database: FreshDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
+    """The ``toshav`` command over a database of the test's own."""
+    monkeypatch.setenv("TOSHAV_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("TOSHAV_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -31,7 +47,7 @@ def parking_ready(session: Session, settings: Settings, clock: SetClock) -> None
     service.import_demo_zones(session)
     eligibility.load_programmes(session, now=clock.now(), zone=ZoneInfo(settings.city_time_zone))
     credentials.rotate_key(
-        session, settings, now=clock.now() - timedelta(minutes=1), activate_in=timedelta(0)
+        session, settings, now=clock.now() - timedelta(days=2), activate_in=timedelta(0)
     )
 
 

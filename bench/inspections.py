@@ -1,0 +1,402 @@
+"""Inspections over HTTP: checks per second, p50 and p99, beside two baselines of the same app served
+the same way in the same run.
+
+    .venv/bin/python bench/inspections.py [--seconds 12] [--clients 64] [--database sqlite|postgresql]
+
+One uvicorn process (one worker, as ``toshav serve`` runs) serves the real app on a loopback port
+over a freshly migrated database holding the bundled zones, a resident with a permit and its pass,
+and an inspector. An asyncio load loop (httpx, ``--clients`` connections kept alive, each sending
+its next request as soon as the last one is answered) measures, one case after the other:
+
+- ``trivial``: ``GET /healthz``, a JSON answer that touches nothing;
+- ``one query``: ``GET /bench/one-query``, added to the same app for this run: one indexed
+  ``SELECT`` through the request's session, as an endpoint's simplest read;
+- ``pass``: ``POST /api/v1/parking/inspections`` with the scanned pass: the inspector's bearer
+  token is checked (one query for the user, as every signed-in request), the pass's signature and
+  the revocation set are checked from memory, and the inspection is recorded;
+- ``plate``: the same with a typed plate and zone: the permit is looked up, and recorded.
+
+Aims: pass ≥ 0.5 × trivial; plate ≥ 0.7 × one query. Every answer is checked (status and verdict).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import select
+
+from resident_card.accounts.models import User
+from resident_card.database import DbSession
+
+ROOT = Path(__file__).resolve().parent.parent
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TOSHAV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+PLATE = "1234567"
+
+
+# --- the server (run as a child process) -----------------------------------------------------
+
+
+def serve(port: int) -> None:
+    """The real app, plus the one-query baseline route, on a loopback port."""
+    import uvicorn
+    from fastapi import FastAPI
+
+    from resident_card.app import create_app
+
+    app: FastAPI = create_app()
+
+    @app.get("/bench/one-query")
+    def one_query(session: DbSession) -> dict[str, str]:
+        """One indexed read through the request's session."""
+        found = session.scalar(select(User.id).where(User.username == "inspector"))
+        return {"id": str(found)}
+
+    uvicorn.run(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+    )
+
+
+# --- the data -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seeded:
+    inspector_headers: dict[str, str]
+    pass_token: str
+    zone: str
+
+
+def seed(database_url: str, access_key: str) -> Seeded:
+    from pydantic import SecretStr
+
+    from benefits.eligibility import service as eligibility
+    from parking import service as parking
+    from parking.models import VehicleRelation
+    from resident_card.accounts import service as accounts
+    from resident_card.accounts.models import Role
+    from resident_card.accounts.tokens import issue_access_token, keys_from_pem
+    from resident_card.city.service import load_city, street_by_code
+    from resident_card.console import unit_of_work
+    from resident_card.credentials import service as credentials
+    from resident_card.residents import service as residents
+    from resident_card.residents.identifiers import IdentifierKind, protect
+    from resident_card.residents.models import ResidencyStatus
+    from resident_card.schema import upgrade
+    from resident_card.settings import Settings
+
+    upgrade(database_url)
+    settings = Settings(database_url=database_url, access_token_key=SecretStr(access_key))
+    now = datetime.now(UTC)
+    with unit_of_work(settings) as session:
+        load_city(session)
+        parking.import_demo_zones(session)
+        eligibility.load_programmes(session, now=now)
+        credentials.rotate_key(session, settings, now=now - timedelta(minutes=1))
+        inspector = accounts.create_user(
+            session,
+            settings,
+            username="inspector",
+            password="a-bench-password",  # noqa: S106 - a throwaway bench database
+            roles=[Role.inspector],
+        )
+        street = street_by_code(session, "herzl")
+        assert street is not None
+        resident = residents.add_resident(
+            session,
+            person=residents.Person(
+                "Dana", "Levi", date(1988, 4, 12), IdentifierKind.israeli_id, ""
+            ),
+            protected=protect(
+                settings.id_hash_key.get_secret_value(), IdentifierKind.israeli_id, "123456782"
+            ),
+            street=street,
+            address=residents.Address("herzl", 15),
+            status=ResidencyStatus.verified,
+            reason="bench",
+            actor_id=None,
+            now=now - timedelta(days=1),
+            settings=settings,
+        )
+        parking.register_vehicle(
+            session, settings, resident, plate=PLATE, relation=VehicleRelation.owner, now=now
+        )
+        view = parking.apply_for_permit(
+            session, settings, credentials.Keyring(settings), resident, plate=PLATE, now=now
+        )
+        assert view.parking_pass is not None
+        assert view.zone is not None
+        token = view.parking_pass.token
+        zone = view.zone.code
+        inspector_id = inspector.id
+    access = issue_access_token(keys_from_pem(access_key), settings, user_id=inspector_id, now=now)
+    return Seeded({"Authorization": f"Bearer {access}"}, token, zone)
+
+
+# --- the load -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] | None = None
+    expect_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Result:
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    server_cpu_us: float  # the server process's CPU time per request (user + system)
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run_case(
+    base_url: str, case: Case, *, clients: int, seconds: float, warmup: float, server_pid: int
+) -> Result:
+    import httpx
+
+    latencies: list[float] = []
+    failures: list[str] = []
+    measuring = False
+    stop_at = 0.0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        while time.perf_counter() < stop_at:
+            started = time.perf_counter()
+            response = await client.request(
+                case.method, case.path, json=case.body, headers=case.headers
+            )
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200 or (
+                case.expect_reason is not None
+                and response.json().get("reason") != case.expect_reason
+            ):
+                failures.append(f"{response.status_code} {response.text[:200]}")
+            if measuring:
+                latencies.append(elapsed)
+
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+        stop_at = time.perf_counter() + warmup
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        measuring = True
+        cpu_before = cpu_seconds(server_pid)
+        began = time.perf_counter()
+        stop_at = began + seconds
+        await asyncio.gather(*(worker(client) for _ in range(clients)))
+        elapsed = time.perf_counter() - began
+        cpu = cpu_seconds(server_pid) - cpu_before
+    if failures:
+        raise SystemExit(f"{case.name}: {len(failures)} unexpected answers, e.g. {failures[0]}")
+    ordered = sorted(latencies)
+    return Result(
+        case.name,
+        len(ordered),
+        elapsed,
+        statistics.median(ordered) * 1000,
+        ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000,
+        cpu / len(ordered) * 1e6 if ordered else 0.0,
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_up(base_url: str, server: subprocess.Popen[bytes]) -> None:
+    import httpx
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("the server stopped before it was up")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise SystemExit("the server did not come up")
+
+
+def _postgres_database() -> tuple[str, str]:
+    from sqlalchemy import create_engine, make_url, text
+
+    name = f"toshav_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(
+        make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    url = make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg", database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+def _drop_postgres(name: str) -> None:
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(
+        make_url(POSTGRES_ADMIN_URL).set(drivername="postgresql+psycopg"),
+        isolation_level="AUTOCOMMIT",
+    )
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per case")
+    parser.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds a round")
+    parser.add_argument("--rounds", type=int, default=4, help="turns each case takes")
+    parser.add_argument("--clients", type=int, default=64)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve is not None:
+        serve(args.serve)
+        return
+
+    from resident_card.accounts.tokens import generate_private_pem
+
+    access_key = generate_private_pem()
+    with tempfile.TemporaryDirectory(prefix="toshav-bench-") as folder:
+        pg_name = None
+        if args.database == "postgresql":
+            url, pg_name = _postgres_database()
+        else:
+            url = f"sqlite:///{folder}/bench.db"
+        server = None
+        try:
+            seeded = seed(url, access_key)
+            port = _free_port()
+            env = {
+                **os.environ,
+                "TOSHAV_DATABASE_URL": url,
+                "TOSHAV_ACCESS_TOKEN_KEY": access_key,
+                "TOSHAV_VAR_DIR": folder,
+            }
+            server = subprocess.Popen(
+                [sys.executable, __file__, "--serve", str(port)], env=env, cwd=str(ROOT)
+            )
+            base_url = f"http://127.0.0.1:{port}"
+            _wait_up(base_url, server)
+            cases = [
+                Case("trivial", "GET", "/healthz"),
+                Case("one query", "GET", "/bench/one-query"),
+                Case(
+                    "pass",
+                    "POST",
+                    "/api/v1/parking/inspections",
+                    {"pass": seeded.pass_token, "zone": seeded.zone},
+                    seeded.inspector_headers,
+                    "valid_permit",
+                ),
+                Case(
+                    "plate",
+                    "POST",
+                    "/api/v1/parking/inspections",
+                    {"plate": PLATE, "zone": seeded.zone},
+                    seeded.inspector_headers,
+                    "valid_permit",
+                ),
+            ]
+            # The cases take turns in short rounds and each keeps its best round: a busy machine only
+            # ever slows a round down, and taking turns spreads its noise over every case.
+            rounds = max(1, args.rounds)
+            results: dict[str, Result] = {}
+            for _ in range(rounds):
+                for case in cases:
+                    result = asyncio.run(
+                        run_case(
+                            base_url,
+                            case,
+                            clients=args.clients,
+                            seconds=args.seconds / rounds,
+                            warmup=args.warmup,
+                            server_pid=server.pid,
+                        )
+                    )
+                    best = results.get(case.name)
+                    if best is None or result.rate > best.rate:
+                        results[case.name] = result
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=20)
+            if pg_name is not None:
+                _drop_postgres(pg_name)
+
+    print(
+        f"\nInspections over HTTP — {args.database}, {args.clients} clients, "
+        f"{args.seconds:g} s a case in {args.rounds} rounds (best round kept), "
+        f"one uvicorn worker, {os.cpu_count()} CPUs"
+    )
+    print(f"{'case':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'server CPU µs/req':>18}")
+    for r in results.values():
+        print(
+            f"{r.name:<10} {r.rate:>9.0f} {r.p50_ms:>8.1f} {r.p99_ms:>8.1f} {r.server_cpu_us:>18.0f}"
+        )
+    ratios = (
+        ("pass  / trivial  ", results["pass"].rate / results["trivial"].rate, 0.5),
+        ("plate / one query", results["plate"].rate / results["one query"].rate, 0.7),
+    )
+    for label, ratio, aim in ratios:
+        print(f"{label} = {ratio:.2f}  (aim ≥ {aim})  {'met' if ratio >= aim else 'MISSED'}")
+    # The same ratios from the server's CPU per request: they hold however busy the machine is.
+    cpu = {name: r.server_cpu_us for name, r in results.items()}
+    if all(cpu.values()):
+        print(
+            f"by the server's CPU per request: pass/trivial = {cpu['trivial'] / cpu['pass']:.2f}, "
+            f"plate/one query = {cpu['one query'] / cpu['plate']:.2f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,600 @@
+"""Inspection: every reason a vehicle may or may not park, from a scanned pass or a typed plate; the
+same verdict offline from the bundle; revocations; what is recorded and what is never said."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Connection, event, func, select
+from sqlalchemy.orm import Session
+
+from parking import service
+from parking.models import Inspection, ParkingPass, Permit
+from parking.offline import StaleBundle, judge_offline
+from resident_card.accounts.models import Role
+from resident_card.cli import main
+from resident_card.clock import SetClock
+from resident_card.credentials import service as credentials
+from resident_card.credentials.jws import CredentialSigner, b64url, b64url_decode, sign_credential
+from resident_card.credentials.keys import generate_private_key, new_kid
+from resident_card.settings import Settings
+from tests.conftest import FreshDatabase, LiveServer
+from tests.factories import auth_headers, create_user
+from tests.parking.conftest import Person, inspector, permit_holder, person, register
+
+pytestmark = pytest.mark.usefixtures("parking_ready")
+
+INSPECT = "/api/v1/parking/inspections"
+# Herzl 15 lies in hadar_west; this point lies inside its outline, and this one in the Carmel's.
+IN_HADAR_WEST = {"lat": 32.810, "lon": 34.999}
+IN_CARMEL = {"lat": 32.797, "lon": 34.985}
+IN_THE_SEA = {"lat": 32.900, "lon": 34.900}
+
+
+def check(client: TestClient, headers: dict[str, str], **body: Any) -> dict[str, Any]:
+    response = client.post(INSPECT, json=body, headers=headers)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    assert set(answer) == {"allowed", "reason", "zone", "valid_until"}
+    return answer
+
+
+def _resign(
+    session: Session,
+    settings: Settings,
+    claims: dict[str, Any],
+    *,
+    now: datetime,
+    expires_at: datetime,
+) -> str:
+    return credentials.Keyring(settings).sign(
+        session, claims, audience=settings.parking_pass_audience, now=now, expires_at=expires_at
+    )
+
+
+@pytest.fixture
+def holder(
+    client: TestClient, session: Session, settings: Settings, app: FastAPI
+) -> tuple[Person, dict[str, Any]]:
+    return permit_holder(client, session, settings, app)
+
+
+# --- a scanned pass -----------------------------------------------------------------------------
+
+
+def pass_cases(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> dict[str, tuple[str, dict[str, Any]]]:
+    """A token and a place for each reason a pass can be given."""
+    who, permit = holder
+    token = permit["pass_token"]
+    now = clock.now()
+    header, payload, signature = token.split(".")
+    tampered_claims = b64url_decode(payload).replace(b'"hadar_west"', b'"carmel"')
+    foreign = CredentialSigner(new_kid(), generate_private_key(), settings.issuer)
+    claims = {"sub": "AbCdEfGhIjKl", "plate": "7654321", "zone": "hadar_west"}
+
+    register(client, who, "7654321")
+    cancelled = client.post(
+        "/api/v1/parking/permits", json={"plate": "7654321"}, headers=who.headers
+    )
+    assert cancelled.status_code == 201, cancelled.text
+    revoked = cancelled.json()
+    client.post(f"/api/v1/parking/permits/{revoked['id']}/cancel", headers=who.headers)
+    return {
+        "valid_permit": (token, {}),
+        "valid_permit_here": (token, {"zone": "hadar_west"}),
+        "valid_permit_by_gps": (token, IN_HADAR_WEST),
+        "wrong_zone": (token, {"zone": "carmel"}),
+        "wrong_zone_by_gps": (token, IN_CARMEL),
+        "revoked": (revoked["pass_token"] or _pass_token_of(session, revoked["id"]), {}),
+        "expired": (
+            _resign(
+                session,
+                settings,
+                claims,
+                now=now - timedelta(days=1),
+                expires_at=now - timedelta(minutes=2),
+            ),
+            {},
+        ),
+        "not_yet_valid": (
+            _resign(
+                session,
+                settings,
+                claims,
+                now=now + timedelta(minutes=10),
+                expires_at=now + timedelta(days=1),
+            ),
+            {},
+        ),
+        "bad_signature": (f"{header}.{b64url(tampered_claims)}.{signature}", {}),
+        "bad_signature_unknown_key": (
+            sign_credential(
+                foreign,
+                claims,
+                audience=settings.parking_pass_audience,
+                now=now,
+                ttl=timedelta(days=1),
+            ),
+            {},
+        ),
+        "not_a_pass": (
+            credentials.Keyring(settings).sign(
+                session,
+                {"sub": "card-ref"},
+                audience=settings.card_audience,
+                now=now,
+                ttl=timedelta(minutes=2),
+            ),
+            {},
+        ),
+        "malformed": ("this is not a pass", {}),
+        "malformed_claims": (
+            _resign(
+                session,
+                settings,
+                {"sub": "AbCdEfGhIjKl", "plate": "12-345-67", "zone": "hadar_west"},
+                now=now,
+                expires_at=now + timedelta(days=1),
+            ),
+            {},
+        ),
+    }
+
+
+def _pass_token_of(session: Session, permit_id: str) -> str:
+    found = session.scalar(select(ParkingPass).where(ParkingPass.permit_id == uuid.UUID(permit_id)))
+    assert found is not None
+    return found.token
+
+
+EXPECTED = {
+    "valid_permit": (True, "valid_permit", "hadar_west"),
+    "valid_permit_here": (True, "valid_permit", "hadar_west"),
+    "valid_permit_by_gps": (True, "valid_permit", "hadar_west"),
+    "wrong_zone": (False, "wrong_zone", "hadar_west"),
+    "wrong_zone_by_gps": (False, "wrong_zone", "hadar_west"),
+    "revoked": (False, "revoked", "hadar_west"),
+    "expired": (False, "expired", None),
+    "not_yet_valid": (False, "not_yet_valid", None),
+    "bad_signature": (False, "bad_signature", None),
+    "bad_signature_unknown_key": (False, "bad_signature", None),
+    "not_a_pass": (False, "not_a_pass", None),
+    "malformed": (False, "malformed", None),
+    "malformed_claims": (False, "malformed", None),
+}
+
+
+def test_each_reason_a_pass_is_given_online_and_offline_alike(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    cases = pass_cases(client, session, settings, app, clock, holder)
+    staff = inspector(session, settings, app)
+    bundle = client.get("/api/v1/parking/offline-bundle", headers=staff).json()
+
+    for name, (token, place) in cases.items():
+        online = check(client, staff, **{"pass": token, **place})
+        offline = judge_offline(
+            token,
+            bundle,
+            now=clock.now(),
+            zone=place.get("zone"),
+            latitude=place.get("lat"),
+            longitude=place.get("lon"),
+        ).as_json()
+
+        assert (online["allowed"], online["reason"], online["zone"]) == EXPECTED[name], name
+        assert _same(online, offline), (name, online, offline)
+    valid = check(client, staff, **{"pass": holder[1]["pass_token"]})
+    assert valid["valid_until"] is not None
+    permit = session.get(Permit, uuid.UUID(holder[1]["id"]))
+    assert permit is not None
+    assert datetime.fromisoformat(valid["valid_until"]) == permit.valid_to
+
+
+def _same(online: dict[str, Any], offline: dict[str, Any]) -> bool:
+    def moment(value: str | None) -> datetime | None:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+
+    return (
+        online["allowed"] == offline["allowed"]
+        and online["reason"] == offline["reason"]
+        and online["zone"] == offline["zone"]
+        and moment(online["valid_until"]) == moment(offline["valid_until"])
+    )
+
+
+def test_a_revoked_pass_is_refused_online_at_once_and_offline_once_the_bundle_is_refreshed(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    who, permit = holder
+    staff = inspector(session, settings, app)
+    token = permit["pass_token"]
+    assert check(client, staff, **{"pass": token})["reason"] == "valid_permit"  # warms the cache
+    old_bundle = client.get("/api/v1/parking/offline-bundle", headers=staff).json()
+
+    client.post(f"/api/v1/parking/permits/{permit['id']}/cancel", headers=who.headers)
+    clock.advance(seconds=1)
+
+    assert check(client, staff, **{"pass": token})["reason"] == "revoked"
+    assert judge_offline(token, old_bundle, now=clock.now()).reason == "valid_permit"
+    new_bundle = client.get("/api/v1/parking/offline-bundle", headers=staff).json()
+    assert [r["pass_id"] for r in new_bundle["revoked"]] == [permit["pass_id"]]
+    assert judge_offline(token, new_bundle, now=clock.now()).reason == "revoked"
+
+
+def test_the_offline_bundle_holds_keys_revocations_zones_and_its_end(
+    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+) -> None:
+    staff = inspector(session, settings, app)
+
+    response = client.get("/api/v1/parking/offline-bundle", headers=staff)
+
+    assert response.status_code == 200
+    bundle = response.json()
+    assert set(bundle) == {
+        "jwks",
+        "audience",
+        "leeway_seconds",
+        "revoked",
+        "zones",
+        "issued_at",
+        "expires_at",
+    }
+    assert bundle["jwks"] == client.get("/.well-known/jwks.json").json()
+    assert bundle["audience"] == settings.parking_pass_audience
+    assert {z["code"] for z in bundle["zones"]} >= {"hadar_west", "carmel", "lot_port"}
+    assert all(z["geometry"]["type"] == "Polygon" for z in bundle["zones"])
+    expires = datetime.fromisoformat(bundle["expires_at"])
+    assert expires - clock.now() == timedelta(seconds=settings.parking_offline_bundle_ttl_seconds)
+    with pytest.raises(StaleBundle):
+        judge_offline("x.y.z", bundle, now=expires)
+    for role in (Role.resident, Role.merchant, Role.admin):
+        other = auth_headers(app, create_user(session, settings, role=role))
+        assert client.get("/api/v1/parking/offline-bundle", headers=other).status_code == 403
+    assert client.get("/api/v1/parking/offline-bundle").status_code == 401
+
+
+# --- a typed plate ------------------------------------------------------------------------------
+
+
+def test_each_reason_a_plate_is_given(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    who, permit = holder
+    staff = inspector(session, settings, app)
+    # A parked neighbour with no permit, in a car park; a removed permit; an expired one.
+    parker = person(session, settings, app, house_number=200, street="yafo")  # Bat Galim
+    register(client, parker, "22-222-22")
+    started = client.post(
+        "/api/v1/parking/sessions",
+        json={"plate": "2222222", "lot": "lot_port"},
+        headers=parker.headers,
+    )
+    assert started.status_code == 201, started.text
+    register(client, who, "3333333")
+    cancelled = client.post(
+        "/api/v1/parking/permits", json={"plate": "3333333"}, headers=who.headers
+    )
+    client.post(f"/api/v1/parking/permits/{cancelled.json()['id']}/cancel", headers=who.headers)
+    elsewhere = person(session, settings, app, street="moriah", house_number=10)
+    register(client, elsewhere, "44444444")
+    expired = client.post(
+        "/api/v1/parking/permits", json={"plate": "44444444"}, headers=elsewhere.headers
+    )
+    row = session.get(Permit, uuid.UUID(expired.json()["id"]))
+    assert row is not None
+    row.valid_to = clock.now() - timedelta(hours=1)
+    session.flush()
+    register(client, elsewhere, "5555555")  # registered, never a permit
+
+    cases: list[tuple[dict[str, Any], tuple[bool, str, str | None]]] = [
+        ({"plate": "12-345-67", "zone": "hadar_west"}, (True, "valid_permit", "hadar_west")),
+        ({"plate": "1234567", **IN_HADAR_WEST}, (True, "valid_permit", "hadar_west")),
+        ({"plate": "1234567", "zone": "carmel"}, (False, "wrong_zone", "hadar_west")),
+        ({"plate": "2222222", "zone": "lot_port"}, (True, "active_session", "lot_port")),
+        ({"plate": "2222222", "zone": "bat_galim"}, (False, "wrong_zone", "lot_port")),
+        ({"plate": "3333333", "zone": "hadar_west"}, (False, "revoked", "hadar_west")),
+        ({"plate": "44444444", "zone": "carmel"}, (False, "expired", "carmel")),
+        ({"plate": "5555555", "zone": "carmel"}, (False, "no_permit", None)),
+        ({"plate": "9999999", "zone": "carmel"}, (False, "unknown_vehicle", None)),
+    ]
+    for body, expected in cases:
+        answer = check(client, staff, **body)
+        assert (answer["allowed"], answer["reason"], answer["zone"]) == expected, body
+    valid = check(client, staff, plate="1234567", zone="hadar_west")
+    assert valid["valid_until"] == permit["valid_until"]
+
+
+def test_a_plate_seen_earlier_is_judged_as_things_stood_then(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    staff = inspector(session, settings, app)
+    before_the_permit = (clock.now() - timedelta(hours=2)).isoformat()
+
+    answer = check(client, staff, plate="1234567", zone="hadar_west", at=before_the_permit)
+
+    assert answer["reason"] == "no_permit"
+    recorded = session.scalars(select(Inspection)).one()
+    assert recorded.at == datetime.fromisoformat(before_the_permit)
+
+
+def test_every_inspection_is_recorded_and_the_answer_names_no_one(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    who, permit = holder
+    officer = create_user(session, settings, role=Role.inspector)
+    staff = auth_headers(app, officer)
+
+    by_pass = client.post(
+        INSPECT, json={"pass": permit["pass_token"], **IN_HADAR_WEST}, headers=staff
+    )
+    by_plate = client.post(INSPECT, json={"plate": "1234567", "zone": "carmel"}, headers=staff)
+
+    for response in (by_pass, by_plate):
+        text = response.text
+        assert who.resident.first_name not in text
+        assert who.resident.last_name not in text
+        assert "herzl" not in text.lower()
+        assert who.resident.identifier_hint not in text
+        assert response.headers["cache-control"] == "no-store"
+    rows = session.scalars(select(Inspection).order_by(Inspection.method)).all()
+    assert [
+        (r.inspector_id, r.method, r.plate, r.zone_code, r.allowed, r.reason) for r in rows
+    ] == [
+        (officer.id, "pass", "1234567", "hadar_west", True, "valid_permit"),
+        (officer.id, "plate", "1234567", "carmel", False, "wrong_zone"),
+    ]
+    assert (rows[0].latitude, rows[0].longitude) == (IN_HADAR_WEST["lat"], IN_HADAR_WEST["lon"])
+    assert rows[0].pass_id == permit["pass_id"]
+    listed = client.get(
+        "/api/v1/parking/inspections", headers=_admin(session, settings, app)
+    ).json()
+    assert {r["plate"] for r in listed} == {"12-345-67"}
+    assert client.get("/api/v1/parking/inspections", headers=staff).status_code == 403
+
+
+def _admin(session: Session, settings: Settings, app: FastAPI) -> dict[str, str]:
+    return auth_headers(app, create_user(session, settings, role=Role.admin))
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "error"),
+    [
+        ({"plate": "12-345"}, 422, "validation_error"),  # no place
+        ({"plate": "123", "zone": "hadar_west"}, 422, "invalid_plate"),
+        ({"plate": "1234567", "zone": "atlantis"}, 422, "unknown_zone"),
+        ({"plate": "1234567", **IN_THE_SEA}, 422, "outside_zones"),
+        ({"pass": "x", **IN_THE_SEA}, 422, "outside_zones"),
+        ({"plate": "1234567", "lat": 32.81}, 422, "validation_error"),
+        (
+            {"plate": "1234567", "zone": "carmel", "lat": 32.81, "lon": 35.0},
+            422,
+            "validation_error",
+        ),
+        ({"pass": "x", "plate": "1234567", "zone": "carmel"}, 422, "validation_error"),
+        ({}, 422, "validation_error"),
+        ({"pass": "x", "name": "Dana"}, 422, "validation_error"),
+        ({"pass": "x" * 5000}, 422, "validation_error"),
+        ({"plate": "1234567", "zone": "carmel", "lat": 91, "lon": 0}, 422, "validation_error"),
+        ({"pass": "x", "at": "2020-01-01T00:00:00+00:00"}, 422, "inspection_time_out_of_range"),
+        ({"pass": "x", "at": "2999-01-01T00:00:00+00:00"}, 422, "inspection_time_out_of_range"),
+        ({"pass": "x", "at": "2026-01-01T00:00:00"}, 422, "validation_error"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_recorded(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    body: dict[str, Any],
+    status: int,
+    error: str,
+) -> None:
+    response = client.post(INSPECT, json=body, headers=inspector(session, settings, app))
+
+    assert (response.status_code, response.json()["error"]) == (status, error), response.text
+    assert session.scalar(select(func.count(Inspection.id))) == 0
+
+
+@pytest.mark.parametrize("role", [Role.resident, Role.merchant, Role.admin, Role.auditor])
+def test_only_inspectors_inspect(
+    client: TestClient, session: Session, settings: Settings, app: FastAPI, role: Role
+) -> None:
+    headers = auth_headers(app, create_user(session, settings, role=role))
+
+    response = client.post(INSPECT, json={"plate": "1234567", "zone": "carmel"}, headers=headers)
+
+    assert (response.status_code, response.json()["error"]) == (403, "forbidden")
+    assert client.post(INSPECT, json={"plate": "1234567", "zone": "carmel"}).status_code == 401
+    assert session.scalar(select(func.count(Inspection.id))) == 0
+
+
+@contextmanager
+def statements(connection: Connection) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement.strip().split()[0].upper())
+
+    event.listen(connection, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(connection, "before_cursor_execute", record)
+
+
+def test_a_pass_is_judged_from_memory_with_no_query_beyond_the_sign_in(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    connection: Connection,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    staff = inspector(session, settings, app)
+    token = holder[1]["pass_token"]
+    check(client, staff, **{"pass": token, "zone": "hadar_west"})  # loads keys, revocations, zones
+
+    with statements(connection) as seen:
+        check(client, staff, **{"pass": token, "zone": "hadar_west"})
+
+    # The sign-in's look-up of the inspector, and the record of the inspection.
+    assert [s for s in seen if s in ("SELECT", "INSERT", "UPDATE", "DELETE")] == [
+        "SELECT",
+        "INSERT",
+    ]
+
+
+def test_the_revocation_list_is_public_and_cacheable(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    who, permit = holder
+    empty = client.get("/api/v1/parking/revocations")
+    client.post(f"/api/v1/parking/permits/{permit['id']}/cancel", headers=who.headers)
+
+    first = client.get("/api/v1/parking/revocations")
+    again = client.get(
+        "/api/v1/parking/revocations", headers={"If-None-Match": first.headers["etag"]}
+    )
+    later = client.get(
+        "/api/v1/parking/revocations",
+        params={"since": (clock.now() + timedelta(minutes=5)).isoformat()},
+    )
+    from_next = client.get(
+        "/api/v1/parking/revocations", params={"since": first.json()["next_since"]}
+    )
+
+    assert empty.json() == {"revoked": [], "next_since": None}
+    assert first.status_code == 200
+    assert first.headers["cache-control"] == "public, max-age=60"
+    assert first.headers["etag"] != empty.headers["etag"]
+    revoked = first.json()["revoked"]
+    assert [r["pass_id"] for r in revoked] == [permit["pass_id"]]
+    assert datetime.fromisoformat(revoked[0]["revoked_at"]) == clock.now()
+    assert again.status_code == 304
+    assert later.json()["revoked"] == []
+    # Asking from next_since repeats the newest ids (a minute of overlap), never misses one.
+    assert [r["pass_id"] for r in from_next.json()["revoked"]] == [permit["pass_id"]]
+    for bad in ("yesterday", "2026-01-01T00:00:00"):
+        response = client.get("/api/v1/parking/revocations", params={"since": bad})
+        assert (response.status_code, response.json()["error"]) == (422, "invalid_since")
+
+
+# --- records kept, and forgotten -------------------------------------------------------------
+
+
+def test_old_inspections_lose_their_plate(fresh_database: FreshDatabase, toshav: CliRunner) -> None:
+    from datetime import UTC
+
+    now = datetime.now(UTC)
+    with fresh_database.session() as db:
+        officer = create_user(db, fresh_database.settings, role=Role.inspector)
+        for days in (200, 91, 89, 1):
+            db.add(
+                Inspection(
+                    inspector_id=officer.id,
+                    at=now - timedelta(days=days),
+                    method="plate",
+                    plate="1234567",
+                    pass_id="AbCdEfGhIjKl",
+                    zone_code="carmel",
+                    allowed=True,
+                    reason="valid_permit",
+                )
+            )
+        db.commit()
+
+    default = toshav.invoke(main, ["parking", "anonymise"])
+    shorter = toshav.invoke(
+        main, ["parking", "anonymise", "--older-than-days", "30", "--language", "en"]
+    )
+
+    assert default.exit_code == 0, default.output
+    assert "הוסרו מספרי רישוי מ־2 בדיקות" in default.output
+    assert "Plates removed from 1 inspections older than 30 days." in shorter.output
+    with fresh_database.session() as db:
+        rows = db.scalars(select(Inspection).order_by(Inspection.at)).all()
+        assert [(r.plate, r.pass_id, r.anonymised_at is not None) for r in rows] == [
+            (None, None, True),
+            (None, None, True),
+            (None, None, True),
+            ("1234567", "AbCdEfGhIjKl", False),
+        ]
+        assert [r.zone_code for r in rows] == ["carmel"] * 4  # the place and verdict stay
+    refused = toshav.invoke(main, ["parking", "anonymise", "--older-than-days", "0"])
+    assert refused.exit_code == 2
+
+
+def test_a_served_app_writes_inspections_in_batches(live_server: LiveServer) -> None:
+    database = live_server.database
+    with database.session() as db:
+        from resident_card.city.service import load_city
+
+        load_city(db)
+        service.import_demo_zones(db)
+        officer = create_user(db, database.settings, role=Role.inspector)
+        db.commit()
+        headers = auth_headers(live_server.app, officer)
+
+    def inspect(plate: str) -> httpx.Response:
+        return httpx.post(
+            f"{live_server.base_url}{INSPECT}",
+            json={"plate": plate, "zone": "carmel"},
+            headers=headers,
+            timeout=30,
+        )
+
+    answers = [inspect(f"{n:07d}") for n in range(1, 21)]
+
+    assert {a.json()["reason"] for a in answers} == {"unknown_vehicle"}
+    log = live_server.app.state.parking_inspection_log
+    log.flush()
+    with database.session() as db:
+        plates = db.scalars(select(Inspection.plate)).all()
+    assert sorted(p or "" for p in plates) == [f"{n:07d}" for n in range(1, 21)]
+    assert log.pending() == 0
