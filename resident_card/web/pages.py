@@ -40,13 +40,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
     )
 )
 
+POLICY_FEATURES = ("camera", "microphone", "geolocation", "payment")
+
+
+def permissions_policy(allows: tuple[str, ...]) -> str:
+    """Every powerful feature off, except those a page is allowed, for its own origin."""
+    return ", ".join(
+        f"{feature}=(self)" if feature in allows else f"{feature}=()" for feature in POLICY_FEATURES
+    )
+
+
 SECURITY_HEADERS: dict[str, str] = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "Permissions-Policy": permissions_policy(()),
 }
 
 
@@ -56,6 +66,8 @@ class Page:
 
     path: str
     name: str
+    # Browser features this page may use, on its own origin only (the inspector's camera and GPS).
+    allows: tuple[str, ...] = ()
 
 
 PAGES: tuple[Page, ...] = (
@@ -64,7 +76,9 @@ PAGES: tuple[Page, ...] = (
     Page("/signin", "signin"),
     Page("/wallet", "wallet"),
     Page("/clerk", "clerk"),
+    Page("/inspect", "inspect", allows=("camera", "geolocation")),
 )
+
 
 # A text goes into an empty element marked data-i18n="key", and an attribute comes from
 # data-i18n-<attribute>="key". The script does the same in the browser when the language changes.
@@ -122,10 +136,11 @@ def page_language(request: Request) -> Language:
     return negotiate(request.headers.get("accept-language"))
 
 
-def page_response(name: str, request: Request) -> HTMLResponse:
+def page_response(name: str, request: Request, *, allows: tuple[str, ...] = ()) -> HTMLResponse:
     language = page_language(request)
     headers = {
         **SECURITY_HEADERS,
+        "Permissions-Policy": permissions_policy(allows),
         "Cache-Control": "no-cache",
         "Vary": "Accept-Language, Cookie",
         "Content-Language": language,
@@ -149,7 +164,7 @@ router = APIRouter(include_in_schema=False)
 
 def _add_route(page: Page) -> None:
     def serve(request: Request) -> HTMLResponse:
-        return page_response(page.name, request)
+        return page_response(page.name, request, allows=page.allows)
 
     serve.__name__ = f"page_{page.name}"
     serve.__doc__ = f"The {page.name} page."

@@ -158,7 +158,8 @@ export async function signOut() {
   }
 }
 
-/** Where a signed-in person starts: the clerk's desk for staff, the wallet for everyone else. */
+/** Where a signed-in person starts: the clerk's desk for staff, the scanner for inspectors, the wallet for everyone else. */
 export function homeFor(roles) {
-  return roles.includes("admin") || roles.includes("auditor") ? "/clerk" : "/wallet";
+  if (roles.includes("admin") || roles.includes("auditor")) return "/clerk";
+  return roles.includes("inspector") ? "/inspect" : "/wallet";
 }

@@ -13,10 +13,12 @@ function showAccount() {
   const signedIn = tokens.signedIn;
   const roles = tokens.roles;
   const staff = roles.includes("admin") || roles.includes("auditor");
+  const inspector = roles.includes("inspector");
   document.getElementById("nav-signin").hidden = signedIn;
   document.getElementById("nav-signout").hidden = !signedIn;
-  document.getElementById("nav-wallet").hidden = !signedIn || staff;
+  document.getElementById("nav-wallet").hidden = !signedIn || staff || inspector;
   document.getElementById("nav-clerk").hidden = !signedIn || !staff;
+  document.getElementById("nav-inspect").hidden = !signedIn || !inspector;
 }
 
 /** Screen readers read a live region only when its text changes: the same message again is emptied first. */
