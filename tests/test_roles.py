@@ -23,6 +23,8 @@ SIGNED_IN = frozenset(Role)  # any signed-in user
 ADMIN = frozenset({Role.admin})
 STAFF_READ = frozenset({Role.admin, Role.auditor})
 RESIDENT = frozenset({Role.resident})
+VERIFIERS = frozenset({Role.inspector, Role.merchant, Role.admin})
+PHOTO_VIEWERS = RESIDENT | VERIFIERS
 
 POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/healthz"): PUBLIC,
@@ -73,12 +75,35 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/admin/users"): STAFF_READ,
     ("POST", "/api/v1/admin/users"): ADMIN,
     ("GET", "/api/v1/admin/users/{user_id}"): STAFF_READ,
+    # The card and its credentials.
+    ("GET", "/.well-known/jwks.json"): PUBLIC,
+    ("GET", "/api/v1/credentials/keys"): STAFF_READ,
+    ("GET", "/api/v1/cards/me"): RESIDENT,
+    ("GET", "/api/v1/cards/me/wards"): RESIDENT,
+    ("POST", "/api/v1/cards/me/token"): RESIDENT,
+    ("GET", "/api/v1/cards/me/qr.png"): RESIDENT,
+    ("GET", "/api/v1/cards/me/qr.svg"): RESIDENT,
+    ("PUT", "/api/v1/cards/me/photo"): RESIDENT,
+    ("DELETE", "/api/v1/cards/me/photo"): RESIDENT,
+    ("POST", "/api/v1/cards/me/revoke"): RESIDENT,
+    ("POST", "/api/v1/cards/verify"): VERIFIERS,
+    ("GET", "/api/v1/cards"): STAFF_READ,
+    ("POST", "/api/v1/cards/{reference}/suspend"): ADMIN,
+    ("POST", "/api/v1/cards/{reference}/reinstate"): ADMIN,
+    ("GET", "/api/v1/cards/{reference}"): RESIDENT,
+    ("POST", "/api/v1/cards/{reference}/token"): RESIDENT,
+    ("GET", "/api/v1/cards/{reference}/qr.png"): RESIDENT,
+    ("GET", "/api/v1/cards/{reference}/qr.svg"): RESIDENT,
+    ("PUT", "/api/v1/cards/{reference}/photo"): RESIDENT,
+    ("DELETE", "/api/v1/cards/{reference}/photo"): RESIDENT,
+    ("GET", "/api/v1/cards/{reference}/photo"): PHOTO_VIEWERS,
+    ("POST", "/api/v1/cards/{reference}/revoke"): RESIDENT | ADMIN,
     ("POST", "/api/v1/admin/users/{user_id}/disable"): ADMIN,
     ("POST", "/api/v1/admin/users/{user_id}/enable"): ADMIN,
 }
 
 # Values for path parameters: well-formed, naming nothing that exists.
-PATH_VALUES = {"code": "no_such_programme", "version": "1"}
+PATH_VALUES = {"code": "no_such_programme", "version": "1", "reference": "AAAAAAAAAAAA"}
 
 
 def _routes(app: FastAPI) -> set[tuple[str, str]]:
@@ -97,7 +122,7 @@ def _fill(path: str) -> str:
 
 
 def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
-    body = {} if method in ("POST", "PUT", "PATCH") else None
+    body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
     status: int = client.request(method, _fill(path), headers=headers, json=body).status_code
     return status
 

@@ -55,6 +55,7 @@ from resident_card.accounts.dependencies import (
     ResidentCaller,
     StaffReader,
 )
+from resident_card.cards.summary import register_summary_source
 from resident_card.clock import Now
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, NotAuthenticated, responses
@@ -63,6 +64,9 @@ from resident_card.residents import service as residents
 from resident_card.residents.exceptions import ResidentNotFound
 from resident_card.residents.models import Resident
 from resident_card.settings import AppSettings
+
+# The card in the wallet shows the resident's balances, named by their programmes.
+register_summary_source(service.wallet_lines)
 
 router = APIRouter()
 
