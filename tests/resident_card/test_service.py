@@ -32,3 +32,15 @@ def test_error_detail_follows_accept_language(client: TestClient) -> None:
 def test_openapi_lists_the_api(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert "/api/v1/auth/token" in document["paths"]
+
+
+def test_validation_errors_speak_the_callers_language(client: TestClient) -> None:
+    body = {"unexpected": 1}
+    english = client.post("/api/v1/residents", json=body).json()
+    hebrew = client.post("/api/v1/residents", json=body, headers={"Accept-Language": "he"}).json()
+    arabic = client.post("/api/v1/residents", json=body, headers={"Accept-Language": "ar"}).json()
+    assert english["error"] == hebrew["error"] == arabic["error"] == "validation_error"
+    assert "required" in english["detail"]
+    assert english["detail"].count("required") >= 3
+    assert "שדה חובה" in hebrew["detail"]
+    assert "حقل مطلوب" in arabic["detail"]
