@@ -247,40 +247,59 @@ def pgbench_binary() -> str:
     raise SystemExit("pgbench was not found on PATH nor at " + PGBENCH_FALLBACK)
 
 
-def run_pgbench(server_url: str, name: str, clients: int, seconds: float) -> tuple[float, float]:
-    """pgbench's TPC-B-like script: transactions/s and average latency (ms)."""
-    url = make_url(server_url)
-    connect = [
-        "-h",
-        url.host or "127.0.0.1",
-        "-p",
-        str(url.port or 5432),
-        "-U",
-        url.username or "postgres",
-    ]
-    environment = dict(os.environ)
-    if url.password:
-        environment["PGPASSWORD"] = url.password
-    binary = pgbench_binary()
-    subprocess.run(
-        [binary, *connect, "-i", "-q", "-s", str(clients), name],
-        check=True,
-        capture_output=True,
-        env=environment,
-    )
-    threads = max(1, min(clients, os.cpu_count() or 1))
-    done = subprocess.run(
-        [binary, *connect, "-c", str(clients), "-j", str(threads), "-T", str(int(seconds)), name],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=environment,
-    )
-    rate = re.search(r"tps = ([0-9.]+)", done.stdout)
-    latency = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
-    if rate is None or latency is None:
-        raise SystemExit("could not read pgbench's output:\n" + done.stdout + done.stderr)
-    return float(rate.group(1)), float(latency.group(1))
+class Pgbench:
+    """pgbench on the same server, in a scratch database of its own."""
+
+    def __init__(self, server_url: str, name: str, clients: int) -> None:
+        url = make_url(server_url)
+        self.connect = [
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+        ]
+        self.environment = dict(os.environ)
+        if url.password:
+            self.environment["PGPASSWORD"] = url.password
+        self.binary = pgbench_binary()
+        self.name = name
+        self.clients = clients
+
+    def initialise(self) -> None:
+        subprocess.run(
+            [self.binary, *self.connect, "-i", "-q", "-s", str(self.clients), self.name],
+            check=True,
+            capture_output=True,
+            env=self.environment,
+        )
+
+    def run(self, seconds: float) -> tuple[float, float]:
+        """The TPC-B-like script with the same K clients: transactions/s, average latency (ms)."""
+        threads = max(1, min(self.clients, os.cpu_count() or 1))
+        done = subprocess.run(
+            [
+                self.binary,
+                *self.connect,
+                "-c",
+                str(self.clients),
+                "-j",
+                str(threads),
+                "-T",
+                str(round(seconds)),
+                self.name,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=self.environment,
+        )
+        rate = re.search(r"tps = ([0-9.]+)", done.stdout)
+        latency = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
+        if rate is None or latency is None:
+            raise SystemExit("could not read pgbench's output:\n" + done.stdout + done.stderr)
+        return float(rate.group(1)), float(latency.group(1))
 
 
 def check(url: str) -> str:
@@ -316,6 +335,13 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each timed run")
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="ledger and pgbench take turns this many times, so a busy spell on the machine "
+        "weighs on both",
+    )
+    parser.add_argument(
         "--accounts", type=int, default=2000, help="resident accounts to move between"
     )
     options = parser.parse_args()
@@ -331,29 +357,47 @@ def main() -> None:
         url = database_url(server, ledger_db)
         accounts = prepare_ledger(url, options.accounts)
         processes = options.processes or max(1, min(options.workers, (os.cpu_count() or 2) // 2))
-        ledger_run = run_ledger(url, accounts, options.workers, processes, options.seconds)
-        print(
-            f"ledger:  {options.workers} workers in {processes} processes, {options.seconds:.0f} s, "
-            f"{ledger_run.transactions} transactions: {ledger_run.rate:.0f} tx/s, "
-            f"p50 {ledger_run.percentile(0.50):.2f} ms, p99 {ledger_run.percentile(0.99):.2f} ms"
-        )
         create_database(admin, pgbench_db)
         created.append(pgbench_db)
-        pgbench_rate, pgbench_latency = run_pgbench(
-            server, pgbench_db, options.workers, options.seconds
+        pgbench = Pgbench(server, pgbench_db, options.workers)
+        pgbench.initialise()
+        runs: list[Run] = []
+        baselines: list[float] = []
+        latencies: list[float] = []
+        for round_number in range(1, options.rounds + 1):
+            run = run_ledger(url, accounts, options.workers, processes, options.seconds)
+            rate, latency = pgbench.run(options.seconds)
+            runs.append(run)
+            baselines.append(rate)
+            latencies.append(latency)
+            print(
+                f"round {round_number}: ledger {run.rate:.0f} tx/s, pgbench {rate:.0f} tx/s, "
+                f"ratio {run.rate / rate:.2f}"
+            )
+        pooled = Run(
+            transactions=sum(r.transactions for r in runs),
+            seconds=sum(r.seconds for r in runs),
+            latencies_ms=[latency for r in runs for latency in r.latencies_ms],
+            client_cpu=sum(r.client_cpu for r in runs),
+        )
+        baseline = statistics.fmean(baselines)
+        print(
+            f"ledger:  K={options.workers} workers in {processes} process(es), "
+            f"{options.rounds} x {options.seconds:.0f} s, {pooled.transactions} two-posting "
+            f"transactions: {pooled.rate:.0f} tx/s, p50 {pooled.percentile(0.50):.2f} ms, "
+            f"p99 {pooled.percentile(0.99):.2f} ms"
         )
         print(
-            f"pgbench: TPC-B-like, scale {options.workers}, {options.workers} clients, "
-            f"{options.seconds:.0f} s: {pgbench_rate:.0f} tx/s, latency avg {pgbench_latency:.2f} ms"
+            f"pgbench: TPC-B-like, scale {options.workers}, {options.workers} clients, same server: "
+            f"{baseline:.0f} tx/s, latency avg {statistics.fmean(latencies):.2f} ms"
         )
-        print(f"ratio:   ledger/pgbench = {ledger_run.rate / pgbench_rate:.2f} (aim: at least 0.5)")
-        print(f"check:   the ledger is {check(url)}")
-        if ledger_run.latencies_ms:
+        print(f"ratio:   ledger/pgbench = {pooled.rate / baseline:.2f} (aim: at least 0.5)")
+        if pooled.transactions:
             print(
-                f"         mean latency {statistics.fmean(ledger_run.latencies_ms):.2f} ms, "
-                f"client CPU {ledger_run.client_cpu / ledger_run.transactions * 1000:.2f} ms per "
-                f"transaction, load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+                f"         client CPU {pooled.client_cpu / pooled.transactions * 1000:.2f} ms per "
+                f"transaction; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
             )
+        print(f"check:   the ledger is {check(url)}")
     finally:
         for name in reversed(created):
             drop_database(admin, name)
