@@ -98,10 +98,12 @@ class Transaction(RecordMixin, Base):
 
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(50), index=True)
+    # No index on kind or effective_at: no query looks a transaction up by them, and every
+    # index is paid for on every posting.
+    kind: Mapped[str] = mapped_column(String(50))
     # What caused it, e.g. ``decision:<uuid>`` or ``purchase:<uuid>``.
     reference: Mapped[str | None] = mapped_column(String(200), index=True)
-    effective_at: Mapped[datetime] = mapped_column(index=True)
+    effective_at: Mapped[datetime]
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     reverses: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"))

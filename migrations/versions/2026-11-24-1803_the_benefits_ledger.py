@@ -79,10 +79,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_ledger_transactions_effective_at"), ["effective_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_ledger_transactions_kind"), ["kind"], unique=False)
-        batch_op.create_index(
             batch_op.f("ix_ledger_transactions_reference"), ["reference"], unique=False
         )
         batch_op.create_index(
@@ -218,8 +214,6 @@ def downgrade() -> None:
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
         batch_op.drop_index("uq_ledger_transactions_reverses")
         batch_op.drop_index(batch_op.f("ix_ledger_transactions_reference"))
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_kind"))
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_effective_at"))
 
     op.drop_table("ledger_transactions")
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:
