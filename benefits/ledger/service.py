@@ -600,10 +600,6 @@ def hold_postings_of(session: Session, hold_id: uuid.UUID) -> list[HoldPosting]:
     return list(LedgerRepository(session).hold_postings_of([hold_id]))
 
 
-def hold_is_pending(hold: Hold, now: datetime) -> bool:
-    return hold.status == HoldStatus.pending.value and hold.expires_at > now
-
-
 # Reading
 
 
