@@ -130,3 +130,15 @@ class AlreadyAWard(Conflict):
         "ar": "القاصر مسجّل بالفعل تحت رعايتك.",
         "en": "This minor is already in your care.",
     }
+
+
+class InvalidImportField(ToshavError):
+    """A row of the registry's export with a column that cannot be taken as it is."""
+
+    status_code = 422
+    code = "invalid_column"
+    message: ClassVar[Text] = {
+        "he": "הערך בעמודה {problem} חסר או אינו תקין.",
+        "ar": "القيمة في العمود {problem} مفقودة أو غير صالحة.",
+        "en": "The value in the {problem} column is missing or not valid.",
+    }

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resident_card.residents.models import (
@@ -44,10 +45,11 @@ class ResidentRepository:
     def by_user(self, user_id: uuid.UUID) -> Resident | None:
         return self.session.scalar(select(Resident).where(Resident.user_id == user_id))
 
-    def by_identifier_hash(self, identifier_hash: str) -> Resident | None:
-        return self.session.scalar(
-            select(Resident).where(Resident.identifier_hash == identifier_hash)
-        )
+    def by_identifier_hash(
+        self, identifier_hash: str, *, for_update: bool = False
+    ) -> Resident | None:
+        query = select(Resident).where(Resident.identifier_hash == identifier_hash)
+        return self.session.scalar(query.with_for_update() if for_update else query)
 
     def household(self, household_id: uuid.UUID) -> Household | None:
         return self.session.get(Household, household_id)
@@ -62,6 +64,21 @@ class ResidentRepository:
                 Household.apartment == apartment,
             )
         )
+
+    def add_household(self, household: Household) -> Household:
+        """Add a household, or take the one another transaction just made at the same address."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(household)
+                self.session.flush()
+        except IntegrityError:
+            existing = self.household_at(
+                household.street_id, household.house_number, household.apartment
+            )
+            if existing is None:
+                raise
+            return existing
+        return household
 
     def household_size(self, household_id: uuid.UUID) -> int:
         return int(

@@ -7,15 +7,16 @@ never logged; only their keyed hash and last characters reach the database.
 from __future__ import annotations
 
 import calendar
-import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resident_card.accounts import service as accounts
@@ -25,7 +26,6 @@ from resident_card.accounts.repository import UserRepository
 from resident_card.audit import service as audit
 from resident_card.city import service as city
 from resident_card.city.models import Neighbourhood, Street
-from resident_card.errors import Unprocessable
 from resident_card.residents.exceptions import (
     AlreadyAWard,
     ContactRequired,
@@ -33,6 +33,7 @@ from resident_card.residents.exceptions import (
     GuardianMustBeAdult,
     GuardianNotActive,
     IdentifierTaken,
+    InvalidImportField,
     InvalidTransition,
     ResidentNotFound,
     TooYoungToEnrol,
@@ -49,6 +50,7 @@ from resident_card.residents.models import (
     WardRelation,
 )
 from resident_card.residents.repository import ResidentRepository
+from resident_card.residents.schemas import normalise_name, normalise_phone
 from resident_card.settings import Settings
 
 MIN_ENROLMENT_AGE = 16
@@ -194,8 +196,9 @@ def household_at(
     key = apartment or ""
     household = repository.household_at(street.id, house_number, key)
     if household is None:
-        household = Household(street_id=street.id, house_number=house_number, apartment=key)
-        repository.add(household)
+        household = repository.add_household(
+            Household(street_id=street.id, house_number=house_number, apartment=key)
+        )
     return household
 
 
@@ -290,43 +293,67 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
         raise UsernameTaken()
 
     repository = ResidentRepository(session)
-    existing = repository.by_identifier_hash(protected.hash)
+    # Locked, so two people claiming one imported record at once cannot both have it.
+    existing = repository.by_identifier_hash(protected.hash, for_update=True)
     if existing is not None and (
         existing.user_id is not None or existing.date_of_birth != person.date_of_birth
     ):
         raise IdentifierTaken()
 
-    user = _create_user(session, settings, enrolment, display_name=person.first_name)
-    if existing is not None:
-        # The registry (or a guardian) made this record; its owner now signs in and keeps its status.
-        existing.user_id = user.id
-        existing.email = enrolment.email or existing.email
-        existing.phone = enrolment.phone or existing.phone
-        session.flush()
-        audit.record(
+    # The checks above can race with another enrolment; the unique constraints settle it.
+    with _conflicts_as_errors(session):
+        user = _create_user(session, settings, enrolment, display_name=person.first_name)
+        if existing is not None:
+            return _claim(session, existing, user, enrolment)
+        return add_resident(
             session,
+            person=person,
+            protected=protected,
+            street=street,
+            address=enrolment.address,
+            status=ResidencyStatus.pending,
+            reason="enrolment",
             actor_id=user.id,
-            action="resident.claim",
-            subject_type="resident",
-            subject_id=existing.id,
-            after={"user_id": str(user.id), "status": existing.status},
+            now=now,
+            settings=settings,
+            user_id=user.id,
+            email=enrolment.email,
+            phone=enrolment.phone,
         )
-        return existing
-    return add_resident(
+
+
+def _claim(session: Session, resident: Resident, user: User, enrolment: Enrolment) -> Resident:
+    """The registry (or a guardian) made this record; its owner now signs in, and it keeps its status."""
+    resident.user_id = user.id
+    resident.email = enrolment.email or resident.email
+    resident.phone = enrolment.phone or resident.phone
+    session.flush()
+    audit.record(
         session,
-        person=person,
-        protected=protected,
-        street=street,
-        address=enrolment.address,
-        status=ResidencyStatus.pending,
-        reason="enrolment",
         actor_id=user.id,
-        now=now,
-        settings=settings,
-        user_id=user.id,
-        email=enrolment.email,
-        phone=enrolment.phone,
+        action="resident.claim",
+        subject_type="resident",
+        subject_id=resident.id,
+        after={"user_id": str(user.id), "status": resident.status},
     )
+    return resident
+
+
+@contextmanager
+def _conflicts_as_errors(session: Session) -> Iterator[None]:
+    """Run writes in a savepoint; a unique constraint another transaction won becomes a 409."""
+    try:
+        with session.begin_nested():
+            yield
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "username" in text:
+            raise UsernameTaken() from None
+        if "identifier_hash" in text or "user_id" in text:
+            raise IdentifierTaken() from None
+        if "guardian_id" in text:
+            raise AlreadyAWard() from None
+        raise
 
 
 def _create_user(
@@ -375,7 +402,7 @@ def add_ward(
         settings.id_hash_key.get_secret_value(), person.identifier_kind, person.identifier_value
     )
     repository = ResidentRepository(session)
-    existing = repository.by_identifier_hash(protected.hash)
+    existing = repository.by_identifier_hash(protected.hash, for_update=True)
     if existing is not None:
         if (
             existing.date_of_birth != person.date_of_birth
@@ -390,19 +417,23 @@ def add_ward(
         street = repository.session.get(Street, guardian.street_id)
         if street is None:  # pragma: no cover - a foreign key keeps the street there
             raise UnknownStreet()
-        ward = add_resident(
-            session,
-            person=person,
-            protected=protected,
-            street=street,
-            address=Address(street.code, guardian.house_number, guardian.apartment),
-            status=ResidencyStatus.pending,
-            reason="added by guardian",
-            actor_id=actor_id,
-            now=now,
-            settings=settings,
+        with _conflicts_as_errors(session):
+            ward = add_resident(
+                session,
+                person=person,
+                protected=protected,
+                street=street,
+                address=Address(street.code, guardian.house_number, guardian.apartment),
+                status=ResidencyStatus.pending,
+                reason="added by guardian",
+                actor_id=actor_id,
+                now=now,
+                settings=settings,
+            )
+    with _conflicts_as_errors(session):
+        repository.add(
+            Guardianship(guardian_id=guardian.id, ward_id=ward.id, relation=relation.value)
         )
-    repository.add(Guardianship(guardian_id=guardian.id, ward_id=ward.id, relation=relation.value))
     return ward
 
 
@@ -569,35 +600,25 @@ IMPORT_COLUMNS = (
     "phone",
     "resident_since",
 )
-_PHONE_SEPARATORS = re.compile(r"[\s\-().]")
-_PHONE = re.compile(r"^\+?[0-9]{9,15}$")
-
-
-class InvalidColumn(Unprocessable):
-    code = "invalid_column"
-
-
-def normalise_phone(value: str) -> str | None:
-    """Digits with an optional leading +; None when it cannot be a phone number."""
-    cleaned = _PHONE_SEPARATORS.sub("", value)
-    return cleaned if _PHONE.match(cleaned) else None
-
-
-def normalise_name(value: str) -> str:
-    return " ".join(value.split())
 
 
 def _text(row: Mapping[str, str], column: str, *, max_length: int) -> str | None:
-    value = normalise_name(row.get(column) or "")
+    raw = row.get(column) or ""
+    if not raw.strip():
+        return None
+    try:
+        value = normalise_name(raw)
+    except ValueError:
+        raise InvalidImportField(problem=column) from None
     if len(value) > max_length:
-        raise InvalidColumn(problem=column)
-    return value or None
+        raise InvalidImportField(problem=column)
+    return value
 
 
 def _required_text(row: Mapping[str, str], column: str, *, max_length: int) -> str:
     value = _text(row, column, max_length=max_length)
     if value is None:
-        raise InvalidColumn(problem=column)
+        raise InvalidImportField(problem=column)
     return value
 
 
@@ -608,7 +629,7 @@ def _date(row: Mapping[str, str], column: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidColumn(problem=column) from None
+        raise InvalidImportField(problem=column) from None
 
 
 def import_row(
@@ -621,7 +642,7 @@ def import_row(
     try:
         kind = IdentifierKind((row.get("identifier_kind") or "").strip() or "israeli_id")
     except ValueError:
-        raise InvalidColumn(problem="identifier_kind") from None
+        raise InvalidImportField(problem="identifier_kind") from None
     protected = protect(settings.id_hash_key.get_secret_value(), kind, row.get("identifier") or "")
     if ResidentRepository(session).by_identifier_hash(protected.hash) is not None:
         return "unchanged"
@@ -630,31 +651,31 @@ def import_row(
     last_name = _required_text(row, "last_name", max_length=100)
     date_of_birth = _date(row, "date_of_birth")
     if date_of_birth is None:
-        raise InvalidColumn(problem="date_of_birth")
+        raise InvalidImportField(problem="date_of_birth")
     today = city_today(now, settings)
     _check_born(date_of_birth, today)
     street = _street(session, (row.get("street_code") or "").strip())
     try:
         house_number = int((row.get("house_number") or "").strip())
     except ValueError:
-        raise InvalidColumn(problem="house_number") from None
+        raise InvalidImportField(problem="house_number") from None
     if not 1 <= house_number <= MAX_HOUSE_NUMBER:
-        raise InvalidColumn(problem="house_number")
+        raise InvalidImportField(problem="house_number")
     apartment = _text(row, "apartment", max_length=10)
     email = _text(row, "email", max_length=254)
     if email is not None:
         try:
             email = validate_email(email, check_deliverability=False).normalized
         except EmailNotValidError:
-            raise InvalidColumn(problem="email") from None
+            raise InvalidImportField(problem="email") from None
     phone = _text(row, "phone", max_length=30)
     if phone is not None:
         phone = normalise_phone(phone)
         if phone is None:
-            raise InvalidColumn(problem="phone")
+            raise InvalidImportField(problem="phone")
     resident_since = _date(row, "resident_since")
     if resident_since is not None and not date_of_birth <= resident_since <= today:
-        raise InvalidColumn(problem="resident_since")
+        raise InvalidImportField(problem="resident_since")
 
     add_resident(
         session,

@@ -1,0 +1,52 @@
+"""Reading the audit log: who did what, to what, when, and why."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from resident_card.accounts.dependencies import StaffReader
+from resident_card.audit import service
+from resident_card.audit.schemas import AuditEntryOut, AuditPage
+from resident_card.database import DbSession
+from resident_card.errors import Forbidden, NotAuthenticated, Unprocessable, responses
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get(
+    "/admin/audit",
+    response_model=AuditPage,
+    responses=responses(NotAuthenticated, Forbidden, Unprocessable),
+)
+def audit_log(
+    caller: StaffReader,
+    session: DbSession,
+    subject_type: Annotated[str | None, Query(max_length=50)] = None,
+    subject_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> AuditPage:
+    """Audit-log entries, newest first, by subject (admin, auditor)."""
+    entries = service.list_entries(
+        session, subject_type=subject_type, subject_id=subject_id, limit=limit, offset=offset
+    )
+    return AuditPage(
+        items=[
+            AuditEntryOut(
+                id=e.id,
+                created_at=e.created_at,
+                actor_id=e.actor_id,
+                action=e.action,
+                subject_type=e.subject_type,
+                subject_id=e.subject_id,
+                before=e.before,
+                after=e.after,
+                reason=e.reason,
+            )
+            for e in entries
+        ],
+        limit=limit,
+        offset=offset,
+    )

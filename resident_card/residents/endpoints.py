@@ -1,0 +1,363 @@
+"""Residents: enrolment, my record and my household's minors, and the clerk's residency desk."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
+from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
+from resident_card.city.schemas import Names, NeighbourhoodOut
+from resident_card.clock import Now
+from resident_card.database import DbSession
+from resident_card.errors import Forbidden, NotAuthenticated, Unprocessable, responses
+from resident_card.residents import service
+from resident_card.residents.exceptions import (
+    AlreadyAWard,
+    ContactRequired,
+    DateOfBirthInFuture,
+    GuardianMustBeAdult,
+    GuardianNotActive,
+    IdentifierTaken,
+    InvalidIdentifier,
+    InvalidIdNumber,
+    InvalidTransition,
+    ResidentNotFound,
+    TooYoungToEnrol,
+    UnknownStreet,
+    WardNotMinor,
+)
+from resident_card.residents.models import ResidencyStatus, Resident, WardRelation
+from resident_card.residents.schemas import (
+    AddressOut,
+    AdminResidentOut,
+    AdminStatusChangeOut,
+    DisabilityIn,
+    EnrolmentIn,
+    HouseholdOut,
+    IdentifierOut,
+    LookupIn,
+    ResidentOut,
+    ResidentPage,
+    ResidentSummary,
+    StatusChangeIn,
+    StatusChangeOut,
+    WardIn,
+    WardOut,
+)
+from resident_card.settings import AppSettings
+
+router = APIRouter(tags=["residents"])
+AUTH = (NotAuthenticated, Forbidden)
+
+
+def _identifier(resident: Resident) -> IdentifierOut:
+    return IdentifierOut(kind=resident.identifier_kind, masked=resident.masked_identifier)
+
+
+def _ward(ward: Resident, relation: str) -> WardOut:
+    return WardOut(
+        id=ward.id,
+        first_name=ward.first_name,
+        last_name=ward.last_name,
+        date_of_birth=ward.date_of_birth,
+        relation=WardRelation(relation),
+        status=ResidencyStatus(ward.status),
+        identifier=_identifier(ward),
+    )
+
+
+def _resident_fields(found: service.ResidentDetails) -> dict[str, object]:
+    resident = found.resident
+    neighbourhood = found.neighbourhood
+    return {
+        "id": resident.id,
+        "first_name": resident.first_name,
+        "last_name": resident.last_name,
+        "date_of_birth": resident.date_of_birth,
+        "address": AddressOut(
+            street_code=found.street.code,
+            street=Names(**found.street.names),
+            house_number=resident.house_number,
+            apartment=resident.apartment,
+            neighbourhood=NeighbourhoodOut(
+                code=neighbourhood.code, names=Names(**neighbourhood.names)
+            )
+            if neighbourhood is not None
+            else None,
+        ),
+        "email": resident.email,
+        "phone": resident.phone,
+        "status": resident.status,
+        "identifier": _identifier(resident),
+        "disability": resident.disability,
+        "resident_since": resident.resident_since,
+        "household": HouseholdOut(id=resident.household_id, size=found.household_size),
+        "wards": [_ward(ward, relation) for ward, relation in found.wards],
+    }
+
+
+def _resident_out(found: service.ResidentDetails) -> ResidentOut:
+    history = [
+        StatusChangeOut(from_status=c.from_status, to_status=c.to_status, reason=c.reason, at=c.at)
+        for c in found.history
+    ]
+    return ResidentOut.model_validate({**_resident_fields(found), "status_history": history})
+
+
+def _admin_out(found: service.ResidentDetails) -> AdminResidentOut:
+    resident = found.resident
+    history = [
+        AdminStatusChangeOut(
+            from_status=c.from_status,
+            to_status=c.to_status,
+            reason=c.reason,
+            at=c.at,
+            actor_id=c.actor_id,
+        )
+        for c in found.history
+    ]
+    return AdminResidentOut.model_validate(
+        {
+            **_resident_fields(found),
+            "status_history": history,
+            "user_id": resident.user_id,
+            "verified_at": resident.verified_at,
+            "created_at": resident.created_at,
+        }
+    )
+
+
+# --- residents ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/residents",
+    response_model=ResidentOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        InvalidIdNumber,
+        InvalidIdentifier,
+        UnknownStreet,
+        TooYoungToEnrol,
+        DateOfBirthInFuture,
+        ContactRequired,
+        WeakPassword,
+        IdentifierTaken,
+        UsernameTaken,
+        Unprocessable,
+    ),
+)
+def enrol(body: EnrolmentIn, session: DbSession, settings: AppSettings, now: Now) -> ResidentOut:
+    """Enrol: a resident account and record, pending until the city verifies residency."""
+    resident = service.enrol(
+        session,
+        settings,
+        service.Enrolment(
+            username=body.username,
+            password=body.password,
+            person=service.Person(
+                first_name=body.first_name,
+                last_name=body.last_name,
+                date_of_birth=body.date_of_birth,
+                identifier_kind=body.identifier.kind,
+                identifier_value=body.identifier.value,
+            ),
+            address=service.Address(body.street_code, body.house_number, body.apartment),
+            email=body.email,
+            phone=body.phone,
+            preferred_language=body.preferred_language,
+        ),
+        now,
+    )
+    return _resident_out(service.details(session, resident))
+
+
+@router.get(
+    "/residents/me", response_model=ResidentOut, responses=responses(*AUTH, ResidentNotFound)
+)
+def my_record(caller: ResidentCaller, session: DbSession) -> ResidentOut:
+    """My resident record: status and its history, address, household and the minors in my care."""
+    resident = service.own_resident(session, caller.id)
+    return _resident_out(service.details(session, resident))
+
+
+@router.get(
+    "/residents/me/wards",
+    response_model=list[WardOut],
+    responses=responses(*AUTH, ResidentNotFound),
+)
+def my_wards(caller: ResidentCaller, session: DbSession) -> list[WardOut]:
+    """The minors in my care (children and foster children)."""
+    resident = service.own_resident(session, caller.id)
+    relations = service.ward_relations(session, resident)
+    return [_ward(ward, relations[ward.id]) for ward in service.wards_of(session, resident)]
+
+
+@router.post(
+    "/residents/me/wards",
+    response_model=WardOut,
+    status_code=status.HTTP_201_CREATED,
+    responses=responses(
+        *AUTH,
+        ResidentNotFound,
+        GuardianMustBeAdult,
+        GuardianNotActive,
+        WardNotMinor,
+        DateOfBirthInFuture,
+        InvalidIdNumber,
+        InvalidIdentifier,
+        IdentifierTaken,
+        AlreadyAWard,
+        Unprocessable,
+    ),
+)
+def add_ward(
+    body: WardIn, caller: ResidentCaller, session: DbSession, settings: AppSettings, now: Now
+) -> WardOut:
+    """Add a child or foster child to my household; I act for them."""
+    guardian = service.own_resident(session, caller.id)
+    ward = service.add_ward(
+        session,
+        settings,
+        guardian,
+        person=service.Person(
+            first_name=body.first_name,
+            last_name=body.last_name,
+            date_of_birth=body.date_of_birth,
+            identifier_kind=body.identifier.kind,
+            identifier_value=body.identifier.value,
+        ),
+        relation=body.relation,
+        actor_id=caller.id,
+        now=now,
+    )
+    return _ward(ward, body.relation.value)
+
+
+@router.get(
+    "/residents/{resident_id}",
+    response_model=ResidentOut,
+    responses=responses(*AUTH, ResidentNotFound, Unprocessable),
+)
+def resident(resident_id: uuid.UUID, caller: ResidentCaller, session: DbSession) -> ResidentOut:
+    """A resident record I may see: my own, or a minor's in my care."""
+    actor = service.own_resident(session, caller.id)
+    found = service.resident_visible_to(session, actor, resident_id)
+    return _resident_out(service.details(session, found))
+
+
+# --- the clerk's desk ---------------------------------------------------------------------------
+
+
+@router.get(
+    "/admin/residents", response_model=ResidentPage, responses=responses(*AUTH, Unprocessable)
+)
+def list_residents(
+    caller: StaffReader,
+    session: DbSession,
+    status_: Annotated[ResidencyStatus | None, Query(alias="status")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, description="part of a name, email or phone")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> ResidentPage:
+    """Residents by status and name, email or phone (admin, auditor)."""
+    rows, total = service.search(session, status=status_, text=q, limit=limit, offset=offset)
+    return ResidentPage(
+        items=[
+            ResidentSummary(
+                id=r.id,
+                first_name=r.first_name,
+                last_name=r.last_name,
+                date_of_birth=r.date_of_birth,
+                status=ResidencyStatus(r.status),
+                identifier=_identifier(r),
+                has_user=r.user_id is not None,
+                created_at=r.created_at,
+            )
+            for r in rows
+        ],
+        total=total,
+        limit=limit,
+        offset=offset,
+    )
+
+
+@router.post(
+    "/admin/residents/lookup",
+    response_model=AdminResidentOut,
+    responses=responses(*AUTH, ResidentNotFound, InvalidIdNumber, InvalidIdentifier, Unprocessable),
+)
+def lookup(
+    body: LookupIn, caller: AdminCaller, session: DbSession, settings: AppSettings
+) -> AdminResidentOut:
+    """Find a resident by ID number or other identifier (admin; the look-up is audited)."""
+    found = service.lookup(
+        session,
+        settings,
+        kind=body.identifier.kind,
+        value=body.identifier.value,
+        actor_id=caller.id,
+    )
+    return _admin_out(service.details(session, found))
+
+
+@router.get(
+    "/admin/residents/{resident_id}",
+    response_model=AdminResidentOut,
+    responses=responses(*AUTH, ResidentNotFound, Unprocessable),
+)
+def admin_resident(
+    resident_id: uuid.UUID, caller: StaffReader, session: DbSession
+) -> AdminResidentOut:
+    """One resident's full record and status history (admin, auditor)."""
+    return _admin_out(service.details(session, service.admin_resident(session, resident_id)))
+
+
+@router.post(
+    "/admin/residents/{resident_id}/status",
+    response_model=AdminResidentOut,
+    responses=responses(*AUTH, ResidentNotFound, InvalidTransition, Unprocessable),
+)
+def change_status(
+    resident_id: uuid.UUID,
+    body: StatusChangeIn,
+    caller: AdminCaller,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+) -> AdminResidentOut:
+    """Verify, reject, suspend, reinstate or move out a resident, with a reason (admin; audited)."""
+    changed = service.change_status(
+        session,
+        settings,
+        resident_id=resident_id,
+        status=body.status,
+        reason=body.reason,
+        actor_id=caller.id,
+        now=now,
+    )
+    return _admin_out(service.details(session, changed))
+
+
+@router.put(
+    "/admin/residents/{resident_id}/disability",
+    response_model=AdminResidentOut,
+    responses=responses(*AUTH, ResidentNotFound, Unprocessable),
+)
+def set_disability(
+    resident_id: uuid.UUID, body: DisabilityIn, caller: AdminCaller, session: DbSession
+) -> AdminResidentOut:
+    """Set or clear a resident's disability flag, with a reason (admin; audited)."""
+    changed = service.set_disability(
+        session,
+        resident_id=resident_id,
+        disability=body.disability,
+        reason=body.reason,
+        actor_id=caller.id,
+    )
+    return _admin_out(service.details(session, changed))
