@@ -25,6 +25,7 @@ STAFF_READ = frozenset({Role.admin, Role.auditor})
 RESIDENT = frozenset({Role.resident})
 VERIFIERS = frozenset({Role.inspector, Role.merchant, Role.admin})
 PHOTO_VIEWERS = RESIDENT | VERIFIERS
+INSPECTOR = frozenset({Role.inspector})
 
 POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/healthz"): PUBLIC,
@@ -100,6 +101,31 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/cards/{reference}/revoke"): RESIDENT | ADMIN,
     ("POST", "/api/v1/admin/users/{user_id}/disable"): ADMIN,
     ("POST", "/api/v1/admin/users/{user_id}/enable"): ADMIN,
+    # Parking: the zones and the revocation list are public; a resident's own vehicles, permits,
+    # passes and parking time; the inspector's checks and offline bundle; the record for staff.
+    ("GET", "/api/v1/parking/zones"): PUBLIC,
+    ("GET", "/api/v1/parking/zones/at"): PUBLIC,
+    ("GET", "/api/v1/parking/zones/{code}"): PUBLIC,
+    ("GET", "/api/v1/parking/revocations"): PUBLIC,
+    ("GET", "/api/v1/parking/me"): RESIDENT,
+    ("POST", "/api/v1/parking/me/moved"): RESIDENT,
+    ("GET", "/api/v1/parking/me/minutes"): RESIDENT,
+    ("POST", "/api/v1/parking/vehicles"): RESIDENT,
+    ("GET", "/api/v1/parking/vehicles/me"): RESIDENT,
+    ("DELETE", "/api/v1/parking/vehicles/{vehicle_id}"): RESIDENT,
+    ("POST", "/api/v1/parking/permits"): RESIDENT,
+    ("GET", "/api/v1/parking/permits/me"): RESIDENT,
+    ("GET", "/api/v1/parking/permits/{permit_id}"): RESIDENT,
+    ("POST", "/api/v1/parking/permits/{permit_id}/cancel"): RESIDENT,
+    ("GET", "/api/v1/parking/permits/{permit_id}/pass.png"): RESIDENT,
+    ("GET", "/api/v1/parking/permits/{permit_id}/pass.svg"): RESIDENT,
+    ("GET", "/api/v1/parking/permits/{permit_id}/pass.pdf"): RESIDENT,
+    ("POST", "/api/v1/parking/sessions"): RESIDENT,
+    ("POST", "/api/v1/parking/sessions/{session_id}/stop"): RESIDENT,
+    ("GET", "/api/v1/parking/sessions/me"): RESIDENT,
+    ("POST", "/api/v1/parking/inspections"): INSPECTOR,
+    ("GET", "/api/v1/parking/inspections"): STAFF_READ,
+    ("GET", "/api/v1/parking/offline-bundle"): INSPECTOR,
 }
 
 # Values for path parameters: well-formed, naming nothing that exists.
