@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from resident_card.accounts.tokens import load_access_token_keys
 from resident_card.clock import SystemClock
+from resident_card.credentials.service import Keyring
 from resident_card.database import make_engine, make_sessionmaker
 from resident_card.errors import install_error_handlers
 from resident_card.schema import is_current
@@ -40,11 +41,12 @@ MODULE_ROUTERS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _routers(settings: Settings) -> list[APIRouter]:
+def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
+    """Each enabled domain's router under /api/v1, and its ``root_router`` (if any) at the site's root."""
     names = list(CORE_ROUTERS)
     for enabled in settings.modules:
         names.extend(MODULE_ROUTERS[enabled])
-    routers: list[APIRouter] = []
+    routers: list[tuple[APIRouter, str]] = []
     for name in names:
         try:
             module = importlib.import_module(name)
@@ -52,7 +54,10 @@ def _routers(settings: Settings) -> list[APIRouter]:
             if exc.name is not None and name.startswith(exc.name):  # a domain not built yet
                 continue
             raise
-        routers.append(module.router)
+        routers.append((module.router, API_PREFIX))
+        root_router = getattr(module, "root_router", None)
+        if root_router is not None:  # e.g. /.well-known/jwks.json
+            routers.append((root_router, ""))
     return routers
 
 
@@ -83,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.clock = SystemClock()
     app.state.access_keys = load_access_token_keys(settings)
+    # The QR credentials' signing keys, unsealed once per process (see credentials.service.Keyring).
+    app.state.keyring = Keyring(settings)
     install_error_handlers(app)
 
     @app.get("/healthz", tags=["operations"])
@@ -113,8 +120,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ready"})
 
-    for router in _routers(settings):
-        app.include_router(router, prefix=API_PREFIX)
+    for router, prefix in _routers(settings):
+        app.include_router(router, prefix=prefix)
 
     from resident_card.web import mount_pages
 

@@ -31,6 +31,7 @@ DEMO_LOADERS = (
     "resident_card.demo",
     "resident_card.city.demo",
     "resident_card.residents.demo",
+    "resident_card.credentials.demo",
     "benefits.eligibility.demo",
     "parking.demo",
     "cashback.demo",

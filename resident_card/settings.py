@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # Development defaults. They let `make run` work on a bare machine; production refuses every one.
 DEV_ID_HASH_KEY = "dev-only-id-hash-key-change-me"
 DEV_DEMO_PASSWORD = "toshav-demo-2026"  # noqa: S105 - the documented demo password
+DEV_CREDENTIAL_KEY = "dev-only-credential-key-change-me"
 
 Module = Literal["parking", "cashback"]
 ALL_MODULES: tuple[Module, ...] = ("parking", "cashback")
@@ -45,6 +46,17 @@ class Settings(BaseSettings):
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
     password_min_length: int = Field(default=10, ge=8)
 
+    # Seals (AES-GCM) the private keys that sign QR credentials; they are never stored in clear.
+    credential_key: SecretStr = SecretStr(DEV_CREDENTIAL_KEY)
+    # The card's rotating QR token: its audience, lifetime, and the clock leeway verifiers allow.
+    card_audience: str = Field(default="card", min_length=1, max_length=40)
+    card_token_ttl_seconds: int = Field(default=120, ge=15, le=3600)
+    credential_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    card_validity_years: int = Field(default=5, ge=1, le=20)
+    # How long verifiers may cache /.well-known/jwks.json; a rotated key is published this long
+    # before it signs, so no cached copy meets a token signed by a key it has not seen.
+    jwks_max_age_seconds: int = Field(default=300, ge=0, le=86_400)
+
     city_time_zone: str = "Asia/Jerusalem"
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
 
@@ -65,6 +77,10 @@ class Settings(BaseSettings):
             problems.append("TOSHAV_ID_HASH_KEY is shorter than 32 characters")
         if self.access_token_key is None or not self.access_token_key.get_secret_value().strip():
             problems.append("TOSHAV_ACCESS_TOKEN_KEY is missing (a PEM EC P-256 private key)")
+        if self.credential_key.get_secret_value() in ("", DEV_CREDENTIAL_KEY):
+            problems.append("TOSHAV_CREDENTIAL_KEY is missing or at its development default")
+        elif len(self.credential_key.get_secret_value()) < 32:
+            problems.append("TOSHAV_CREDENTIAL_KEY is shorter than 32 characters")
         if self.database_url == Settings.model_fields["database_url"].default:
             problems.append("TOSHAV_DATABASE_URL is at its development default (embedded SQLite)")
         return problems
