@@ -37,6 +37,12 @@ DEMO_LOADERS = (
     "cashback.demo",
 )
 
+# What a domain adds to `toshav demo logins`: ``fn(settings) -> list[str]`` (skipped when absent).
+LOGIN_HOOKS = (
+    ("parking.demo", "logins_lines"),
+    ("cashback.demo", "logins_lines"),
+)
+
 
 def demo_user(session: Session, username: str) -> User | None:
     return UserRepository(session).by_username(username)
@@ -97,4 +103,15 @@ def demo_logins() -> None:
     click.echo("Demo logins (password for all: " + password + "):")
     for username, role, _ in DEMO_USERS:
         click.echo(f"  {username:<10} {role.value}")
+    for name, attribute in LOGIN_HOOKS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):
+                continue
+            raise
+        hook = getattr(module, attribute, None)
+        if hook is not None:
+            for line in hook(settings):
+                click.echo(line)
     click.echo("")
