@@ -49,13 +49,21 @@ SECURITY_HEADERS: dict[str, str] = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
 }
 
+# What a camera page allows: the camera, from this origin only (never to a frame of another).
+CAMERA_PERMISSIONS = "camera=(self), microphone=(), geolocation=(), payment=()"
+
 
 @dataclass(frozen=True)
 class Page:
-    """A page: its path, its template (also the name of its script) and the key of its title."""
+    """A page: its path, its template (also the name of its script) and the key of its title.
+
+    ``camera``: the page may ask for the camera (for its own origin only); every other page, and
+    every static file, is served with the camera turned off.
+    """
 
     path: str
     name: str
+    camera: bool = False
 
 
 PAGES: tuple[Page, ...] = (
@@ -64,7 +72,10 @@ PAGES: tuple[Page, ...] = (
     Page("/signin", "signin"),
     Page("/wallet", "wallet"),
     Page("/clerk", "clerk"),
+    # A business's till: scans the resident's card QR with the camera where the browser can.
+    Page("/till", "till", camera=True),
 )
+CAMERA_PAGES = frozenset(page.name for page in PAGES if page.camera)
 
 # A text goes into an empty element marked data-i18n="key", and an attribute comes from
 # data-i18n-<attribute>="key". The script does the same in the browser when the language changes.
@@ -127,6 +138,7 @@ def page_response(name: str, request: Request) -> HTMLResponse:
     headers = {
         **SECURITY_HEADERS,
         "Cache-Control": "no-cache",
+        **({"Permissions-Policy": CAMERA_PERMISSIONS} if name in CAMERA_PAGES else {}),
         "Vary": "Accept-Language, Cookie",
         "Content-Language": language,
     }

@@ -9,4 +9,5 @@ if (tokens.signedIn) {
   const link = document.getElementById("member-home");
   link.href = home;
   if (home === "/clerk") setText(link, "landing.open_desk");
+  if (home === "/till") setText(link, "landing.open_till");
 }

@@ -13,10 +13,12 @@ function showAccount() {
   const signedIn = tokens.signedIn;
   const roles = tokens.roles;
   const staff = roles.includes("admin") || roles.includes("auditor");
+  const merchant = roles.includes("merchant");
   document.getElementById("nav-signin").hidden = signedIn;
   document.getElementById("nav-signout").hidden = !signedIn;
-  document.getElementById("nav-wallet").hidden = !signedIn || staff;
+  document.getElementById("nav-wallet").hidden = !signedIn || staff || (merchant && !roles.includes("resident"));
   document.getElementById("nav-clerk").hidden = !signedIn || !staff;
+  document.getElementById("nav-till").hidden = !signedIn || !merchant;
 }
 
 /** Screen readers read a live region only when its text changes: the same message again is emptied first. */

@@ -100,8 +100,8 @@ async function fillSections() {
 async function load() {
   const result = await call("/residents/me");
   if (result.status === 401) return goSignIn();
-  if (result.status === 403 && homeFor(tokens.roles) === "/clerk") {
-    location.assign("/clerk"); // staff have no wallet; their page is the desk
+  if (result.status === 403 && homeFor(tokens.roles) !== "/wallet") {
+    location.assign(homeFor(tokens.roles)); // staff have no wallet: their page is the desk, or the till
     return;
   }
   if (result.status === 404 || result.status === 403) {
