@@ -85,19 +85,28 @@ class Transaction(RecordMixin, Base):
     """One balanced movement: two or more postings that sum to zero per unit. Never changed."""
 
     __tablename__ = "ledger_transactions"
+    __table_args__ = (
+        # A transaction is reversed at most once. Partial: nearly no transaction is a reversal.
+        Index(
+            "uq_ledger_transactions_reverses",
+            "reverses",
+            unique=True,
+            sqlite_where=text("reverses IS NOT NULL"),
+            postgresql_where=text("reverses IS NOT NULL"),
+        ),
+    )
 
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(50), index=True)
+    # No index on kind or effective_at: no query looks a transaction up by them, and every
+    # index is paid for on every posting.
+    kind: Mapped[str] = mapped_column(String(50))
     # What caused it, e.g. ``decision:<uuid>`` or ``purchase:<uuid>``.
     reference: Mapped[str | None] = mapped_column(String(200), index=True)
-    effective_at: Mapped[datetime] = mapped_column(index=True)
+    effective_at: Mapped[datetime]
     details: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
-    # Unique: a transaction is reversed at most once.
-    reverses: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("ledger_transactions.id"), unique=True
-    )
+    reverses: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"))
 
 
 class Posting(Base):

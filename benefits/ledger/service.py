@@ -52,7 +52,13 @@ from benefits.ledger.models import (
     Transaction,
     Unit,
 )
-from benefits.ledger.repository import LedgerCheckRepository, LedgerRepository, Violation
+from benefits.ledger.repository import (
+    LedgerCheckRepository,
+    LedgerRepository,
+    Locked,
+    LockedAccount,
+    Violation,
+)
 from resident_card.audit import service as audit
 from resident_card.errors import Unprocessable
 
@@ -143,7 +149,7 @@ class _Effect:
 
 @dataclass
 class _Plan:
-    accounts: dict[uuid.UUID, Account]
+    accounts: dict[uuid.UUID, LockedAccount]
     effects: dict[uuid.UUID, _Effect] = field(default_factory=lambda: defaultdict(_Effect))
 
 
@@ -455,10 +461,12 @@ def create_hold(
         extra={"expires_at": expires_at.isoformat()},
     )
     repository = LedgerRepository(session)
-    existing = repository.hold_by_key(idempotency_key)
-    if existing is not None:
-        return _replayed(existing, request_hash)
-    plan = _plan(repository, postings)
+    locked = repository.lock_accounts(
+        (p.account_id for p in postings), key=idempotency_key, keyed=Hold
+    )
+    if locked.existing_id is not None:
+        return _replayed(_found(repository.hold(locked.existing_id)), request_hash)
+    plan = _plan(locked, postings)
     for posting in postings:
         effect = plan.effects[posting.account_id]
         if posting.amount < 0:
@@ -502,7 +510,7 @@ def create_hold(
             for p in postings
         ]
     )
-    _apply(plan)
+    repository.write_cached(_apply(plan))
     return hold
 
 
@@ -590,10 +598,6 @@ def get_hold(session: Session, hold_id: uuid.UUID) -> Hold:
 
 def hold_postings_of(session: Session, hold_id: uuid.UUID) -> list[HoldPosting]:
     return list(LedgerRepository(session).hold_postings_of([hold_id]))
-
-
-def hold_is_pending(hold: Hold, now: datetime) -> bool:
-    return hold.status == HoldStatus.pending.value and hold.expires_at > now
 
 
 # Reading
@@ -746,12 +750,18 @@ def _replayed(existing: _Recorded, request_hash: str) -> _Recorded:
     return existing
 
 
-def _plan(repository: LedgerRepository, postings: Sequence[PostingInput]) -> _Plan:
-    """Lock the accounts, check units and balance; the effects are still to be filled in."""
-    accounts = repository.lock_accounts(p.account_id for p in postings)
+def _found(record: _Recorded | None) -> _Recorded:
+    if record is None:  # pragma: no cover - found by its key a moment ago; never deleted
+        raise RuntimeError("a ledger record carrying the key disappeared")
+    return record
+
+
+def _plan(locked: Locked, postings: Sequence[PostingInput]) -> _Plan:
+    """Check the postings against the locked accounts: all there, units right, balanced per
+    unit. The effects are still to be filled in."""
     sums: dict[str, int] = defaultdict(int)
     for posting in postings:
-        account = accounts.get(posting.account_id)
+        account = locked.accounts.get(posting.account_id)
         if account is None:
             raise AccountNotFound()
         if posting.unit is not None and posting.unit != account.unit:
@@ -759,7 +769,7 @@ def _plan(repository: LedgerRepository, postings: Sequence[PostingInput]) -> _Pl
         sums[account.unit] += posting.amount
     if any(sums.values()):
         raise UnbalancedTransaction()
-    return _Plan(accounts=accounts)
+    return _Plan(accounts=locked.accounts)
 
 
 def _check_available(repository: LedgerRepository, plan: _Plan, now: datetime) -> None:
@@ -775,15 +785,17 @@ def _check_available(repository: LedgerRepository, plan: _Plan, now: datetime) -
             raise InsufficientBalance()
 
 
-def _apply(plan: _Plan) -> None:
+def _apply(plan: _Plan) -> list[LockedAccount]:
+    """The new cached figures of the accounts the plan changes (they are locked)."""
+    changed: list[LockedAccount] = []
     for account_id, effect in plan.effects.items():
-        account = plan.accounts[account_id]
-        if effect.posted:
+        if effect.posted or effect.held_out or effect.held_in:
+            account = plan.accounts[account_id]
             account.balance += effect.posted
-        if effect.held_out:
             account.held_out += effect.held_out
-        if effect.held_in:
             account.held_in += effect.held_in
+            changed.append(account)
+    return changed
 
 
 def _post(
@@ -810,10 +822,10 @@ def _post(
         extra={"reverses": str(reverses)} if reverses is not None else None,
     )
     repository = LedgerRepository(session)
-    existing = repository.transaction_by_key(idempotency_key)
-    if existing is not None:
-        return _replayed(existing, request_hash), False
-    plan = _plan(repository, postings)
+    locked = repository.lock_accounts((p.account_id for p in postings), key=idempotency_key)
+    if locked.existing_id is not None:
+        return _replayed(_found(repository.transaction(locked.existing_id)), request_hash), False
+    plan = _plan(locked, postings)
     # The accounts are locked, so a concurrent reversal of the same transaction has committed.
     if reverses is not None and repository.reversal_of(reverses) is not None:
         raise AlreadyReversed()
@@ -830,7 +842,19 @@ def _post(
         if winner is None:
             raise
         return _replayed(winner, request_hash), False
-    transaction = repository.insert_transaction_if_absent(
+    rows: list[dict[str, Any]] = []
+    running = {account_id: account.balance for account_id, account in plan.accounts.items()}
+    for posting in postings:
+        running[posting.account_id] += posting.amount
+        rows.append(
+            {
+                "account_id": posting.account_id,
+                "amount": posting.amount,
+                "unit": plan.accounts[posting.account_id].unit,
+                "balance_after": running[posting.account_id],
+            }
+        )
+    transaction = repository.record_transaction(
         {
             "id": uuid.uuid4(),
             "created_at": now,
@@ -842,29 +866,15 @@ def _post(
             "details": metadata,
             "created_by": created_by,
             "reverses": reverses,
-        }
+        },
+        rows,
+        _apply(plan),
     )
     if transaction is None:  # the same key, posted concurrently: the winner's answer
         winner = repository.transaction_by_key(idempotency_key)
         if winner is None:
             raise AlreadyReversed()
         return _replayed(winner, request_hash), False
-    rows: list[dict[str, Any]] = []
-    running = {account_id: account.balance for account_id, account in plan.accounts.items()}
-    for posting in postings:
-        running[posting.account_id] += posting.amount
-        rows.append(
-            {
-                "transaction_id": transaction.id,
-                "account_id": posting.account_id,
-                "amount": posting.amount,
-                "unit": plan.accounts[posting.account_id].unit,
-                "balance_after": running[posting.account_id],
-            }
-        )
-    repository.add_postings(rows)
-    _apply(plan)
-    session.flush()
     return transaction, True
 
 
@@ -884,12 +894,12 @@ def _pending_hold(repository: LedgerRepository, hold_id: uuid.UUID, now: datetim
 
 def _unreserve(repository: LedgerRepository, holds: Sequence[Hold]) -> None:
     postings = repository.hold_postings_of(hold.id for hold in holds)
-    accounts = repository.lock_accounts(p.account_id for p in postings)
-    plan = _Plan(accounts=accounts)
+    locked = repository.lock_accounts(p.account_id for p in postings)
+    plan = _Plan(accounts=locked.accounts)
     for posting in postings:
         effect = plan.effects[posting.account_id]
         if posting.amount < 0:
             effect.held_out -= -posting.amount
         else:
             effect.held_in -= posting.amount
-    _apply(plan)
+    repository.write_cached(_apply(plan))

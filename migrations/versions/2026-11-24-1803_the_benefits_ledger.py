@@ -76,15 +76,17 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ledger_transactions")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_ledger_transactions_idempotency_key")),
-        sa.UniqueConstraint("reverses", name=op.f("uq_ledger_transactions_reverses")),
     )
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_ledger_transactions_effective_at"), ["effective_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_ledger_transactions_kind"), ["kind"], unique=False)
-        batch_op.create_index(
             batch_op.f("ix_ledger_transactions_reference"), ["reference"], unique=False
+        )
+        batch_op.create_index(
+            "uq_ledger_transactions_reverses",
+            ["reverses"],
+            unique=True,
+            sqlite_where=sa.text("reverses IS NOT NULL"),
+            postgresql_where=sa.text("reverses IS NOT NULL"),
         )
 
     op.create_table(
@@ -210,9 +212,8 @@ def downgrade() -> None:
 
     op.drop_table("ledger_holds")
     with op.batch_alter_table("ledger_transactions", schema=None) as batch_op:
+        batch_op.drop_index("uq_ledger_transactions_reverses")
         batch_op.drop_index(batch_op.f("ix_ledger_transactions_reference"))
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_kind"))
-        batch_op.drop_index(batch_op.f("ix_ledger_transactions_effective_at"))
 
     op.drop_table("ledger_transactions")
     with op.batch_alter_table("ledger_accounts", schema=None) as batch_op:

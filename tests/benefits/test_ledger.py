@@ -152,6 +152,7 @@ def test_a_transaction_moves_value_and_balances(session: Session, now: datetime)
         "PARKING_MIN",
     )
     assert ledger.get_balance(session, city_account(session).id, now=now).available == -120
+    assert resident.balance == 120  # an Account already loaded is kept in step
     assert_sound(session)
 
 

@@ -109,6 +109,32 @@ def test_twenty_posts_with_one_key_make_one_transaction(fresh_database: FreshDat
     assert_sound(fresh_database)
 
 
+def test_ten_holds_with_one_key_make_one_hold(fresh_database: FreshDatabase) -> None:
+    now = datetime.now(UTC)
+    with fresh_database.session() as session:
+        payer, payee = resident_account(session), resident_account(session)
+        fund(session, payer, 25, now=now)
+        session.commit()
+
+    def hold(session: Session, _index: int) -> uuid.UUID:
+        return ledger.create_hold(
+            session,
+            idempotency_key="session:one",
+            kind="parking",
+            postings=[PostingInput(payer.id, -25), PostingInput(payee.id, 25)],
+            expires_at=now + timedelta(hours=1),
+            now=now,
+        ).id
+
+    outcomes = race(fresh_database, 10, hold)
+    assert len(set(outcomes)) == 1
+    assert isinstance(outcomes[0], uuid.UUID)
+    with fresh_database.session() as session:
+        balance = ledger.get_balance(session, payer.id, now=now)
+        assert (balance.available, balance.reserved) == (0, 25)
+    assert_sound(fresh_database)
+
+
 def test_one_key_with_different_content_concurrently(fresh_database: FreshDatabase) -> None:
     now = datetime.now(UTC)
     with fresh_database.session() as session:

@@ -1,0 +1,408 @@
+"""Benchmark: the ledger's posting rate against pgbench's TPC-B-like rate on the same server.
+
+K worker processes (default 16) post two-posting transactions through ``post_transaction`` into a
+fresh, migrated PostgreSQL database; then pgbench runs its TPC-B-like script with the same K
+clients on the same server (its own scratch database). Prints transactions/s, p50 and p99 for the
+ledger, pgbench's rate, the ratio, and what ``check_ledger`` says of the ledger afterwards. Both
+databases are dropped at the end.
+
+    TOSHAV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/ledger.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from multiprocessing.synchronize import Event
+
+from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PGBENCH_FALLBACK = "/usr/lib/postgresql/15/bin/pgbench"
+FUNDS = 10**9  # per account: far more than a run can spend
+
+
+@dataclass(frozen=True)
+class Run:
+    transactions: int
+    seconds: float
+    latencies_ms: list[float]
+    client_cpu: float  # CPU seconds the workers spent in the timed window
+
+    @property
+    def rate(self) -> float:
+        return self.transactions / self.seconds
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def admin_engine(server_url: str) -> Engine:
+    url = make_url(server_url).set(drivername="postgresql+psycopg")
+    return create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def database_url(server_url: str, name: str) -> str:
+    return (
+        make_url(server_url)
+        .set(drivername="postgresql+psycopg", database=name)
+        .render_as_string(hide_password=False)
+    )
+
+
+def create_database(admin: Engine, name: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+
+def drop_database(admin: Engine, name: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
+    """Migrate, then open ``accounts`` resident accounts funded from the city in one transaction."""
+    from benefits.ledger import service as ledger
+    from benefits.ledger.service import PostingInput
+    from resident_card.database import make_engine, make_sessionmaker
+    from resident_card.schema import upgrade
+
+    upgrade(url)
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    try:
+        with make_sessionmaker(engine)() as session:
+            city = ledger.get_or_create_account(
+                session,
+                owner_type="city",
+                owner_id=None,
+                purpose="issuance",
+                unit="ILS",
+                allow_negative=True,
+            )
+            ids = [
+                ledger.get_or_create_account(
+                    session,
+                    owner_type="resident",
+                    owner_id=uuid.uuid4(),
+                    purpose="cashback",
+                    unit="ILS",
+                ).id
+                for _ in range(accounts)
+            ]
+            ledger.post_transaction(
+                session,
+                idempotency_key="bench:funding",
+                kind="grant",
+                postings=[
+                    PostingInput(city.id, -FUNDS * accounts),
+                    *(PostingInput(account_id, FUNDS) for account_id in ids),
+                ],
+                now=now,
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    return ids
+
+
+def post_transfers(
+    sessions: sessionmaker[Session],
+    accounts: list[uuid.UUID],
+    number: int,
+    window: tuple[float, float],
+    latencies: list[float],
+) -> None:
+    """One worker: transfers between random accounts, one transaction each, until the window
+    closes; the latencies of those sent and finished inside it are kept."""
+    from benefits.ledger import service as ledger
+    from benefits.ledger.service import PostingInput
+
+    window_opens, window_closes = window
+    chooser = random.Random(number)
+    tag = uuid.uuid4().hex[:8]
+    sequence = 0
+    while True:
+        sent = time.perf_counter()
+        if sent >= window_closes:
+            return
+        payer, payee = chooser.sample(accounts, 2)
+        amount = chooser.randint(1, 100)
+        sequence += 1
+        with sessions() as session:
+            ledger.post_transaction(
+                session,
+                idempotency_key=f"bench:{tag}:{number}:{sequence}",
+                kind="transfer",
+                postings=[PostingInput(payer, -amount), PostingInput(payee, amount)],
+                now=datetime.now(UTC),
+            )
+            session.commit()
+        done = time.perf_counter()
+        if window_opens <= sent and done <= window_closes:
+            latencies.append((done - sent) * 1000)
+
+
+def worker_process(
+    url: str,
+    first: int,
+    threads: int,
+    accounts: list[uuid.UUID],
+    ready: multiprocessing.Queue[int],
+    start: Event,
+    warmup: float,
+    seconds: float,
+    results: multiprocessing.Queue[tuple[list[float], float]],
+) -> None:
+    """A process running ``threads`` workers, each with its own session and connection."""
+    from resident_card.database import make_engine, make_sessionmaker
+
+    # Long-lived connections, one per worker: no liveness ping before each transaction.
+    engine = make_engine(url, pool_size=threads, max_overflow=0, pool_pre_ping=False)
+    sessions = make_sessionmaker(engine)
+    held = [engine.connect() for _ in range(threads)]  # open them before the start line
+    for connection in held:
+        connection.close()
+    ready.put(first)
+    start.wait()
+    began = time.perf_counter()
+    window = (began + warmup, began + warmup + seconds)
+    measured: list[list[float]] = [[] for _ in range(threads)]
+    workers = [
+        threading.Thread(
+            target=post_transfers,
+            args=(sessions, accounts, first + index, window, measured[index]),
+        )
+        for index in range(threads)
+    ]
+    time.sleep(max(0.0, window[0] - time.perf_counter()))
+    cpu_at_open = time.process_time()
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    cpu = time.process_time() - cpu_at_open
+    engine.dispose()
+    results.put(([latency for latencies in measured for latency in latencies], cpu))
+
+
+def run_ledger(
+    url: str, accounts: list[uuid.UUID], workers: int, processes: int, seconds: float
+) -> Run:
+    """K workers spread over P processes (threads inside each: the GIL is let go while a worker
+    waits for the database)."""
+    context = multiprocessing.get_context("spawn")
+    ready: multiprocessing.Queue[int] = context.Queue()
+    results: multiprocessing.Queue[tuple[list[float], float]] = context.Queue()
+    start = context.Event()
+    warmup = 2.0
+    shares = [
+        workers // processes + (1 if i < workers % processes else 0) for i in range(processes)
+    ]
+    started = [
+        context.Process(
+            target=worker_process,
+            args=(url, sum(shares[:i]), share, accounts, ready, start, warmup, seconds, results),
+        )
+        for i, share in enumerate(shares)
+        if share
+    ]
+    for process in started:
+        process.start()
+    for _ in started:
+        ready.get(timeout=120)
+    start.set()
+    latencies: list[float] = []
+    cpu = 0.0
+    for _ in started:
+        measured, used = results.get(timeout=warmup + seconds + 120)
+        latencies.extend(measured)
+        cpu += used
+    for process in started:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a ledger worker process failed (exit code {process.exitcode})")
+    return Run(transactions=len(latencies), seconds=seconds, latencies_ms=latencies, client_cpu=cpu)
+
+
+def pgbench_binary() -> str:
+    found = shutil.which("pgbench")
+    if found:
+        return found
+    if os.path.exists(PGBENCH_FALLBACK):
+        return PGBENCH_FALLBACK
+    raise SystemExit("pgbench was not found on PATH nor at " + PGBENCH_FALLBACK)
+
+
+class Pgbench:
+    """pgbench on the same server, in a scratch database of its own."""
+
+    def __init__(self, server_url: str, name: str, clients: int) -> None:
+        url = make_url(server_url)
+        self.connect = [
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+        ]
+        self.environment = dict(os.environ)
+        if url.password:
+            self.environment["PGPASSWORD"] = url.password
+        self.binary = pgbench_binary()
+        self.name = name
+        self.clients = clients
+
+    def initialise(self) -> None:
+        subprocess.run(
+            [self.binary, *self.connect, "-i", "-q", "-s", str(self.clients), self.name],
+            check=True,
+            capture_output=True,
+            env=self.environment,
+        )
+
+    def run(self, seconds: float) -> tuple[float, float]:
+        """The TPC-B-like script with the same K clients: transactions/s, average latency (ms)."""
+        threads = max(1, min(self.clients, os.cpu_count() or 1))
+        done = subprocess.run(
+            [
+                self.binary,
+                *self.connect,
+                "-c",
+                str(self.clients),
+                "-j",
+                str(threads),
+                "-T",
+                str(round(seconds)),
+                self.name,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=self.environment,
+        )
+        rate = re.search(r"tps = ([0-9.]+)", done.stdout)
+        latency = re.search(r"latency average = ([0-9.]+) ms", done.stdout)
+        if rate is None or latency is None:
+            raise SystemExit("could not read pgbench's output:\n" + done.stdout + done.stderr)
+        return float(rate.group(1)), float(latency.group(1))
+
+
+def check(url: str) -> str:
+    from benefits.ledger import service as ledger
+    from resident_card.database import make_engine, make_sessionmaker
+
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            result = ledger.check_ledger(session)
+    finally:
+        engine.dispose()
+    counted = (
+        f"{result.accounts} accounts, {result.transactions} transactions, "
+        f"{result.postings} postings, {result.holds} holds"
+    )
+    if result.violation is not None:
+        return f"NOT sound ({counted}): {result.violation}"
+    return f"sound ({counted})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--workers", type=int, default=16, help="K: ledger workers and pgbench clients"
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="processes the K workers are spread over (default: half the CPUs, leaving the rest "
+        "to the database on the same machine)",
+    )
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of each timed run")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="ledger and pgbench take turns this many times, so a busy spell on the machine "
+        "weighs on both",
+    )
+    parser.add_argument(
+        "--accounts", type=int, default=2000, help="resident accounts to move between"
+    )
+    options = parser.parse_args()
+
+    server = os.environ.get("TOSHAV_BENCH_POSTGRES_URL", DEFAULT_URL)
+    tag = uuid.uuid4().hex[:8]
+    ledger_db, pgbench_db = f"toshav_bench_{tag}", f"toshav_pgbench_{tag}"
+    admin = admin_engine(server)
+    created: list[str] = []
+    try:
+        create_database(admin, ledger_db)
+        created.append(ledger_db)
+        url = database_url(server, ledger_db)
+        accounts = prepare_ledger(url, options.accounts)
+        processes = options.processes or max(1, min(options.workers, (os.cpu_count() or 2) // 2))
+        create_database(admin, pgbench_db)
+        created.append(pgbench_db)
+        pgbench = Pgbench(server, pgbench_db, options.workers)
+        pgbench.initialise()
+        runs: list[Run] = []
+        baselines: list[float] = []
+        latencies: list[float] = []
+        for round_number in range(1, options.rounds + 1):
+            run = run_ledger(url, accounts, options.workers, processes, options.seconds)
+            rate, latency = pgbench.run(options.seconds)
+            runs.append(run)
+            baselines.append(rate)
+            latencies.append(latency)
+            print(
+                f"round {round_number}: ledger {run.rate:.0f} tx/s, pgbench {rate:.0f} tx/s, "
+                f"ratio {run.rate / rate:.2f}"
+            )
+        pooled = Run(
+            transactions=sum(r.transactions for r in runs),
+            seconds=sum(r.seconds for r in runs),
+            latencies_ms=[latency for r in runs for latency in r.latencies_ms],
+            client_cpu=sum(r.client_cpu for r in runs),
+        )
+        baseline = statistics.fmean(baselines)
+        print(
+            f"ledger:  K={options.workers} workers in {processes} process(es), "
+            f"{options.rounds} x {options.seconds:.0f} s, {pooled.transactions} two-posting "
+            f"transactions: {pooled.rate:.0f} tx/s, p50 {pooled.percentile(0.50):.2f} ms, "
+            f"p99 {pooled.percentile(0.99):.2f} ms"
+        )
+        print(
+            f"pgbench: TPC-B-like, scale {options.workers}, {options.workers} clients, same server: "
+            f"{baseline:.0f} tx/s, latency avg {statistics.fmean(latencies):.2f} ms"
+        )
+        print(f"ratio:   ledger/pgbench = {pooled.rate / baseline:.2f} (aim: at least 0.5)")
+        if pooled.transactions:
+            print(
+                f"         client CPU {pooled.client_cpu / pooled.transactions * 1000:.2f} ms per "
+                f"transaction; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+            )
+        print(f"check:   the ledger is {check(url)}")
+    finally:
+        for name in reversed(created):
+            drop_database(admin, name)
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
