@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -250,36 +250,69 @@ class PurchaseRepository(_Repository):
         *,
         campaign_id: uuid.UUID,
         resident_id: uuid.UUID,
-        since: datetime,
-        until: datetime,
-        merchant_id: uuid.UUID | None = None,
-    ) -> int:
-        """Cashback a resident kept (earned less taken back) in a campaign over a time range."""
-        query = select(
-            func.coalesce(func.sum(Purchase.cashback_agorot - Purchase.cashback_returned_agorot), 0)
-        ).where(
-            Purchase.campaign_id == campaign_id,
-            Purchase.resident_id == resident_id,
-            Purchase.created_at >= since,
-            Purchase.created_at < until,
+        merchant_id: uuid.UUID,
+        month: tuple[datetime, datetime],
+        day: tuple[datetime, datetime],
+    ) -> tuple[int, int]:
+        """Cashback a resident kept (earned less taken back) in a campaign this month, and today
+        at this business (a day inside the month), in one read."""
+        kept = Purchase.cashback_agorot - Purchase.cashback_returned_agorot
+        today_here = and_(
+            Purchase.merchant_id == merchant_id,
+            Purchase.created_at >= day[0],
+            Purchase.created_at < day[1],
         )
-        if merchant_id is not None:
-            query = query.where(Purchase.merchant_id == merchant_id)
-        return int(self.session.scalar(query) or 0)
+        row = self.session.execute(
+            select(
+                func.coalesce(func.sum(kept), 0),
+                func.coalesce(func.sum(case((today_here, kept), else_=0)), 0),
+            ).where(
+                Purchase.campaign_id == campaign_id,
+                Purchase.resident_id == resident_id,
+                Purchase.created_at >= month[0],
+                Purchase.created_at < month[1],
+            )
+        ).one()
+        return int(row[0]), int(row[1])
 
-    def count_since(
+    def recent_counts(
         self,
-        since: datetime,
         *,
-        resident_id: uuid.UUID | None = None,
-        merchant_id: uuid.UUID | None = None,
-    ) -> int:
-        query = select(func.count()).select_from(Purchase).where(Purchase.created_at >= since)
-        if resident_id is not None:
-            query = query.where(Purchase.resident_id == resident_id)
-        if merchant_id is not None:
-            query = query.where(Purchase.merchant_id == merchant_id)
-        return int(self.session.scalar(query) or 0)
+        resident_id: uuid.UUID,
+        merchant_id: uuid.UUID,
+        resident_since: datetime,
+        merchant_since: datetime,
+        pair_since: datetime,
+    ) -> tuple[int, int, int]:
+        """Purchases by the resident anywhere, at the business by anyone, and by the resident at
+        the business, each since its own moment: one read for the fraud signals."""
+        by_resident = and_(
+            Purchase.resident_id == resident_id, Purchase.created_at >= resident_since
+        )
+        at_business = and_(
+            Purchase.merchant_id == merchant_id, Purchase.created_at >= merchant_since
+        )
+        pair = and_(
+            Purchase.resident_id == resident_id,
+            Purchase.merchant_id == merchant_id,
+            Purchase.created_at >= pair_since,
+        )
+        row = self.session.execute(
+            select(
+                func.coalesce(func.sum(case((by_resident, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((at_business, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((pair, 1), else_=0)), 0),
+            ).where(
+                or_(
+                    and_(
+                        Purchase.resident_id == resident_id,
+                        Purchase.created_at >= min(resident_since, pair_since),
+                    ),
+                    at_business,
+                )
+            )
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])
 
     def amount_history(
         self, merchant_id: uuid.UUID, *, before: datetime

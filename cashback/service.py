@@ -748,25 +748,38 @@ def record_purchase(
     offers: list[tuple[Campaign, rules.Earned]] = []
     refusals: list[rules.NotEarned] = []
     for campaign in eligible:
+        this_month, today_here = repository.earned(
+            campaign_id=campaign.id,
+            resident_id=resident.id,
+            merchant_id=merchant.id,
+            month=(month.start, month.end),
+            day=(day_start, day_end),
+        )
         earned = rules.earn(
             _terms(campaign),
             amount_agorot,
-            used_this_month=repository.earned(
-                campaign_id=campaign.id, resident_id=resident.id, since=month.start, until=month.end
-            ),
-            used_today_here=repository.earned(
-                campaign_id=campaign.id,
-                resident_id=resident.id,
-                merchant_id=merchant.id,
-                since=day_start,
-                until=day_end,
-            ),
+            used_this_month=this_month,
+            used_today_here=today_here,
         )
         if isinstance(earned, rules.NotEarned):
             refusals.append(earned)
         else:
             offers.append((campaign, earned))
 
+    # Read before the budget is locked: every purchase of the campaign waits on that lock.
+    signals = (
+        _signals(
+            session,
+            resident_id=resident.id,
+            merchant_id=merchant.id,
+            amount_agorot=amount_agorot,
+            day_start=day_start,
+            now=now,
+        )
+        if offers
+        else []
+    )
+    programmes = {c.programme_code: _programme_names(session, c) for c, _ in offers}
     purchase_id = uuid.uuid4()
     available_at = now + timedelta(days=settings.cashback_return_window_days)
     chosen: tuple[Campaign, rules.Earned, uuid.UUID] | None = None
@@ -804,7 +817,7 @@ def record_purchase(
     campaign, earned, hold_id = chosen
     decision = decisions[campaign.programme_code]
     explanation = [
-        rules.reason("eligible", programme=dict(_programme_names(session, campaign))),
+        rules.reason("eligible", programme=dict(programmes[campaign.programme_code])),
         *earned.reasons,
         rules.reason(
             "held",
@@ -839,7 +852,7 @@ def record_purchase(
         # The same key, taken at this moment by a request with another card token (the same token
         # would have waited on its jti above): a different request under one key.
         raise IdempotencyMismatch()
-    _raise_flags(session, settings, purchase, now=now)
+    _raise_flags(session, purchase, signals)
     return PurchaseAnswer(purchase, campaign, merchant, False)
 
 
@@ -1229,36 +1242,47 @@ def check_balance(
 # --- fraud signals ---------------------------------------------------------------------------------
 
 
-def _raise_flags(
-    session: Session, settings: Settings, purchase: Purchase, *, now: datetime
-) -> None:
+def _signals(
+    session: Session,
+    *,
+    resident_id: uuid.UUID,
+    merchant_id: uuid.UUID,
+    amount_agorot: int,
+    day_start: datetime,
+    now: datetime,
+) -> list[tuple[str, dict[str, Any]]]:
+    """The fraud signals a purchase about to be recorded raises (it counts itself)."""
     repository = PurchaseRepository(session)
-    zone = _zone(settings)
-    day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    history, mean, mean_square = repository.amount_history(purchase.merchant_id, before=now)
-    deviation = math.sqrt(max(mean_square - mean * mean, 0.0))
-    figures = rules.PurchaseFigures(
-        amount_agorot=purchase.amount_agorot,
-        resident_last_hour=repository.count_since(
-            now - timedelta(hours=1), resident_id=purchase.resident_id
-        ),
-        business_last_ten_minutes=repository.count_since(
-            now - timedelta(minutes=10), merchant_id=purchase.merchant_id
-        ),
-        pair_today=repository.count_since(
-            day_start, resident_id=purchase.resident_id, merchant_id=purchase.merchant_id
-        ),
-        business_history=history,
-        business_mean=mean,
-        business_deviation=deviation,
+    history, mean, mean_square = repository.amount_history(merchant_id, before=now)
+    by_resident, at_business, pair = repository.recent_counts(
+        resident_id=resident_id,
+        merchant_id=merchant_id,
+        resident_since=now - timedelta(hours=1),
+        merchant_since=now - timedelta(minutes=10),
+        pair_since=day_start,
     )
-    signals = rules.fraud_signals(figures)
+    return rules.fraud_signals(
+        rules.PurchaseFigures(
+            amount_agorot=amount_agorot,
+            resident_last_hour=by_resident + 1,
+            business_last_ten_minutes=at_business + 1,
+            pair_today=pair + 1,
+            business_history=history,
+            business_mean=mean,
+            business_deviation=math.sqrt(max(mean_square - mean * mean, 0.0)),
+        )
+    )
+
+
+def _raise_flags(
+    session: Session, purchase: Purchase, signals: list[tuple[str, dict[str, Any]]]
+) -> None:
     if signals:
         FlagRepository(session).add_all(
             [
                 Flag(
                     id=uuid.uuid4(),
-                    created_at=now,
+                    created_at=purchase.created_at,
                     purchase_id=purchase.id,
                     merchant_id=purchase.merchant_id,
                     signal=signal,
