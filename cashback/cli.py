@@ -9,6 +9,7 @@ import click
 
 from cashback import rules, service
 from resident_card.console import command_settings, unit_of_work
+from resident_card.database import make_engine, make_sessionmaker
 from resident_card.errors import ToshavError
 from resident_card.i18n import LANGUAGES, Language, Text, render
 
@@ -56,8 +57,26 @@ def cashback() -> None:
 def release_holds(language: Language) -> None:
     """Make held cashback available once its return window is over (run it hourly)."""
     settings = command_settings()
-    with unit_of_work(settings) as session:
-        report = service.release_due_holds(session, now=datetime.now(UTC))
+    now = datetime.now(UTC)
+    report = service.ReleaseReport()
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        while True:
+            with sessions() as session:
+                due = service.residents_with_due_holds(session, now=now, limit=500)
+            if not due:
+                break
+            # One resident per transaction: a release locks a campaign's budget, which purchases
+            # by other residents wait for while holding their own wallets.
+            for resident_id in due:
+                with sessions() as session, session.begin():
+                    done = service.release_due_holds(session, now=now, resident_id=resident_id)
+                report.released += done.released
+                report.amount_agorot += done.amount_agorot
+                report.recovered_agorot += done.recovered_agorot
+    finally:
+        engine.dispose()
     click.echo(
         render(
             RELEASED,

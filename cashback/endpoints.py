@@ -858,8 +858,10 @@ CASHBACK_LABEL: Text = {"he": "החזר כספי", "ar": "استرداد نقد�
 
 @register_summary_source
 def cashback_line(session: Session, resident_id: uuid.UUID, now: datetime) -> Sequence[BenefitLine]:
-    """The wallet's cashback line: what the resident can spend now (read only)."""
+    """The wallet's cashback line, once the resident has earned any: what they can spend now."""
     available = service.available_cashback(session, resident_id, now=now)
+    if available is None:
+        return []
     return [BenefitLine(code="cashback", label=CASHBACK_LABEL, balance=available, unit="ILS")]
 
 

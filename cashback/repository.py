@@ -371,6 +371,21 @@ class PurchaseRepository(_Repository):
             query = query.where(Purchase.resident_id == resident_id)
         return [(row[0], row[1]) for row in self.session.execute(query)]
 
+    def residents_due(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
+        return list(
+            self.session.scalars(
+                select(Purchase.resident_id)
+                .where(
+                    Purchase.released_at.is_(None),
+                    Purchase.hold_id.is_not(None),
+                    Purchase.available_at <= now,
+                )
+                .group_by(Purchase.resident_id)
+                .order_by(Purchase.resident_id)
+                .limit(limit)
+            )
+        )
+
     def in_period(
         self, merchant_id: uuid.UUID, start: datetime, end: datetime
     ) -> Sequence[Purchase]:

@@ -8,10 +8,10 @@ Where the money is (all in the ledger, in agorot):
 - a purchase's cashback is a **hold** from the budget to the resident's ``cashback`` account for the
   return window; once the window is over it is captured and the resident can spend it;
 - a refund takes back the proportional cashback: from the hold while the window runs, from the
-  resident's balance afterwards, and what the resident has already spent becomes a **receivable**
-  (the resident's ``cashback_receivable`` account goes below zero, against the city's
-  ``cashback_shortfalls``); the resident's next cashback that becomes available settles it first,
-  back to the city's funding account;
+  resident's balance afterwards; what the resident has already spent comes back to the budget as a
+  **receivable** (the resident's ``cashback_receivable`` account goes below zero by what they owe),
+  and the resident's next cashback that becomes available settles it first, between their own two
+  accounts;
 - a redemption moves cashback from the resident to the business's ``owed_to_merchant`` account;
 - settlement pays each business its month's redemptions, into the city's ``cashback_payouts``.
 
@@ -21,9 +21,12 @@ cashback is read or used (their wallet view, a redemption, a refund), so a resid
 the command to spend what is theirs.
 
 Locks, always in this order so that no two requests wait on each other in a circle: the resident's
-wallet row, then purchase rows, then ledger accounts (the ledger locks those by id). A purchase also
-consumes its card token's ``jti`` first, under a unique constraint, so a replayed token (or twenty
-retries of one request) waits for the first use and then gets its answer.
+wallet row, then purchase rows, then ledger accounts (the ledger locks those of one call by id). A
+transaction touches one resident and one budget, and the only city-wide accounts (funding, payouts)
+are locked alone with one other, so no cycle can form; the release command commits resident by
+resident for the same reason. A purchase also consumes its card token's ``jti`` first, under a
+unique constraint, so a replayed token (or twenty retries of one request) waits for the first use
+and then gets its answer.
 """
 
 from __future__ import annotations
@@ -126,7 +129,6 @@ BUDGET = "cashback_budget"  # a campaign's
 FUNDING = "cashback_funding"  # the city's source of every budget (may go below zero)
 CASHBACK = "cashback"  # a resident's spendable (and, held, incoming) cashback
 RECEIVABLE = "cashback_receivable"  # a resident's: below zero by what they owe back
-SHORTFALLS = "cashback_shortfalls"  # the city's: what residents owe back, outstanding
 OWED = "owed_to_merchant"  # a business's: what the city owes it
 PAYOUTS = "cashback_payouts"  # the city's: what it has paid businesses
 
@@ -643,11 +645,12 @@ def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> W
     )
 
 
-def available_cashback(session: Session, resident_id: uuid.UUID, *, now: datetime) -> int:
-    """What a resident can spend now, read only (for the wallet's summary line)."""
+def available_cashback(session: Session, resident_id: uuid.UUID, *, now: datetime) -> int | None:
+    """What a resident can spend now, read only (for the wallet's summary line); None for a
+    resident who never earned cashback."""
     wallet = PurchaseRepository(session).wallet(resident_id)
     if wallet is None:
-        return 0
+        return None
     return ledger.get_balance(session, wallet.cashback_account_id, now=now).available
 
 
@@ -927,6 +930,12 @@ def release_due_holds(
             _release(session, purchase_id, owner, report, now=now)
 
 
+def residents_with_due_holds(session: Session, *, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Residents with cashback past its return window still held (for the release command, which
+    commits one resident at a time)."""
+    return PurchaseRepository(session).residents_due(now, limit=limit)
+
+
 def _release(
     session: Session,
     purchase_id: uuid.UUID,
@@ -965,7 +974,7 @@ def _settle_debt(
     session: Session, wallet: Wallet, up_to: int, purchase: Purchase, *, now: datetime
 ) -> int:
     """Newly available cashback first pays back what the resident owes (refunds of cashback they
-    had spent); the money goes back to the city's funding."""
+    had already spent), from their cashback account to their receivable one."""
     owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
     paying = min(owed, up_to)
     if paying <= 0:
@@ -977,8 +986,6 @@ def _settle_debt(
         postings=[
             PostingInput(wallet.cashback_account_id, -paying),
             PostingInput(wallet.receivable_account_id, paying),
-            PostingInput(_city_account(session, SHORTFALLS).id, -paying),
-            PostingInput(_city_account(session, FUNDING, allow_negative=True).id, paying),
         ],
         reference=f"purchase:{purchase.id}",
         now=now,
@@ -1049,17 +1056,12 @@ def refund_purchase(
         available = ledger.get_balance(session, wallet.cashback_account_id, now=now).available
         from_balance = min(take, max(available, 0))
         shortfall = take - from_balance
-        postings: list[PostingInput] = []
+        # All of it goes back to the budget: what the resident already spent, as their debt.
+        postings = [PostingInput(campaign.budget_account_id, take)]
         if from_balance:
-            postings += [
-                PostingInput(wallet.cashback_account_id, -from_balance),
-                PostingInput(campaign.budget_account_id, from_balance),
-            ]
+            postings.append(PostingInput(wallet.cashback_account_id, -from_balance))
         if shortfall:
-            postings += [
-                PostingInput(wallet.receivable_account_id, -shortfall),
-                PostingInput(_city_account(session, SHORTFALLS).id, shortfall),
-            ]
+            postings.append(PostingInput(wallet.receivable_account_id, -shortfall))
         transaction_id = ledger.post_transaction(
             session,
             idempotency_key=f"cashback:refund:{refund_id}",

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from benefits.ledger import service as ledger
@@ -21,8 +22,10 @@ from benefits.ledger.models import Hold
 from cashback import service
 from cashback.models import CardTokenUse, Purchase
 from resident_card.accounts.models import User
+from resident_card.cli import main
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
+from resident_card.settings import get_settings
 from tests.cashback.conftest import (
     card_holder,
     card_token,
@@ -198,4 +201,77 @@ def test_refunds_racing_on_one_purchase_never_refund_more_than_it(live_server: L
             now=datetime.now(UTC),
         )
         assert balance.pending == 100
+    assert_sound(live_server)
+
+
+def test_releases_purchases_and_redemptions_at_once_never_deadlock(
+    live_server: LiveServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """The release command (one resident per commit) runs while residents whose cashback just came
+    due pay with it (each request releases their own first) and others buy at the same budget."""
+    database = live_server.database
+    settings = database.settings
+    then = datetime.now(UTC) - timedelta(days=settings.cashback_return_window_days + 1)
+    with database.session() as session:
+        prepare_city(session, settings, then)
+        _merchant, staff = make_business(session, settings, now=then)
+        make_campaign(session, now=then, budget=1_000_000)
+        due = [card_holder(session, settings, now=then - timedelta(days=1)) for _ in range(20)]
+        buyers = [card_holder(session, settings, now=then - timedelta(days=1)) for _ in range(10)]
+        session.commit()
+    keyring = Keyring(settings)
+    for index, resident in enumerate(due):
+        with database.session() as session:
+            service.record_purchase(
+                session,
+                settings,
+                staff_user_id=staff.id,
+                idempotency_key=f"old-{index}",
+                card_token=card_token(session, settings, keyring, resident, then),
+                amount_agorot=10_000,
+                receipt="old",
+                now=then,
+            )
+            session.commit()
+    till = Till(live_server, staff, uuid.uuid4(), [*due, *buyers], keyring)
+    tokens = till.tokens(len(due) + 3 * len(buyers))
+    pays, buys = tokens[: len(due)], tokens[len(due) :]
+    monkeypatch.setenv("TOSHAV_DATABASE_URL", database.url)
+    monkeypatch.setenv("TOSHAV_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    released: list[str] = []
+    command = threading.Thread(
+        target=lambda: released.append(
+            CliRunner().invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
+        )
+    )
+
+    def send(client: httpx.Client, index: int) -> httpx.Response:
+        if index == 0:
+            command.start()
+        if index < len(pays):
+            return client.post(
+                f"{live_server.base_url}/api/v1/cashback/redemptions",
+                json={"card_token": pays[index], "amount_agorot": 1_000},
+                headers={**till.headers, "Idempotency-Key": f"pay-{index}"},
+            )
+        return purchase(till, client, buys[index - len(pays)], f"buy-{index}")
+
+    try:
+        responses = race(len(pays) + len(buys), send)
+        command.join(timeout=120)
+    finally:
+        get_settings.cache_clear()
+
+    assert codes(responses) == {"created": 50}, [r.text for r in responses if r.status_code != 201]
+    assert released
+    assert "Released" in released[0]
+    with live_server.database.session() as session:
+        old = session.scalars(select(Purchase).where(Purchase.receipt == "old")).all()
+        assert len(old) == 20
+        assert all(p.released_at is not None for p in old)
+        assert (
+            session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "captured"))
+            == 20
+        )
     assert_sound(live_server)

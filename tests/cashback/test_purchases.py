@@ -474,3 +474,28 @@ def test_the_resident_sees_the_cashback_in_the_wallet(
         line for line in card["benefits"] if line["code"] == "cashback"
     ).items()
     assert ledger.check_ledger(session).ok
+
+
+def test_a_scan_at_the_till_names_the_cashback_programme(
+    shop: Shop,
+    client: TestClient,
+    app: FastAPI,
+    session: Session,
+    settings: Settings,
+    clock: SetClock,
+) -> None:
+    token = shop.token(clock.now())
+    here = client.post(
+        "/api/v1/cards/verify", json={"token": token}, headers=auth_headers(app, shop.staff)
+    )
+    _other, elsewhere = make_business(
+        session, settings, now=clock.now(), category=BusinessCategory.books, house_number=70
+    )
+    shop.campaign.categories = [BusinessCategory.cafe.value]
+    session.flush()
+    there = client.post(
+        "/api/v1/cards/verify", json={"token": token}, headers=auth_headers(app, elsewhere)
+    )
+
+    assert here.json()["programmes"] == ["cashback_resident"]
+    assert there.json()["programmes"] == []

@@ -151,6 +151,8 @@ def test_a_refund_after_spending_is_owed_and_the_next_cashback_settles_it(
     assert response.json()["shortfall_agorot"] == 1_000
     assert owed_by(session, shop, clock.now()) == 1_000
     assert cashback_balance(session, shop.resident, clock.now()).available == 0
+    # The budget has all of it back; what the resident spent is now their debt.
+    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
     # What the business was paid for stays owed to it: the resident owes the city, not the shop.
     assert service.owed_to(session, shop.merchant, now=clock.now()) == 1_000
     assert ledger.check_ledger(session).ok
@@ -162,6 +164,7 @@ def test_a_refund_after_spending_is_owed_and_the_next_cashback_settles_it(
     assert (report.amount_agorot, report.recovered_agorot) == (1_500, 1_000)
     assert owed_by(session, shop, clock.now()) == 0
     assert cashback_balance(session, shop.resident, clock.now()).available == 500
+    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 998_500
     assert ledger.check_ledger(session).ok
 
 
