@@ -1,5 +1,6 @@
 # The two commands: `make run` and `make test`. Everything else is what they stand on.
-PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do command -v $$p >/dev/null 2>&1 && { echo $$p; break; }; done)
+# The newest Python 3.11+ that actually runs here (a version manager's shim may exist but not run).
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1 && { echo $$p; break; }; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
@@ -7,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 .PHONY: run test install lint types unit bench clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Toshav needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	@test -n "$(PYTHON)" || { echo "Toshav needs Python 3.11 or newer; none was found on PATH." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'

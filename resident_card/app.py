@@ -16,6 +16,7 @@ from resident_card.clock import SystemClock
 from resident_card.credentials.service import Keyring
 from resident_card.database import make_engine, make_sessionmaker
 from resident_card.errors import install_error_handlers
+from resident_card.guard import JsonBodyGuard
 from resident_card.schema import is_current
 from resident_card.settings import Settings, check_settings, get_settings
 
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # The QR credentials' signing keys, unsealed once per process (see credentials.service.Keyring).
     app.state.keyring = Keyring(settings)
     install_error_handlers(app)
+    app.add_middleware(JsonBodyGuard)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,6 +11,7 @@ import click
 from sqlalchemy.orm import Session
 
 from resident_card.database import make_engine, make_sessionmaker
+from resident_card.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
 from resident_card.settings import InsecureSettingsError, Settings, check_settings, get_settings
 
 
@@ -39,3 +41,24 @@ def unit_of_work(settings: Settings) -> Iterator[Session]:
                 raise
     finally:
         engine.dispose()
+
+
+def terminal_language() -> Language:
+    """The language of the person at the terminal: TOSHAV_LANGUAGE, else the locale, else Hebrew."""
+    for name in ("TOSHAV_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value:
+            return negotiate(value.split(".")[0].replace("_", "-"))
+    return DEFAULT_LANGUAGE
+
+
+# Every command speaks the city's three languages, chosen the same way.
+language_option = click.option(
+    "--language",
+    "--lang",
+    "language",
+    type=click.Choice(LANGUAGES),
+    default=terminal_language,
+    show_default="TOSHAV_LANGUAGE, the locale, or he",
+    help="The language of the output (he, ar, en).",
+)

@@ -150,14 +150,147 @@ def _language(request: Request) -> Language:
     return negotiate(request.headers.get("accept-language"))
 
 
-def describe_validation(errors: list[Any]) -> str:
+# What pydantic says, in each of our languages. Types not listed fall back to pydantic's English.
+_PROBLEMS: dict[str, Text] = {
+    "missing": {"he": "שדה חובה", "ar": "حقل مطلوب", "en": "required"},
+    "extra_forbidden": {"he": "שדה לא מוכר", "ar": "حقل غير معروف", "en": "unknown field"},
+    "string_too_short": {
+        "he": "קצר מדי (לפחות {min_length})",
+        "ar": "قصير جدًا (على الأقل {min_length})",
+        "en": "too short (at least {min_length})",
+    },
+    "string_too_long": {
+        "he": "ארוך מדי (לכל היותר {max_length})",
+        "ar": "طويل جدًا (على الأكثر {max_length})",
+        "en": "too long (at most {max_length})",
+    },
+    "too_short": {
+        "he": "מעט מדי פריטים (לפחות {min_length})",
+        "ar": "عناصر قليلة جدًا (على الأقل {min_length})",
+        "en": "too few items (at least {min_length})",
+    },
+    "too_long": {
+        "he": "יותר מדי פריטים (לכל היותר {max_length})",
+        "ar": "عناصر كثيرة جدًا (على الأكثر {max_length})",
+        "en": "too many items (at most {max_length})",
+    },
+    "string_pattern_mismatch": {
+        "he": "בתבנית שגויה",
+        "ar": "بصيغة غير صحيحة",
+        "en": "not in the expected format",
+    },
+    "string_type": {"he": "צריך להיות טקסט", "ar": "يجب أن يكون نصًا", "en": "must be text"},
+    "int_parsing": {
+        "he": "צריך להיות מספר שלם",
+        "ar": "يجب أن يكون عددًا صحيحًا",
+        "en": "must be a whole number",
+    },
+    "int_type": {
+        "he": "צריך להיות מספר שלם",
+        "ar": "يجب أن يكون عددًا صحيحًا",
+        "en": "must be a whole number",
+    },
+    "int_from_float": {
+        "he": "צריך להיות מספר שלם",
+        "ar": "يجب أن يكون عددًا صحيحًا",
+        "en": "must be a whole number",
+    },
+    "float_parsing": {"he": "צריך להיות מספר", "ar": "يجب أن يكون رقمًا", "en": "must be a number"},
+    "bool_parsing": {
+        "he": "צריך להיות כן או לא",
+        "ar": "يجب أن يكون نعم أو لا",
+        "en": "must be true or false",
+    },
+    "greater_than_equal": {
+        "he": "צריך להיות לפחות {ge}",
+        "ar": "يجب أن يكون {ge} على الأقل",
+        "en": "must be at least {ge}",
+    },
+    "greater_than": {
+        "he": "צריך להיות יותר מ-{gt}",
+        "ar": "يجب أن يكون أكبر من {gt}",
+        "en": "must be more than {gt}",
+    },
+    "less_than_equal": {
+        "he": "צריך להיות לכל היותר {le}",
+        "ar": "يجب أن يكون {le} على الأكثر",
+        "en": "must be at most {le}",
+    },
+    "less_than": {
+        "he": "צריך להיות פחות מ-{lt}",
+        "ar": "يجب أن يكون أقل من {lt}",
+        "en": "must be less than {lt}",
+    },
+    "enum": {
+        "he": "ערך לא מוכר (אפשר: {expected})",
+        "ar": "قيمة غير معروفة (المسموح: {expected})",
+        "en": "unknown value (allowed: {expected})",
+    },
+    "literal_error": {
+        "he": "ערך לא מוכר (אפשר: {expected})",
+        "ar": "قيمة غير معروفة (المسموح: {expected})",
+        "en": "unknown value (allowed: {expected})",
+    },
+    "uuid_parsing": {"he": "מזהה לא תקין", "ar": "معرّف غير صالح", "en": "not a valid id"},
+    "uuid_type": {"he": "מזהה לא תקין", "ar": "معرّف غير صالح", "en": "not a valid id"},
+    "date_parsing": {
+        "he": "תאריך לא תקין (YYYY-MM-DD)",
+        "ar": "تاريخ غير صالح (YYYY-MM-DD)",
+        "en": "not a valid date (YYYY-MM-DD)",
+    },
+    "date_from_datetime_parsing": {
+        "he": "תאריך לא תקין (YYYY-MM-DD)",
+        "ar": "تاريخ غير صالح (YYYY-MM-DD)",
+        "en": "not a valid date (YYYY-MM-DD)",
+    },
+    "datetime_parsing": {"he": "זמן לא תקין", "ar": "وقت غير صالح", "en": "not a valid time"},
+    "datetime_from_date_parsing": {
+        "he": "זמן לא תקין",
+        "ar": "وقت غير صالح",
+        "en": "not a valid time",
+    },
+    "timezone_aware": {
+        "he": "חסר אזור זמן",
+        "ar": "المنطقة الزمنية مفقودة",
+        "en": "needs a time zone",
+    },
+    "json_invalid": {"he": "JSON לא תקין", "ar": "JSON غير صالح", "en": "not valid JSON"},
+    "model_attributes_type": {
+        "he": "צריך להיות אובייקט",
+        "ar": "يجب أن يكون كائنًا",
+        "en": "must be an object",
+    },
+    "dict_type": {"he": "צריך להיות אובייקט", "ar": "يجب أن يكون كائنًا", "en": "must be an object"},
+    "model_type": {
+        "he": "צריך להיות אובייקט",
+        "ar": "يجب أن يكون كائنًا",
+        "en": "must be an object",
+    },
+    "list_type": {"he": "צריך להיות רשימה", "ar": "يجب أن يكون قائمة", "en": "must be a list"},
+    "value_error": {"he": "ערך לא תקין", "ar": "قيمة غير صالحة", "en": "{error}"},
+}
+
+
+def _problem(error: Any, language: Language) -> str:
+    kind = str(error.get("type", ""))
+    text = _PROBLEMS.get(kind)
+    if text is None:
+        return str(error.get("msg", "invalid"))
+    context = {key: value for key, value in (error.get("ctx") or {}).items()}
+    try:
+        return render(text, language, **context) if "{" in text[language] else text[language]
+    except (KeyError, IndexError):
+        return str(error.get("msg", "invalid")) if language == "en" else text[language]
+
+
+def describe_validation(errors: list[Any], language: Language = "en") -> str:
     """A short, readable list of what was wrong and where; never the submitted values."""
     parts: list[str] = []
     for error in errors[:5]:
         location = ".".join(
-            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path", "header")
         )
-        message = str(error.get("msg", "invalid"))
+        message = _problem(error, language)
         parts.append(f"{location}: {message}" if location else message)
     if len(errors) > 5:
         parts.append(f"(+{len(errors) - 5})")
@@ -176,7 +309,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         language = _language(request)
-        detail = f"{_VALIDATION[language]}: {describe_validation(list(exc.errors()))}"
+        detail = f"{_VALIDATION[language]}: {describe_validation(list(exc.errors()), language)}"
         return error_response(422, "validation_error", detail)
 
     @app.exception_handler(StarletteHTTPException)

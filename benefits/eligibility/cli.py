@@ -11,17 +11,9 @@ import click
 
 from benefits.eligibility import service
 from resident_card.clock import SystemClock
-from resident_card.console import command_settings, unit_of_work
+from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.errors import ToshavError
-from resident_card.i18n import LANGUAGES, Language, Text
-
-LanguageOption = click.option(
-    "--language",
-    type=click.Choice(LANGUAGES),
-    default="he",
-    show_default=True,
-    help="The language of the report (he, ar, en).",
-)
+from resident_card.i18n import Language, Text
 
 _WORDS: dict[str, Text] = {
     "passed": {"he": "עבר", "ar": "نجح", "en": "passed"},
@@ -98,7 +90,7 @@ def rules() -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Where the programme files are (default: beside the tests, then the shipped ones).",
 )
-@LanguageOption
+@language_option
 def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language: Language) -> None:
     """Run rule-test files (YAML; a folder means every *.yaml in it).
 
@@ -136,7 +128,7 @@ def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A folder of programme files (default: the shipped programmes).",
 )
-@LanguageOption
+@language_option
 def rules_load(folder: Path | None, language: Language) -> None:
     """Load programme files into the database; programmes already there are kept as they are."""
     settings = command_settings()
@@ -195,7 +187,7 @@ def _tracked(
 @benefits.command("grant")
 @click.option("--programme", "programme_code", required=True, help="The programme's code.")
 @click.option("--period", required=True, help="The month, YYYY-MM (the city's calendar).")
-@LanguageOption
+@language_option
 def benefits_grant(programme_code: str, period: str, language: Language) -> None:
     """Credit a month's allowance to every eligible resident (safe to run again)."""
     settings = command_settings()
@@ -238,7 +230,7 @@ def benefits_grant(programme_code: str, period: str, language: Language) -> None
 @benefits.command("expire")
 @click.option("--programme", "programme_code", required=True, help="The programme's code.")
 @click.option("--period", required=True, help="The month that has ended, YYYY-MM.")
-@LanguageOption
+@language_option
 def benefits_expire(programme_code: str, period: str, language: Language) -> None:
     """Take back what residents left unused of a month's allowance (safe to run again)."""
     settings = command_settings()

@@ -49,7 +49,13 @@ from benefits.eligibility.schemas import (
     RuleVersionOut,
     Texts,
 )
-from resident_card.accounts.dependencies import AdminCaller, CurrentCaller, StaffReader
+from resident_card.accounts.dependencies import (
+    AdminCaller,
+    CurrentCaller,
+    ResidentCaller,
+    StaffReader,
+)
+from resident_card.cards.summary import register_summary_source
 from resident_card.clock import Now
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, NotAuthenticated, responses
@@ -58,6 +64,9 @@ from resident_card.residents import service as residents
 from resident_card.residents.exceptions import ResidentNotFound
 from resident_card.residents.models import Resident
 from resident_card.settings import AppSettings
+
+# The card in the wallet shows the resident's balances, named by their programmes.
+register_summary_source(service.wallet_lines)
 
 router = APIRouter()
 
@@ -387,7 +396,7 @@ ForResident = Annotated[
 
 
 def _resident_in_view(
-    session: DbSession, caller: CurrentCaller, for_resident: uuid.UUID | None
+    session: DbSession, caller: ResidentCaller, for_resident: uuid.UUID | None
 ) -> Resident:
     """The caller's own resident record, or a ward's they look after; anyone else is not found."""
     own = residents.resident_for_user(session, caller.id)
@@ -418,7 +427,7 @@ def _programme_summary(programme: Programme, language: Language) -> ProgrammeSum
 )
 def my_benefits(
     session: DbSession,
-    caller: CurrentCaller,
+    caller: ResidentCaller,
     now: Now,
     settings: AppSettings,
     language: CallerLanguage,
@@ -452,7 +461,7 @@ def my_benefits(
 )
 def my_decisions(
     session: DbSession,
-    caller: CurrentCaller,
+    caller: ResidentCaller,
     language: CallerLanguage,
     resident_id: ForResident = None,
     programme: Annotated[str | None, Query(max_length=64)] = None,
@@ -474,7 +483,7 @@ def my_decisions(
     responses=responses(NotAuthenticated, NoResidentRecord, DecisionNotFound),
 )
 def my_decision(
-    decision_id: uuid.UUID, session: DbSession, caller: CurrentCaller, language: CallerLanguage
+    decision_id: uuid.UUID, session: DbSession, caller: ResidentCaller, language: CallerLanguage
 ) -> DecisionOut:
     """One decision about you or a ward of yours: why you were given or refused a benefit."""
     own = residents.resident_for_user(session, caller.id)

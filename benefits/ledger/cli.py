@@ -8,8 +8,8 @@ import click
 
 from benefits.ledger import service
 from benefits.ledger.repository import Violation
-from resident_card.console import command_settings, unit_of_work
-from resident_card.i18n import LANGUAGES, Language, Text, render
+from resident_card.console import command_settings, language_option, unit_of_work
+from resident_card.i18n import Language, Text, render
 
 VIOLATIONS: dict[str, Text] = {
     "too_few_postings": {
@@ -71,15 +71,6 @@ EXPIRED: Text = {
     "ar": "انتهت صلاحية {count} حجز.",
     "en": "{count} holds expired.",
 }
-
-language_option = click.option(
-    "--lang",
-    "language",
-    type=click.Choice(LANGUAGES),
-    default="he",
-    show_default=True,
-    help="The language of the output.",
-)
 
 
 def describe(violation: Violation, language: Language) -> str:

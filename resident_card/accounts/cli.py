@@ -6,7 +6,6 @@ Everything is audited with no actor (the command line). Messages follow the term
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,9 +15,9 @@ import click
 
 from resident_card.accounts import service
 from resident_card.accounts.models import Role
-from resident_card.console import command_settings, unit_of_work
+from resident_card.console import command_settings, terminal_language, unit_of_work
 from resident_card.errors import ToshavError
-from resident_card.i18n import DEFAULT_LANGUAGE, Language, Text, negotiate, render
+from resident_card.i18n import Language, Text, render
 
 PASSWORD: Text = {"he": "סיסמה", "ar": "كلمة المرور", "en": "Password"}
 REPEAT: Text = {
@@ -56,14 +55,6 @@ INACTIVE: Text = {"he": "מושבת", "ar": "معطّل", "en": "disabled"}
 NONE_FOUND: Text = {"he": "אין משתמשים.", "ar": "لا يوجد مستخدمون.", "en": "No users."}
 
 ROLE_NAMES = [role.value for role in Role]
-
-
-def terminal_language() -> Language:
-    for name in ("TOSHAV_LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "")
-        if value:
-            return negotiate(value.split(".")[0].replace("_", "-"))
-    return DEFAULT_LANGUAGE
 
 
 @contextmanager

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile,
 from resident_card.accounts.dependencies import (
     AdminCaller,
     Caller,
-    CurrentCaller,
     ResidentCaller,
     StaffReader,
     require_roles,
@@ -60,6 +59,9 @@ Reference = Annotated[str, Path(pattern=CARD_REFERENCE, description="The card's 
 Verifier = Annotated[Caller, Depends(require_roles(Role.inspector, Role.merchant, Role.admin))]
 NO_STORE = {"Cache-Control": "no-store"}
 VERIFIER_ROLES = (Role.inspector, Role.merchant, Role.admin)
+# Roles are checked before the body is read, so a caller without the role learns nothing (403).
+PhotoViewer = Annotated[Caller, Depends(require_roles(Role.resident, *VERIFIER_ROLES))]
+CardRevoker = Annotated[Caller, Depends(require_roles(Role.resident, Role.admin))]
 
 
 def photo_url(reference: str, digest: str | None) -> str | None:
@@ -482,7 +484,7 @@ def delete_card_photo(reference: Reference, caller: ResidentCaller, session: DbS
         200: {"content": {"image/jpeg": {}}, "description": "The holder's photo."},
     },
 )
-def card_photo(reference: Reference, caller: CurrentCaller, session: DbSession) -> Response:
+def card_photo(reference: Reference, caller: PhotoViewer, session: DbSession) -> Response:
     """A card's photo, to match its holder: for the holder, their guardian, inspectors, merchants and clerks."""
     if caller.has(*VERIFIER_ROLES):
         return _photo_response(service.photo_for_verifier(session, reference))
@@ -500,7 +502,7 @@ def card_photo(reference: Reference, caller: CurrentCaller, session: DbSession) 
 def revoke_card(
     reference: Reference,
     body: RevokeIn,
-    caller: CurrentCaller,
+    caller: CardRevoker,
     session: DbSession,
     settings: AppSettings,
     now: Now,

@@ -8,8 +8,8 @@ import click
 
 from resident_card.city.exceptions import CityDataInvalid
 from resident_card.city.service import load_city
-from resident_card.console import command_settings, unit_of_work
-from resident_card.i18n import LANGUAGES, Language, Text, render
+from resident_card.console import command_settings, language_option, unit_of_work
+from resident_card.i18n import Language, Text, render
 
 KINDS: dict[str, Text] = {
     "neighbourhoods": {"he": "שכונות", "ar": "أحياء", "en": "neighbourhoods"},
@@ -35,7 +35,7 @@ def city() -> None:
     default=None,
     help="A folder with neighbourhoods.csv, streets.csv and house_number_ranges.csv (default: the bundled data).",
 )
-@click.option("--language", type=click.Choice(LANGUAGES), default="he", show_default=True)
+@language_option
 def city_load(folder: Path | None, language: Language) -> None:
     """Load the city's neighbourhoods and streets; running it again changes nothing."""
     settings = command_settings()

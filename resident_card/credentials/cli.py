@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from resident_card.console import command_settings, unit_of_work
+from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.credentials import service
 from resident_card.errors import ToshavError
-from resident_card.i18n import LANGUAGES, Language, Text, render
+from resident_card.i18n import Language, Text, render
 
 TEXTS: dict[str, Text] = {
     "rotated": {
@@ -42,7 +42,6 @@ STATES: dict[service.KeyState, Text] = {
     service.KeyState.published: {"he": "מפורסם", "ar": "منشور", "en": "published"},
     service.KeyState.retired: {"he": "הוצא משימוש", "ar": "متقاعد", "en": "retired"},
 }
-LANGUAGE = click.option("--language", type=click.Choice(LANGUAGES), default="he", show_default=True)
 
 
 def _moment(at: datetime) -> str:
@@ -61,7 +60,7 @@ def keys() -> None:
     default=None,
     help="Seconds until the new key signs (default: at once if no key signs yet, else the JWKS cache lifetime).",
 )
-@LANGUAGE
+@language_option
 def rotate(activate_in: int | None, language: Language) -> None:
     """Make a new signing key: published now, the newest (so the signing one) once active."""
     settings = command_settings()
@@ -79,7 +78,7 @@ def rotate(activate_in: int | None, language: Language) -> None:
 @keys.command("retire")
 @click.argument("kid")
 @click.option("--reason", default=None, help="Why (kept in the audit log).")
-@LANGUAGE
+@language_option
 def retire(kid: str, reason: str | None, language: Language) -> None:
     """Stop publishing a key; the tokens it signed stop verifying."""
     settings = command_settings()
@@ -92,7 +91,7 @@ def retire(kid: str, reason: str | None, language: Language) -> None:
 
 
 @keys.command("ensure")
-@LANGUAGE
+@language_option
 def ensure(language: Language) -> None:
     """Make a first signing key if none signs yet; otherwise change nothing."""
     settings = command_settings()
@@ -105,7 +104,7 @@ def ensure(language: Language) -> None:
 
 
 @keys.command("list")
-@LANGUAGE
+@language_option
 def list_keys(language: Language) -> None:
     """Every key with its state: pending, signing, published or retired."""
     settings = command_settings()

@@ -15,9 +15,9 @@ from typing import TextIO
 
 import click
 
-from resident_card.console import command_settings, unit_of_work
+from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.errors import ToshavError
-from resident_card.i18n import LANGUAGES, Language, Text, render
+from resident_card.i18n import Language, Text, render
 from resident_card.residents import service
 
 TEXTS: dict[str, Text] = {
@@ -67,7 +67,7 @@ def residents() -> None:
     default=None,
     help="Write the rejected rows (row number, error, detail) to this CSV file.",
 )
-@click.option("--language", type=click.Choice(LANGUAGES), default="he", show_default=True)
+@language_option
 def import_residents(file: Path, report: Path | None, language: Language) -> None:
     """Import a population-registry export (CSV); running it again changes nothing."""
     settings = command_settings()

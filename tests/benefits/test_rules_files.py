@@ -191,7 +191,7 @@ def test_a_file_can_test_an_older_rule_version_by_date(tmp_path: Path) -> None:
             "unknown fact: shoe_size",
         ),
         ("programme: x1\nrule: {all: []}\ncases: [{name: a, expect: maybe}]\n", "cases.0.expect"),
-        ("programme: x1\nrule: {all: []}\n", "cases: Field required"),
+        ("programme: x1\nrule: {all: []}\n", "cases: required"),
     ],
 )
 def test_a_broken_file_exits_2_saying_what_is_wrong(

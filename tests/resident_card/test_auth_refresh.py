@@ -145,7 +145,7 @@ def test_a_malformed_refresh_request_is_a_422(body: dict[str, Any], client: Test
             url, content=json.dumps(body), headers={"Content-Type": "application/json"}
         )
         assert response.status_code == 422, (url, response.text)
-        assert response.json()["error"] == "validation_error"
+        assert response.json()["error"] in {"validation_error", "invalid_text"}
 
 
 def test_a_disabled_users_refresh_token_is_refused(

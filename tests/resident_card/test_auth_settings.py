@@ -19,6 +19,7 @@ GOOD = {
     "TOSHAV_ENV": "production",
     "TOSHAV_ID_HASH_KEY": "a-production-id-hash-key-of-at-least-32-characters",
     "TOSHAV_ACCESS_TOKEN_KEY": generate_private_pem(),
+    "TOSHAV_CREDENTIAL_KEY": "a-production-credential-key-of-at-least-32-chars",
     "TOSHAV_DATABASE_URL": "postgresql://toshav@db.internal/toshav",
 }
 SECRETS = ("TOSHAV_ID_HASH_KEY", "TOSHAV_ACCESS_TOKEN_KEY", "TOSHAV_DATABASE_URL")

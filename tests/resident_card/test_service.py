@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from fastapi.testclient import TestClient
+
+from resident_card.app import create_app
+from resident_card.schema import alembic_config, upgrade
+from tests.conftest import FreshDatabase, make_settings
 
 
 def test_healthz_answers_ok(client: TestClient) -> None:
@@ -32,3 +39,35 @@ def test_error_detail_follows_accept_language(client: TestClient) -> None:
 def test_openapi_lists_the_api(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     assert "/api/v1/auth/token" in document["paths"]
+
+
+def test_validation_errors_speak_the_callers_language(client: TestClient) -> None:
+    body = {"unexpected": 1}
+    english = client.post("/api/v1/residents", json=body).json()
+    hebrew = client.post("/api/v1/residents", json=body, headers={"Accept-Language": "he"}).json()
+    arabic = client.post("/api/v1/residents", json=body, headers={"Accept-Language": "ar"}).json()
+    assert english["error"] == hebrew["error"] == arabic["error"] == "validation_error"
+    assert "required" in english["detail"]
+    assert english["detail"].count("required") >= 3
+    assert "שדה חובה" in hebrew["detail"]
+    assert "حقل مطلوب" in arabic["detail"]
+
+
+def test_readyz_is_503_when_the_schema_is_behind(fresh_database: FreshDatabase) -> None:
+    command.downgrade(alembic_config(fresh_database.url), "0004")
+    with TestClient(create_app(fresh_database.settings)) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["error"] == "not_ready"
+    upgrade(fresh_database.url)
+    with TestClient(create_app(fresh_database.settings)) as client:
+        assert client.get("/readyz").status_code == 200
+
+
+def test_readyz_is_503_when_the_database_does_not_answer(tmp_path: Path) -> None:
+    settings = make_settings("postgresql://postgres@127.0.0.1:1/nowhere", tmp_path)
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/readyz")
+        assert client.get("/healthz").status_code == 200
+    assert response.status_code == 503
+    assert set(response.json()) == {"error", "detail"}

@@ -148,7 +148,7 @@ def test_a_bad_profile_change_is_a_422_and_changes_nothing(
     )
 
     assert response.status_code == 422, response.text
-    assert response.json()["error"] == "validation_error"
+    assert response.json()["error"] in {"validation_error", "invalid_text"}
     assert client.get("/api/v1/me", headers=headers).json() == {
         "id": str(dana.id),
         "username": "dana.levi",
@@ -216,8 +216,8 @@ def test_a_wrong_current_password_is_a_401_and_counts_towards_the_lockout(
         (DEFAULT_PASSWORD, "a" * 1025, "validation_error"),
         (DEFAULT_PASSWORD, "ש" * 513, "validation_error"),
         (DEFAULT_PASSWORD, "", "validation_error"),
-        (DEFAULT_PASSWORD, "long-enough\x00but-NUL", "validation_error"),
-        (DEFAULT_PASSWORD, "\ud800" * 12, "validation_error"),
+        (DEFAULT_PASSWORD, "long-enough\x00but-NUL", "invalid_text"),
+        (DEFAULT_PASSWORD, "\ud800" * 12, "invalid_text"),
         ("", NEW_PASSWORD, "validation_error"),
         ("a" * 1025, NEW_PASSWORD, "validation_error"),
     ],
@@ -333,13 +333,13 @@ def test_a_taken_username_is_a_409(client: TestClient, app: FastAPI, clerk: User
         ({"password": "a" * 1025}, "validation_error"),
         ({"password": "ש" * 513}, "validation_error"),
         ({"password": ""}, "validation_error"),
-        ({"password": "long-enough\x00NUL"}, "validation_error"),
-        ({"password": "\udfff" * 10}, "validation_error"),
+        ({"password": "long-enough\x00NUL"}, "invalid_text"),
+        ({"password": "\udfff" * 10}, "invalid_text"),
         ({"username": "ab"}, "validation_error"),
         ({"username": "with space"}, "invalid_username"),
         ({"username": "יוסי.כהן"}, "invalid_username"),
         ({"username": "аdmin"}, "invalid_username"),  # a Cyrillic "а"
-        ({"username": "nul\x00name"}, "validation_error"),
+        ({"username": "nul\x00name"}, "invalid_text"),
         ({"username": "x" * 151}, "validation_error"),
         ({"roles": []}, "validation_error"),
         ({"roles": ["mayor"]}, "validation_error"),
@@ -577,7 +577,7 @@ def test_a_status_change_needs_a_reason(
     )
 
     assert response.status_code == 422, response.text
-    assert response.json()["error"] == "validation_error"
+    assert response.json()["error"] in {"validation_error", "invalid_text"}
     assert audit_entries(session, dana) == []
 
 

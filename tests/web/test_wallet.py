@@ -65,9 +65,11 @@ def test_the_wallet_in_each_language_on_a_phone(
         assert no_sideways_scroll(page)
         page.screenshot(path=tmp_path / f"wallet-{language}.png", full_page=True)
 
-    # The places later work fills stay out of sight while their APIs do not answer 200.
-    for place in ("card", "benefits", "balances"):
-        expect(page.locator(f"section#{place}")).to_be_hidden()
+    # A verified resident has a card; the city runs no programme yet, and the wallet says so.
+    english = texts("en")
+    expect(page.locator("#card-state")).to_have_text(english["card.state.active"])
+    expect(page.locator("#benefits-empty")).to_have_text(english["benefits.none"])
+    expect(page.locator("#balances-empty")).to_have_text(english["balances.none"])
 
 
 def test_a_foster_child_is_added_to_the_household(

@@ -23,14 +23,13 @@ import {
   showStatus,
   statusKey,
 } from "./resident-view.js";
-import { renderers } from "./wallet-sections.js";
+import { startSections } from "./wallet-sections.js";
 
 await start();
 
 const status = document.getElementById("status");
 const $ = (id) => document.getElementById(id);
 let resident = null;
-const filled = new Map(); // section id -> the answer it was drawn from
 
 function showResident() {
   setText($("greeting"), "wallet.hello", { name: resident.first_name || "" });
@@ -73,30 +72,6 @@ function listPeople(list, empty, people) {
   empty.hidden = people.length > 0;
 }
 
-function drawSection(section) {
-  const slot = section.querySelector(".slot");
-  slot.replaceChildren();
-  renderers[section.id]?.(slot, filled.get(section.id));
-}
-
-/** Show each later-filled place only if its API answers 200 for this resident. */
-async function fillSections() {
-  const sections = [...document.querySelectorAll("section[data-source]")];
-  await Promise.all(
-    sections.map(async (section) => {
-      const result = await call(section.dataset.source);
-      if (result.status !== 200) return;
-      filled.set(section.id, result.data);
-      try {
-        drawSection(section);
-        section.hidden = false;
-      } catch {
-        section.hidden = true; // an answer we cannot draw yet: leave the place hidden
-      }
-    }),
-  );
-}
-
 async function load() {
   const result = await call("/residents/me");
   if (result.status === 401) return goSignIn();
@@ -123,14 +98,11 @@ if (!tokens.signedIn) {
   announce(status, "wallet.loading");
   await load();
   if (status.dataset.i18n === "wallet.loading") clearMessage(status);
-  if (resident) await fillSections();
+  if (resident) await startSections(resident);
 }
 
 onLanguageChange(() => {
   if (resident) showResident();
-  for (const section of document.querySelectorAll("section[data-source]")) {
-    if (filled.has(section.id)) drawSection(section);
-  }
 });
 
 // Adding a child or a foster child in the resident's care.

@@ -1,0 +1,72 @@
+"""The JSON gate: text a person could have typed passes; control characters, broken encoding and
+oversized bodies are refused before any route sees them, and nothing is written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from resident_card.accounts.models import Role, User
+from resident_card.settings import Settings
+from tests.factories import auth_headers, create_user
+
+
+def _patch_me(client: TestClient, headers: dict[str, str], raw: str) -> tuple[int, dict[str, str]]:
+    response = client.patch(
+        "/api/v1/me", headers={**headers, "Content-Type": "application/json"}, content=raw
+    )
+    return response.status_code, response.json()
+
+
+@pytest.mark.parametrize(
+    "name", ["a\u0000b", "a\ud800b", "bell\u0007", "esc\u001b[31m", "del\u007f"]
+)
+def test_control_characters_and_lone_surrogates_are_refused(
+    name: str, app: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings, role=Role.admin, display_name="Before")
+    status, body = _patch_me(client, auth_headers(app, user), json.dumps({"display_name": name}))
+    assert status == 422
+    assert body["error"] == "invalid_text"
+    session.refresh(user)
+    assert user.display_name == "Before"
+
+
+@pytest.mark.parametrize("name", ["דנה לוי", "دانا ليفي", "Zoë 🚲"])
+def test_text_a_person_types_passes(
+    name: str, app: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
+    user = create_user(session, settings, role=Role.admin)
+    status, body = _patch_me(
+        client, auth_headers(app, user), json.dumps({"display_name": name}, ensure_ascii=False)
+    )
+    assert status == 200, body
+    assert body["display_name"] == name.strip()
+
+
+def test_an_oversized_body_is_refused_and_nothing_written(
+    client: TestClient, session: Session
+) -> None:
+    users = session.scalar(select(func.count()).select_from(User))
+    response = client.post(
+        "/api/v1/residents",
+        headers={"Content-Type": "application/json"},
+        content=json.dumps({"first_name": "x" * 1_100_000}),
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "body_too_large"
+    assert session.scalar(select(func.count()).select_from(User)) == users
+
+
+def test_deeply_nested_json_is_a_clear_4xx(client: TestClient) -> None:
+    raw = "[" * 50_000 + "]" * 50_000
+    response = client.post(
+        "/api/v1/residents", headers={"Content-Type": "application/json"}, content=raw
+    )
+    assert 400 <= response.status_code < 500
+    assert set(response.json()) == {"error", "detail"}

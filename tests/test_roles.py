@@ -1,0 +1,162 @@
+"""Who may call what: every route of the API against every role, and nobody signed in.
+
+The table below is the access policy, written down. A route missing from it fails the test, so a
+new route cannot ship without someone deciding who may call it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from resident_card.accounts.models import Role
+from resident_card.settings import Settings
+from tests.factories import auth_headers, create_user
+
+PUBLIC = "public"  # nobody needs to sign in
+SIGNED_IN = frozenset(Role)  # any signed-in user
+ADMIN = frozenset({Role.admin})
+STAFF_READ = frozenset({Role.admin, Role.auditor})
+RESIDENT = frozenset({Role.resident})
+VERIFIERS = frozenset({Role.inspector, Role.merchant, Role.admin})
+PHOTO_VIEWERS = RESIDENT | VERIFIERS
+
+POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
+    ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,
+    ("POST", "/api/v1/auth/token"): PUBLIC,
+    ("POST", "/api/v1/auth/refresh"): PUBLIC,
+    ("POST", "/api/v1/auth/logout"): PUBLIC,
+    ("GET", "/api/v1/city/neighbourhoods"): PUBLIC,
+    ("GET", "/api/v1/city/streets"): PUBLIC,
+    ("POST", "/api/v1/residents"): PUBLIC,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("PATCH", "/api/v1/me"): SIGNED_IN,
+    ("POST", "/api/v1/me/password"): SIGNED_IN,
+    # A resident's own data (and their wards'): residents only.
+    ("GET", "/api/v1/residents/me"): RESIDENT,
+    ("GET", "/api/v1/residents/me/wards"): RESIDENT,
+    ("POST", "/api/v1/residents/me/wards"): RESIDENT,
+    ("GET", "/api/v1/residents/{resident_id}"): RESIDENT,
+    ("GET", "/api/v1/benefits/me"): RESIDENT,
+    ("GET", "/api/v1/benefits/me/decisions"): RESIDENT,
+    ("GET", "/api/v1/benefits/me/decisions/{decision_id}"): RESIDENT,
+    ("GET", "/api/v1/ledger/me/accounts"): RESIDENT,
+    ("GET", "/api/v1/ledger/me/accounts/{account_id}/statement"): RESIDENT,
+    # The city clerk's desk: admins change, auditors read.
+    ("GET", "/api/v1/admin/audit"): STAFF_READ,
+    ("GET", "/api/v1/admin/decisions"): STAFF_READ,
+    ("GET", "/api/v1/admin/decisions/{decision_id}"): STAFF_READ,
+    ("GET", "/api/v1/admin/ledger/accounts/{account_id}"): STAFF_READ,
+    ("GET", "/api/v1/admin/ledger/accounts/{account_id}/statement"): STAFF_READ,
+    ("POST", "/api/v1/admin/ledger/adjustments"): ADMIN,
+    ("GET", "/api/v1/admin/ledger/transactions/{transaction_id}"): STAFF_READ,
+    ("POST", "/api/v1/admin/ledger/transactions/{transaction_id}/reverse"): ADMIN,
+    ("GET", "/api/v1/admin/programmes"): STAFF_READ,
+    ("POST", "/api/v1/admin/programmes"): ADMIN,
+    ("GET", "/api/v1/admin/programmes/{code}"): STAFF_READ,
+    ("POST", "/api/v1/admin/programmes/{code}/retire"): ADMIN,
+    ("GET", "/api/v1/admin/programmes/{code}/rules"): STAFF_READ,
+    ("POST", "/api/v1/admin/programmes/{code}/rules"): ADMIN,
+    ("GET", "/api/v1/admin/programmes/{code}/rules/{version}"): STAFF_READ,
+    ("POST", "/api/v1/admin/programmes/{code}/rules/{version}/retire"): ADMIN,
+    ("POST", "/api/v1/admin/rules/evaluate"): STAFF_READ,
+    ("GET", "/api/v1/admin/residents"): STAFF_READ,
+    # A look-up by ID number is a clerk's act, written to the audit log: auditors do not make them.
+    ("POST", "/api/v1/admin/residents/lookup"): ADMIN,
+    ("GET", "/api/v1/admin/residents/{resident_id}"): STAFF_READ,
+    ("PUT", "/api/v1/admin/residents/{resident_id}/disability"): ADMIN,
+    ("POST", "/api/v1/admin/residents/{resident_id}/status"): ADMIN,
+    ("GET", "/api/v1/admin/users"): STAFF_READ,
+    ("POST", "/api/v1/admin/users"): ADMIN,
+    ("GET", "/api/v1/admin/users/{user_id}"): STAFF_READ,
+    # The card and its credentials.
+    ("GET", "/.well-known/jwks.json"): PUBLIC,
+    ("GET", "/api/v1/credentials/keys"): STAFF_READ,
+    ("GET", "/api/v1/cards/me"): RESIDENT,
+    ("GET", "/api/v1/cards/me/wards"): RESIDENT,
+    ("POST", "/api/v1/cards/me/token"): RESIDENT,
+    ("GET", "/api/v1/cards/me/qr.png"): RESIDENT,
+    ("GET", "/api/v1/cards/me/qr.svg"): RESIDENT,
+    ("PUT", "/api/v1/cards/me/photo"): RESIDENT,
+    ("DELETE", "/api/v1/cards/me/photo"): RESIDENT,
+    ("POST", "/api/v1/cards/me/revoke"): RESIDENT,
+    ("POST", "/api/v1/cards/verify"): VERIFIERS,
+    ("GET", "/api/v1/cards"): STAFF_READ,
+    ("POST", "/api/v1/cards/{reference}/suspend"): ADMIN,
+    ("POST", "/api/v1/cards/{reference}/reinstate"): ADMIN,
+    ("GET", "/api/v1/cards/{reference}"): RESIDENT,
+    ("POST", "/api/v1/cards/{reference}/token"): RESIDENT,
+    ("GET", "/api/v1/cards/{reference}/qr.png"): RESIDENT,
+    ("GET", "/api/v1/cards/{reference}/qr.svg"): RESIDENT,
+    ("PUT", "/api/v1/cards/{reference}/photo"): RESIDENT,
+    ("DELETE", "/api/v1/cards/{reference}/photo"): RESIDENT,
+    ("GET", "/api/v1/cards/{reference}/photo"): PHOTO_VIEWERS,
+    ("POST", "/api/v1/cards/{reference}/revoke"): RESIDENT | ADMIN,
+    ("POST", "/api/v1/admin/users/{user_id}/disable"): ADMIN,
+    ("POST", "/api/v1/admin/users/{user_id}/enable"): ADMIN,
+}
+
+# Values for path parameters: well-formed, naming nothing that exists.
+PATH_VALUES = {"code": "no_such_programme", "version": "1", "reference": "AAAAAAAAAAAA"}
+
+
+def _routes(app: FastAPI) -> set[tuple[str, str]]:
+    document = app.openapi()
+    return {
+        (method.upper(), path)
+        for path, operations in document["paths"].items()
+        for method in operations
+    }
+
+
+def _fill(path: str) -> str:
+    return re.sub(
+        r"\{(\w+)\}", lambda match: PATH_VALUES.get(match.group(1), str(uuid.uuid4())), path
+    )
+
+
+def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -> int:
+    body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
+    status: int = client.request(method, _fill(path), headers=headers, json=body).status_code
+    return status
+
+
+def test_every_route_has_a_policy(app: FastAPI) -> None:
+    routes = _routes(app)
+    assert routes - POLICY.keys() == set(), "routes with no access policy"
+    assert POLICY.keys() - routes == set(), "policies for routes that do not exist"
+
+
+def test_nobody_signed_in_reaches_only_public_routes(client: TestClient) -> None:
+    wrong = []
+    for (method, path), allowed in sorted(POLICY.items()):
+        status = _call(client, method, path, {})
+        if allowed == PUBLIC and status in (401, 403):
+            wrong.append(f"{method} {path}: public, answered {status}")
+        if allowed != PUBLIC and status != 401:
+            wrong.append(f"{method} {path}: needs sign-in, answered {status}")
+    assert not wrong, "\n".join(wrong)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_reaches_only_its_routes(
+    role: Role, app: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
+    headers = auth_headers(app, create_user(session, settings, role=role))
+    wrong = []
+    for (method, path), allowed in sorted(POLICY.items()):
+        if allowed == PUBLIC:
+            continue
+        status = _call(client, method, path, headers)
+        assert status < 500, f"{method} {path} as {role}: {status}"
+        if role in allowed and status in (401, 403):
+            wrong.append(f"{method} {path}: {role} is allowed, answered {status}")
+        if role not in allowed and status != 403:
+            wrong.append(f"{method} {path}: {role} is not allowed, answered {status}")
+    assert not wrong, "\n".join(wrong)
