@@ -8,10 +8,10 @@ from datetime import UTC, datetime
 import click
 
 from cashback import rules, service
-from resident_card.console import command_settings, unit_of_work
+from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.database import make_engine, make_sessionmaker
 from resident_card.errors import ToshavError
-from resident_card.i18n import LANGUAGES, Language, Text, render
+from resident_card.i18n import Language, Text, render
 
 RELEASED: Text = {
     "he": "שוחררו {count} החזרים כספיים ({amount}); מתוכם {recovered} כיסו חובות של תושבים.",
@@ -36,15 +36,6 @@ NONE: Text = {
     "ar": "لا توجد مصالح للتسوية.",
     "en": "There are no businesses to settle.",
 }
-
-language_option = click.option(
-    "--lang",
-    "language",
-    type=click.Choice(LANGUAGES),
-    default="he",
-    show_default=True,
-    help="The language of the output.",
-)
 
 
 @click.group()

@@ -19,7 +19,10 @@ class MerchantNotFound(NotFound):
     }
 
 
-class NotMerchantStaff(Forbidden):
+class NotMerchantStaff(NotFound):
+    """A merchant account that belongs to no business has no business to show: like a resident
+    account with no resident record, it is not found."""
+
     code = "not_merchant_staff"
     message: ClassVar[Text] = {
         "he": "החשבון אינו משויך לעסק בתוכנית ההחזר הכספי.",
