@@ -39,6 +39,7 @@ bench: install
 	$(BIN)/python bench/ledger.py
 	$(BIN)/python bench/credentials.py
 	$(BIN)/python bench/inspections.py
+	$(BIN)/python bench/cashback.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

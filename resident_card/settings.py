@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     parking_offline_bundle_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=7 * 86_400)
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
 
+    # Cashback: a purchase's cashback stays held (a ledger hold) for the business's return window,
+    # then `toshav cashback release-holds` (or the resident's next use of it) makes it available.
+    cashback_return_window_days: int = Field(default=14, ge=0, le=90)
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

@@ -26,6 +26,7 @@ RESIDENT = frozenset({Role.resident})
 VERIFIERS = frozenset({Role.inspector, Role.merchant, Role.admin})
 PHOTO_VIEWERS = RESIDENT | VERIFIERS
 INSPECTOR = frozenset({Role.inspector})
+MERCHANT = frozenset({Role.merchant})
 
 POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/healthz"): PUBLIC,
@@ -126,10 +127,42 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/parking/inspections"): INSPECTOR,
     ("GET", "/api/v1/parking/inspections"): STAFF_READ,
     ("GET", "/api/v1/parking/offline-bundle"): INSPECTOR,
+    # Cashback: a business's staff at the till, residents' own cashback, the clerks.
+    ("POST", "/api/v1/cashback/merchants"): MERCHANT,
+    ("GET", "/api/v1/cashback/merchants/me"): MERCHANT,
+    ("GET", "/api/v1/cashback/merchants/me/purchases"): MERCHANT,
+    ("GET", "/api/v1/cashback/merchants/me/statements"): MERCHANT,
+    ("GET", "/api/v1/cashback/merchants/me/statements/{period}"): MERCHANT,
+    ("GET", "/api/v1/cashback/merchants/me/statements/{period}/csv"): MERCHANT,
+    ("POST", "/api/v1/cashback/purchases"): MERCHANT,
+    ("GET", "/api/v1/cashback/purchases/{purchase_id}"): MERCHANT,
+    ("POST", "/api/v1/cashback/purchases/{purchase_id}/refunds"): MERCHANT,
+    ("POST", "/api/v1/cashback/redemptions"): MERCHANT,
+    ("POST", "/api/v1/cashback/balance"): MERCHANT,
+    ("GET", "/api/v1/cashback/me"): RESIDENT,
+    ("GET", "/api/v1/admin/cashback/merchants"): STAFF_READ,
+    ("POST", "/api/v1/admin/cashback/merchants"): ADMIN,
+    ("GET", "/api/v1/admin/cashback/merchants/{merchant_id}"): STAFF_READ,
+    ("POST", "/api/v1/admin/cashback/merchants/{merchant_id}/approve"): ADMIN,
+    ("POST", "/api/v1/admin/cashback/merchants/{merchant_id}/suspend"): ADMIN,
+    ("POST", "/api/v1/admin/cashback/merchants/{merchant_id}/reject"): ADMIN,
+    ("POST", "/api/v1/admin/cashback/merchants/{merchant_id}/staff"): ADMIN,
+    ("DELETE", "/api/v1/admin/cashback/merchants/{merchant_id}/staff/{user_id}"): ADMIN,
+    ("GET", "/api/v1/admin/cashback/campaigns"): STAFF_READ,
+    ("POST", "/api/v1/admin/cashback/campaigns"): ADMIN,
+    ("GET", "/api/v1/admin/cashback/campaigns/{campaign_id}"): STAFF_READ,
+    ("POST", "/api/v1/admin/cashback/campaigns/{campaign_id}/top-ups"): ADMIN,
+    ("GET", "/api/v1/admin/cashback/flags"): STAFF_READ,
+    ("POST", "/api/v1/admin/cashback/flags/{flag_id}/resolve"): ADMIN,
 }
 
 # Values for path parameters: well-formed, naming nothing that exists.
-PATH_VALUES = {"code": "no_such_programme", "version": "1", "reference": "AAAAAAAAAAAA"}
+PATH_VALUES = {
+    "code": "no_such_programme",
+    "version": "1",
+    "reference": "AAAAAAAAAAAA",
+    "period": "2026-01",
+}
 
 
 def _routes(app: FastAPI) -> set[tuple[str, str]]:

@@ -417,6 +417,7 @@ class CardCheck:
     valid: bool
     reason: str | None
     token_expires_at: datetime | None = None
+    jti: str | None = None  # the token's own id, for a use that must be counted once (a purchase)
     card: Card | None = None
     resident: Resident | None = None
     status: CardStatus | None = None
@@ -452,6 +453,7 @@ def check_token(session: Session, settings: Settings, token: str, *, now: dateti
         valid=reason is None,
         reason=reason,
         token_expires_at=result.expires_at,
+        jti=result.jti,
         card=card,
         resident=resident,
         status=status,

@@ -77,6 +77,8 @@ PAGES: tuple[Page, ...] = (
     Page("/wallet", "wallet"),
     Page("/clerk", "clerk"),
     Page("/inspect", "inspect", allows=("camera", "geolocation")),
+    # A business's till: scans the resident's card QR with the camera where the browser can.
+    Page("/till", "till", allows=("camera",)),
 )
 
 

@@ -114,8 +114,8 @@ export function refreshTokens() {
  * Call the API. Gives {ok, status, data, headers}; a refusal's data is the API's {error, detail}.
  * A 401 invalid_token is answered by one refresh and one retry.
  */
-export async function call(path, { method = "GET", json, form, auth = true, retried = false } = {}) {
-  const extra = {};
+export async function call(path, { method = "GET", json, form, auth = true, retried = false, headers: own = {} } = {}) {
+  const extra = { ...own };
   let body;
   if (json !== undefined) {
     extra["Content-Type"] = "application/json";
@@ -133,7 +133,7 @@ export async function call(path, { method = "GET", json, form, auth = true, retr
   }
   const result = await answer(response);
   if (auth && !retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
-    return call(path, { method, json, form, auth, retried: true });
+    return call(path, { method, json, form, auth, retried: true, headers: own });
   }
   return result;
 }
@@ -158,8 +158,11 @@ export async function signOut() {
   }
 }
 
-/** Where a signed-in person starts: the clerk's desk for staff, the scanner for inspectors, the wallet for everyone else. */
+/** Where a signed-in person starts: the clerk's desk for staff, the scanner for inspectors, the till
+ * for a business's staff, the wallet for everyone else. */
 export function homeFor(roles) {
   if (roles.includes("admin") || roles.includes("auditor")) return "/clerk";
-  return roles.includes("inspector") ? "/inspect" : "/wallet";
+  if (roles.includes("inspector")) return "/inspect";
+  if (roles.includes("merchant") && !roles.includes("resident")) return "/till";
+  return "/wallet";
 }

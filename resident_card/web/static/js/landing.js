@@ -10,4 +10,5 @@ if (tokens.signedIn) {
   link.href = home;
   if (home === "/clerk") setText(link, "landing.open_desk");
   if (home === "/inspect") setText(link, "landing.open_inspect");
+  if (home === "/till") setText(link, "landing.open_till");
 }

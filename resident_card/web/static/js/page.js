@@ -14,11 +14,13 @@ function showAccount() {
   const roles = tokens.roles;
   const staff = roles.includes("admin") || roles.includes("auditor");
   const inspector = roles.includes("inspector");
+  const merchant = roles.includes("merchant") && !roles.includes("resident");
   document.getElementById("nav-signin").hidden = signedIn;
   document.getElementById("nav-signout").hidden = !signedIn;
-  document.getElementById("nav-wallet").hidden = !signedIn || staff || inspector;
+  document.getElementById("nav-wallet").hidden = !signedIn || staff || inspector || merchant;
   document.getElementById("nav-clerk").hidden = !signedIn || !staff;
   document.getElementById("nav-inspect").hidden = !signedIn || !inspector;
+  document.getElementById("nav-till").hidden = !signedIn || !roles.includes("merchant");
 }
 
 /** Screen readers read a live region only when its text changes: the same message again is emptied first. */

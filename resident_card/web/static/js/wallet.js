@@ -76,7 +76,7 @@ async function load() {
   const result = await call("/residents/me");
   if (result.status === 401) return goSignIn();
   if (result.status === 403 && homeFor(tokens.roles) !== "/wallet") {
-    location.assign(homeFor(tokens.roles)); // staff and inspectors have no wallet; they have their page
+    location.assign(homeFor(tokens.roles)); // staff, inspectors and businesses' staff have no wallet: they have their own page
     return;
   }
   if (result.status === 404 || result.status === 403) {

@@ -1,0 +1,392 @@
+"""Benchmark: cashback purchases per second end to end over HTTP, beside the ledger's raw rate.
+
+A fresh, migrated PostgreSQL database gets the city's streets and programmes, a signing key, an
+approved business, a 10% campaign with a budget far beyond the run, and residents with cards. A
+uvicorn server (its own process, on loopback) serves the real app; K client threads post
+``POST /api/v1/cashback/purchases`` — each with a fresh card token and its own Idempotency-Key — for
+the timed window after a warm-up. Every purchase verifies the token (ES256), consumes its jti,
+decides eligibility (recorded), checks the caps, holds the cashback in the ledger and raises any
+fraud flags, in one transaction. Then ``bench/ledger.py``'s own measurement posts raw two-posting
+transactions into the same database, and the ratio of the two rates is printed, with p50/p99 of
+each and what ``check_ledger`` says. The database is dropped and the server stopped at the end.
+
+    TOSHAV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/cashback.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import queue
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+# Run as a script, this folder comes first on the path, where this very file would shadow the
+# ``cashback`` package: put the project's root there instead.
+ROOT = Path(__file__).resolve().parent.parent
+if sys.path and Path(sys.path[0]).resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(ROOT)
+elif str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench import ledger as ledger_bench  # noqa: E402
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PURCHASE = 12_345  # agorot: ₪123.45, ₪12.34 of cashback
+
+
+@dataclass
+class Seeded:
+    staff_id: uuid.UUID
+    tokens: list[str]
+    campaign_id: uuid.UUID
+
+
+@dataclass
+class Measured:
+    latencies_ms: list[float] = field(default_factory=list)
+    answers: Counter[str] = field(default_factory=Counter)
+
+    def percentile(self, fraction: float) -> float:
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))] if ordered else 0.0
+
+
+def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) -> Seeded:
+    """The city, a business, a funded campaign, residents with cards, and card tokens to scan."""
+    from benefits.eligibility import service as eligibility
+    from cashback import service
+    from cashback.models import BusinessCategory, MerchantStatus
+    from resident_card.accounts import service as accounts
+    from resident_card.accounts.models import Role
+    from resident_card.cards import service as cards
+    from resident_card.city import service as city
+    from resident_card.city.service import load_city
+    from resident_card.credentials import service as credentials
+    from resident_card.credentials.service import Keyring
+    from resident_card.database import make_engine, make_sessionmaker
+    from resident_card.residents import service as people
+    from resident_card.residents.identifiers import (
+        IdentifierKind,
+        id_number_check_digit,
+        protect,
+    )
+    from resident_card.residents.models import ResidencyStatus
+    from resident_card.settings import Settings
+
+    settings = Settings.model_validate(
+        {
+            "database_url": url,
+            "var_dir": settings_env["TOSHAV_VAR_DIR"],
+            "access_token_key": settings_env["TOSHAV_ACCESS_TOKEN_KEY"],
+            "card_token_ttl_seconds": 3600,  # minted before the run, scanned during it
+        }
+    )
+    now = datetime.now(UTC)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            load_city(session)
+            eligibility.load_programmes(session, now=now, zone=eligibility.city_zone())
+            credentials.rotate_key(
+                session, settings, now=now - timedelta(minutes=1), activate_in=timedelta(0)
+            )
+            staff = accounts.create_user(
+                session,
+                settings,
+                username="bench-till",
+                password=uuid.uuid4().hex,
+                roles=[Role.merchant],
+            )
+            merchant = service.apply(
+                session,
+                service.Application("515040012", "Bench café", BusinessCategory.cafe, "herzl", 20),
+                actor_id=staff.id,
+                as_staff=True,
+                now=now,
+            )
+            service.change_status(
+                session,
+                merchant.id,
+                to=MerchantStatus.approved,
+                reason="bench",
+                actor_id=None,
+                now=now,
+            )
+            campaign = service.create_campaign(
+                session,
+                service.CampaignTerms(
+                    code="bench",
+                    names={"he": "בנץ'", "ar": "بنش", "en": "Bench"},
+                    rate_bp=1000,
+                    starts_at=now - timedelta(hours=1),
+                    cap_per_resident_month_agorot=10**9,
+                    cap_per_resident_business_day_agorot=10**9,
+                ),
+                actor_id=None,
+                now=now,
+            )
+            service.top_up(
+                session,
+                campaign.id,
+                amount_agorot=10**9,
+                reason="bench",
+                idempotency_key="bench",
+                actor_id=None,
+                now=now,
+            )
+            street = city.street_by_code(session, "herzl")
+            assert street is not None
+            key = settings.id_hash_key.get_secret_value()
+            holders = []
+            for index in range(residents):
+                first_eight = f"{30_000_000 + index:08d}"
+                number = first_eight + str(id_number_check_digit(first_eight))
+                resident = people.add_resident(
+                    session,
+                    person=people.Person(
+                        "Bench",
+                        f"Resident {index}",
+                        date(1980, 1, 1),
+                        IdentifierKind.israeli_id,
+                        number,
+                    ),
+                    protected=protect(key, IdentifierKind.israeli_id, number),
+                    street=street,
+                    address=people.Address(street.code, 10 + index % 90, None),
+                    status=ResidencyStatus.verified,
+                    reason="bench",
+                    actor_id=None,
+                    now=now - timedelta(days=400),
+                    settings=settings,
+                )
+                card = cards.current_card(session, settings, resident, now=now)
+                assert card is not None
+                holders.append((card, resident))
+            keyring = Keyring(settings)
+            minted = [
+                cards.mint_token(session, settings, keyring, *holders[i % residents], now=now).token
+                for i in range(tokens)
+            ]
+            session.commit()
+            return Seeded(staff.id, minted, campaign.id)
+    finally:
+        engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "resident_card.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit(f"the server stopped (exit code {server.returncode})")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    server.terminate()
+    raise SystemExit("the server did not become ready")
+
+
+def run_purchases(
+    base_url: str,
+    headers: dict[str, str],
+    tokens: list[str],
+    clients: int,
+    warmup: float,
+    seconds: float,
+) -> Measured:
+    """K client threads, each with a keep-alive connection, post purchases until the window ends;
+    requests sent and answered inside the window are measured."""
+    pending: queue.SimpleQueue[str] = queue.SimpleQueue()
+    for token in tokens:
+        pending.put(token)
+    measured = Measured()
+    lock = threading.Lock()
+    barrier = threading.Barrier(clients + 1)
+    window: list[float] = []
+
+    def client(number: int) -> None:
+        latencies: list[float] = []
+        answers: Counter[str] = Counter()
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+            barrier.wait()
+            opens, closes = window
+            sequence = 0
+            while True:
+                sent = time.perf_counter()
+                if sent >= closes:
+                    break
+                try:
+                    token = pending.get_nowait()
+                except queue.Empty:
+                    answers["out of tokens"] += 1
+                    break
+                sequence += 1
+                response = http.post(
+                    "/api/v1/cashback/purchases",
+                    json={
+                        "card_token": token,
+                        "amount_agorot": PURCHASE,
+                        "receipt": f"b{sequence}",
+                    },
+                    headers={"Idempotency-Key": f"bench-{number}-{sequence}"},
+                )
+                done = time.perf_counter()
+                if opens <= sent and done <= closes:
+                    latencies.append((done - sent) * 1000)
+                    answers[
+                        str(response.status_code)
+                        if response.status_code == 201
+                        else f"{response.status_code} {response.json().get('error')}"
+                    ] += 1
+        with lock:
+            measured.latencies_ms.extend(latencies)
+            measured.answers.update(answers)
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    began = time.perf_counter()
+    window.extend([began + warmup, began + warmup + seconds])
+    barrier.wait()
+    for thread in threads:
+        thread.join()
+    return measured
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, default=16, help="K: concurrent tills (threads)")
+    parser.add_argument("--server-workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument("--seconds", type=float, default=8.0, help="the timed HTTP window")
+    parser.add_argument("--ledger-seconds", type=float, default=5.0, help="the raw ledger run")
+    parser.add_argument("--residents", type=int, default=300)
+    parser.add_argument("--tokens", type=int, default=6000, help="card tokens minted up front")
+    options = parser.parse_args()
+
+    from resident_card.accounts.tokens import (
+        generate_private_pem,
+        issue_access_token,
+        keys_from_pem,
+    )
+    from resident_card.settings import Settings
+
+    server_url = os.environ.get("TOSHAV_BENCH_POSTGRES_URL", DEFAULT_URL)
+    name = f"toshav_bench_cashback_{uuid.uuid4().hex[:8]}"
+    admin = ledger_bench.admin_engine(server_url)
+    server: subprocess.Popen[bytes] | None = None
+    with tempfile.TemporaryDirectory(prefix="toshav-bench-") as var_dir:
+        pem = generate_private_pem()
+        env = {
+            "TOSHAV_DATABASE_URL": ledger_bench.database_url(server_url, name),
+            "TOSHAV_VAR_DIR": var_dir,
+            "TOSHAV_ACCESS_TOKEN_KEY": pem,
+            "TOSHAV_ENV": "development",
+        }
+        try:
+            ledger_bench.create_database(admin, name)
+            url = ledger_bench.database_url(server_url, name)
+            from resident_card.schema import upgrade
+
+            upgrade(url)
+            started = time.perf_counter()
+            seeded = seed(url, env, options.residents, options.tokens)
+            print(
+                f"setup:   {options.residents} residents with cards, {options.tokens} card tokens, "
+                f"in {time.perf_counter() - started:.1f} s"
+            )
+            port = free_port()
+            server = start_server(env, port, options.server_workers)
+            settings = Settings.model_validate(
+                {"database_url": url, "var_dir": var_dir, "access_token_key": pem}
+            )
+            access = issue_access_token(
+                keys_from_pem(pem), settings, user_id=seeded.staff_id, now=datetime.now(UTC)
+            )
+            headers = {"Authorization": f"Bearer {access}", "Accept-Language": "en"}
+            run = run_purchases(
+                f"http://127.0.0.1:{port}",
+                headers,
+                seeded.tokens,
+                options.clients,
+                warmup=2.0,
+                seconds=options.seconds,
+            )
+            server.terminate()
+            server.wait(timeout=30)
+            server = None
+            rate = len(run.latencies_ms) / options.seconds
+            print(
+                f"cashback: {options.clients} tills over HTTP to {options.server_workers} uvicorn "
+                f"worker(s), {options.seconds:.0f} s: {len(run.latencies_ms)} purchases, "
+                f"{rate:.0f} purchases/s, p50 {run.percentile(0.5):.1f} ms, "
+                f"p99 {run.percentile(0.99):.1f} ms, mean "
+                f"{statistics.fmean(run.latencies_ms) if run.latencies_ms else 0:.1f} ms"
+            )
+            print(f"          answers: {dict(run.answers)}")
+
+            accounts = ledger_bench.prepare_ledger(url, 2000)
+            raw = ledger_bench.run_ledger(url, accounts, 16, 1, options.ledger_seconds)
+            print(
+                f"ledger:   bench/ledger.py's run_ledger, 16 workers in 1 process, "
+                f"{options.ledger_seconds:.0f} s: {raw.rate:.0f} tx/s, "
+                f"p50 {raw.percentile(0.5):.2f} ms, p99 {raw.percentile(0.99):.2f} ms"
+            )
+            if raw.rate:
+                print(
+                    f"ratio:    purchases/s ÷ raw postings/s = {rate / raw.rate:.2f} "
+                    f"(a purchase is one HTTP request and one transaction doing far more than a "
+                    f"posting)"
+                )
+            print(f"check:    the ledger is {ledger_bench.check(url)}")
+            print(f"          load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(timeout=30)
+            ledger_bench.drop_database(admin, name)
+            admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,277 @@
+"""What can go wrong with businesses, campaigns, purchases, refunds, redemptions and settlement."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from resident_card.errors import Conflict, Forbidden, NotFound, Unprocessable
+from resident_card.i18n import Text
+
+# --- businesses -----------------------------------------------------------------------------------
+
+
+class MerchantNotFound(NotFound):
+    code = "merchant_not_found"
+    message: ClassVar[Text] = {
+        "he": "העסק לא נמצא.",
+        "ar": "المصلحة التجارية غير موجودة.",
+        "en": "The business was not found.",
+    }
+
+
+class NotMerchantStaff(NotFound):
+    """A merchant account that belongs to no business has no business to show: like a resident
+    account with no resident record, it is not found."""
+
+    code = "not_merchant_staff"
+    message: ClassVar[Text] = {
+        "he": "החשבון אינו משויך לעסק בתוכנית ההחזר הכספי.",
+        "ar": "هذا الحساب غير مرتبط بمصلحة تجارية في برنامج الاسترداد النقدي.",
+        "en": "This account does not belong to a business in the cashback scheme.",
+    }
+
+
+class AlreadyMerchantStaff(Conflict):
+    code = "already_merchant_staff"
+    message: ClassVar[Text] = {
+        "he": "החשבון כבר משויך לעסק.",
+        "ar": "هذا الحساب مرتبط بمصلحة تجارية بالفعل.",
+        "en": "This account already belongs to a business.",
+    }
+
+
+class NotAMerchantAccount(Unprocessable):
+    code = "not_a_merchant_account"
+    message: ClassVar[Text] = {
+        "he": "רק חשבון בתפקיד 'עסק' יכול להיות עובד של עסק.",
+        "ar": "فقط حساب بدور 'مصلحة تجارية' يمكن أن يكون موظفًا في مصلحة.",
+        "en": "Only an account with the merchant role can be a business's staff.",
+    }
+
+
+class InvalidRegistryNumber(Unprocessable):
+    code = "invalid_registry_number"
+    message: ClassVar[Text] = {
+        "he": "מספר הרישום של העסק אינו תקין (9 ספרות עם ספרת ביקורת).",
+        "ar": "رقم تسجيل المصلحة غير صالح (9 أرقام مع رقم تحقق).",
+        "en": "The business registry number is not valid (9 digits with a check digit).",
+    }
+
+
+class RegistryNumberTaken(Conflict):
+    code = "registry_number_taken"
+    message: ClassVar[Text] = {
+        "he": "עסק עם מספר רישום זה כבר רשום.",
+        "ar": "مصلحة بهذا الرقم مسجلة بالفعل.",
+        "en": "A business with this registry number is already registered.",
+    }
+
+
+class AddressNotInCity(Unprocessable):
+    code = "address_not_in_city"
+    message: ClassVar[Text] = {
+        "he": "הכתובת אינה ברשימת הרחובות של העיר.",
+        "ar": "العنوان ليس في قائمة شوارع المدينة.",
+        "en": "The address is not in the city's street list.",
+    }
+
+
+class InvalidMerchantTransition(Conflict):
+    code = "invalid_merchant_transition"
+    message: ClassVar[Text] = {
+        "he": "לא ניתן לשנות עסק במצב '{before}' למצב '{after}'.",
+        "ar": "لا يمكن تغيير مصلحة في حالة '{before}' إلى '{after}'.",
+        "en": "A business that is {before} cannot become {after}.",
+    }
+
+
+class MerchantNotApproved(Forbidden):
+    code = "merchant_not_approved"
+    message: ClassVar[Text] = {
+        "he": "העסק אינו מאושר כרגע בתוכנית ההחזר הכספי ({status}).",
+        "ar": "المصلحة غير معتمدة حاليًا في برنامج الاسترداد النقدي ({status}).",
+        "en": "The business is not approved in the cashback scheme right now ({status}).",
+    }
+
+
+# --- campaigns ------------------------------------------------------------------------------------
+
+
+class CampaignNotFound(NotFound):
+    code = "campaign_not_found"
+    message: ClassVar[Text] = {
+        "he": "הקמפיין לא נמצא.",
+        "ar": "الحملة غير موجودة.",
+        "en": "The campaign was not found.",
+    }
+
+
+class CampaignExists(Conflict):
+    code = "campaign_exists"
+    message: ClassVar[Text] = {
+        "he": "כבר קיים קמפיין בקוד {campaign}.",
+        "ar": "توجد حملة بالرمز {campaign} بالفعل.",
+        "en": "A campaign with the code {campaign} already exists.",
+    }
+
+
+class InvalidCampaign(Unprocessable):
+    code = "invalid_campaign"
+    message: ClassVar[Text] = {
+        "he": "הקמפיין אינו תקין: {problem}",
+        "ar": "الحملة غير صالحة: {problem}",
+        "en": "The campaign is not valid: {problem}",
+    }
+
+
+# --- purchases and redemptions --------------------------------------------------------------------
+
+
+class IdempotencyKeyRequired(Unprocessable):
+    code = "idempotency_key_required"
+    message: ClassVar[Text] = {
+        "he": "חסרה כותרת Idempotency-Key תקינה (1 עד 200 תווים גלויים).",
+        "ar": "ترويسة Idempotency-Key الصالحة مفقودة (من 1 إلى 200 حرف مرئي).",
+        "en": "A valid Idempotency-Key header is required (1 to 200 visible characters).",
+    }
+
+
+class AmountInvalid(Unprocessable):
+    code = "amount_invalid"
+    message: ClassVar[Text] = {
+        "he": "הסכום אינו תקין: {problem}",
+        "ar": "المبلغ غير صالح: {problem}",
+        "en": "The amount is not valid: {problem}",
+    }
+
+
+class CardInvalid(Unprocessable):
+    code = "card_invalid"
+    message: ClassVar[Text] = {
+        "he": "הכרטיס אינו תקף ({reason}). בקשו מהתושב להציג קוד חדש.",
+        "ar": "البطاقة غير صالحة ({reason}). اطلبوا من المقيم عرض رمز جديد.",
+        "en": "The card is not valid ({reason}). Ask the resident to show a fresh code.",
+    }
+
+
+class TokenReplayed(Conflict):
+    code = "token_replayed"
+    message: ClassVar[Text] = {
+        "he": "קוד הכרטיס הזה כבר שימש. בקשו מהתושב להציג קוד חדש.",
+        "ar": "رمز البطاقة هذا استُخدم من قبل. اطلبوا من المقيم عرض رمز جديد.",
+        "en": "This card code has already been used. Ask the resident to show a fresh one.",
+    }
+
+
+class NoCampaign(Unprocessable):
+    code = "no_campaign"
+    message: ClassVar[Text] = {
+        "he": "אין כרגע קמפיין החזר כספי פעיל לעסק הזה.",
+        "ar": "لا توجد حاليًا حملة استرداد نقدي فعّالة لهذه المصلحة.",
+        "en": "No cashback campaign runs for this business right now.",
+    }
+
+
+class ResidentNotEligible(Unprocessable):
+    code = "resident_not_eligible"
+    message: ClassVar[Text] = {
+        "he": "התושב אינו זכאי להחזר כספי בקמפיין הזה.",
+        "ar": "المقيم غير مؤهل للاسترداد النقدي في هذه الحملة.",
+        "en": "The resident is not eligible for cashback in this campaign.",
+    }
+
+
+class CapReached(Conflict):
+    code = "cap_reached"
+    message: ClassVar[Text] = {
+        "he": "התושב הגיע לתקרת ההחזר הכספי ({cap}).",
+        "ar": "بلغ المقيم الحد الأقصى للاسترداد النقدي ({cap}).",
+        "en": "The resident has reached the cashback cap ({cap}).",
+    }
+
+
+class BudgetExhausted(Conflict):
+    code = "budget_exhausted"
+    message: ClassVar[Text] = {
+        "he": "תקציב הקמפיין נוצל במלואו.",
+        "ar": "نفدت ميزانية الحملة.",
+        "en": "The campaign's budget is used up.",
+    }
+
+
+class InsufficientCashback(Conflict):
+    code = "insufficient_cashback"
+    message: ClassVar[Text] = {
+        "he": "יתרת ההחזר הכספי הזמינה היא {available}.",
+        "ar": "رصيد الاسترداد النقدي المتاح هو {available}.",
+        "en": "The cashback balance available is {available}.",
+    }
+
+
+class PurchaseNotFound(NotFound):
+    code = "purchase_not_found"
+    message: ClassVar[Text] = {
+        "he": "הקנייה לא נמצאה.",
+        "ar": "عملية الشراء غير موجودة.",
+        "en": "The purchase was not found.",
+    }
+
+
+# --- refunds --------------------------------------------------------------------------------------
+
+
+class RefundTooLarge(Unprocessable):
+    code = "refund_too_large"
+    message: ClassVar[Text] = {
+        "he": "ניתן להחזיר לכל היותר {remaining} מהקנייה הזו.",
+        "ar": "يمكن إرجاع {remaining} على الأكثر من هذه العملية.",
+        "en": "At most {remaining} of this purchase can still be refunded.",
+    }
+
+
+class RefundOfRefund(Unprocessable):
+    code = "refund_of_refund"
+    message: ClassVar[Text] = {
+        "he": "זהו החזר, לא קנייה: לא ניתן להחזיר החזר.",
+        "ar": "هذا إرجاع وليس شراء: لا يمكن إرجاع الإرجاع.",
+        "en": "This is a refund, not a purchase: a refund cannot be refunded.",
+    }
+
+
+# --- settlement and flags -------------------------------------------------------------------------
+
+
+class PeriodNotOver(Unprocessable):
+    code = "period_not_over"
+    message: ClassVar[Text] = {
+        "he": "החודש {period} עוד לא הסתיים.",
+        "ar": "الشهر {period} لم ينتهِ بعد.",
+        "en": "The month {period} is not over yet.",
+    }
+
+
+class StatementNotFound(NotFound):
+    code = "statement_not_found"
+    message: ClassVar[Text] = {
+        "he": "אין דוח לחודש הזה.",
+        "ar": "لا يوجد كشف لهذا الشهر.",
+        "en": "There is no statement for this month.",
+    }
+
+
+class FlagNotFound(NotFound):
+    code = "flag_not_found"
+    message: ClassVar[Text] = {
+        "he": "הסימון לא נמצא.",
+        "ar": "العلامة غير موجودة.",
+        "en": "The flag was not found.",
+    }
+
+
+class FlagAlreadyResolved(Conflict):
+    code = "flag_already_resolved"
+    message: ClassVar[Text] = {
+        "he": "הסימון כבר טופל.",
+        "ar": "تمت معالجة هذه العلامة من قبل.",
+        "en": "This flag has already been resolved.",
+    }

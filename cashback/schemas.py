@@ -1,0 +1,339 @@
+"""What the cashback API takes and gives. Money is in agorot (integers), always."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    model_validator,
+)
+
+from cashback.models import BusinessCategory, FlagOutcome, FlagStatus, MerchantStatus
+from cashback.rules import MAX_AMOUNT_AGOROT
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Receipt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+CardToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Agorot = Annotated[int, Field(ge=0, le=MAX_AMOUNT_AGOROT)]
+PositiveAgorot = Annotated[int, Field(ge=1, le=MAX_AMOUNT_AGOROT)]
+
+
+class Label(BaseModel):
+    """One text in each of the city's languages."""
+
+    he: str
+    ar: str
+    en: str
+
+
+class Names(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    he: Name
+    ar: Name
+    en: Name
+
+
+# --- businesses ------------------------------------------------------------------------------------
+
+
+class MerchantApplicationIn(BaseModel):
+    """A business's application to the cashback scheme."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    registry_number: str = Field(
+        min_length=9, max_length=20, description="9 digits; the last is a check digit."
+    )
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    category: BusinessCategory
+    street_code: str = Field(min_length=1, max_length=32, description="From GET /city/streets.")
+    house_number: int = Field(ge=1, le=9999)
+
+
+class MerchantDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+class StaffIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: uuid.UUID
+
+
+class AddressOut(BaseModel):
+    street: Label
+    street_code: str
+    house_number: int
+    neighbourhood: Label
+    neighbourhood_code: str
+
+
+class MerchantOut(BaseModel):
+    id: uuid.UUID
+    registry_number: str
+    name: str
+    category: BusinessCategory
+    category_name: Label
+    address: AddressOut
+    status: MerchantStatus
+    status_reason: str | None
+    status_changed_at: datetime | None
+    created_at: datetime
+
+
+class CampaignBriefOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    names: Label
+    rate_bp: int
+
+
+class MyMerchantOut(MerchantOut):
+    """The business as its own staff see it."""
+
+    owed_agorot: int = Field(description="What the city owes the business now (unsettled).")
+    campaigns: list[CampaignBriefOut] = Field(description="Campaigns running for it now.")
+
+
+class AdminMerchantOut(MerchantOut):
+    staff_user_ids: list[uuid.UUID]
+    owed_agorot: int
+
+
+# --- campaigns -------------------------------------------------------------------------------------
+
+
+class CampaignIn(BaseModel):
+    """A new campaign. Caps left out (null) do not apply; empty lists mean every category or
+    neighbourhood. Its budget starts empty: fund it with a top-up."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
+    names: Names
+    rate_bp: int = Field(ge=1, le=10_000, description="Basis points: 1000 is 10%.")
+    min_purchase_agorot: Agorot = 0
+    cap_per_purchase_agorot: PositiveAgorot | None = None
+    cap_per_resident_month_agorot: PositiveAgorot | None = None
+    cap_per_resident_business_day_agorot: PositiveAgorot | None = None
+    categories: list[BusinessCategory] = Field(default_factory=list, max_length=20)
+    neighbourhoods: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] = Field(
+        default_factory=list, max_length=200
+    )
+    programme_code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")] = (
+        "cashback_resident"
+    )
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> CampaignIn:
+        if self.ends_at is not None and self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class TopUpIn(BaseModel):
+    """The city funds a campaign's budget; the same key again is a safe retry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount_agorot: PositiveAgorot
+    reason: Reason
+    idempotency_key: str = Field(min_length=1, max_length=100)
+
+
+class BudgetOut(BaseModel):
+    available_agorot: int = Field(description="What can still be given as cashback.")
+    held_agorot: int = Field(description="Cashback held in return windows.")
+    posted_agorot: int
+
+
+class CampaignOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    names: Label
+    rate_bp: int
+    min_purchase_agorot: int
+    cap_per_purchase_agorot: int | None
+    cap_per_resident_month_agorot: int | None
+    cap_per_resident_business_day_agorot: int | None
+    categories: list[BusinessCategory]
+    neighbourhoods: list[str]
+    programme_code: str
+    starts_at: datetime
+    ends_at: datetime | None
+    running: bool
+    budget: BudgetOut
+
+
+class TopUpOut(BaseModel):
+    transaction_id: uuid.UUID
+    amount_agorot: int
+    budget: BudgetOut
+
+
+# --- purchases, refunds, redemptions ---------------------------------------------------------------
+
+
+class PurchaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_token: CardToken = Field(description="The token of the resident's card QR, as scanned.")
+    amount_agorot: StrictInt = Field(description="The purchase, in agorot (₪12.50 is 1250).")
+    receipt: Receipt = Field(description="The business's receipt number.")
+
+
+class PurchaseReceiptOut(BaseModel):
+    """The answer to a purchase: the same for a retry with the same Idempotency-Key and body."""
+
+    purchase_id: uuid.UUID
+    amount_agorot: int
+    receipt: str
+    cashback_agorot: int = Field(
+        description="Credited to the resident, held for the return window."
+    )
+    campaign: CampaignBriefOut
+    why: list[str] = Field(description="Why this cashback, in the caller's language.")
+    available_at: datetime = Field(description="When the resident can spend it.")
+    created_at: datetime
+
+
+class RefundIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    amount_agorot: StrictInt = Field(description="How much of the purchase is refunded, in agorot.")
+    receipt: Receipt | None = None
+
+
+class RefundOut(BaseModel):
+    id: uuid.UUID
+    purchase_id: uuid.UUID
+    amount_agorot: int
+    receipt: str | None
+    cashback_taken_back_agorot: int
+    from_hold_agorot: int = Field(description="Taken from cashback still held.")
+    from_balance_agorot: int = Field(description="Taken from the resident's balance.")
+    shortfall_agorot: int = Field(description="Already spent: now owed by the resident.")
+    created_at: datetime
+
+
+class PurchaseOut(PurchaseReceiptOut):
+    """A purchase as it stands now, with its refunds."""
+
+    state: str = Field(description="held, available or returned.")
+    refunded_agorot: int
+    cashback_returned_agorot: int
+    refunds: list[RefundOut]
+
+
+class RedemptionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_token: CardToken
+    amount_agorot: StrictInt = Field(description="Paid with cashback, in agorot.")
+    receipt: Receipt | None = None
+
+
+class RedemptionOut(BaseModel):
+    id: uuid.UUID
+    amount_agorot: int
+    receipt: str | None
+    balance_after_agorot: int = Field(description="The resident's spendable cashback after it.")
+    created_at: datetime
+
+
+class BalanceCheckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    card_token: CardToken
+
+
+class BalanceCheckOut(BaseModel):
+    available_agorot: int
+    pending_agorot: int
+
+
+class WalletPurchaseOut(BaseModel):
+    id: uuid.UUID
+    business: str
+    amount_agorot: int
+    cashback_agorot: int
+    cashback_returned_agorot: int
+    state: str
+    available_at: datetime
+    created_at: datetime
+
+
+class WalletOut(BaseModel):
+    """A resident's cashback."""
+
+    available_agorot: int = Field(description="Can be spent at a participating business now.")
+    pending_agorot: int = Field(description="Held until the purchases' return windows end.")
+    owed_agorot: int = Field(description="Owed back (refunds of spent cashback); settled first.")
+    purchases: list[WalletPurchaseOut]
+
+
+# --- settlement ------------------------------------------------------------------------------------
+
+
+class StatementOut(BaseModel):
+    period: str
+    purchases: int
+    purchases_agorot: int
+    cashback_agorot: int
+    refunds_agorot: int
+    redemptions: int
+    paid_agorot: int = Field(description="What the city paid the business for the month.")
+    created_at: datetime
+
+
+class StatementDetailOut(StatementOut):
+    lines: list[dict[str, Any]]
+
+
+# --- flags -----------------------------------------------------------------------------------------
+
+
+class FlaggedPurchaseOut(BaseModel):
+    id: uuid.UUID
+    resident_id: uuid.UUID
+    amount_agorot: int
+    cashback_agorot: int
+    receipt: str
+    created_at: datetime
+
+
+class FlagOut(BaseModel):
+    id: uuid.UUID
+    signal: str
+    signal_name: Label
+    details: dict[str, Any]
+    status: FlagStatus
+    outcome: FlagOutcome | None
+    resolution_reason: str | None
+    resolved_by: uuid.UUID | None
+    resolved_at: datetime | None
+    created_at: datetime
+    merchant_id: uuid.UUID
+    merchant_name: str
+    purchase: FlaggedPurchaseOut
+
+
+class FlagResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: FlagOutcome
+    reason: Reason

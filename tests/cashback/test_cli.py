@@ -1,0 +1,235 @@
+"""``toshav cashback release-holds`` and ``toshav cashback settle --period``: run as a clerk would,
+against a database of their own; statements on disk and on the business's API."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from benefits.ledger import service as ledger
+from benefits.ledger.models import OwnerType, Transaction
+from cashback import service
+from cashback.models import Merchant, Settlement
+from cashback.repository import PurchaseRepository
+from resident_card.accounts.models import User
+from resident_card.app import create_app
+from resident_card.cli import main
+from resident_card.credentials.service import Keyring
+from resident_card.residents.models import Resident
+from resident_card.settings import get_settings
+from tests.cashback.conftest import (
+    card_holder,
+    card_token,
+    count,
+    make_business,
+    make_campaign,
+    prepare_city,
+)
+from tests.conftest import FreshDatabase
+from tests.factories import auth_headers
+
+OCTOBER = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def toshav(
+    fresh_database: FreshDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CliRunner]:
+    monkeypatch.setenv("TOSHAV_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("TOSHAV_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+@dataclass
+class October:
+    merchant: Merchant
+    staff: User
+    quiet: Merchant
+    resident: Resident
+
+
+def keyed(database: FreshDatabase) -> Keyring:
+    return Keyring(database.settings)
+
+
+def buy(database: FreshDatabase, world: October, amount: int, at: datetime, key: str) -> None:
+    with database.session() as session:
+        resident = session.get(Resident, world.resident.id)
+        assert resident is not None
+        token = card_token(session, database.settings, keyed(database), resident, at)
+        service.record_purchase(
+            session,
+            database.settings,
+            staff_user_id=world.staff.id,
+            idempotency_key=key,
+            card_token=token,
+            amount_agorot=amount,
+            receipt=key,
+            now=at,
+        )
+        session.commit()
+
+
+@pytest.fixture
+def october(fresh_database: FreshDatabase) -> October:
+    """A month of trade at one business (another has none): purchases, a refund, a redemption."""
+    settings = fresh_database.settings
+    with fresh_database.session() as session:
+        start = OCTOBER - timedelta(days=2)
+        prepare_city(session, settings, start)
+        merchant, staff = make_business(session, settings, now=start)
+        quiet, _ = make_business(session, settings, now=start, house_number=31, name="Quiet books")
+        make_campaign(session, now=start - timedelta(days=1))
+        resident = card_holder(session, settings, now=start - timedelta(days=30))
+        session.commit()
+    world = October(merchant, staff, quiet, resident)
+    buy(fresh_database, world, 30_000, OCTOBER, "oct-1")
+    buy(fresh_database, world, 12_345, OCTOBER + timedelta(days=1), "oct-2")
+    with fresh_database.session() as session:
+        purchase = PurchaseRepository(session).purchase_by_key(merchant.id, "oct-2")
+        assert purchase is not None
+        service.refund_purchase(
+            session,
+            staff_user_id=staff.id,
+            purchase_id=purchase.id,
+            amount_agorot=2_345,
+            receipt="ret-oct-2",
+            idempotency_key=None,
+            now=OCTOBER + timedelta(days=2),
+        )
+        at = OCTOBER + timedelta(days=20)
+        holder = session.get(Resident, resident.id)
+        assert holder is not None
+        service.redeem(
+            session,
+            settings,
+            staff_user_id=staff.id,
+            idempotency_key="pay-oct",
+            card_token=card_token(session, settings, keyed(fresh_database), holder, at),
+            amount_agorot=2_500,
+            receipt="till-77",
+            now=at,
+        )
+        session.commit()
+    return world
+
+
+def test_settling_a_month_pays_each_business_and_writes_its_statement(
+    toshav: CliRunner, fresh_database: FreshDatabase, october: October, tmp_path: Path
+) -> None:
+    result = toshav.invoke(main, ["cashback", "settle", "--period", "2026-10", "--lang", "en"])
+
+    assert result.exit_code == 0, result.output
+    assert "Café Hadar" in result.output
+    assert "2 purchases, paid ₪25.00" in result.output
+    assert "Quiet books" in result.output
+    path = (
+        tmp_path / "cashback" / "statements" / "2026-10" / f"{october.merchant.registry_number}.csv"
+    )
+    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert [
+        (r["kind"], r["amount_agorot"], r["cashback_agorot"], r["owed_agorot"]) for r in rows
+    ] == [
+        ("purchase", "30000", "3000", "0"),
+        ("purchase", "12345", "1234", "0"),
+        ("refund", "-2345", "-234", "0"),
+        ("redemption", "2500", "0", "2500"),
+        ("total", "40000", "4000", "2500"),
+    ]
+    with fresh_database.session() as session:
+        owed = service.owed_account(session, october.merchant.id)
+        assert ledger.get_balance(session, owed.id, now=datetime.now(UTC)).posted == 0
+        payouts = [
+            a
+            for a in ledger.accounts_of_owner(session, OwnerType.city, None)
+            if a.purpose == service.PAYOUTS
+        ]
+        assert [
+            ledger.get_balance(session, a.id, now=datetime.now(UTC)).posted for a in payouts
+        ] == [2_500]
+        assert ledger.check_ledger(session).ok
+        transactions = count(session, Transaction)
+        settlements = count(session, Settlement)
+
+    again = toshav.invoke(main, ["cashback", "settle", "--period", "2026-10", "--lang", "en"])
+
+    assert again.exit_code == 0, again.output
+    assert "already settled (₪25.00)" in again.output
+    with fresh_database.session() as session:
+        assert count(session, Transaction) == transactions
+        assert count(session, Settlement) == settlements == 2
+
+
+def test_the_business_reads_its_statement_on_the_api(
+    toshav: CliRunner, fresh_database: FreshDatabase, october: October
+) -> None:
+    assert toshav.invoke(main, ["cashback", "settle", "--period", "2026-10"]).exit_code == 0
+    app = create_app(fresh_database.settings)
+    with TestClient(app, headers={"Accept-Language": "en"}) as client:
+        headers = auth_headers(app, october.staff)
+        listed = client.get("/api/v1/cashback/merchants/me/statements", headers=headers).json()
+        detail = client.get("/api/v1/cashback/merchants/me/statements/2026-10", headers=headers)
+        as_csv = client.get("/api/v1/cashback/merchants/me/statements/2026-10/csv", headers=headers)
+        missing = client.get("/api/v1/cashback/merchants/me/statements/2026-09", headers=headers)
+        malformed = client.get("/api/v1/cashback/merchants/me/statements/oct", headers=headers)
+
+    assert [(s["period"], s["purchases"], s["paid_agorot"]) for s in listed] == [
+        ("2026-10", 2, 2_500)
+    ]
+    assert detail.json()["lines"][-1]["kind"] == "total"
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0].startswith("period,registry_number,business,kind")
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "statement_not_found"
+    assert malformed.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("period", "words"),
+    [("2026-11", "is not over yet"), ("2026-13", "YYYY-MM"), ("soon", "YYYY-MM")],
+)
+def test_a_month_not_over_or_not_a_month_is_refused(
+    toshav: CliRunner, fresh_database: FreshDatabase, period: str, words: str
+) -> None:
+    result = toshav.invoke(main, ["cashback", "settle", "--period", period, "--lang", "en"])
+
+    assert result.exit_code != 0
+    assert words in result.output
+    with fresh_database.session() as session:
+        assert count(session, Settlement) == 0
+
+
+def test_release_holds_makes_cashback_past_its_window_available(
+    toshav: CliRunner, fresh_database: FreshDatabase
+) -> None:
+    settings = fresh_database.settings
+    then = datetime.now(UTC) - timedelta(days=settings.cashback_return_window_days + 1)
+    with fresh_database.session() as session:
+        prepare_city(session, settings, then)
+        merchant, staff = make_business(session, settings, now=then)
+        make_campaign(session, now=then)
+        resident = card_holder(session, settings, now=then - timedelta(days=1))
+        session.commit()
+    world = October(merchant, staff, merchant, resident)
+    buy(fresh_database, world, 8_000, then, "old")
+    buy(fresh_database, world, 9_000, datetime.now(UTC) - timedelta(minutes=1), "new")
+
+    result = toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"])
+
+    assert result.exit_code == 0, result.output
+    assert "Released 1 cashback holds (₪8.00)" in result.output
+    with fresh_database.session() as session:
+        view = service.wallet_view(session, resident.id, now=datetime.now(UTC))
+        assert (view.available_agorot, view.pending_agorot) == (800, 900)
+        assert ledger.check_ledger(session).ok
+    assert "Released 0" in toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
