@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from parking import service
@@ -36,6 +37,7 @@ from parking.exceptions import (
     ZoneNotFound,
 )
 from parking.models import ParkingSession, ParkingZone, Vehicle, VehicleRelation, ZoneKind
+from parking.offline import Verdict
 from parking.schemas import (
     BundleZoneOut,
     DecisionReasonOut,
@@ -75,7 +77,7 @@ from resident_card.credentials.qr import qr_png, qr_svg
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from resident_card.i18n import Language, negotiate
-from resident_card.settings import AppSettings
+from resident_card.settings import AppSettings, Settings
 
 router = APIRouter(prefix="/parking", tags=["parking"])
 
@@ -88,7 +90,7 @@ ZoneCode = Annotated[str, Query(min_length=1, max_length=32)]
 _MAKING = threading.Lock()
 
 
-def inspection_cache(request: Request) -> service.InspectionCache:
+async def inspection_cache(request: Request) -> service.InspectionCache:
     """This process's copy of what judging a pass needs (made on first use)."""
     cache: service.InspectionCache | None = getattr(request.app.state, "parking_inspection", None)
     if cache is None:
@@ -103,7 +105,7 @@ def inspection_cache(request: Request) -> service.InspectionCache:
 Cache = Annotated[service.InspectionCache, Depends(inspection_cache)]
 
 
-def inspection_log(request: Request) -> service.InspectionLog | None:
+async def inspection_log(request: Request) -> service.InspectionLog | None:
     """Where inspections are recorded: in batches by a writer thread when the app made its own
     engine (then its sessions may be used from that thread); otherwise (an app a test handed a
     session factory of its own) in the request's transaction."""
@@ -136,7 +138,7 @@ def _writer(
 Log = Annotated[service.InspectionLog | None, Depends(inspection_log)]
 
 
-def request_language(request: Request) -> Language:
+async def request_language(request: Request) -> Language:
     return negotiate(request.headers.get("accept-language"))
 
 
@@ -583,10 +585,10 @@ def my_sessions(caller: ResidentCaller, session: DbSession) -> list[SessionOut]:
         *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
     ),
 )
-def inspect(
+async def inspect(
     body: InspectionIn,
     caller: InspectorCaller,
-    session: DbSession,
+    request: Request,
     settings: AppSettings,
     now: Now,
     cache: Cache,
@@ -594,26 +596,57 @@ def inspect(
     response: Response,
 ) -> InspectionOut:
     """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
-    found = service.inspect(
-        session,
-        settings,
-        cache,
-        service.InspectionRequest(
-            pass_token=body.pass_token,
-            plate=body.plate,
-            zone=body.zone,
-            latitude=body.lat,
-            longitude=body.lon,
-            at=body.at,
-        ),
-        inspector_id=caller.id,
-        now=now,
-        log=log,
+    asked = service.InspectionRequest(
+        pass_token=body.pass_token,
+        plate=body.plate,
+        zone=body.zone,
+        latitude=body.lat,
+        longitude=body.lon,
+        at=body.at,
     )
+    # A scanned pass is judged from memory on the event loop: no thread, no connection. A typed
+    # plate (one query), or a pass while the keys or revocations are due a reload, goes to a thread
+    # with a session of its own.
+    found = None
+    if log is not None:
+        found = service.inspect_from_memory(
+            settings, cache, asked, inspector_id=caller.id, now=now, log=log
+        )
+    if found is None:
+        found = await run_in_threadpool(
+            _inspect_in_transaction,
+            request.app.state.sessionmaker,
+            settings,
+            cache,
+            asked,
+            caller.id,
+            now,
+            log,
+        )
     response.headers.update(NO_STORE)
     return InspectionOut(
         allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
     )
+
+
+def _inspect_in_transaction(
+    sessionmaker: Callable[[], Session],
+    settings: Settings,
+    cache: service.InspectionCache,
+    asked: service.InspectionRequest,
+    inspector_id: uuid.UUID,
+    now: datetime,
+    log: service.InspectionLog | None,
+) -> Verdict:
+    """``service.inspect`` in a transaction of its own: committed when the record is written into
+    it (no log), otherwise only read and let go."""
+    with sessionmaker() as session:
+        found = service.inspect(
+            session, settings, cache, asked, inspector_id=inspector_id, now=now, log=log
+        )
+        if log is None:
+            session.commit()
+    return found
 
 
 @router.get(

@@ -1213,11 +1213,37 @@ class InspectionCache:
         if current is not None:
             self._revoked = (-math.inf, current[1], current[2])
 
+    def known_revocations(self) -> Mapping[str, datetime] | None:
+        """The revoked passes if checked within ``revocations_every``; None when a check is due."""
+        current = self._revoked
+        if current is not None and self.clock() - current[0] < self.revocations_every:
+            return current[2]
+        return None
+
+    def known_keys(self, kid: str | None = None) -> Mapping[str, Any] | None:
+        """The JWKS if fresh (and holding ``kid``, or reloaded within the second); else None."""
+        current = self._jwks
+        if current is None:
+            return None
+        age = self.clock() - current[0]
+        knows = kid is None or public_key_for(current[1], kid) is not None
+        if age < self.keys_every and (knows or age < 1.0):
+            return current[1]
+        return None
+
+    def known_zones(self) -> _Zones | None:
+        """The zones if loaded within ``zones_every``; else None."""
+        current = self._zones
+        if current is not None and self.clock() - current[0] < self.zones_every:
+            return current[1]
+        return None
+
     def revoked(self, session: Session, *, now: datetime) -> Mapping[str, datetime]:
+        known = self.known_revocations()
+        if known is not None:
+            return known
         current = self._revoked
         moment = self.clock()
-        if current is not None and moment - current[0] < self.revocations_every:
-            return current[2]
         repository = PassRepository(session)
         count = repository.revoked_count()
         if current is not None and count == current[1]:
@@ -1230,24 +1256,20 @@ class InspectionCache:
         return loaded
 
     def jwks(self, session: Session, *, kid: str | None = None) -> Mapping[str, Any]:
-        current = self._jwks
+        known = self.known_keys(kid)
+        if known is not None:
+            return known
         moment = self.clock()
-        if current is not None:
-            age = moment - current[0]
-            fresh = age < self.keys_every
-            knows = kid is None or public_key_for(current[1], kid) is not None
-            if fresh and (knows or age < 1.0):
-                return current[1]
         with self._lock:
             loaded = credentials.published_jwks(session)
             self._jwks = (moment, loaded)
         return loaded
 
     def zones(self, session: Session) -> _Zones:
-        current = self._zones
+        known = self.known_zones()
+        if known is not None:
+            return known
         moment = self.clock()
-        if current is not None and moment - current[0] < self.zones_every:
-            return current[1]
         every = list_zones(session)
         loaded = _Zones(
             frozenset(zone.code for zone in every), tuple((z.code, z.geometry) for z in every)
@@ -1369,6 +1391,89 @@ def _place_zone(session: Session, cache: InspectionCache, request: InspectionReq
     return None
 
 
+def _inspected_at(request: InspectionRequest, now: datetime) -> datetime:
+    at = request.at or now
+    if not now - MAX_INSPECTION_AGE <= at <= now + INSPECTION_CLOCK_SKEW:
+        raise InspectionTimeOutOfRange()
+    return at
+
+
+def _record(
+    found: Verdict,
+    request: InspectionRequest,
+    method: InspectionMethod,
+    *,
+    inspector_id: uuid.UUID,
+    at: datetime,
+    zone: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "inspector_id": inspector_id,
+        "at": at,
+        "method": method.value,
+        "plate": found.plate,
+        "pass_id": found.pass_id,
+        "zone_code": zone,
+        "latitude": request.latitude,
+        "longitude": request.longitude,
+        "allowed": found.allowed,
+        "reason": found.reason.value,
+        "created_at": now,
+    }
+
+
+def inspect_from_memory(
+    settings: Settings,
+    cache: InspectionCache,
+    request: InspectionRequest,
+    *,
+    inspector_id: uuid.UUID,
+    now: datetime,
+    log: InspectionLog,
+) -> Verdict | None:
+    """Judge a scanned pass with no database at all, when everything it needs is fresh in
+    ``cache``, and queue its record on ``log``; None when the database must be asked (a typed
+    plate, a zone not known yet, or keys, revocations or zones due a reload): then ``inspect``.
+
+    The same verdict ``inspect`` gives, from the same data, so an async endpoint can answer most
+    scans without a thread or a connection. Bad input is refused here just as there.
+    """
+    if request.pass_token is None:
+        return None
+    at = _inspected_at(request, now)
+    zone = request.zone
+    latitude, longitude = request.latitude, request.longitude
+    if zone is not None or (latitude is not None and longitude is not None):
+        zones = cache.known_zones()
+        if zones is None:
+            return None
+        if zone is not None:
+            if zone not in zones.codes:
+                return None  # perhaps loaded since: ``inspect`` looks again, and says so if not
+        elif latitude is not None and longitude is not None:
+            zone = zone_at(zones.outlines, longitude, latitude)
+            if zone is None:
+                raise PlaceOutsideZones()
+    jwks = cache.known_keys(_kid(request.pass_token))
+    revoked = cache.known_revocations()
+    if jwks is None or revoked is None:
+        return None
+    found = judge_pass(
+        request.pass_token,
+        jwks=jwks,
+        revoked=revoked,
+        audience=settings.parking_pass_audience,
+        at=at,
+        zone=zone,
+        leeway=settings.credential_leeway_seconds,
+    )
+    method = InspectionMethod.scanned_pass
+    log.add(_record(found, request, method, inspector_id=inspector_id, at=at, zone=zone, now=now))
+    return found
+
+
 def judge_plate(session: Session, plate: str, zone: str, *, at: datetime) -> Verdict:
     """May this plate park in this zone at this moment: a permit there, or a parking session?
 
@@ -1427,9 +1532,7 @@ def inspect(
     path), or with no log into this session's transaction. Bad input is refused before anything
     is recorded.
     """
-    at = request.at or now
-    if not now - MAX_INSPECTION_AGE <= at <= now + INSPECTION_CLOCK_SKEW:
-        raise InspectionTimeOutOfRange()
+    at = _inspected_at(request, now)
     zone = _place_zone(session, cache, request)
     if request.pass_token is not None:
         found = judge_pass(
@@ -1447,20 +1550,7 @@ def inspect(
         assert zone is not None
         found = judge_plate(session, parse_plate(request.plate), zone, at=at)
         method = InspectionMethod.plate
-    record = {
-        "id": uuid.uuid4(),
-        "inspector_id": inspector_id,
-        "at": at,
-        "method": method.value,
-        "plate": found.plate,
-        "pass_id": found.pass_id,
-        "zone_code": zone,
-        "latitude": request.latitude,
-        "longitude": request.longitude,
-        "allowed": found.allowed,
-        "reason": found.reason.value,
-        "created_at": now,
-    }
+    record = _record(found, request, method, inspector_id=inspector_id, at=at, zone=zone, now=now)
     if log is None:
         InspectionRepository(session).add(Inspection(**record))
     else:

@@ -30,7 +30,8 @@ class SetClock:
         self.at = self.at + timedelta(**delta)
 
 
-def request_now(request: Request) -> datetime:
+async def request_now(request: Request) -> datetime:
+    """The app clock's now (async: it only reads memory, so no thread)."""
     clock: Clock = request.app.state.clock
     return clock.now()
 

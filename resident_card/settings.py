@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     api_audience: str = "toshav-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    # How long a process trusts what it read of a signed-in user (active? which roles?) before
+    # reading it again. Changes made in the same process apply at once; a user disabled by another
+    # process keeps access here at most this long. 0: read it on every request.
+    caller_cache_ttl_seconds: int = Field(default=5, ge=0, le=300)
 
     login_max_failures: int = Field(default=5, ge=1)
     login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
@@ -116,8 +120,8 @@ def get_settings() -> Settings:
     return Settings()
 
 
-def app_settings(request: Request) -> Settings:
-    """The settings the running app was made with."""
+async def app_settings(request: Request) -> Settings:
+    """The settings the running app was made with (async: it only reads memory, so no thread)."""
     settings: Settings = request.app.state.settings
     return settings
 

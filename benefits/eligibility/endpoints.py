@@ -49,6 +49,7 @@ from benefits.eligibility.schemas import (
     RuleVersionOut,
     Texts,
 )
+from resident_card.accounts import service as accounts
 from resident_card.accounts.dependencies import (
     AdminCaller,
     CurrentCaller,
@@ -76,12 +77,13 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
-def caller_language(request: Request, caller: CurrentCaller) -> Language:
+def caller_language(request: Request, caller: CurrentCaller, session: DbSession) -> Language:
     """The caller's language: Accept-Language when sent, else the language their account prefers."""
     if request.headers.get("accept-language"):
         return negotiate(request.headers.get("accept-language"))
+    preferred = accounts.get_user(session, caller.id).preferred_language
     for language in LANGUAGES:
-        if language == caller.user.preferred_language:
+        if language == preferred:
             return language
     return DEFAULT_LANGUAGE
 

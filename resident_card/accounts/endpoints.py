@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from resident_card.accounts import service
 from resident_card.accounts.dependencies import (
     AdminCaller,
-    CurrentCaller,
+    CurrentUser,
     StaffReader,
     access_keys,
 )
@@ -147,15 +147,15 @@ def logout(body: RefreshRequest, session: DbSession, now: Now) -> Response:
 
 
 @router.get("/me", response_model=Me, responses=responses(*SIGNED_IN))
-def me(caller: CurrentCaller) -> Me:
+def me(user: CurrentUser) -> Me:
     """Who the signed-in user is, and their roles."""
-    return _me(caller.user)
+    return _me(user)
 
 
 @router.patch("/me", response_model=Me, responses=responses(*SIGNED_IN, Unprocessable))
-def update_me(update: MeUpdate, caller: CurrentCaller) -> Me:
+def update_me(update: MeUpdate, user: CurrentUser) -> Me:
     """Change your preferred language (he, ar, en) or the name you go by."""
-    return _me(service.update_profile(caller.user, update))
+    return _me(service.update_profile(user, update))
 
 
 @router.post(
@@ -164,15 +164,15 @@ def update_me(update: MeUpdate, caller: CurrentCaller) -> Me:
     responses=responses(*SIGNED_IN, InvalidCredentials, TooManyAttempts, WeakPassword),
 )
 def change_password(
-    body: PasswordChange, caller: CurrentCaller, session: DbSession, settings: AppSettings, now: Now
+    body: PasswordChange, user: CurrentUser, session: DbSession, settings: AppSettings, now: Now
 ) -> Response:
     """Change your password; every device signed in with the old one must sign in again."""
-    username = caller.user.username
+    username = user.username
     try:
         service.change_password(
             session,
             settings,
-            user=caller.user,
+            user=user,
             current_password=body.current_password,
             new_password=body.new_password,
             now=now,

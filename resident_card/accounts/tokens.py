@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -138,6 +141,53 @@ def decode_access_token(token: str, keys: AccessTokenKeys, settings: Settings) -
     except ValueError as exc:
         raise AccessTokenInvalid("bad subject") from exc
     return claims
+
+
+class VerifiedTokens:
+    """Access tokens this process has verified: token -> claims, each kept until its own expiry.
+
+    Every signed-in request carries the same bearer token for its whole life (15 minutes by
+    default), and checking its ES256 signature costs far more than the rest of a light request. A
+    token found here was verified byte for byte before, so only its expiry is checked again
+    (against the real time, like ``decode_access_token``): an expired token is refused whether or
+    not it is here. Whether its user may still act is not kept here (see the accounts
+    dependencies' ``KnownCallers``). At most ``max_size`` tokens are kept; the oldest go first.
+    """
+
+    def __init__(
+        self,
+        keys: AccessTokenKeys,
+        settings: Settings,
+        *,
+        max_size: int = 4096,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._keys = keys
+        self._settings = settings
+        self._max_size = max_size
+        self._clock = clock
+        self._verified: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def claims(self, token: str) -> dict[str, Any]:
+        """The claims of a valid access token; anything else raises ``AccessTokenInvalid``."""
+        known = self._verified.get(token)
+        if known is not None:
+            if self._clock() < known["exp"]:
+                return known
+            self._verified.pop(token, None)
+            raise AccessTokenInvalid("expired")
+        claims = decode_access_token(token, self._keys, self._settings)
+        if not isinstance(claims.get("exp"), int):  # jose accepts a float; keep only what we issue
+            return claims
+        with self._lock:
+            while len(self._verified) >= self._max_size:
+                self._verified.pop(next(iter(self._verified)), None)
+            self._verified[token] = claims
+        return claims
+
+    def __len__(self) -> int:
+        return len(self._verified)
 
 
 def new_refresh_token() -> tuple[str, str]:
