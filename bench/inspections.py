@@ -73,6 +73,9 @@ def serve(port: int) -> None:
         port=port,
         log_level="warning",
         access_log=False,
+        # A busy machine can leave a client's connection idle past uvicorn's 5 s default between
+        # the warm-up and the measured run; a reused connection the server closed is a ReadError.
+        timeout_keep_alive=60,
         loop="uvloop",
         http="httptools",
     )
