@@ -2,7 +2,9 @@
 parking time in the ledger, parking sessions, and inspections. Never commits: the caller does.
 
 Importing this module registers the facts the resident-permit rule reads (``parking_zone``,
-``vehicle_count``, ``vehicle_in_household``, ``household_parking_permits``) with the engine.
+``vehicle_count``, ``vehicle_in_household``, ``household_parking_permits``) with the engine, and
+``resident_parking_facts`` as a source of them, so every decision about a resident (``/benefits/me``,
+the monthly grants) is made with them.
 
 Moving house: a permit is for the zone of the holder's address. When the address on record is no
 longer in that zone (the registry or a clerk changed it), or the residency is no longer verified,
@@ -591,26 +593,33 @@ def permit_state(permit: Permit, now: datetime) -> str:
     return "active" if now < permit.valid_to else "expired"
 
 
+@eligibility.register_fact_source
+def resident_parking_facts(session: Session, resident: Resident, at: datetime) -> dict[str, object]:
+    """What parking knows of a resident for any programme's rule (``/benefits/me``, grants): the
+    zone of their address, their household's vehicles (``vehicle_in_household``: at least one is
+    registered to them or their household), and the household's permits in force at ``at``."""
+    vehicle_count = VehicleRepository(session).count_of_household(resident.household_id)
+    zone = address_zone(session, resident)
+    return {
+        "parking_zone": zone.code if zone is not None else None,
+        "vehicle_count": vehicle_count,
+        "vehicle_in_household": vehicle_count > 0,
+        "household_parking_permits": PermitRepository(session).in_force_count_of_household(
+            resident.household_id, at
+        ),
+    }
+
+
 def permit_facts(
     session: Session, resident: Resident, plate: str, *, now: datetime, settings: Settings
 ) -> dict[str, object]:
-    """What the resident-permit rule reads: the resident's facts and the parking ones."""
-    facts = residents.resident_facts(session, resident, now.astimezone(_city_zone(settings)).date())
+    """What the resident-permit rule reads when applying for one plate: every fact of the
+    resident's, with ``vehicle_in_household`` saying whether *this* vehicle is the household's."""
+    facts = eligibility.facts_of(session, resident, now, zone=_city_zone(settings))
     vehicles = VehicleRepository(session)
-    zone = address_zone(session, resident)
     vehicle = vehicles.registered(plate)
-    in_household = (
+    facts["vehicle_in_household"] = (
         vehicle is not None and vehicles.in_household(vehicle.id, resident.household_id) is not None
-    )
-    facts.update(
-        {
-            "parking_zone": zone.code if zone is not None else None,
-            "vehicle_count": vehicles.count_of_household(resident.household_id),
-            "vehicle_in_household": in_household,
-            "household_parking_permits": PermitRepository(session).in_force_count_of_household(
-                resident.household_id, now
-            ),
-        }
     )
     return facts
 
@@ -901,7 +910,7 @@ def grant_free_minutes(
 ) -> eligibility.GrantReport:
     """This month's free minutes for one resident, if eligible and not yet granted."""
     zone = _city_zone(settings)
-    facts = residents.resident_facts(session, resident, now.astimezone(zone).date())
+    facts = eligibility.facts_of(session, resident, now, zone=zone)
     return eligibility.grant_allowance(
         session,
         programme_code=FREE_MINUTES_PROGRAMME,

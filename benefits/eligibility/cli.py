@@ -205,7 +205,7 @@ def benefits_grant(programme_code: str, period: str, language: Language) -> None
                     period=period,
                     now=now,
                     candidates=_tracked(
-                        service.resident_candidates(session, on=now.astimezone(zone).date()),
+                        service.resident_candidates(session, on=now, zone=zone),
                         bar.update,
                     ),
                     zone=zone,

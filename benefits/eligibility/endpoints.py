@@ -437,7 +437,7 @@ def my_benefits(
 ) -> MyBenefits:
     """Every running programme, whether you are eligible for it now, and why (or why not)."""
     resident = _resident_in_view(session, caller, resident_id)
-    facts = residents.resident_facts(session, resident, now.astimezone(_zone(settings)).date())
+    facts = service.facts_of(session, resident, now, zone=_zone(settings))
     assessments = service.assess_running(session, resident_id=resident.id, facts=facts, now=now)
     return MyBenefits(
         resident_id=resident.id,

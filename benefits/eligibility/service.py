@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -67,6 +67,7 @@ from resident_card.cards.summary import BenefitLine
 from resident_card.errors import describe_validation
 from resident_card.i18n import Text
 from resident_card.residents import service as residents
+from resident_card.residents.models import Resident
 from resident_card.settings import get_settings
 
 __all__ = [
@@ -79,6 +80,7 @@ __all__ = [
     "decide",
     "evaluate",
     "expire_allowance",
+    "facts_of",
     "get_decision",
     "get_programme",
     "get_rule_version",
@@ -89,6 +91,7 @@ __all__ = [
     "list_rule_versions",
     "load_programmes",
     "parse_period",
+    "register_fact_source",
     "retire_programme",
     "retire_rule_version",
     "rule_version_at",
@@ -122,6 +125,47 @@ def show_moment(value: datetime | None, zone: ZoneInfo) -> str:
     return (
         local.strftime("%Y-%m-%d") if local.time() == time(0) else local.strftime("%Y-%m-%d %H:%M")
     )
+
+
+# --- a resident's facts -----------------------------------------------------------------------------
+
+# Facts other packages know about a resident (parking: vehicles, the zone, permits held), which
+# ``benefits`` cannot import. A package registers its source when its service module is imported
+# (the app factory imports every enabled domain), as the card's wallet lines are registered with
+# ``resident_card.cards.summary``; the facts it returns must be registered facts (``register_fact``).
+FactSource = Callable[[Session, Resident, datetime], Mapping[str, object]]
+
+_fact_sources: list[FactSource] = []
+
+
+def register_fact_source(source: FactSource) -> FactSource:
+    """Add a source of facts about a resident (once; registering again changes nothing).
+
+    ``source(session, resident, at)`` answers the facts it knows at the moment ``at``.
+    Usable as a decorator.
+    """
+    if source not in _fact_sources:
+        _fact_sources.append(source)
+    return source
+
+
+def unregister_fact_source(source: FactSource) -> None:
+    """Remove a source (tests, and a domain switched off)."""
+    if source in _fact_sources:
+        _fact_sources.remove(source)
+
+
+def facts_of(
+    session: Session, resident: Resident, on: datetime, *, zone: ZoneInfo | None = None
+) -> dict[str, object]:
+    """Every fact the rules may read about a resident at the moment ``on``: the resident's own
+    (age, residency, neighbourhood, household… on that day of the city's calendar) and those of
+    every registered source. Use it wherever a decision is made for a resident, so no programme
+    is judged without the facts its rule names."""
+    facts = residents.resident_facts(session, resident, on.astimezone(city_zone(zone)).date())
+    for source in _fact_sources:
+        facts.update(source(session, resident, on))
+    return facts
 
 
 # --- programmes -----------------------------------------------------------------------------------
@@ -890,8 +934,10 @@ def resident_count(session: Session) -> int:
     return ResidentRollRepository(session).count()
 
 
-def resident_candidates(session: Session, *, on: date) -> Iterator[Candidate]:
-    """Every resident of the city with their facts on a day, read a page of ids at a time."""
+def resident_candidates(
+    session: Session, *, on: datetime, zone: ZoneInfo | None = None
+) -> Iterator[Candidate]:
+    """Every resident of the city with their facts at a moment, read a page of ids at a time."""
     roll = ResidentRollRepository(session)
     last: uuid.UUID | None = None
     while True:
@@ -901,7 +947,7 @@ def resident_candidates(session: Session, *, on: date) -> Iterator[Candidate]:
         for resident_id in ids:
             resident = residents.get_resident(session, resident_id)
             if resident is not None:
-                yield resident_id, residents.resident_facts(session, resident, on)
+                yield resident_id, facts_of(session, resident, on, zone=zone)
         last = ids[-1]
 
 
@@ -951,7 +997,7 @@ def grant_allowance(
     decisions = DecisionRepository(session)
     report = GrantReport(programme_code, period.label, unit, amount)
     if candidates is None:
-        candidates = resident_candidates(session, on=now.astimezone(zone).date())
+        candidates = resident_candidates(session, on=now, zone=zone)
     for resident_id, facts in candidates:
         if grants.find(programme.id, resident_id, period.label) is not None:
             report.already_granted += 1
