@@ -1205,7 +1205,16 @@ class InspectionCache:
     reloaded every ``keys_every`` seconds, and at once (at most once a second) for a kid not seen
     yet. Zones every ``zones_every`` seconds. Safe to share between threads: each piece is replaced
     whole, and one thread reloads while the others use what is there.
+
+    The ``usable_*`` readers are for judging with no database (``inspect_from_memory``): when a
+    piece is due a reload, the first caller claims the reload (and must go to the database), and
+    callers that come while it runs use what is there, rather than every concurrent request
+    reloading the same piece (64 requests taking SQLite's write lock in turn, once a second). So
+    a revocation is seen within ``revocations_every`` plus one reload; a claim whose reload never
+    came lapses after ``CLAIM_SECONDS``.
     """
+
+    CLAIM_SECONDS = 2.0
 
     revocations_every: float = 1.0
     keys_every: float = 30.0
@@ -1215,6 +1224,45 @@ class InspectionCache:
     _jwks: tuple[float, Mapping[str, Any]] | None = None
     _zones: tuple[float, _Zones] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _claims: dict[str, float] = field(default_factory=dict)
+
+    def _reloading_elsewhere(self, piece: str) -> bool:
+        """Whether another request is reloading ``piece`` now; if none is, this caller claims it."""
+        moment = self.clock()
+        claimed = self._claims.get(piece)
+        if claimed is not None and moment - claimed < self.CLAIM_SECONDS:
+            return True
+        self._claims[piece] = moment
+        return False
+
+    def usable_revocations(self) -> Mapping[str, datetime] | None:
+        """The revoked passes if fresh, or while another request reloads them; else None."""
+        current = self._revoked
+        if current is None:
+            return None
+        if self.clock() - current[0] < self.revocations_every:
+            return current[2]
+        return current[2] if self._reloading_elsewhere("revocations") else None
+
+    def usable_keys(self, kid: str | None = None) -> Mapping[str, Any] | None:
+        """The JWKS as ``known_keys`` gives it, or while another request reloads it; else None."""
+        known = self.known_keys(kid)
+        if known is not None:
+            return known
+        current = self._jwks
+        if current is None or (kid is not None and public_key_for(current[1], kid) is None):
+            return None
+        return current[1] if self._reloading_elsewhere("keys") else None
+
+    def usable_zones(self) -> _Zones | None:
+        """The zones if fresh, or while another request reloads them; else None."""
+        known = self.known_zones()
+        if known is not None:
+            return known
+        current = self._zones
+        if current is None:
+            return None
+        return current[1] if self._reloading_elsewhere("zones") else None
 
     def forget_revocations(self) -> None:
         """This process revoked a pass: count again at the next check."""
@@ -1253,25 +1301,31 @@ class InspectionCache:
             return known
         current = self._revoked
         moment = self.clock()
-        repository = PassRepository(session)
-        count = repository.revoked_count()
-        if current is not None and count == current[1]:
-            self._revoked = (moment, count, current[2])
-            return current[2]
-        # Passes that expired a day ago fail on their expiry anyway.
-        rows = repository.revoked(unexpired_at=now - timedelta(days=1))
-        loaded = {pass_id: revoked_at for pass_id, revoked_at, _ in rows}
-        self._revoked = (moment, count, loaded)
-        return loaded
+        try:
+            repository = PassRepository(session)
+            count = repository.revoked_count()
+            if current is not None and count == current[1]:
+                self._revoked = (moment, count, current[2])
+                return current[2]
+            # Passes that expired a day ago fail on their expiry anyway.
+            rows = repository.revoked(unexpired_at=now - timedelta(days=1))
+            loaded = {pass_id: revoked_at for pass_id, revoked_at, _ in rows}
+            self._revoked = (moment, count, loaded)
+            return loaded
+        finally:
+            self._claims.pop("revocations", None)
 
     def jwks(self, session: Session, *, kid: str | None = None) -> Mapping[str, Any]:
         known = self.known_keys(kid)
         if known is not None:
             return known
         moment = self.clock()
-        with self._lock:
-            loaded = credentials.published_jwks(session)
-            self._jwks = (moment, loaded)
+        try:
+            with self._lock:
+                loaded = credentials.published_jwks(session)
+                self._jwks = (moment, loaded)
+        finally:
+            self._claims.pop("keys", None)
         return loaded
 
     def zones(self, session: Session) -> _Zones:
@@ -1279,11 +1333,14 @@ class InspectionCache:
         if known is not None:
             return known
         moment = self.clock()
-        every = list_zones(session)
-        loaded = _Zones(
-            frozenset(zone.code for zone in every), tuple((z.code, z.geometry) for z in every)
-        )
-        self._zones = (moment, loaded)
+        try:
+            every = list_zones(session)
+            loaded = _Zones(
+                frozenset(zone.code for zone in every), tuple((z.code, z.geometry) for z in every)
+            )
+            self._zones = (moment, loaded)
+        finally:
+            self._claims.pop("zones", None)
         return loaded
 
     def forget_zones(self) -> None:
@@ -1455,7 +1512,7 @@ def inspect_from_memory(
     zone = request.zone
     latitude, longitude = request.latitude, request.longitude
     if zone is not None or (latitude is not None and longitude is not None):
-        zones = cache.known_zones()
+        zones = cache.usable_zones()
         if zones is None:
             return None
         if zone is not None:
@@ -1465,8 +1522,8 @@ def inspect_from_memory(
             zone = zone_at(zones.outlines, longitude, latitude)
             if zone is None:
                 raise PlaceOutsideZones()
-    jwks = cache.known_keys(_kid(request.pass_token))
-    revoked = cache.known_revocations()
+    jwks = cache.usable_keys(_kid(request.pass_token))
+    revoked = cache.usable_revocations()
     if jwks is None or revoked is None:
         return None
     found = judge_pass(

@@ -7,11 +7,15 @@ lock the rows they change.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
+from anyio import CancelScope, to_thread
 from fastapi import Depends, Request
 from sqlalchemy import (
     DateTime,
@@ -121,17 +125,55 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit when the endpoint succeeded, roll back when it raised."""
-    session: Session = request.app.state.sessionmaker()
+def _end(session: Session, *, commit: bool) -> None:
     try:
-        yield session
-        session.commit()
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+# Requests holding a session at once, per event loop: a few fewer than the threads that run sync
+# endpoints and dependencies (anyio's limiter, 40 by default).
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+SPARE_THREADS = 8
+
+
+def _gate() -> asyncio.Semaphore:
+    loop = asyncio.get_running_loop()
+    gate = _gates.get(loop)
+    if gate is None:
+        threads = int(to_thread.current_default_thread_limiter().total_tokens)
+        gate = _gates[loop] = asyncio.Semaphore(max(1, threads - SPARE_THREADS))
+    return gate
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One session per request: commit when the endpoint succeeded, roll back when it raised.
+
+    Opened on the event loop (a session touches no connection until its first query); the commit
+    or rollback, and the close, run in one thread. Fewer requests hold a session at once than
+    there are threads: a request holding SQLite's write lock (``BEGIN IMMEDIATE``) always finds a
+    thread to commit in, instead of every thread waiting on a lock whose holder waits for a thread
+    (with 64 concurrent clients that stalled the service 30 s, then answered 500).
+    """
+    async with _gate():
+        session: Session = request.app.state.sessionmaker()
+        try:
+            yield session
+        except BaseException:
+            with CancelScope(shield=True):  # a cancelled request still gives back its connection
+                await to_thread.run_sync(partial(_end, session, commit=False))
+            raise
+        with CancelScope(shield=True):
+            await to_thread.run_sync(partial(_end, session, commit=True))
 
 
 # scope="function": the commit happens before the answer is sent, so a failed commit is never a 2xx.

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from parking import service
 from parking.models import Inspection, ParkingPass, Permit
-from parking.offline import StaleBundle, judge_offline
+from parking.offline import StaleBundle, Verdict, judge_offline
 from resident_card.accounts.models import Role
 from resident_card.cli import main
 from resident_card.clock import SetClock
@@ -596,3 +596,90 @@ def test_a_served_app_writes_inspections_in_batches(live_server: LiveServer) -> 
         plates = db.scalars(select(Inspection.plate)).all()
     assert sorted(p or "" for p in plates) == [f"{n:07d}" for n in range(1, 21)]
     assert log.pending() == 0
+
+
+# --- judged on the event loop, with no database --------------------------------------------------
+
+
+class Ticks:
+    """A monotonic clock a test moves by hand, for the cache's reload timing."""
+
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def __call__(self) -> float:
+        return self.at
+
+
+def _asked(token: str, place: dict[str, Any]) -> service.InspectionRequest:
+    return service.InspectionRequest(
+        pass_token=token,
+        plate=None,
+        zone=place.get("zone"),
+        latitude=place.get("lat"),
+        longitude=place.get("lon"),
+        at=None,
+    )
+
+
+def test_a_pass_judged_from_memory_gets_the_verdict_the_database_path_gives(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    cases = pass_cases(client, session, settings, app, clock, holder)
+    officer = create_user(session, settings, role=Role.inspector)
+    cache = service.InspectionCache()
+    written: list[dict[str, Any]] = []
+    log = service.InspectionLog(written.extend)
+
+    for name, (token, place) in cases.items():
+        asked = _asked(token, place)
+        by_database = service.inspect(
+            session, settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        )
+        from_memory = service.inspect_from_memory(
+            settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        )
+
+        assert from_memory is not None, name
+        assert from_memory.as_json() == by_database.as_json(), name
+    log.flush()
+    assert len(written) == 2 * len(cases)
+    assert {record["inspector_id"] for record in written} == {officer.id}
+
+
+def test_while_one_request_reloads_the_revocations_the_others_judge_from_what_is_there(
+    session: Session,
+    settings: Settings,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    officer = create_user(session, settings, role=Role.inspector)
+    ticks = Ticks()
+    cache = service.InspectionCache(clock=ticks)
+    written: list[dict[str, Any]] = []
+    log = service.InspectionLog(written.extend)
+    asked = _asked(holder[1]["pass_token"], {"zone": "hadar_west"})
+
+    def from_memory() -> Verdict | None:
+        return service.inspect_from_memory(
+            settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        )
+
+    assert from_memory() is None  # nothing loaded yet: the database it is
+    service.inspect(session, settings, cache, asked, inspector_id=officer.id, now=clock.now())
+    assert from_memory() is not None
+
+    ticks.at = 1.5  # the revocations are due a check
+    assert from_memory() is None  # this request claims the reload...
+    assert from_memory() is not None  # ...and those that come meanwhile do not wait for it
+    ticks.at = 1.5 + service.InspectionCache.CLAIM_SECONDS
+    assert from_memory() is None  # a claim whose reload never came lapses
+
+    service.inspect(session, settings, cache, asked, inspector_id=officer.id, now=clock.now())
+    assert from_memory() is not None
+    assert from_memory() is not None
