@@ -8,10 +8,10 @@ import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from parking import service
@@ -74,7 +74,7 @@ from resident_card.clock import Now
 from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
-from resident_card.database import DbSession
+from resident_card.database import DbSession, in_own_session
 from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from resident_card.i18n import Language, negotiate
 from resident_card.settings import AppSettings, Settings
@@ -613,15 +613,9 @@ async def inspect(
             settings, cache, asked, inspector_id=caller.id, now=now, log=log
         )
     if found is None:
-        found = await run_in_threadpool(
-            _inspect_in_transaction,
+        found = await in_own_session(
             request.app.state.sessionmaker,
-            settings,
-            cache,
-            asked,
-            caller.id,
-            now,
-            log,
+            partial(_inspect_in_transaction, settings, cache, asked, caller.id, now, log),
         )
     response.headers.update(NO_STORE)
     return InspectionOut(
@@ -630,22 +624,21 @@ async def inspect(
 
 
 def _inspect_in_transaction(
-    sessionmaker: Callable[[], Session],
     settings: Settings,
     cache: service.InspectionCache,
     asked: service.InspectionRequest,
     inspector_id: uuid.UUID,
     now: datetime,
     log: service.InspectionLog | None,
+    session: Session,
 ) -> Verdict:
-    """``service.inspect`` in a transaction of its own: committed when the record is written into
-    it (no log), otherwise only read and let go."""
-    with sessionmaker() as session:
-        found = service.inspect(
-            session, settings, cache, asked, inspector_id=inspector_id, now=now, log=log
-        )
-        if log is None:
-            session.commit()
+    """``service.inspect`` in a session of its own: committed when the record is written into it
+    (no log), otherwise only read and let go."""
+    found = service.inspect(
+        session, settings, cache, asked, inspector_id=inspector_id, now=now, log=log
+    )
+    if log is None:
+        session.commit()
     return found
 
 

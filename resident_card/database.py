@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import uuid
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from anyio import CancelScope, to_thread
 from fastapi import Depends, Request
@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -138,21 +140,40 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
-# Requests holding a session at once, per event loop: a few fewer than the threads that run sync
-# endpoints and dependencies (anyio's limiter, 40 by default).
-_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+# Sessions open at once, per event loop and kind, so some of anyio's threads (40 by default) are
+# always free: a request holding SQLite's write lock must find a thread to commit in. "request" is
+# the request's own session; "own" the short sessions async code opens (``in_own_session``), which
+# may run while their request holds a "request" one, so they count apart and never wait on it.
+_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )
 SPARE_THREADS = 8
+OWN_SESSIONS = 8
 
 
-def _gate() -> asyncio.Semaphore:
+def _gate(kind: str) -> asyncio.Semaphore:
     loop = asyncio.get_running_loop()
-    gate = _gates.get(loop)
-    if gate is None:
+    gates = _gates.get(loop)
+    if gates is None:
         threads = int(to_thread.current_default_thread_limiter().total_tokens)
-        gate = _gates[loop] = asyncio.Semaphore(max(1, threads - SPARE_THREADS))
-    return gate
+        gates = _gates[loop] = {
+            "request": asyncio.Semaphore(max(1, threads - SPARE_THREADS - OWN_SESSIONS)),
+            "own": asyncio.Semaphore(OWN_SESSIONS),
+        }
+    return gates[kind]
+
+
+def _within(sessionmaker: Callable[[], Session], work: Callable[[Session], T]) -> T:
+    with sessionmaker() as session:
+        return work(session)
+
+
+async def in_own_session(sessionmaker: Callable[[], Session], work: Callable[[Session], T]) -> T:
+    """``work(session)`` in a session of its own, in a thread, for async code that needs one short
+    read (or write: ``work`` commits it) outside a request's session; the session is closed after,
+    so what ``work`` did not commit is rolled back."""
+    async with _gate("own"):
+        return await to_thread.run_sync(partial(_within, sessionmaker, work))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -164,7 +185,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     thread to commit in, instead of every thread waiting on a lock whose holder waits for a thread
     (with 64 concurrent clients that stalled the service 30 s, then answered 500).
     """
-    async with _gate():
+    async with _gate("request"):
         session: Session = request.app.state.sessionmaker()
         try:
             yield session

@@ -23,10 +23,10 @@ import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, object_session
 from resident_card.accounts.models import Role, User
 from resident_card.accounts.repository import UserRepository
 from resident_card.accounts.tokens import AccessTokenInvalid, AccessTokenKeys, VerifiedTokens
-from resident_card.database import DbSession
+from resident_card.database import DbSession, in_own_session
 from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
@@ -161,12 +161,11 @@ def _known_callers(state: Any) -> KnownCallers:
     return callers
 
 
-def _read_standing(sessionmaker: Callable[[], Session], user_id: uuid.UUID) -> Standing:
-    with sessionmaker() as session:
-        user = UserRepository(session).get(user_id)
-        if user is None:
-            return GONE
-        return Standing(user.is_active, frozenset(Role(role) for role in user.roles))
+def _standing_of(user_id: uuid.UUID, session: Session) -> Standing:
+    user = UserRepository(session).get(user_id)
+    if user is None:
+        return GONE
+    return Standing(user.is_active, frozenset(Role(role) for role in user.roles))
 
 
 async def current_caller(
@@ -185,7 +184,7 @@ async def current_caller(
     standing = callers.get(user_id, now)
     if standing is None:
         mark = callers.change_mark(user_id)
-        standing = await run_in_threadpool(_read_standing, state.sessionmaker, user_id)
+        standing = await in_own_session(state.sessionmaker, partial(_standing_of, user_id))
         callers.keep(user_id, standing, read_at=now, mark=mark)
     if not standing.active:
         raise InvalidToken()
