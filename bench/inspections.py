@@ -12,9 +12,15 @@ its next request as soon as the last one is answered) measures, one case after t
 - ``one query``: ``GET /bench/one-query``, added to the same app for this run: one indexed
   ``SELECT`` through the request's session, as an endpoint's simplest read;
 - ``pass``: ``POST /api/v1/parking/inspections`` with the scanned pass: the inspector's bearer
-  token is checked (one query for the user, as every signed-in request), the pass's signature and
-  the revocation set are checked from memory, and the inspection is recorded;
-- ``plate``: the same with a typed plate and zone: the permit is looked up, and recorded.
+  token is checked (verified once per process, then until it expires; the inspector's standing
+  read again every ``TOSHAV_CALLER_CACHE_TTL_SECONDS``, as for every signed-in request), the
+  pass's ES256 signature is verified on every request and the revocation set checked from memory,
+  on the event loop with no database, and the inspection is queued for the batched writer;
+- ``plate``: the same with a typed plate and zone: the permit is looked up (one query, in a
+  thread, in a session of its own), and recorded.
+
+The one token and the one pass are the same on every request, as an inspector's are through a
+shift; nothing caches a pass's verdict, so the one pass costs what any pass costs.
 
 Aims: pass ≥ 0.5 × trivial; plate ≥ 0.7 × one query. Every answer is checked (status and verdict).
 """
