@@ -74,7 +74,8 @@ PAGES: tuple[Page, ...] = (
     Page("/", "landing"),
     Page("/enrol", "enrol"),
     Page("/signin", "signin"),
-    Page("/wallet", "wallet"),
+    # The wallet finds the parking zone the resident stands in, when they let it.
+    Page("/wallet", "wallet", allows=("geolocation",)),
     Page("/clerk", "clerk"),
     Page("/inspect", "inspect", allows=("camera", "geolocation")),
     # A business's till: scans the resident's card QR with the camera where the browser can.
