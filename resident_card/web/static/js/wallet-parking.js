@@ -362,8 +362,6 @@ function drawPermit(permit) {
 
   const facts = document.createElement("dl");
   facts.className = "details";
-  detailRow(facts, "parking.zone_label", permit.zone_name);
-  detailRow(facts, "parking.plate_label", plateElement(permit.plate));
   if (permit.valid_from) detailRow(facts, "parking.valid_from", dateElement(permit.valid_from));
   if (permit.valid_until) detailRow(facts, "parking.valid_until", dateElement(permit.valid_until));
   detailRow(facts, "parking.applied_on", dateElement(permit.applied_at, true));
@@ -400,7 +398,13 @@ function drawPermits() {
   const list = $("permit-list");
   list.replaceChildren(...me.permits.map(drawPermit));
   $("permits-empty").hidden = me.permits.length > 0;
-  const plates = me.vehicles.map((vehicle) => vehicle.plate);
+  // The vehicles with no permit in force for the address's zone (any zone, if it is in none).
+  const covered = new Set(
+    me.permits
+      .filter((permit) => permit.status === "active" && (!me.zone || permit.zone === me.zone))
+      .map((permit) => permit.plate),
+  );
+  const plates = me.vehicles.map((vehicle) => vehicle.plate).filter((plate) => !covered.has(plate));
   $("permit-form").hidden = plates.length === 0;
   fillPlates($("permit-plate"), plates);
 }
@@ -662,7 +666,8 @@ function locate() {
         tone: "error",
       });
     },
-    { enableHighAccuracy: true, timeout: 15 * SECOND, maximumAge: 60 * SECOND },
+    // A fresh fix: the resident asks where they are now, not where they were a minute ago.
+    { enableHighAccuracy: true, timeout: 15 * SECOND, maximumAge: 0 },
   );
 }
 
