@@ -230,7 +230,9 @@ def test_a_resident_registers_a_vehicle_applies_and_shows_the_pass_an_inspector_
         .split("{date}")[0]
         .format(plate=isolated("12-345-67"), zone="הדר מערב")
     )
+    expect(page.locator("#permit-status")).to_be_visible()
     expect(page.locator("#parking-offer")).to_be_hidden()
+    expect(page.locator("#permit-form")).to_be_hidden()  # every vehicle has its permit
 
     api = api_as(live_server, driver)
     listed = api.get("/parking/permits/me").json()
@@ -315,6 +317,55 @@ def test_cancelling_a_permit_asks_first_and_then_its_pass_is_gone(
     ]
     # And the wallet offers the zone's permit again, one tap away.
     expect(page.locator('#parking-offer-actions button[data-plate="12-345-67"]')).to_be_visible()
+
+
+def test_removing_a_vehicle_asks_first_ends_its_permit_and_not_while_it_is_parked(
+    browser: Browser, live_server: LiveServer, clock: SetClock, parking_city: None
+) -> None:
+    english = texts("en")
+    driver = make_driver(live_server, clock, plate="12345678", permit=True)
+    page = open_parking(browser, driver, locale="en-GB")
+    vehicle = page.locator("#vehicle-list li")
+    expect(vehicle.locator(".plate")).to_have_text("123-45-678")
+    page.locator("#session-form").get_by_role("button", name=english["parking.start"]).click()
+    expect(page.locator("#parking-running")).to_be_visible()
+
+    # Parked: the city keeps the vehicle until the session stops, and says so in the dialog.
+    vehicle.get_by_role(
+        "button", name=english["parking.remove_label"].format(plate="123-45-678")
+    ).click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_role("heading")).to_have_text(
+        english["parking.remove_title"].format(plate=isolated("123-45-678"))
+    )
+    expect(dialog).to_contain_text(english["parking.remove_explain"])
+    dialog.get_by_role("button", name=english["parking.remove_confirm"]).click()
+    expect(page.locator("#parking-confirm-status")).to_have_text(
+        english["parking.error.vehicle_parked"]
+    )
+    dialog.get_by_role("button", name=english["parking.keep"]).click()
+    expect(vehicle).to_have_count(1)
+
+    clock.advance(minutes=5)
+    page.get_by_role("button", name=english["parking.stop"]).click()
+    expect(page.locator("#parking-running")).to_be_hidden()
+    vehicle.get_by_role(
+        "button", name=english["parking.remove_label"].format(plate="123-45-678")
+    ).click()
+    dialog.get_by_role("button", name=english["parking.remove_confirm"]).click()
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#vehicle-list-status")).to_have_text(
+        english["parking.removed"].format(plate=isolated("123-45-678"))
+    )
+    expect(vehicle).to_have_count(0)
+    expect(page.locator("#vehicles-empty")).to_be_visible()
+    permit = page.locator("li.permit").first
+    expect(permit).to_have_attribute("data-status", "ended")
+    expect(permit.locator(".steps li").last).to_have_text(
+        english["parking.step.ended.vehicle_removed"]
+    )
+    expect(page.locator("#session-form")).to_be_hidden()
+    expect(page.locator("#session-needs-vehicle")).to_be_visible()
 
 
 # --- free parking time ----------------------------------------------------------------------------

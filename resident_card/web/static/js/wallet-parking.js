@@ -354,6 +354,7 @@ function drawPermit(permit) {
   item.dataset.permit = permit.id;
   item.dataset.status = permit.status;
   const title = document.createElement("h4");
+  title.tabIndex = -1;
   title.append(plateElement(permit.plate), " · ", permit.zone_name || t("parking.permit_no_zone"));
   const badge = setText(document.createElement("span"), STATES[permit.status] || "parking.state.ended");
   badge.className = "badge permit-state";
@@ -555,8 +556,9 @@ async function applyFor(plate, region) {
   } else {
     announce(region, "parking.refused", { tone: "error", params: { plate: isolated(permit.plate) } });
   }
-  const drawn = document.querySelector(`li.permit[data-permit="${CSS.escape(permit.id)}"]`);
-  if (drawn) drawn.scrollIntoView({ block: "nearest" });
+  // The button pressed may be gone (the offer is met): go on from the permit it gave.
+  const drawn = document.querySelector(`li.permit[data-permit="${CSS.escape(permit.id)}"] h4`);
+  if (drawn) drawn.focus();
 }
 
 async function registerVehicle(event) {
@@ -612,6 +614,7 @@ async function startSession(event) {
       return;
     }
     await reload();
+    $("parking-stop").focus(); // what comes next; the form's button stays but the session is here
     announce(status, "parking.started", {
       tone: "ok",
       params: { plate: isolated(result.data.plate), zone: zoneName(result.data.zone) },
@@ -632,6 +635,8 @@ async function stopSession() {
     }
     const done = result.data;
     await reload();
+    const again = $("session-form").querySelector("button[type=submit]");
+    if (!$("session-form").hidden) again.focus(); // the stop button is gone with the session
     announce(status, "parking.stopped", {
       tone: "ok",
       params: {
