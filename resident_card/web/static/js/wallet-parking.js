@@ -204,10 +204,6 @@ function fillZones(select) {
   else if (me.zone) select.value = me.zone;
 }
 
-function running() {
-  return sessions.find((session) => session.status === "running") || null;
-}
-
 function elapsedText(startedAt) {
   const seconds = Math.max(0, Math.floor((Date.now() + serverOffset - Date.parse(startedAt)) / SECOND));
   const hours = Math.floor(seconds / 3600);
@@ -215,27 +211,55 @@ function elapsedText(startedAt) {
   return `${hours}:${String(minutes).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
 }
 
+/** One vehicle parked now: where, since when, for how long so far, and the button that stops it. */
+function drawRunning(session) {
+  const item = document.createElement("li");
+  item.className = "parking-running";
+  item.dataset.session = session.id;
+  const title = setText(document.createElement("p"), "parking.running");
+  title.className = "running-title";
+  const what = setText(document.createElement("p"), "parking.running_what", {
+    plate: isolated(session.plate),
+    zone: zoneName(session.zone),
+    time: formatTime(new Date(session.started_at)),
+  });
+  what.className = "running-what";
+  const elapsed = document.createElement("p");
+  elapsed.className = "elapsed";
+  const figure = document.createElement("span");
+  figure.className = "elapsed-figure";
+  figure.setAttribute("role", "timer");
+  figure.dir = "ltr";
+  figure.dataset.since = session.started_at;
+  figure.textContent = elapsedText(session.started_at);
+  elapsed.append(setText(document.createElement("span"), "parking.elapsed"), " ", figure);
+  const stop = setText(document.createElement("button"), "parking.stop");
+  stop.type = "button";
+  stop.className = "button primary";
+  stop.addEventListener("click", () => stopSession(session, stop));
+  item.append(title, what, elapsed, stop);
+  return item;
+}
+
 function drawTime() {
   $("parking-minutes").textContent = minutesText(me.free_minutes);
-  const now = running();
+  const now = sessions.filter((session) => session.status === "running");
+  const list = $("parking-running");
+  list.replaceChildren(...now.map(drawRunning));
+  list.hidden = now.length === 0;
   clearInterval(ticker);
   ticker = null;
-  $("parking-running").hidden = !now;
-  if (now) {
-    setText($("parking-running-what"), "parking.running_what", {
-      plate: isolated(now.plate),
-      zone: zoneName(now.zone),
-      time: formatTime(new Date(now.started_at)),
-    });
-    const elapsed = $("parking-elapsed");
-    const tick = () => {
-      elapsed.textContent = elapsedText(now.started_at);
-    };
-    tick();
-    ticker = setInterval(tick, SECOND);
+  if (now.length) {
+    ticker = setInterval(() => {
+      for (const figure of list.querySelectorAll(".elapsed-figure")) {
+        figure.textContent = elapsedText(figure.dataset.since);
+      }
+    }, SECOND);
   }
-  const plates = me.vehicles.map((vehicle) => vehicle.plate);
-  $("session-needs-vehicle").hidden = plates.length > 0;
+  // A vehicle that is parked now cannot start again; the form is for the others.
+  const parked = new Set(sessions.filter((session) => session.status === "running").map((session) => session.plate));
+  const plates = me.vehicles.map((vehicle) => vehicle.plate).filter((plate) => !parked.has(plate));
+  $("session-needs-vehicle").hidden = me.vehicles.length > 0;
   $("session-form").hidden = plates.length === 0 || zones.length === 0;
   fillPlates($("session-plate"), plates);
   fillZones($("session-zone"));
@@ -611,10 +635,13 @@ async function startSession(event) {
     if (result.status === 401) return goSignIn();
     if (!result.ok) {
       refuse(status, result);
+      if (result.data.error === "session_running") await reload(); // parked from another phone: show it
       return;
     }
     await reload();
-    $("parking-stop").focus(); // what comes next; the form's button stays but the session is here
+    // What comes next is stopping it (the form may be gone: no other vehicle to park).
+    const stop = document.querySelector(`#parking-running li[data-session="${CSS.escape(result.data.id)}"] button`);
+    if (stop) stop.focus();
     announce(status, "parking.started", {
       tone: "ok",
       params: { plate: isolated(result.data.plate), zone: zoneName(result.data.zone) },
@@ -622,12 +649,10 @@ async function startSession(event) {
   });
 }
 
-async function stopSession() {
-  const now = running();
-  if (!now) return;
+async function stopSession(session, button) {
   const status = $("session-status");
-  await busy($("parking-stop"), async () => {
-    const result = await call(`/parking/sessions/${encodeURIComponent(now.id)}/stop`, { method: "POST" });
+  await busy(button, async () => {
+    const result = await call(`/parking/sessions/${encodeURIComponent(session.id)}/stop`, { method: "POST" });
     if (result.status === 401) return goSignIn();
     if (!result.ok) {
       refuse(status, result);
@@ -635,8 +660,10 @@ async function stopSession() {
     }
     const done = result.data;
     await reload();
-    const again = $("session-form").querySelector("button[type=submit]");
-    if (!$("session-form").hidden) again.focus(); // the stop button is gone with the session
+    // The stop button is gone with its session: on to starting again, or to the section.
+    const form = $("session-form");
+    if (!form.hidden) form.querySelector("button[type=submit]").focus();
+    else $("parking-heading").focus();
     announce(status, "parking.stopped", {
       tone: "ok",
       params: {
@@ -731,6 +758,7 @@ async function confirmed(event) {
     if (result.status === 401) return goSignIn();
     if (!result.ok) {
       refuse($("parking-confirm-status"), result);
+      reload(); // the permit or vehicle may have changed elsewhere: show it as it is now
       return;
     }
     confirming = null;
@@ -745,7 +773,6 @@ let started = false;
 function wire() {
   $("vehicle-form").addEventListener("submit", registerVehicle);
   $("session-form").addEventListener("submit", startSession);
-  $("parking-stop").addEventListener("click", stopSession);
   $("parking-locate").addEventListener("click", locate);
   $("permit-form").addEventListener("submit", async (event) => {
     event.preventDefault();
