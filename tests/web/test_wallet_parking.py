@@ -170,6 +170,14 @@ def hours_minutes(language: str, minutes: int) -> str:
     return words["amount.minutes"].format(minutes=minutes)
 
 
+# Every visible button, link, field and summary of the section, with its height.
+TARGETS = """(root) => [...document.querySelectorAll(
+    root + " button, " + root + " select, " + root + " input, " + root + " summary")]
+  .filter((e) => e.offsetParent !== null && e.type !== "radio")
+  .map((e) => [e.id || e.textContent.trim(), e.getBoundingClientRect().height])"""
+TAP = 44  # px: the smallest target a finger should have to hit (WCAG 2.5.5, IS 5568)
+
+
 def isolated(plate: str) -> str:
     return f"\u2066{plate}\u2069"
 
@@ -511,11 +519,15 @@ def test_the_parking_section_in_each_language_at_360_px(
         expect(page.locator("#session-zone option:checked")).to_have_text(zone)
         expect(permit.locator("img.pass-qr")).to_be_visible()
         assert no_sideways_scroll(page), language
+        targets = page.evaluate(TARGETS, "#parking")
+        assert len(targets) >= 8
+        assert [(what, h) for what, h in targets if h < TAP] == [], language
         page.screenshot(path=tmp_path / f"parking-{language}.png", full_page=True)
 
     # A refusal says why, in the resident's language, the reasons open.
     other = open_parking(browser, refused, locale="ar")
     arabic = texts("ar")
+    expect(other.locator("#parking-zone")).to_have_text(arabic["parking.no_zone"])
     other.locator("#permit-form").get_by_role("button", name=arabic["parking.apply"]).click()
     expect(other.locator("#permit-status")).to_have_text(
         arabic["parking.refused"].format(plate=isolated("76-543-21"))
