@@ -236,6 +236,7 @@ function drawRunning(session) {
   const stop = setText(document.createElement("button"), "parking.stop");
   stop.type = "button";
   stop.className = "button primary";
+  stop.setAttribute("aria-label", t("parking.stop_label", { plate: session.plate })); // two cars, two buttons
   stop.addEventListener("click", () => stopSession(session, stop));
   item.append(title, what, elapsed, stop);
   return item;
