@@ -112,9 +112,13 @@ export function refreshTokens() {
 
 /**
  * Call the API. Gives {ok, status, data, headers}; a refusal's data is the API's {error, detail}.
- * A 401 invalid_token is answered by one refresh and one retry.
+ * A 401 invalid_token is answered by one refresh and one retry. An aborted "signal" (a caller's
+ * time limit) reads as no network.
  */
-export async function call(path, { method = "GET", json, form, auth = true, retried = false, headers: own = {} } = {}) {
+export async function call(
+  path,
+  { method = "GET", json, form, auth = true, retried = false, headers: own = {}, signal } = {},
+) {
   const extra = { ...own };
   let body;
   if (json !== undefined) {
@@ -127,13 +131,13 @@ export async function call(path, { method = "GET", json, form, auth = true, retr
   if (auth && access) extra.Authorization = `Bearer ${access}`;
   let response;
   try {
-    response = await fetch(`${API}${path}`, { method, headers: headers(extra), body, credentials: "same-origin" });
+    response = await fetch(`${API}${path}`, { method, headers: headers(extra), body, credentials: "same-origin", signal });
   } catch {
     return offline();
   }
   const result = await answer(response);
   if (auth && !retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
-    return call(path, { method, json, form, auth, retried: true, headers: own });
+    return call(path, { method, json, form, auth, retried: true, headers: own, signal });
   }
   return result;
 }
