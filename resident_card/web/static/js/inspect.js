@@ -286,6 +286,7 @@ async function showDeviceState() {
     line.dataset.tone = now >= expires ? "error" : "ok";
     setText(line, now >= expires ? "inspect.bundle_expired" : "inspect.bundle_ready", dates);
     line.dataset.fetchedAt = String(record.fetched_at);
+    line.dataset.checkedAt = String(record.checked_at);
     line.dataset.expired = String(now >= expires);
   }
   const waiting = await queued();
