@@ -4,13 +4,15 @@ and the checks made offline reach the city's record once the network returns."""
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Geolocation, Page, expect
 
 from benefits.eligibility import service as eligibility
 from parking import service
@@ -18,7 +20,7 @@ from parking.models import VehicleRelation
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
-from resident_card.credentials.jws import CredentialSigner, sign_credential
+from resident_card.credentials.jws import CredentialSigner, b64url, sign_credential
 from resident_card.credentials.keys import generate_private_key
 from resident_card.credentials.service import Keyring
 from resident_card.web.pages import STATIC_DIR
@@ -30,8 +32,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
 # Inside the Carmel zone and inside the car park in it: the narrower outline wins. (One point per
 # browser: Chromium hands the page a recent position again for a while.)
-CARMEL_CAR_PARK = {"longitude": 34.9885, "latitude": 32.8005}
-AT_SEA = {"longitude": 34.9, "latitude": 32.9}
+CARMEL_CAR_PARK: Geolocation = {"longitude": 34.9885, "latitude": 32.8005}
+AT_SEA: Geolocation = {"longitude": 34.9, "latitude": 32.9}
 
 
 @dataclass
@@ -95,7 +97,11 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
             expires_at=now + timedelta(days=30),
         )
         card = keyring.sign(
-            db, {"sub": "card-ref"}, audience=settings.card_audience, now=now, ttl=timedelta(hours=1)
+            db,
+            {"sub": "card-ref"},
+            audience=settings.card_audience,
+            now=now,
+            ttl=timedelta(hours=1),
         )
         db.commit()
     stranger = CredentialSigner("stranger", generate_private_key(), "toshav")
@@ -108,6 +114,12 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
     )
     head, body, signature = valid.token.split(".")
     flipped = signature[:20] + ("A" if signature[20] != "A" else "B") + signature[21:]
+    # The last character of a signature carries 2 bits and 4 unused ones: set one of those.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    loose = signature[:-1] + alphabet[alphabet.index(signature[-1]) ^ 1]
+    kid = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))["kid"]
+    unsigned = b64url(json.dumps({"alg": "none", "kid": kid}).encode())
+    critical = b64url(json.dumps({"alg": "ES256", "kid": kid, "crit": ["exp"]}).encode())
     return {
         "valid": valid.token,
         "revoked": revoked.token,
@@ -121,6 +133,9 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
         "tampered_claims": f"{head}.{body[:-4]}{'AAAA' if body[-4:] != 'AAAA' else 'BBBB'}.{signature}",
         "garbage": "not a parking pass at all",
         "three_dots": "a.b.c",
+        "non_canonical_signature": f"{head}.{body}.{loose}",
+        "alg_none": f"{unsigned}.{body}.",
+        "critical_header": f"{critical}.{body}.{signature}",
     }
 
 
@@ -166,7 +181,9 @@ def _check(page: Page, token: str, place: dict[str, Any]) -> dict[str, Any]:
     if "zone" in place:
         page.locator("#zone").select_option(value=place["zone"])
     elif "latitude" in place:
-        page.context.set_geolocation(place)
+        page.context.set_geolocation(
+            {"latitude": place["latitude"], "longitude": place["longitude"]}
+        )
         page.locator("#zone").select_option(value="@gps")
     else:
         page.locator("#zone").select_option(value="")
@@ -220,7 +237,7 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
         ("valid", {"zone": "hadar_west"}),
         ("valid", {}),  # no place: judged for its own zone
         ("valid", {"zone": "carmel"}),
-        ("car_park", CARMEL_CAR_PARK),
+        ("car_park", dict(CARMEL_CAR_PARK)),
         ("car_park", {"zone": "carmel"}),
         ("expired", {"zone": "hadar_west"}),
         ("early", {"zone": "hadar_west"}),
@@ -231,6 +248,9 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
         ("tampered_claims", {"zone": "hadar_west"}),
         ("garbage", {"zone": "hadar_west"}),
         ("three_dots", {}),
+        ("non_canonical_signature", {"zone": "hadar_west"}),
+        ("alg_none", {"zone": "hadar_west"}),
+        ("critical_header", {"zone": "hadar_west"}),
     ]
     expected = [
         _api_verdict(live_server, api, {"pass": passes[name], **_api_place(place)})
@@ -250,6 +270,9 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
         "bad_signature",
         "bad_signature",
         "malformed",
+        "malformed",
+        "malformed",
+        "bad_signature",
         "malformed",
     ]
 
@@ -287,7 +310,8 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
     assert worker.evaluate(reach) == "no network"
     assert page.evaluate(reach) == "no network"
     response = page.reload()
-    assert response is not None and response.from_service_worker
+    assert response is not None
+    assert response.from_service_worker
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     expect(page.get_by_role("heading", level=1)).to_have_text(english["inspect.heading"])
     expect(page.locator("#bundle-state")).to_have_attribute("data-expired", "false")
@@ -416,7 +440,6 @@ def test_the_worker_may_control_the_scanner_and_knows_the_servers_age_limit(
     for name in ("inspect", "inspect-offline", "offline-judge", "api", "page", "i18n"):
         assert f'"/static/js/{name}.js"' in worker
     device = (STATIC_DIR / "js" / "inspect-offline.js").read_text()
-    assert (
-        f"MAX_INSPECTION_AGE_DAYS = {service.MAX_INSPECTION_AGE.days};" in device
-        and service.MAX_INSPECTION_AGE == timedelta(days=service.MAX_INSPECTION_AGE.days)
-    )
+    days = service.MAX_INSPECTION_AGE.days
+    assert timedelta(days=days) == service.MAX_INSPECTION_AGE
+    assert f"MAX_INSPECTION_AGE_DAYS = {days};" in device
