@@ -342,7 +342,7 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
     assert browser.errors == []
 
 
-def test_a_pass_revoked_after_the_bundle_is_let_through_offline_until_the_bundle_is_refreshed(
+def test_a_revocation_or_a_new_key_after_the_bundle_counts_offline_once_the_phone_has_asked(
     browser: Browser, live_server: LiveServer, passes: dict[str, Any]
 ) -> None:
     hebrew = texts("he")
@@ -361,19 +361,31 @@ def test_a_pass_revoked_after_the_bundle_is_let_through_offline_until_the_bundle
     page.locator("#inspect-form button[type=submit]").click()
     expect(page.locator("#status")).to_have_text(hebrew["inspect.offline_outside"])
     expect(page.locator("#verdict")).to_be_hidden()
-    page.context.set_offline(False)
 
-    with live_server.database.session() as db:
-        service.cancel_permit(
-            db, _resident(db, later.resident_id), later.permit_id, now=datetime.now(UTC)
-        )
+    # After the bundle: the pass is revoked, and the city's new key signs a pass (in an hour: a key
+    # is published minutes before it signs). The phone, offline, knows neither.
+    database = live_server.database
+    now = datetime.now(UTC)
+    with database.session() as db:
+        service.cancel_permit(db, _resident(db, later.resident_id), later.permit_id, now=now)
+        credentials.rotate_key(db, database.settings, now=now)
         db.commit()
+        signer = Keyring(database.settings).signer(db, now=now + timedelta(hours=1))
+    newer = sign_credential(
+        signer,
+        {"sub": "newer-pass", "plate": "5556667", "zone": "hadar_west"},
+        audience=database.settings.parking_pass_audience,
+        now=now,
+        expires_at=now + timedelta(days=30),
+    )
 
-    page.context.set_offline(True)
     seen = _check(page, later.token, {"zone": "hadar_west"})
     assert (seen["judged"], seen["reason"]) == ("offline", "valid_permit")
+    seen = _check(page, newer, {"zone": "hadar_west"})
+    assert (seen["judged"], seen["reason"]) == ("offline", "bad_signature")
 
-    # Online again: the phone asks for the revocations since its bundle (?since=), without a new bundle.
+    # Online again: the phone asks for the revocations since its bundle (?since=) and the keys as
+    # published now, without a new bundle; offline again, it knows both.
     state = page.locator("#bundle-state")
     fetched = state.get_attribute("data-fetched-at") or ""
     checked = state.get_attribute("data-checked-at") or ""
@@ -385,6 +397,8 @@ def test_a_pass_revoked_after_the_bundle_is_let_through_offline_until_the_bundle
     seen = _check(page, later.token, {"zone": "hadar_west"})
     assert (seen["judged"], seen["reason"]) == ("offline", "revoked")
     expect(page.locator("#verdict-reason")).to_have_text(hebrew["inspect.reason.revoked"])
+    seen = _check(page, newer, {"zone": "hadar_west"})
+    assert (seen["judged"], seen["reason"]) == ("offline", "valid_permit")
 
 
 def test_the_page_warns_when_the_bundle_is_missing_or_expired(

@@ -86,18 +86,36 @@ export function refreshBundle() {
   });
 }
 
-/** Ask for the passes revoked since the last ask, and add them to the bundle kept. */
+/** The city's published keys (the JWKS every verifier caches), or null. */
+async function publishedKeys() {
+  try {
+    const response = await fetch("/.well-known/jwks.json", { headers: { Accept: "application/json" } });
+    const jwks = response.ok ? await response.json() : null;
+    return jwks && Array.isArray(jwks.keys) ? jwks : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Ask for the passes revoked since the last ask and add them to the bundle kept, and take the
+ * published keys as they are now: a new key is published minutes before it signs its first pass,
+ * and a retired one withdrawn, so the phone follows both between two whole bundles.
+ */
 export function refreshRevocations() {
   return oneAtATime(async () => {
     const record = await storedBundle();
     if (!record) return { ok: false, status: 0 };
-    const result = await call(`/parking/revocations?since=${encodeURIComponent(record.since)}`, { auth: false });
+    const [result, jwks] = await Promise.all([
+      call(`/parking/revocations?since=${encodeURIComponent(record.since)}`, { auth: false }),
+      publishedKeys(),
+    ]);
     if (result.ok) {
       const revoked = new Map(record.bundle.revoked.map((item) => [item.pass_id, item]));
       for (const item of result.data.revoked) revoked.set(item.pass_id, item);
       await keep({
         ...record,
-        bundle: { ...record.bundle, revoked: [...revoked.values()] },
+        bundle: { ...record.bundle, revoked: [...revoked.values()], jwks: jwks || record.bundle.jwks },
         checked_at: Date.now(),
         since: result.data.next_since || record.since,
       });
@@ -149,7 +167,7 @@ const RETRY = new Set([0, 401, 403, 408, 429]);
  */
 export function sendQueued() {
   return exclusively(async () => {
-    const outcome = { sent: 0, tooOld: 0, refused: 0 };
+    const outcome = { sent: 0, tooOld: 0, refused: 0, signIn: false };
     const me = inspectorId();
     for (const item of await queued()) {
       if (item.inspector && me && item.inspector !== me) continue; // another inspector's: theirs to send
@@ -157,6 +175,7 @@ export function sendQueued() {
       if (result.ok) {
         outcome.sent += 1;
       } else if (RETRY.has(result.status) || result.status >= 500) {
+        outcome.signIn = result.status === 401;
         break;
       } else if (result.data && result.data.error === "inspection_time_out_of_range") {
         outcome.tooOld += 1;

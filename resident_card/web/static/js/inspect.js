@@ -57,6 +57,7 @@ let position = null;
 let scanning = null;
 let unreachable = false;
 let dropped = { tooOld: 0, refused: 0 };
+let signInToSend = false;
 
 await start();
 
@@ -295,7 +296,7 @@ async function showDeviceState() {
   queue.dataset.tone = "wait";
   queue.hidden = waiting.length === 0;
   if (waiting.length) {
-    setText(queue, "inspect.queue_waiting", {
+    setText(queue, signInToSend ? "inspect.queue_sign_in" : "inspect.queue_waiting", {
       count: waiting.length,
       date: formatDate(waiting[0].body.at, { withTime: true }),
       days: MAX_INSPECTION_AGE_DAYS,
@@ -316,6 +317,7 @@ async function sendWaiting() {
   if (!(await queued()).length) return;
   const outcome = await sendQueued();
   dropped = { tooOld: dropped.tooOld + outcome.tooOld, refused: dropped.refused + outcome.refused };
+  signInToSend = outcome.signIn;
   await showDeviceState();
 }
 
