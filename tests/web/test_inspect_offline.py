@@ -401,7 +401,7 @@ def test_a_revocation_or_a_new_key_after_the_bundle_counts_offline_once_the_phon
     assert (seen["judged"], seen["reason"]) == ("offline", "valid_permit")
 
 
-def test_the_page_warns_when_the_bundle_is_missing_or_expired(
+def test_the_page_warns_when_the_bundle_is_missing_or_expired_and_minds_a_wrong_phone_clock(
     browser: Browser, live_server: LiveServer, passes: dict[str, Any]
 ) -> None:
     english = texts("en")
@@ -419,19 +419,28 @@ def test_the_page_warns_when_the_bundle_is_missing_or_expired(
     expect(page.locator("#status")).to_have_text(english["inspect.offline_no_bundle"])
     expect(page.locator("#verdict")).to_be_hidden()
 
+    # A phone whose clock is three hours slow fetches the bundle: it judges by the city's clock.
     page.context.set_offline(False)
     page.context.unroute("**/api/v1/parking/offline-bundle")
+    slow = timedelta(hours=3)
+    page.clock.install(time=datetime.now(UTC) - slow)
+    goto(page, "/inspect")
     page.get_by_role("button", name=english["inspect.bundle_refresh"]).click()
     expect(page.locator("#status")).to_have_text(english["inspect.bundle_refreshed"])
     expect(state).to_have_attribute("data-expired", "false")
     expect(state).to_contain_text("it can judge passes until")
 
-    # Thirteen hours on (the bundle lives twelve), with no network: expired, said plainly.
-    page.clock.install()
-    goto(page, "/inspect")
-    expect(state).to_have_attribute("data-expired", "false")
-    page.clock.set_system_time(datetime.now(UTC) + timedelta(hours=13))
     page.context.set_offline(True)
+    judged_at = datetime.now(UTC)
+    seen = _check(page, passes["valid"], {"zone": "hadar_west"})
+    assert (seen["judged"], seen["reason"]) == ("offline", "valid_permit")
+    [waiting] = _queued(page)
+    assert abs(datetime.fromisoformat(waiting["body"]["at"]) - judged_at) < timedelta(minutes=1)
+
+    # Thirteen hours on by the city's clock (the bundle lives twelve): expired, said plainly.
+    page.clock.set_system_time(datetime.now(UTC) - slow + timedelta(hours=13))
+    page.locator("#clear").click()
+    page.evaluate("() => window.dispatchEvent(new Event('offline'))")
     expect(state).to_have_attribute("data-expired", "true")
     expect(state).to_contain_text("The offline data expired on")
     page.locator("#pass").fill(passes["valid"])

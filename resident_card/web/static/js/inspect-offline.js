@@ -3,6 +3,7 @@
 // and the checks made offline, queued until the city can record them.
 
 import { call, tokens } from "./api.js";
+import { instant } from "./offline-judge.js";
 
 const DATABASE = "toshav-inspect";
 const LATEST = "latest";
@@ -59,7 +60,10 @@ function oneAtATime(work) {
   return next;
 }
 
-/** The bundle kept on this device: {bundle, fetched_at, checked_at, since}, or null. */
+/**
+ * The bundle kept on this device, or null: {bundle, fetched_at, checked_at (ms, the city's clock),
+ * since (the next ?since=), skew (ms the city's clock is ahead of the phone's)}.
+ */
 export async function storedBundle() {
   try {
     return (await transact("bundle", "readonly", (store) => store.get(LATEST))) || null;
@@ -76,14 +80,23 @@ async function keep(record) {
 /** Fetch a fresh bundle and keep it. Gives the API's answer ({ok, status, ...}). */
 export function refreshBundle() {
   return oneAtATime(async () => {
+    const asked = Date.now();
     const result = await call("/parking/offline-bundle");
     if (result.ok) {
-      const now = Date.now();
-      const since = new Date(Date.parse(result.data.issued_at) - OVERLAP_MS).toISOString();
-      await keep({ bundle: result.data, fetched_at: now, checked_at: now, since });
+      // The bundle says when the city made it: a phone whose clock is off still judges (expiry,
+      // not yet valid, the bundle's own end) and dates its checks by the city's clock.
+      const issued = instant(result.data.issued_at);
+      const skew = issued - (asked + Date.now()) / 2;
+      const since = new Date(issued - OVERLAP_MS).toISOString();
+      await keep({ bundle: result.data, fetched_at: issued, checked_at: issued, since, skew });
     }
     return result;
   });
+}
+
+/** Now by the city's clock, as far as the bundle kept tells (the phone's own clock without one). */
+export function cityNow(record) {
+  return Date.now() + (record && Number.isFinite(record.skew) ? record.skew : 0);
 }
 
 /** The city's published keys (the JWKS every verifier caches), or null. */
@@ -116,7 +129,7 @@ export function refreshRevocations() {
       await keep({
         ...record,
         bundle: { ...record.bundle, revoked: [...revoked.values()], jwks: jwks || record.bundle.jwks },
-        checked_at: Date.now(),
+        checked_at: cityNow(record),
         since: result.data.next_since || record.since,
       });
     }

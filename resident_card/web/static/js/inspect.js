@@ -9,6 +9,7 @@ import { formatDate, language, onLanguageChange, setText } from "./i18n.js";
 import {
   BUNDLE_REFRESH_MS,
   MAX_INSPECTION_AGE_DAYS,
+  cityNow,
   enqueue,
   queued,
   refreshBundle,
@@ -220,7 +221,7 @@ async function checkOffline(token, where) {
     announce(status, "inspect.offline_no_bundle", { tone: "error" });
     return;
   }
-  const now = Date.now();
+  const now = cityNow(record);
   let answer;
   try {
     answer = await judgeOffline(token, record.bundle, {
@@ -270,9 +271,9 @@ async function noNetwork(gone) {
 
 /** Say what the phone holds: when the bundle was fetched and until when it may judge; the queue. */
 async function showDeviceState() {
-  const now = Date.now();
   $("network-state").hidden = !(unreachable || navigator.onLine === false);
   const record = await storedBundle();
+  const now = cityNow(record);
   const line = $("bundle-state");
   if (!record) {
     line.dataset.tone = "error";
@@ -324,7 +325,7 @@ async function sendWaiting() {
 /** Fetch a fresh bundle when there is none or it is old, else the revocations since the last ask. */
 async function refreshDevice({ whole = false } = {}) {
   const record = await storedBundle();
-  const stale = !record || whole || Date.now() - record.fetched_at >= BUNDLE_REFRESH_MS;
+  const stale = !record || whole || cityNow(record) - record.fetched_at >= BUNDLE_REFRESH_MS;
   const result = await (stale ? refreshBundle() : refreshRevocations());
   if (result.status === 401 && whole) goSignIn();
   await noNetwork(UNREACHABLE.has(result.status));
