@@ -126,21 +126,41 @@ def resident_facts(session: Session, resident: Resident, on: date) -> dict[str, 
     }
 
 
-def wards_of(session: Session, resident: Resident) -> list[Resident]:
-    """The minors this resident looks after and acts for."""
-    return list(ResidentRepository(session).wards_of(resident.id))
+def minors_born_after(today: date) -> date:
+    """The last birth date of an adult today: whoever was born after it is a minor.
+
+    Someone born on 29 February comes of age on 1 March, as ``age_on`` counts it.
+    """
+    try:
+        return today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # today is 29 February, and that year had none
+        return today.replace(year=today.year - ADULT_AGE, day=28)
 
 
-def can_act_for(session: Session, actor: Resident, resident_id: uuid.UUID) -> bool:
-    """Whether a resident may act for a resident id: their own, or a ward's."""
+def wards_of(session: Session, resident: Resident, *, today: date) -> list[Resident]:
+    """The minors this resident looks after and acts for; a ward who has come of age is not one."""
+    return list(
+        ResidentRepository(session).wards_of(resident.id, born_after=minors_born_after(today))
+    )
+
+
+def can_act_for(session: Session, actor: Resident, resident_id: uuid.UUID, *, today: date) -> bool:
+    """Whether a resident may act for a resident id: their own, or a minor's in their care.
+
+    Guardianship ends when the ward comes of age: from their 18th birthday they act for themselves.
+    """
     if actor.id == resident_id:
         return True
-    return ResidentRepository(session).is_guardian(actor.id, resident_id)
+    return ResidentRepository(session).is_guardian(
+        actor.id, resident_id, born_after=minors_born_after(today)
+    )
 
 
-def resident_visible_to(session: Session, actor: Resident, resident_id: uuid.UUID) -> Resident:
-    """A resident the actor may see (self or ward); anyone else is simply not found."""
-    if not can_act_for(session, actor, resident_id):
+def resident_visible_to(
+    session: Session, actor: Resident, resident_id: uuid.UUID, *, today: date
+) -> Resident:
+    """A resident the actor may see (self or a minor in their care); anyone else is not found."""
+    if not can_act_for(session, actor, resident_id, today=today):
         raise ResidentNotFound()
     resident = ResidentRepository(session).get(resident_id)
     if resident is None:
@@ -454,7 +474,7 @@ class ResidentDetails:
     wards: list[tuple[Resident, str]]
 
 
-def details(session: Session, resident: Resident) -> ResidentDetails:
+def details(session: Session, resident: Resident, *, today: date) -> ResidentDetails:
     repository = ResidentRepository(session)
     street = session.get(Street, resident.street_id)
     assert street is not None  # a foreign key keeps it there
@@ -465,7 +485,10 @@ def details(session: Session, resident: Resident) -> ResidentDetails:
         neighbourhood=city.neighbourhood_for(session, street, resident.house_number),
         household_size=repository.household_size(resident.household_id),
         history=repository.status_history(resident.id),
-        wards=[(ward, relations[ward.id]) for ward in repository.wards_of(resident.id)],
+        wards=[
+            (ward, relations[ward.id])
+            for ward in repository.wards_of(resident.id, born_after=minors_born_after(today))
+        ],
     )
 
 

@@ -94,9 +94,10 @@ def test_resident_for_user_finds_the_record(session: Session, settings: Settings
     other = create_resident(session, settings, user=True)
     assert other.user_id is not None
     assert service.resident_for_user(session, other.user_id) is other
-    assert service.can_act_for(session, resident, resident.id)
-    assert not service.can_act_for(session, resident, other.id)
-    assert service.wards_of(session, resident) == []
+    today = date(2026, 6, 1)
+    assert service.can_act_for(session, resident, resident.id, today=today)
+    assert not service.can_act_for(session, resident, other.id, today=today)
+    assert service.wards_of(session, resident, today=today) == []
 
 
 # --- enrolment ----------------------------------------------------------------------------------
