@@ -316,7 +316,7 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
     # Locked, so two people claiming one imported record at once cannot both have it.
     existing = repository.by_identifier_hash(protected.hash, for_update=True)
     if existing is not None and (
-        existing.user_id is not None or existing.date_of_birth != person.date_of_birth
+        existing.user_id is not None or not _claims_match(existing, person, street, enrolment)
     ):
         raise IdentifierTaken()
 
@@ -340,6 +340,20 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
             email=enrolment.email,
             phone=enrolment.phone,
         )
+
+
+def _claims_match(existing: Resident, person: Person, street: Street, enrolment: Enrolment) -> bool:
+    """Whether an enrolment may claim a record the registry (or a guardian) made.
+
+    The record is verified already, so more than an ID number must match: the date of birth and the
+    registered address (street and house number). A mismatch is answered like a taken identifier,
+    so a guess learns nothing about which part was wrong.
+    """
+    return (
+        existing.date_of_birth == person.date_of_birth
+        and existing.street_id == street.id
+        and existing.house_number == enrolment.address.house_number
+    )
 
 
 def _claim(session: Session, resident: Resident, user: User, enrolment: Enrolment) -> Resident:
