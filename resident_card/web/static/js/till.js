@@ -2,6 +2,7 @@
 // and see the cashback credited and why — or take a payment from the resident's cashback.
 
 import { call, fetchFile } from "./api.js";
+import { shekels, toAgorot } from "./money.js";
 import { formatDate, language, onLanguageChange, setText, t } from "./i18n.js";
 import {
   announce,
@@ -31,20 +32,6 @@ let sales = []; // the business's recent purchases, newest first
 let statements = [];
 let refunding = null; // the purchase the refund form is for
 let refundAttempt = null; // {print, key}: as `attempt`, for refunds
-
-/** Shekels as typed (120, 120.5, 120,50) in agorot; null when it is not an amount. */
-function toAgorot(text) {
-  const match = /^(\d{1,7})(?:[.,](\d{1,2}))?$/.exec(String(text).trim());
-  if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0"));
-}
-
-/** Agorot as people read them: ₪1,234.50 (Western digits in all three languages). */
-function shekels(agorot) {
-  const whole = Math.floor(Math.abs(agorot) / 100).toLocaleString("en-US");
-  const rest = String(Math.abs(agorot) % 100).padStart(2, "0");
-  return `${agorot < 0 ? "-" : ""}₪${whole}.${rest}`;
-}
 
 function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
