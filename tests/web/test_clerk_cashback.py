@@ -4,25 +4,19 @@ auditor sees both lists and can change neither."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pytest
 from playwright.sync_api import ViewportSize, expect
 from sqlalchemy import select
 
-from cashback import service
 from cashback.models import Flag, Merchant, MerchantStatus
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
-from resident_card.credentials.service import Keyring
 from tests.cashback.conftest import (
-    card_holder,
-    card_token,
     make_business,
-    make_campaign,
-    prepare_city,
 )
 from tests.conftest import LiveServer
+from tests.web.cashback_support import open_shop
 from tests.web.conftest import Browser, make_staff, sign_in, texts
 
 pytestmark = pytest.mark.browser
@@ -37,32 +31,18 @@ class Scheme:
 
 def _scheme(live_server: LiveServer) -> Scheme:
     """A business waiting for approval, and an approved one where a high round amount was flagged."""
+    shop = open_shop(live_server)
     database = live_server.database
-    now = datetime.now(UTC)
     with database.session() as session:
-        prepare_city(session, database.settings, now)
         make_business(
             session,
             database.settings,
-            now=now,
+            now=shop.opened_at,
             status=MerchantStatus.pending,
             name="Falafel Wadi",
         )
-        _shop, staff = make_business(session, database.settings, now=now)
-        make_campaign(session, now=now)
-        resident = card_holder(session, database.settings)
-        token = card_token(session, database.settings, Keyring(database.settings), resident, now)
-        service.record_purchase(
-            session,
-            database.settings,
-            staff_user_id=staff.id,
-            idempotency_key="clerk-desk-1",
-            card_token=token,
-            amount_agorot=30_000,  # ₪300: a high, round amount
-            receipt="R-300",
-            now=now,
-        )
         session.commit()
+    shop.sell(30_000, "R-300")  # ₪300: a high, round amount
     return Scheme(applicant="Falafel Wadi", flagged_receipt="R-300")
 
 

@@ -4,7 +4,7 @@ and why, in the language they chose; and only this page may ask for the camera."
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,16 +16,9 @@ from sqlalchemy import select
 from cashback import service
 from cashback.exceptions import TokenReplayed
 from cashback.models import Purchase, Refund
-from resident_card.credentials.service import Keyring
-from tests.cashback.conftest import (
-    card_holder,
-    card_token,
-    make_business,
-    make_campaign,
-    prepare_city,
-)
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD
+from tests.web.cashback_support import open_shop
 from tests.web.conftest import Account, Browser, sign_in, texts
 
 
@@ -34,14 +27,8 @@ def test_the_till_records_a_purchase_and_shows_the_cashback(
     browser: Browser, live_server: LiveServer
 ) -> None:
     database = live_server.database
-    now = datetime.now(UTC)
-    with database.session() as session:
-        prepare_city(session, database.settings, now)
-        _merchant, staff = make_business(session, database.settings, now=now)
-        make_campaign(session, now=now)
-        resident = card_holder(session, database.settings)
-        token = card_token(session, database.settings, Keyring(database.settings), resident, now)
-        session.commit()
+    shop = open_shop(live_server)
+    staff, token = shop.staff, shop.card_token()
     english, arabic = texts("en"), texts("ar")
     page = browser.open("/", locale="en-GB")
 
@@ -97,23 +84,10 @@ def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
     browser: Browser, live_server: LiveServer
 ) -> None:
     database = live_server.database
-    now = datetime.now(UTC)
+    shop = open_shop(live_server)
+    staff, now = shop.staff, shop.opened_at
+    shop.sell(20_000, "R-1")
     with database.session() as session:
-        prepare_city(session, database.settings, now)
-        _merchant, staff = make_business(session, database.settings, now=now)
-        make_campaign(session, now=now)
-        resident = card_holder(session, database.settings)
-        token = card_token(session, database.settings, Keyring(database.settings), resident, now)
-        service.record_purchase(
-            session,
-            database.settings,
-            staff_user_id=staff.id,
-            idempotency_key="till-refund-1",
-            card_token=token,
-            amount_agorot=20_000,
-            receipt="R-1",
-            now=now,
-        )
         # Last month is over: the city settles it (nothing was sold then, so nothing is owed).
         city_today = now.astimezone(ZoneInfo(database.settings.city_time_zone)).date()
         last_month = (city_today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
