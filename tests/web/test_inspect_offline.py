@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,7 +24,8 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import CredentialSigner, b64url, sign_credential
 from resident_card.credentials.keys import generate_private_key
 from resident_card.credentials.service import Keyring
-from resident_card.web.pages import STATIC_DIR
+from resident_card.i18n import LANGUAGES
+from resident_card.web.pages import STATIC_DIR, TEMPLATES_DIR
 from tests.conftest import LiveServer
 from tests.factories import create_resident
 from tests.web.conftest import Account, Browser, goto, make_staff, sign_in, texts
@@ -458,10 +460,23 @@ def test_the_worker_may_control_the_scanner_and_knows_the_servers_age_limit(
     other = httpx.get(f"{live_server.base_url}/static/js/inspect.js")
     assert "service-worker-allowed" not in other.headers
 
-    # Every file the page loads is in the worker's shell.
+    # Every file the page loads (the layout's, and the modules inspect.js imports, all the way
+    # down) is in the worker's shell, or the page would not open again with no network.
     worker = (STATIC_DIR / "js" / "inspect-worker.js").read_text()
-    for name in ("inspect", "inspect-offline", "offline-judge", "api", "page", "i18n"):
-        assert f'"/static/js/{name}.js"' in worker
+    layout = (TEMPLATES_DIR / "layout.html").read_text().replace("{{page}}", "inspect")
+    needed = set(re.findall(r'(?:href|src)="(/static/[^"]+)"', layout))
+    needed |= {f"/static/i18n/{language}.json" for language in LANGUAGES}
+    modules, seen = ["inspect.js"], set()
+    while modules:
+        name = modules.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        needed.add(f"/static/js/{name}")
+        modules += re.findall(r'from "\./([a-z-]+\.js)"', (STATIC_DIR / "js" / name).read_text())
+    assert {"/static/js/offline-judge.js", "/static/js/page.js"} <= needed
+    for path in sorted(needed):
+        assert f'"{path}"' in worker, path
     device = (STATIC_DIR / "js" / "inspect-offline.js").read_text()
     days = service.MAX_INSPECTION_AGE.days
     assert timedelta(days=days) == service.MAX_INSPECTION_AGE

@@ -142,6 +142,27 @@ export async function call(
   return result;
 }
 
+/**
+ * Fetch a file the API serves to a signed-in caller (a CSV statement, a pass image): gives
+ * {ok, status, blob, data}, where data is the API's {error, detail} when it said no.
+ */
+export async function fetchFile(path, { retried = false } = {}) {
+  const extra = {};
+  if (tokens.access) extra.Authorization = `Bearer ${tokens.access}`;
+  let response;
+  try {
+    response = await fetch(`${API}${path}`, { headers: headers(extra), credentials: "same-origin" });
+  } catch {
+    return { ...offline(), blob: null };
+  }
+  if (response.ok) return { ok: true, status: response.status, blob: await response.blob(), data: null };
+  const result = await answer(response);
+  if (!retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
+    return fetchFile(path, { retried: true });
+  }
+  return { ...result, blob: null };
+}
+
 /** Sign in with the OAuth2 password form; keep the tokens for this tab. */
 export async function signIn(username, password) {
   const result = await call("/auth/token", { method: "POST", form: { username, password }, auth: false });
