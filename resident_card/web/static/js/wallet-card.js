@@ -49,7 +49,7 @@ function showState(badge, state) {
 // --- requests the JSON helper does not make: images and files ------------------------------------
 
 /** A request with this tab's bearer token and language; one refresh and retry on 401. Null offline. */
-export async function authorised(path, { method = "GET", body, accept = "*/*", cache = "no-store", retried = false } = {}) {
+async function authorised(path, { method = "GET", body, accept = "*/*", cache = "no-store", retried = false } = {}) {
   const headers = { Accept: accept, "Accept-Language": language() };
   const access = tokens.access;
   if (access) headers.Authorization = `Bearer ${access}`;

@@ -3,14 +3,13 @@
 // household's vehicles. The section shows only when the deployment runs parking (/parking/me
 // answers); a city that has not rolled parking out shows no trace of it.
 //
-// The pass QR and its printable files need this tab's bearer token, so they are fetched with it:
-// the QR is shown as a data: URL (the page's CSP allows 'self' and data: images), the PDF and SVG
-// are handed to the browser as downloads.
+// The pass QR and its printable files need this tab's bearer token, so they are fetched with it
+// (api.js's fetchFile): the QR is shown as a data: URL (the page's CSP allows 'self' and data:
+// images), the PDF and SVG are handed to the browser as downloads.
 
-import { call } from "./api.js";
+import { call, fetchFile } from "./api.js";
 import { formatDate, formatTime, language, onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, labelOf, markInvalid, missing, values } from "./page.js";
-import { authorised } from "./wallet-card.js";
 import { formatAmount } from "./wallet-sections.js";
 
 const $ = (id) => document.getElementById(id);
@@ -509,30 +508,17 @@ function asDataUrl(blob) {
   });
 }
 
-async function refusalOf(response) {
-  if (!response) return t("error.network");
-  try {
-    const data = await response.json();
-    if (data && typeof data.detail === "string") return data.detail;
-  } catch {
-    // not JSON
-  }
-  return t("error.unexpected");
-}
-
 async function showPass(permit, image, waiting) {
   let source = passes.get(permit.pass_id);
   if (!source) {
-    const response = await authorised(`/api/v1/parking/permits/${encodeURIComponent(permit.id)}/pass.png`, {
-      accept: "image/png",
-    });
-    if (response && response.status === 401) return goSignIn();
-    if (!response || !response.ok) {
+    const file = await fetchFile(`/parking/permits/${encodeURIComponent(permit.id)}/pass.png`);
+    if (file.status === 401) return goSignIn();
+    if (!file.ok) {
       delete waiting.dataset.i18n;
-      waiting.textContent = await refusalOf(response);
+      waiting.textContent = file.data.detail;
       return;
     }
-    source = await asDataUrl(await response.blob());
+    source = await asDataUrl(file.blob);
     passes.set(permit.pass_id, source);
   }
   image.src = source;
@@ -542,16 +528,13 @@ async function showPass(permit, image, waiting) {
 
 /** The pass as a file to print (PDF) or to keep (SVG), downloaded with the bearer token. */
 async function download(permit, kind) {
-  const status = $("parking-status");
-  const response = await authorised(`/api/v1/parking/permits/${encodeURIComponent(permit.id)}/pass.${kind}`, {
-    accept: kind === "pdf" ? "application/pdf" : "image/svg+xml",
-  });
-  if (response && response.status === 401) return goSignIn();
-  if (!response || !response.ok) {
-    announceDetail(status, await refusalOf(response));
+  const file = await fetchFile(`/parking/permits/${encodeURIComponent(permit.id)}/pass.${kind}`);
+  if (file.status === 401) return goSignIn();
+  if (!file.ok) {
+    announceDetail($("parking-status"), file.data.detail);
     return;
   }
-  const address = URL.createObjectURL(await response.blob());
+  const address = URL.createObjectURL(file.blob);
   const link = document.createElement("a");
   link.href = address;
   link.download = `parking-pass-${permit.plate.replace(/\D/g, "")}.${kind}`;
