@@ -10,6 +10,10 @@ fraud flags, in one transaction. Then ``bench/ledger.py``'s own measurement post
 transactions into the same database, and the ratio of the two rates is printed, with p50/p99 of
 each and what ``check_ledger`` says. The database is dropped and the server stopped at the end.
 
+Before the timed run, ``--count-statements N`` (default 20) posts N purchases one at a time through
+the app in this process and prints how many statements each sent to PostgreSQL (counted at the
+driver, so the ledger's own psycopg statements count too, with BEGIN and COMMIT), listing one.
+
     TOSHAV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/cashback.py
 """
 

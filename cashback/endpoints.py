@@ -177,13 +177,14 @@ def _admin_merchant(session: Session, merchant: Merchant, now: datetime) -> Admi
     )
 
 
-def _brief(campaign: Campaign, *, rate_bp: int | None = None) -> CampaignBriefOut:
-    """The campaign in short; with a purchase's own rate (the rate may have changed since)."""
+def _brief(campaign: Campaign, purchase: Purchase | None = None) -> CampaignBriefOut:
+    """The campaign in short; for a purchase, as it was then (its rate and names may have changed
+    since, and a retried purchase gets the very same answer)."""
+    names, rate_bp = campaign.names, campaign.rate_bp
+    if purchase is not None:
+        names, rate_bp = service.terms_got(purchase, campaign)
     return CampaignBriefOut(
-        id=campaign.id,
-        code=campaign.code,
-        names=_label(campaign.names),
-        rate_bp=campaign.rate_bp if rate_bp is None else rate_bp,
+        id=campaign.id, code=campaign.code, names=_label(names), rate_bp=rate_bp
     )
 
 
@@ -224,7 +225,7 @@ def _receipt_fields(
         "amount_agorot": purchase.amount_agorot,
         "receipt": purchase.receipt,
         "cashback_agorot": purchase.cashback_agorot,
-        "campaign": _brief(campaign, rate_bp=purchase.rate_bp),
+        "campaign": _brief(campaign, purchase),
         "why": [rules.render_reason(reason, language) for reason in purchase.explanation],
         "available_at": purchase.available_at,
         "created_at": purchase.created_at,

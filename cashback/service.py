@@ -1173,6 +1173,16 @@ def purchases_of(
     )
 
 
+def terms_got(purchase: Purchase, campaign: Campaign) -> tuple[Text, int]:
+    """The campaign's names and rate as the purchase got them (its reasons keep the names)."""
+    for stored in purchase.explanation:
+        if stored.get("code") == "rate":
+            names = (stored.get("params") or {}).get("campaign")
+            if isinstance(names, dict) and set(names) == {"he", "ar", "en"}:
+                return {"he": names["he"], "ar": names["ar"], "en": names["en"]}, purchase.rate_bp
+    return campaign.names, purchase.rate_bp
+
+
 def purchase_state(purchase: Purchase) -> str:
     """held (in the return window), available, or returned (all of the cashback taken back)."""
     if purchase.cashback_returned_agorot >= purchase.cashback_agorot:
