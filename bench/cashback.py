@@ -212,12 +212,18 @@ class StatementCount:
 
         class CountingCursor(psycopg.Cursor[Any]):
             def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
-                seen.through_driver.append(" ".join(str(query).split())[:110])
-                return super().execute(query, *args, **kwargs)
+                started = time.perf_counter()
+                try:
+                    return super().execute(query, *args, **kwargs)
+                finally:
+                    seen.note(query, started)
 
             def executemany(self, query: Any, *args: Any, **kwargs: Any) -> None:
-                seen.through_driver.append(" ".join(str(query).split())[:110] + "  [many]")
-                super().executemany(query, *args, **kwargs)
+                started = time.perf_counter()
+                try:
+                    super().executemany(query, *args, **kwargs)
+                finally:
+                    seen.note(query, started, many=True)
 
         def on_connect(dbapi_connection: object, _record: object) -> None:
             dbapi_connection.cursor_factory = CountingCursor  # type: ignore[attr-defined]
@@ -231,6 +237,11 @@ class StatementCount:
         event.listen(Engine, "connect", on_connect)
         event.listen(Engine, "before_cursor_execute", on_execute)
         event.listen(Engine, "commit", on_commit)
+
+    def note(self, query: Any, started: float, *, many: bool = False) -> None:
+        took = (time.perf_counter() - started) * 1000
+        text = " ".join(str(query).split())[:100] + ("  [many]" if many else "")
+        self.through_driver.append(f"{took:6.2f} ms  {text}")
 
     def reset(self) -> None:
         self.through_driver.clear()

@@ -253,6 +253,18 @@ class CampaignRepository(_Repository):
             .limit(LATEST_ENDED)
         ).all()
 
+    def ended_among(self, ids: Sequence[uuid.UUID], at: datetime) -> Sequence[Campaign]:
+        """Which of these campaigns have ended by now or been ended by a clerk (at a moment after
+        ``at``, while a request that began at ``at`` was on its way), read afresh."""
+        return self.session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.id.in_(ids), or_(Campaign.ended_at.is_not(None), Campaign.ends_at <= at)
+            )
+            .order_by(Campaign.code)
+            .execution_options(populate_existing=True)
+        ).all()
+
     def ended_with_budget(self, at: datetime) -> Sequence[uuid.UUID]:
         """Ended campaigns whose budget account has more than it holds for return windows."""
         return self.session.scalars(

@@ -1117,6 +1117,11 @@ def record_purchase(
         # A campaign further down the list paid: the purchase records its terms instead.
         repository.attach_hold(purchase, hold.id, terms_got(campaign, earned) if rank else {})
         return PurchaseAnswer(purchase, campaign, merchant, False)
+    # No budget: ended by a clerk while this purchase was on its way (its budget went back to the
+    # city), or simply spent?
+    ended = repositories.ended_among([c.id for c, _ in ranked], now)
+    if len(ended) == len(ranked):
+        raise CampaignEnded(campaign=ended[0].code)
     raise BudgetExhausted()
 
 
