@@ -296,7 +296,7 @@ class CampaignRepository(_Repository):
         )
 
     def programme(self, programme_id: uuid.UUID) -> Programme:
-        """A programme the session has just read (deciding eligibility): no query then."""
+        """A programme by id (a query unless the session still holds it)."""
         programme = self.session.get(Programme, programme_id)
         assert programme is not None  # a decision's foreign key
         return programme
