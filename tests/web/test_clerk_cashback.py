@@ -122,3 +122,57 @@ def test_an_auditor_sees_the_cashback_desk_and_changes_nothing(
     expect(page.locator("#business-form")).to_have_count(0)
     expect(page.locator("#flag-form")).to_have_count(0)
     expect(flags.get_by_role("button")).to_have_count(0)
+    campaigns = page.get_by_role("region", name=arabic["clerk.campaigns"])
+    expect(campaigns).to_contain_text(arabic["campaign.running"])
+    expect(campaigns.get_by_role("button")).to_have_count(0)
+    expect(page.locator("#campaign-form")).to_have_count(0)
+
+
+def test_a_clerk_tops_up_pauses_and_ends_a_campaign(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    _scheme(live_server)  # the campaign has given ₪30.00 of cashback, held for the return window
+    english = texts("en")
+    clerk = make_staff(live_server, Role.admin)
+    page = browser.open("/", locale="en-GB", viewport=DESK)
+    sign_in(page, clerk, lands_on="/clerk")
+    campaigns = page.get_by_role("region", name=english["clerk.campaigns"])
+    expect(campaigns).to_contain_text("Cash back · 10% · Running")
+    expect(campaigns).to_contain_text("Budget left ₪9,970.00; held in return windows ₪30.00")
+
+    def do(action: str, reason: str, **fields: str) -> None:
+        campaigns.get_by_role("button", name="Manage Cash back").click()
+        campaigns.get_by_label(english[f"clerk.campaign_do.{action}"]).check()
+        for label, value in fields.items():
+            campaigns.get_by_label(english[label]).fill(value)
+        campaigns.get_by_label(english["clerk.campaign_reason"]).fill(reason)
+        campaigns.get_by_role("button", name=english["clerk.campaign_save"]).click()
+
+    do("top_up", "Council decision 2026/117", **{"clerk.campaign_amount": "5000"})
+    expect(page.locator("#campaign-change")).to_have_text("Cash back's budget was topped up.")
+    expect(campaigns).to_contain_text("Budget left ₪14,970.00")
+
+    # A rate out of range is refused on the page; nothing is sent.
+    do("rate", "Too generous", **{"clerk.campaign_rate": "150"})
+    expect(page.locator("#campaign-change")).to_have_text(english["clerk.campaign_rate_invalid"])
+    campaigns.get_by_role("button", name=english["clerk.cancel"]).click()
+
+    do("pause", "Budget review")
+    expect(page.locator("#campaign-change")).to_have_text("Cash back is paused.")
+    expect(campaigns).to_contain_text("Cash back · 10% · Paused")
+
+    do("end", "The scheme ends this year")
+    expect(page.locator("#campaign-change")).to_have_text(
+        "Cash back has ended; ₪14,970.00 went back to the city."
+    )
+    expect(campaigns).to_contain_text("Cash back · 10% · Ended")
+    expect(campaigns).to_contain_text("Given back to the city: ₪14,970.00")
+    # Ended, there is nothing left to manage.
+    expect(campaigns.get_by_role("button", name="Manage Cash back")).to_have_count(0)
+    with live_server.database.session() as session:
+        actions = list(session.scalars(select(AuditEntry.action)).all())
+        assert {
+            "cashback.campaign.top_up",
+            "cashback.campaign.pause",
+            "cashback.campaign.end",
+        } <= set(actions)

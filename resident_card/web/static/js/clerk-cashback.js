@@ -5,6 +5,7 @@
 import { call } from "./api.js";
 import { language, onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, markInvalid } from "./page.js";
+import { drawCampaigns, startCampaigns } from "./clerk-campaigns.js";
 import { shekels } from "./money.js";
 import { detail } from "./resident-view.js";
 
@@ -279,8 +280,9 @@ export async function startCashbackDesk({ changes }) {
   onLanguageChange(() => {
     drawBusinesses();
     drawFlags();
+    drawCampaigns();
     if (open) drawBusiness();
   });
   $("cashback-desk").hidden = false;
-  await Promise.all([loadBusinesses(), loadFlags()]);
+  await Promise.all([loadBusinesses(), loadFlags(), startCampaigns({ changes })]);
 }
