@@ -10,6 +10,10 @@ fraud flags, in one transaction. Then ``bench/ledger.py``'s own measurement post
 transactions into the same database, and the ratio of the two rates is printed, with p50/p99 of
 each and what ``check_ledger`` says. The database is dropped and the server stopped at the end.
 
+Before the timed run, ``--count-statements N`` (default 20) posts N purchases one at a time through
+the app in this process and prints how many statements each sent to PostgreSQL (counted at the
+driver, so the ledger's own psycopg statements count too, with BEGIN and COMMIT), listing one.
+
     TOSHAV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/cashback.py
 """
 
@@ -30,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 # Run as a script, this folder comes first on the path, where this very file would shadow the
 # ``cashback`` package: put the project's root there instead.
@@ -66,6 +71,7 @@ class Measured:
 
 def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) -> Seeded:
     """The city, a business, a funded campaign, residents with cards, and card tokens to scan."""
+    import parking.service  # noqa: F401 - registers the facts the parking programme's rules read
     from benefits.eligibility import service as eligibility
     from cashback import service
     from cashback.models import BusinessCategory, MerchantStatus
@@ -186,6 +192,146 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
         engine.dispose()
 
 
+class StatementCount:
+    """Statements sent to PostgreSQL, counted at the driver: those SQLAlchemy sends (seen by its
+    ``before_cursor_execute`` event) and those the ledger sends straight to psycopg on the same
+    connection (seen by a counting cursor class set when each connection opens), plus each
+    transaction's BEGIN and COMMIT (psycopg sends those itself)."""
+
+    def __init__(self) -> None:
+        self.through_sqlalchemy: list[str] = []
+        self.through_driver: list[str] = []
+        self.commits = 0
+
+    def install(self) -> None:
+        import psycopg
+        from sqlalchemy import event
+        from sqlalchemy.engine import Engine
+
+        seen = self
+
+        class CountingCursor(psycopg.Cursor[Any]):
+            def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return super().execute(query, *args, **kwargs)
+                finally:
+                    seen.note(query, started)
+
+            def executemany(self, query: Any, *args: Any, **kwargs: Any) -> None:
+                started = time.perf_counter()
+                try:
+                    super().executemany(query, *args, **kwargs)
+                finally:
+                    seen.note(query, started, many=True)
+
+        def on_connect(dbapi_connection: object, _record: object) -> None:
+            dbapi_connection.cursor_factory = CountingCursor  # type: ignore[attr-defined]
+
+        def on_execute(*args: object) -> None:
+            self.through_sqlalchemy.append(" ".join(str(args[2]).split())[:110])
+
+        def on_commit(_connection: object) -> None:
+            self.commits += 1
+
+        event.listen(Engine, "connect", on_connect)
+        event.listen(Engine, "before_cursor_execute", on_execute)
+        event.listen(Engine, "commit", on_commit)
+
+    def note(self, query: Any, started: float, *, many: bool = False) -> None:
+        took = (time.perf_counter() - started) * 1000
+        text = " ".join(str(query).split())[:100] + ("  [many]" if many else "")
+        self.through_driver.append(f"{took:6.2f} ms  {text}")
+
+    def reset(self) -> None:
+        self.through_driver.clear()
+        self.through_sqlalchemy.clear()
+        self.commits = 0
+
+    @property
+    def round_trips(self) -> int:
+        """Every statement through a cursor, and BEGIN and COMMIT of each transaction."""
+        return len(self.through_driver) + 2 * self.commits
+
+
+def count_statements(
+    url: str,
+    env: dict[str, str],
+    staff_id: uuid.UUID,
+    tokens: list[str],
+    purchases: int,
+    residents: int,
+) -> None:
+    """Post ``purchases`` purchases through the real app in this process (no network), one at a
+    time, and print the statements each one sent to PostgreSQL (the first one's listed) and how
+    long each took. The residents have bought before (as nearly all have in the timed run): a
+    first round for the same residents opens their cashback wallets and warms the app."""
+    from fastapi.testclient import TestClient
+
+    from resident_card.accounts.tokens import issue_access_token, keys_from_pem
+    from resident_card.app import create_app
+    from resident_card.settings import Settings
+
+    counter = StatementCount()
+    counter.install()
+    settings = Settings.model_validate(
+        {
+            "database_url": url,
+            "var_dir": env["TOSHAV_VAR_DIR"],
+            "access_token_key": env["TOSHAV_ACCESS_TOKEN_KEY"],
+        }
+    )
+    access = issue_access_token(
+        keys_from_pem(env["TOSHAV_ACCESS_TOKEN_KEY"]),
+        settings,
+        user_id=staff_id,
+        now=datetime.now(UTC),
+    )
+    headers = {"Authorization": f"Bearer {access}", "Accept-Language": "en"}
+    # Tokens are minted round-robin over the residents: these are two of each of the last ones.
+    last = len(tokens) - 1
+    picked = [
+        [last - j for j in range(purchases)],
+        [last - residents - j for j in range(purchases)],
+    ]
+    rounds = [[tokens[i] for i in indexes] for indexes in picked]
+    for index in sorted((i for indexes in picked for i in indexes), reverse=True):
+        del tokens[index]
+    per_purchase: list[int] = []
+    took_ms: list[float] = []
+    first: list[str] = []
+    first_commits = 0
+    with TestClient(create_app(settings)) as http:
+        for round_number, round_tokens in enumerate(rounds):
+            for number, token in enumerate(round_tokens):
+                counter.reset()
+                started = time.perf_counter()
+                response = http.post(
+                    "/api/v1/cashback/purchases",
+                    json={"card_token": token, "amount_agorot": PURCHASE, "receipt": "c"},
+                    headers={**headers, "Idempotency-Key": f"count-{round_number}-{number}"},
+                )
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 201:
+                    raise SystemExit(f"statement count: {response.status_code} {response.text}")
+                if round_number == 0:
+                    continue
+                per_purchase.append(counter.round_trips)
+                took_ms.append(elapsed)
+                if not first:
+                    first = list(counter.through_driver)
+                    first_commits = counter.commits
+    print(
+        f"statements: per purchase (in process, one at a time, {purchases} residents' second "
+        f"purchases): mean {statistics.fmean(per_purchase):.1f}, min {min(per_purchase)}, "
+        f"max {max(per_purchase)} (every statement through a cursor, plus BEGIN and COMMIT); "
+        f"{statistics.median(took_ms):.1f} ms each (median)"
+    )
+    for index, statement in enumerate(first, 1):
+        print(f"  {index:2d}. {statement}")
+    print(f"      + BEGIN and COMMIT of {first_commits} transaction(s)")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -302,6 +448,13 @@ def main() -> None:
     parser.add_argument("--ledger-seconds", type=float, default=5.0, help="the raw ledger run")
     parser.add_argument("--residents", type=int, default=300)
     parser.add_argument("--tokens", type=int, default=6000, help="card tokens minted up front")
+    parser.add_argument(
+        "--count-statements",
+        type=int,
+        default=20,
+        metavar="N",
+        help="first count the statements of N purchases in process (0: skip)",
+    )
     options = parser.parse_args()
 
     from resident_card.accounts.tokens import (
@@ -335,6 +488,15 @@ def main() -> None:
                 f"setup:   {options.residents} residents with cards, {options.tokens} card tokens, "
                 f"in {time.perf_counter() - started:.1f} s"
             )
+            if options.count_statements:
+                count_statements(
+                    url,
+                    env,
+                    seeded.staff_id,
+                    seeded.tokens,
+                    options.count_statements,
+                    options.residents,
+                )
             port = free_port()
             server = start_server(env, port, options.server_workers)
             settings = Settings.model_validate(

@@ -31,6 +31,12 @@ ALREADY: Text = {
     "en": "{business} ({registry}) {period}: already settled ({paid}). Statement: {path}",
 }
 
+RETURNED: Text = {
+    "he": "הוחזרו לעירייה {amount} מתקציבי קמפיינים שהסתיימו ({count}).",
+    "ar": "أُعيد إلى البلدية {amount} من ميزانيات حملات انتهت ({count}).",
+    "en": "Returned {amount} to the city from the budgets of ended campaigns ({count}).",
+}
+
 NONE: Text = {
     "he": "אין עסקים להסדרה.",
     "ar": "لا توجد مصالح للتسوية.",
@@ -66,6 +72,17 @@ def release_holds(language: Language) -> None:
                 report.released += done.released
                 report.amount_agorot += done.amount_agorot
                 report.recovered_agorot += done.recovered_agorot
+        # What came back to ended campaigns' budgets (refunds, lapsed holds) goes to the city,
+        # one campaign per transaction.
+        returned = campaigns = 0
+        with sessions() as session:
+            ended = service.ended_campaigns_with_budget(session, now=now)
+        for campaign_id in ended:
+            with sessions() as session, session.begin():
+                amount = service.return_unspent_budgets(session, campaign_id, now=now)
+            if amount:
+                returned += amount
+                campaigns += 1
     finally:
         engine.dispose()
     click.echo(
@@ -77,6 +94,10 @@ def release_holds(language: Language) -> None:
             recovered=rules.format_agorot(report.recovered_agorot),
         )
     )
+    if returned:
+        click.echo(
+            render(RETURNED, language, amount=rules.format_agorot(returned), count=campaigns)
+        )
 
 
 @cashback.command("settle")

@@ -19,8 +19,11 @@ from cashback.exceptions import (
     AlreadyMerchantStaff,
     AmountInvalid,
     BudgetExhausted,
+    CampaignEnded,
     CampaignExists,
     CampaignNotFound,
+    CampaignNotPaused,
+    CampaignPaused,
     CapReached,
     CardInvalid,
     FlagAlreadyResolved,
@@ -61,7 +64,10 @@ from cashback.schemas import (
     BalanceCheckIn,
     BalanceCheckOut,
     BudgetOut,
+    CampaignActionIn,
     CampaignBriefOut,
+    CampaignChangeIn,
+    CampaignEndOut,
     CampaignIn,
     CampaignOut,
     FlaggedPurchaseOut,
@@ -171,12 +177,14 @@ def _admin_merchant(session: Session, merchant: Merchant, now: datetime) -> Admi
     )
 
 
-def _brief(campaign: Campaign) -> CampaignBriefOut:
+def _brief(campaign: Campaign, purchase: Purchase | None = None) -> CampaignBriefOut:
+    """The campaign in short; for a purchase, as it was then (its rate and names may have changed
+    since, and a retried purchase gets the very same answer)."""
+    names, rate_bp = campaign.names, campaign.rate_bp
+    if purchase is not None:
+        names, rate_bp = service.terms_got(purchase, campaign)
     return CampaignBriefOut(
-        id=campaign.id,
-        code=campaign.code,
-        names=_label(campaign.names),
-        rate_bp=campaign.rate_bp,
+        id=campaign.id, code=campaign.code, names=_label(names), rate_bp=rate_bp
     )
 
 
@@ -197,6 +205,10 @@ def _campaign_out(session: Session, campaign: Campaign, now: datetime) -> Campai
         starts_at=campaign.starts_at,
         ends_at=campaign.ends_at,
         running=campaign.is_running(now),
+        state=campaign.state(now),
+        paused_at=campaign.paused_at,
+        ended_at=campaign.ended_at,
+        returned_agorot=campaign.returned_agorot,
         budget=BudgetOut(
             available_agorot=budget.available,
             held_agorot=budget.reserved,
@@ -213,7 +225,7 @@ def _receipt_fields(
         "amount_agorot": purchase.amount_agorot,
         "receipt": purchase.receipt,
         "cashback_agorot": purchase.cashback_agorot,
-        "campaign": _brief(campaign),
+        "campaign": _brief(campaign, purchase),
         "why": [rules.render_reason(reason, language) for reason in purchase.explanation],
         "available_at": purchase.available_at,
         "created_at": purchase.created_at,
@@ -297,6 +309,8 @@ PURCHASE_ERRORS = (
     CardInvalid,
     TokenReplayed,
     NoCampaign,
+    CampaignPaused,
+    CampaignEnded,
     ResidentNotEligible,
     CapReached,
     BudgetExhausted,
@@ -788,7 +802,7 @@ def campaign(
     "/admin/cashback/campaigns/{campaign_id}/top-ups",
     status_code=status.HTTP_201_CREATED,
     response_model=TopUpOut,
-    responses=responses(*AUTH, CampaignNotFound, IdempotencyMismatch),
+    responses=responses(*AUTH, CampaignNotFound, CampaignEnded, AmountInvalid, IdempotencyMismatch),
 )
 def top_up(
     campaign_id: uuid.UUID,
@@ -814,6 +828,85 @@ def top_up(
     out = _campaign_out(session, campaign, now)
     return TopUpOut(
         transaction_id=transaction.id, amount_agorot=body.amount_agorot, budget=out.budget
+    )
+
+
+@router.patch(
+    "/admin/cashback/campaigns/{campaign_id}",
+    response_model=CampaignOut,
+    responses=responses(*AUTH, CampaignNotFound, CampaignEnded, InvalidCampaign),
+)
+def change_campaign(
+    campaign_id: uuid.UUID,
+    body: CampaignChangeIn,
+    caller: AdminCaller,
+    session: DbSession,
+    now: Now,
+) -> CampaignOut:
+    """Change a campaign's names, rate, minimum, caps, categories, neighbourhoods or end (audited)."""
+    campaign = service.change_campaign(
+        session, campaign_id, body.changes(), reason=body.reason, actor_id=caller.id, now=now
+    )
+    return _campaign_out(session, campaign, now)
+
+
+@router.post(
+    "/admin/cashback/campaigns/{campaign_id}/pause",
+    response_model=CampaignOut,
+    responses=responses(*AUTH, CampaignNotFound, CampaignEnded, CampaignPaused),
+)
+def pause_campaign(
+    campaign_id: uuid.UUID,
+    body: CampaignActionIn,
+    caller: AdminCaller,
+    session: DbSession,
+    now: Now,
+) -> CampaignOut:
+    """Pause a campaign: purchases are refused until it is resumed (audited)."""
+    campaign = service.pause_campaign(
+        session, campaign_id, reason=body.reason, actor_id=caller.id, now=now
+    )
+    return _campaign_out(session, campaign, now)
+
+
+@router.post(
+    "/admin/cashback/campaigns/{campaign_id}/resume",
+    response_model=CampaignOut,
+    responses=responses(*AUTH, CampaignNotFound, CampaignEnded, CampaignNotPaused),
+)
+def resume_campaign(
+    campaign_id: uuid.UUID,
+    body: CampaignActionIn,
+    caller: AdminCaller,
+    session: DbSession,
+    now: Now,
+) -> CampaignOut:
+    """Resume a paused campaign (audited)."""
+    campaign = service.resume_campaign(
+        session, campaign_id, reason=body.reason, actor_id=caller.id, now=now
+    )
+    return _campaign_out(session, campaign, now)
+
+
+@router.post(
+    "/admin/cashback/campaigns/{campaign_id}/end",
+    response_model=CampaignEndOut,
+    responses=responses(*AUTH, CampaignNotFound, CampaignEnded),
+)
+def end_campaign(
+    campaign_id: uuid.UUID,
+    body: CampaignActionIn,
+    caller: AdminCaller,
+    session: DbSession,
+    now: Now,
+) -> CampaignEndOut:
+    """End a campaign now and give its unspent budget back to the city (audited)."""
+    answer = service.end_campaign(
+        session, campaign_id, reason=body.reason, actor_id=caller.id, now=now
+    )
+    return CampaignEndOut(
+        campaign=_campaign_out(session, answer.campaign, now),
+        returned_agorot=answer.returned_agorot,
     )
 
 

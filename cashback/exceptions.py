@@ -124,6 +124,39 @@ class InvalidCampaign(Unprocessable):
     }
 
 
+class CampaignPaused(Conflict):
+    """A purchase where the only campaigns are paused; or pausing (or changing the state of) a
+    campaign that is paused already."""
+
+    code = "campaign_paused"
+    message: ClassVar[Text] = {
+        "he": "הקמפיין מושהה כרגע ({campaign}).",
+        "ar": "الحملة متوقفة مؤقتًا حاليًا ({campaign}).",
+        "en": "The campaign is paused right now ({campaign}).",
+    }
+
+
+class CampaignNotPaused(Conflict):
+    code = "campaign_not_paused"
+    message: ClassVar[Text] = {
+        "he": "הקמפיין אינו מושהה ({campaign}).",
+        "ar": "الحملة ليست متوقفة مؤقتًا ({campaign}).",
+        "en": "The campaign is not paused ({campaign}).",
+    }
+
+
+class CampaignEnded(Conflict):
+    """A purchase where the campaigns have ended; or changing, funding, pausing or ending a
+    campaign that has ended."""
+
+    code = "campaign_ended"
+    message: ClassVar[Text] = {
+        "he": "הקמפיין הסתיים ({campaign}).",
+        "ar": "انتهت الحملة ({campaign}).",
+        "en": "The campaign has ended ({campaign}).",
+    }
+
+
 # --- purchases and redemptions --------------------------------------------------------------------
 
 

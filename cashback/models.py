@@ -120,9 +120,31 @@ class Campaign(RecordMixin, NamedInThreeLanguages, Base):
         ForeignKey("ledger_accounts.id"), unique=True
     )
     created_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    # Paused by a clerk since then (purchases refused until resumed); None while not paused.
+    paused_at: Mapped[datetime | None]
+    # Ended early by a clerk (ends_at then says the same moment); None otherwise.
+    ended_at: Mapped[datetime | None]
+    # What went back from the budget to the city once the campaign ended (its unspent budget, and
+    # cashback that came back to it afterwards through refunds and lapsed holds).
+    returned_agorot: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
     def is_running(self, at: datetime) -> bool:
+        """Within its dates and not paused: purchases may earn from it."""
+        return self.is_within_dates(at) and self.paused_at is None
+
+    def is_within_dates(self, at: datetime) -> bool:
         return self.starts_at <= at and (self.ends_at is None or at < self.ends_at)
+
+    def has_ended(self, at: datetime) -> bool:
+        return self.ends_at is not None and self.ends_at <= at
+
+    def state(self, at: datetime) -> str:
+        """scheduled, running, paused or ended."""
+        if self.has_ended(at):
+            return "ended"
+        if self.paused_at is not None:
+            return "paused"
+        return "running" if self.starts_at <= at else "scheduled"
 
 
 class Wallet(RecordMixin, Base):
@@ -172,6 +194,8 @@ class Purchase(RecordMixin, Base):
     amount_agorot: Mapped[int] = mapped_column(BigInteger)
     receipt: Mapped[str] = mapped_column(String(64))
     cashback_agorot: Mapped[int] = mapped_column(BigInteger)
+    # The campaign's rate when the purchase was made (a later change applies to later purchases).
+    rate_bp: Mapped[int]
     # Why this cashback: a list of {"code": ..., "params": {...}}, shown in the caller's language.
     explanation: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("eligibility_decisions.id"))

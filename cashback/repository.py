@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
+from benefits.eligibility.models import Programme
+from benefits.ledger.models import Account
 from cashback.models import (
     Campaign,
     CardTokenUse,
@@ -28,6 +33,119 @@ from resident_card.city.models import Neighbourhood, Street
 
 # The window of earlier purchases a business's usual amount is measured over.
 HISTORY_ROWS = 200
+# Ended campaigns a refused purchase looks through to say ``campaign_ended``.
+LATEST_ENDED = 20
+
+
+@dataclass(frozen=True)
+class PurchaseFigures:
+    """What a purchase's caps and fraud signals look at, read in one statement."""
+
+    # Per campaign: the cashback the resident kept this month in it, and today at this business.
+    earned: dict[uuid.UUID, tuple[int, int]]
+    by_resident: int  # the resident's purchases anywhere in the last hour
+    at_business: int  # the business's purchases in the last ten minutes
+    pair: int  # the resident's purchases at the business today
+    history: int  # how many of the business's latest earlier purchases (up to HISTORY_ROWS)
+    mean: float  # their mean amount
+    mean_square: float  # and mean square
+
+
+_purchases = cast(Table, Purchase.__table__)
+
+
+# The start of every purchase (``MerchantRepository.at_till``), built once.
+_AT_TILL = (
+    select(Merchant, Neighbourhood.code, Purchase)
+    .join(MerchantStaff, MerchantStaff.merchant_id == Merchant.id)
+    .join(Neighbourhood, Neighbourhood.id == Merchant.neighbourhood_id)
+    .outerjoin(
+        Purchase,
+        and_(
+            Purchase.merchant_id == Merchant.id,
+            Purchase.idempotency_key == bindparam("key", type_=Purchase.idempotency_key.type),
+        ),
+    )
+    .where(MerchantStaff.user_id == bindparam("staff_user_id", type_=MerchantStaff.user_id.type))
+)
+
+
+@functools.cache
+def _figures_statement(campaigns: int) -> Any:
+    """The statement of ``PurchaseRepository.purchase_figures`` for this many campaigns, built
+    once: every purchase runs it, and building it took more CPU than running it."""
+    resident_id = bindparam("resident_id", type_=Purchase.resident_id.type)
+    merchant_id = bindparam("merchant_id", type_=Purchase.merchant_id.type)
+
+    def at(name: str) -> Any:
+        return bindparam(name, type_=Purchase.created_at.type)
+
+    kept = Purchase.cashback_agorot - Purchase.cashback_returned_agorot
+    today_here = and_(
+        Purchase.merchant_id == merchant_id,
+        Purchase.created_at >= at("day_start"),
+        Purchase.created_at < at("day_end"),
+    )
+    columns: list[Any] = []
+    for index in range(campaigns):
+        campaign_id = bindparam(f"campaign_{index}", type_=Purchase.campaign_id.type)
+        this_month = and_(
+            Purchase.campaign_id == campaign_id,
+            Purchase.resident_id == resident_id,
+            Purchase.created_at >= at("month_start"),
+            Purchase.created_at < at("month_end"),
+        )
+        columns.append(select(func.coalesce(func.sum(kept), 0)).where(this_month))
+        columns.append(
+            select(func.coalesce(func.sum(kept), 0)).where(
+                Purchase.campaign_id == campaign_id, Purchase.resident_id == resident_id, today_here
+            )
+        )
+    by_resident = and_(
+        Purchase.resident_id == resident_id, Purchase.created_at >= at("resident_since")
+    )
+    at_business = and_(
+        Purchase.merchant_id == merchant_id, Purchase.created_at >= at("merchant_since")
+    )
+    pair = and_(Purchase.resident_id == resident_id, today_here)
+    recent = (
+        select(
+            func.coalesce(func.sum(case((by_resident, 1), else_=0)), 0).label("by_resident"),
+            func.coalesce(func.sum(case((at_business, 1), else_=0)), 0).label("at_business"),
+            func.coalesce(func.sum(case((pair, 1), else_=0)), 0).label("pair"),
+        )
+        .where(
+            or_(
+                and_(
+                    Purchase.resident_id == resident_id,
+                    Purchase.created_at >= at("resident_or_pair_since"),
+                ),
+                at_business,
+            )
+        )
+        .subquery()
+    )
+    latest = (
+        select(Purchase.amount_agorot.label("amount"))
+        .where(Purchase.merchant_id == merchant_id, Purchase.created_at < at("before"))
+        .order_by(Purchase.created_at.desc())
+        .limit(HISTORY_ROWS)
+        .subquery()
+    )
+    history = select(
+        func.count().label("history"),
+        func.avg(latest.c.amount).label("mean"),
+        func.avg(latest.c.amount * latest.c.amount).label("mean_square"),
+    ).subquery()
+    return select(
+        *(column.scalar_subquery() for column in columns),
+        recent.c.by_resident,
+        recent.c.at_business,
+        recent.c.pair,
+        history.c.history,
+        history.c.mean,
+        history.c.mean_square,
+    ).select_from(recent.join(history, literal(True)))
 
 
 class _Repository:
@@ -119,6 +237,16 @@ class MerchantRepository(_Repository):
             for m in merchants
         }
 
+    def at_till(
+        self, staff_user_id: uuid.UUID, *, key: str | None
+    ) -> tuple[Merchant, str, Purchase | None] | None:
+        """The staff account's business, its neighbourhood's code, and the business's purchase
+        under the idempotency key if there is one: one read for the start of a purchase."""
+        row = self.session.execute(_AT_TILL, {"staff_user_id": staff_user_id, "key": key}).first()
+        if row is None:
+            return None
+        return row[0], row[1], row[2]
+
     def staff_link(self, user_id: uuid.UUID) -> MerchantStaff | None:
         return self.session.scalar(select(MerchantStaff).where(MerchantStaff.user_id == user_id))
 
@@ -157,8 +285,21 @@ class CampaignRepository(_Repository):
         self.session.flush()
         return campaign
 
-    def get(self, campaign_id: uuid.UUID) -> Campaign | None:
-        return self.session.get(Campaign, campaign_id)
+    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
+        if not for_update:
+            return self.session.get(Campaign, campaign_id)
+        return self.session.scalar(
+            select(Campaign)
+            .where(Campaign.id == campaign_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def programme(self, programme_id: uuid.UUID) -> Programme:
+        """A programme by id (a query unless the session still holds it)."""
+        programme = self.session.get(Programme, programme_id)
+        assert programme is not None  # a decision's foreign key
+        return programme
 
     def by_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Campaign]:
         wanted = set(ids)
@@ -179,11 +320,41 @@ class CampaignRepository(_Repository):
             .offset(offset)
         ).all()
 
-    def running(self, at: datetime) -> Sequence[Campaign]:
+    def within_dates(self, at: datetime) -> Sequence[Campaign]:
+        """Campaigns that have started and not ended at this moment (paused ones too)."""
         return self.session.scalars(
             select(Campaign)
             .where(Campaign.starts_at <= at, or_(Campaign.ends_at.is_(None), Campaign.ends_at > at))
             .order_by(Campaign.code)
+        ).all()
+
+    def latest_ended(self, at: datetime) -> Sequence[Campaign]:
+        return self.session.scalars(
+            select(Campaign)
+            .where(Campaign.ends_at <= at)
+            .order_by(Campaign.ends_at.desc(), Campaign.code)
+            .limit(LATEST_ENDED)
+        ).all()
+
+    def ended_among(self, ids: Sequence[uuid.UUID], at: datetime) -> Sequence[Campaign]:
+        """Which of these campaigns have ended by now or been ended by a clerk (at a moment after
+        ``at``, while a request that began at ``at`` was on its way), read afresh."""
+        return self.session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.id.in_(ids), or_(Campaign.ended_at.is_not(None), Campaign.ends_at <= at)
+            )
+            .order_by(Campaign.code)
+            .execution_options(populate_existing=True)
+        ).all()
+
+    def ended_with_budget(self, at: datetime) -> Sequence[uuid.UUID]:
+        """Ended campaigns whose budget account has more than it holds for return windows."""
+        return self.session.scalars(
+            select(Campaign.id)
+            .join(Account, Account.id == Campaign.budget_account_id)
+            .where(Campaign.ends_at <= at, Account.balance > Account.held_out)
+            .order_by(Campaign.id)
         ).all()
 
 
@@ -245,94 +416,62 @@ class PurchaseRepository(_Repository):
         purchase: Purchase | None = self.session.scalar(statement)
         return purchase
 
-    def earned(
+    def purchase_figures(
         self,
         *,
-        campaign_id: uuid.UUID,
+        campaign_ids: Sequence[uuid.UUID],
         resident_id: uuid.UUID,
         merchant_id: uuid.UUID,
         month: tuple[datetime, datetime],
         day: tuple[datetime, datetime],
-    ) -> tuple[int, int]:
-        """Cashback a resident kept (earned less taken back) in a campaign this month, and today
-        at this business (a day inside the month), in one read."""
-        kept = Purchase.cashback_agorot - Purchase.cashback_returned_agorot
-        today_here = and_(
-            Purchase.merchant_id == merchant_id,
-            Purchase.created_at >= day[0],
-            Purchase.created_at < day[1],
-        )
-        row = self.session.execute(
-            select(
-                func.coalesce(func.sum(kept), 0),
-                func.coalesce(func.sum(case((today_here, kept), else_=0)), 0),
-            ).where(
-                Purchase.campaign_id == campaign_id,
-                Purchase.resident_id == resident_id,
-                Purchase.created_at >= month[0],
-                Purchase.created_at < month[1],
-            )
-        ).one()
-        return int(row[0]), int(row[1])
-
-    def recent_counts(
-        self,
-        *,
-        resident_id: uuid.UUID,
-        merchant_id: uuid.UUID,
         resident_since: datetime,
         merchant_since: datetime,
-        pair_since: datetime,
-    ) -> tuple[int, int, int]:
-        """Purchases by the resident anywhere, at the business by anyone, and by the resident at
-        the business, each since its own moment: one read for the fraud signals."""
-        by_resident = and_(
-            Purchase.resident_id == resident_id, Purchase.created_at >= resident_since
+        before: datetime,
+    ) -> PurchaseFigures:
+        """Everything a purchase's caps and fraud signals read, in one statement: per campaign,
+        the cashback the resident kept (earned less taken back) this month and today at this
+        business; the resident's, the business's and the pair's recent purchases; the business's
+        usual amount."""
+        parameters: dict[str, Any] = {
+            "resident_id": resident_id,
+            "merchant_id": merchant_id,
+            "month_start": month[0],
+            "month_end": month[1],
+            "day_start": day[0],
+            "day_end": day[1],
+            "resident_since": resident_since,
+            "merchant_since": merchant_since,
+            "resident_or_pair_since": min(resident_since, day[0]),
+            "before": before,
+        }
+        for index, campaign_id in enumerate(campaign_ids):
+            parameters[f"campaign_{index}"] = campaign_id
+        row = self.session.execute(_figures_statement(len(campaign_ids)), parameters).one()
+        values = list(row)
+        earned = {
+            campaign_id: (int(values[2 * i]), int(values[2 * i + 1]))
+            for i, campaign_id in enumerate(campaign_ids)
+        }
+        rest = values[2 * len(campaign_ids) :]
+        return PurchaseFigures(
+            earned=earned,
+            by_resident=int(rest[0]),
+            at_business=int(rest[1]),
+            pair=int(rest[2]),
+            history=int(rest[3] or 0),
+            mean=float(rest[4] or 0.0),
+            mean_square=float(rest[5] or 0.0),
         )
-        at_business = and_(
-            Purchase.merchant_id == merchant_id, Purchase.created_at >= merchant_since
-        )
-        pair = and_(
-            Purchase.resident_id == resident_id,
-            Purchase.merchant_id == merchant_id,
-            Purchase.created_at >= pair_since,
-        )
-        row = self.session.execute(
-            select(
-                func.coalesce(func.sum(case((by_resident, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((at_business, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((pair, 1), else_=0)), 0),
-            ).where(
-                or_(
-                    and_(
-                        Purchase.resident_id == resident_id,
-                        Purchase.created_at >= min(resident_since, pair_since),
-                    ),
-                    at_business,
-                )
-            )
-        ).one()
-        return int(row[0]), int(row[1]), int(row[2])
 
-    def amount_history(
-        self, merchant_id: uuid.UUID, *, before: datetime
-    ) -> tuple[int, float, float]:
-        """How many of the business's latest earlier purchases, their mean amount and mean square."""
-        latest = (
-            select(Purchase.amount_agorot.label("amount"))
-            .where(Purchase.merchant_id == merchant_id, Purchase.created_at < before)
-            .order_by(Purchase.created_at.desc())
-            .limit(HISTORY_ROWS)
-            .subquery()
+    def attach_hold(self, purchase: Purchase, hold_id: uuid.UUID, changes: dict[str, Any]) -> None:
+        """Link the purchase to its cashback's hold (and record other terms when a campaign other
+        than the first choice paid): one small UPDATE, the last statement before the commit."""
+        values = {"hold_id": hold_id, **changes}
+        self.session.execute(
+            update(_purchases).where(_purchases.c.id == purchase.id).values(**values)
         )
-        row = self.session.execute(
-            select(
-                func.count(),
-                func.avg(latest.c.amount),
-                func.avg(latest.c.amount * latest.c.amount),
-            )
-        ).one()
-        return int(row[0] or 0), float(row[1] or 0.0), float(row[2] or 0.0)
+        for name, value in values.items():
+            set_committed_value(purchase, name, value)
 
     def purchases_of_merchant(
         self, merchant_id: uuid.UUID, *, limit: int, offset: int

@@ -186,17 +186,24 @@ def taken_back(cashback: int, amount: int, refunded_after: int, returned_before:
 
 # --- fraud signals ---------------------------------------------------------------------------------
 
-# A resident making more purchases than this in an hour, anywhere.
-RESIDENT_PURCHASES_PER_HOUR = 5
-# A business recording more purchases than this in ten minutes.
-BUSINESS_PURCHASES_PER_TEN_MINUTES = 60
-# The same resident at the same business this many times in one day.
-REPEATS_PER_DAY = 4
-# A round amount (whole hundreds of shekels) from this much.
-ROUND_AMOUNT_FROM_AGOROT = 20_000
-# An amount this many standard deviations above the business's usual, once it has enough history.
-OUTLIER_DEVIATIONS = 4.0
-OUTLIER_MIN_HISTORY = 20
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Where the fraud signals start; the city sets them (TOSHAV_CASHBACK_…, see the README)."""
+
+    # A resident making more purchases than this in an hour, anywhere.
+    resident_purchases_per_hour: int
+    # A business recording more purchases than this in ten minutes.
+    business_purchases_per_ten_minutes: int
+    # The same resident at the same business this many times in one day.
+    repeats_per_day: int
+    # A round amount (whole hundreds of shekels) from this much.
+    round_amount_from_agorot: int
+    # An amount this many standard deviations above the business's usual, once it has this many
+    # earlier purchases.
+    outlier_deviations: float
+    outlier_min_history: int
+
 
 SIGNALS: dict[str, Text] = {
     "resident_velocity": {
@@ -241,35 +248,38 @@ class PurchaseFigures:
     business_deviation: float = 0.0
 
 
-def fraud_signals(figures: PurchaseFigures) -> list[tuple[str, dict[str, Any]]]:
+def fraud_signals(
+    figures: PurchaseFigures, thresholds: Thresholds
+) -> list[tuple[str, dict[str, Any]]]:
     """The signals a purchase raises, each with the figures that raised it."""
     found: list[tuple[str, dict[str, Any]]] = []
-    if figures.resident_last_hour > RESIDENT_PURCHASES_PER_HOUR:
+    per_hour = thresholds.resident_purchases_per_hour
+    if figures.resident_last_hour > per_hour:
         found.append(
-            (
-                "resident_velocity",
-                {"purchases": figures.resident_last_hour, "limit": RESIDENT_PURCHASES_PER_HOUR},
-            )
+            ("resident_velocity", {"purchases": figures.resident_last_hour, "limit": per_hour})
         )
-    if figures.business_last_ten_minutes > BUSINESS_PURCHASES_PER_TEN_MINUTES:
+    per_ten_minutes = thresholds.business_purchases_per_ten_minutes
+    if figures.business_last_ten_minutes > per_ten_minutes:
         found.append(
             (
                 "business_velocity",
-                {
-                    "purchases": figures.business_last_ten_minutes,
-                    "limit": BUSINESS_PURCHASES_PER_TEN_MINUTES,
-                },
+                {"purchases": figures.business_last_ten_minutes, "limit": per_ten_minutes},
             )
         )
-    if figures.pair_today >= REPEATS_PER_DAY:
-        found.append(("repeated_pair", {"purchases": figures.pair_today, "limit": REPEATS_PER_DAY}))
+    if figures.pair_today >= thresholds.repeats_per_day:
+        found.append(
+            (
+                "repeated_pair",
+                {"purchases": figures.pair_today, "limit": thresholds.repeats_per_day},
+            )
+        )
     amount = figures.amount_agorot
-    if amount >= ROUND_AMOUNT_FROM_AGOROT and amount % 10_000 == 0:
+    if amount >= thresholds.round_amount_from_agorot and amount % 10_000 == 0:
         found.append(("round_amount", {"amount_agorot": amount}))
-    if figures.business_history >= OUTLIER_MIN_HISTORY:
+    if figures.business_history >= thresholds.outlier_min_history:
         # A floor on the deviation, so a business whose every sale is alike is not flagged for ₪1 more.
         deviation = max(figures.business_deviation, figures.business_mean * 0.1, 100.0)
-        threshold = figures.business_mean + OUTLIER_DEVIATIONS * deviation
+        threshold = figures.business_mean + thresholds.outlier_deviations * deviation
         if amount > threshold:
             found.append(
                 (

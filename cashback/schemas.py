@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AwareDatetime,
@@ -145,6 +145,60 @@ class CampaignIn(BaseModel):
         return self
 
 
+class CampaignChangeIn(BaseModel):
+    """What a clerk changes in a campaign, with a reason; fields left out stay as they are (a cap
+    or the end set to null no longer applies). A new rate applies to later purchases only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+    names: Names | None = None
+    rate_bp: int | None = Field(default=None, ge=1, le=10_000)
+    min_purchase_agorot: Agorot | None = None
+    cap_per_purchase_agorot: PositiveAgorot | None = None
+    cap_per_resident_month_agorot: PositiveAgorot | None = None
+    cap_per_resident_business_day_agorot: PositiveAgorot | None = None
+    categories: list[BusinessCategory] | None = Field(default=None, max_length=20)
+    neighbourhoods: list[Annotated[str, StringConstraints(min_length=1, max_length=32)]] | None = (
+        Field(default=None, max_length=200)
+    )
+    ends_at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _something_changes(self) -> CampaignChangeIn:
+        changing = self.model_fields_set - {"reason"}
+        if not changing:
+            raise ValueError("nothing to change")
+        # These may be cleared (null); the others may only be given a value.
+        for name in changing - {
+            "cap_per_purchase_agorot",
+            "cap_per_resident_month_agorot",
+            "cap_per_resident_business_day_agorot",
+            "ends_at",
+        }:
+            if getattr(self, name) is None:
+                raise ValueError(f"{name} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        """The fields given, as the service takes them."""
+        changes: dict[str, Any] = {}
+        for name in self.model_fields_set - {"reason"}:
+            value = getattr(self, name)
+            if name == "names":
+                value = {"he": value.he, "ar": value.ar, "en": value.en}
+            changes[name] = value
+        return changes
+
+
+class CampaignActionIn(BaseModel):
+    """Pausing, resuming or ending a campaign: why (written to the audit log)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
 class TopUpIn(BaseModel):
     """The city funds a campaign's budget; the same key again is a safe retry."""
 
@@ -175,8 +229,20 @@ class CampaignOut(BaseModel):
     programme_code: str
     starts_at: datetime
     ends_at: datetime | None
-    running: bool
+    running: bool = Field(description="Purchases earn from it now: started, not ended, not paused.")
+    state: Literal["scheduled", "running", "paused", "ended"]
+    paused_at: datetime | None = Field(description="Paused since then; null when not paused.")
+    ended_at: datetime | None = Field(description="When a clerk ended it early; null otherwise.")
+    returned_agorot: int = Field(description="Budget given back to the city since it ended.")
     budget: BudgetOut
+
+
+class CampaignEndOut(BaseModel):
+    campaign: CampaignOut
+    returned_agorot: int = Field(
+        description="Unspent budget given back to the city now; held cashback stays reserved "
+        "and settles as usual."
+    )
 
 
 class TopUpOut(BaseModel):

@@ -66,8 +66,11 @@ from cashback.exceptions import (
     AlreadyMerchantStaff,
     AmountInvalid,
     BudgetExhausted,
+    CampaignEnded,
     CampaignExists,
     CampaignNotFound,
+    CampaignNotPaused,
+    CampaignPaused,
     CapReached,
     CardInvalid,
     FlagAlreadyResolved,
@@ -109,6 +112,7 @@ from cashback.repository import (
     CampaignRepository,
     FlagRepository,
     MerchantRepository,
+    PurchaseFigures,
     PurchaseRepository,
     SettlementRepository,
 )
@@ -493,8 +497,9 @@ def top_up(
     actor_id: uuid.UUID | None,
     now: datetime,
 ) -> tuple[Transaction, bool]:
-    """The city funds a campaign's budget. Audited once; the same key again returns the first."""
-    campaign = get_campaign(session, campaign_id)
+    """The city funds a campaign's budget. Audited once; the same key again returns the first.
+    An ended campaign takes no more money (``campaign_ended``)."""
+    campaign = _campaign_to_manage(session, campaign_id, now=now)
     check_amount(amount_agorot)
     funding = _city_account(session, FUNDING, allow_negative=True)
     before = ledger.get_balance(session, campaign.budget_account_id, now=now).posted
@@ -529,18 +534,268 @@ def top_up(
     return transaction, created
 
 
-def campaigns_for(session: Session, merchant: Merchant, *, now: datetime) -> list[Campaign]:
-    """The campaigns running now that cover this business's category and neighbourhood."""
-    running = CampaignRepository(session).running(now)
-    if not running:
+# --- managing a campaign once it exists ---------------------------------------------------------
+
+# What a clerk may change in a campaign (its code, start, programme and budget account stay; the
+# budget changes by top-ups and by ending the campaign).
+CHANGEABLE = (
+    "names",
+    "rate_bp",
+    "min_purchase_agorot",
+    "cap_per_purchase_agorot",
+    "cap_per_resident_month_agorot",
+    "cap_per_resident_business_day_agorot",
+    "categories",
+    "neighbourhoods",
+    "ends_at",
+)
+
+
+def _campaign_to_manage(session: Session, campaign_id: uuid.UUID, *, now: datetime) -> Campaign:
+    """The campaign, its row locked (clerks' actions on one campaign take turns), not ended."""
+    campaign = CampaignRepository(session).get(campaign_id, for_update=True)
+    if campaign is None:
+        raise CampaignNotFound()
+    if campaign.has_ended(now):
+        raise CampaignEnded(campaign=campaign.code)
+    return campaign
+
+
+def _snapshot(campaign: Campaign, fields: Sequence[str]) -> dict[str, Any]:
+    """The fields as the audit log keeps them (JSON)."""
+    shown: dict[str, Any] = {}
+    for field in fields:
+        if field == "names":
+            shown[field] = dict(campaign.names)
+            continue
+        value = getattr(campaign, field)
+        shown[field] = value.isoformat() if isinstance(value, datetime) else value
+    return shown
+
+
+def change_campaign(
+    session: Session,
+    campaign_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    reason: str,
+    actor_id: uuid.UUID | None,
+    now: datetime,
+) -> Campaign:
+    """A clerk changes a campaign's names, rate, minimum, caps, categories, neighbourhoods or end
+    (audited: what was, what is, why). Purchases already made keep the terms they got."""
+    unknown = sorted(set(changes) - set(CHANGEABLE))
+    if unknown:
+        raise InvalidCampaign(problem="cannot change " + ", ".join(unknown))
+    campaign = _campaign_to_manage(session, campaign_id, now=now)
+    if "ends_at" in changes and changes["ends_at"] is not None:
+        ends_at: datetime = changes["ends_at"]
+        if ends_at <= campaign.starts_at:
+            raise InvalidCampaign(problem="ends_at must be after starts_at")
+        if ends_at <= now:
+            raise InvalidCampaign(problem="ends_at must be in the future (to stop now, end it)")
+    if "neighbourhoods" in changes:
+        known = {n.code for n in city.list_neighbourhoods(session)}
+        wanted = sorted(set(changes["neighbourhoods"]))
+        unknown = sorted(set(wanted) - known)
+        if unknown:
+            raise InvalidCampaign(problem="unknown neighbourhoods: " + ", ".join(unknown[:5]))
+        changes = {**changes, "neighbourhoods": wanted}
+    if "categories" in changes:
+        changes = {
+            **changes,
+            "categories": sorted({BusinessCategory(c).value for c in changes["categories"]}),
+        }
+    fields = [f for f in CHANGEABLE if f in changes]
+    before = _snapshot(campaign, fields)
+    for field in fields:
+        if field == "names":
+            names: Text = changes["names"]
+            campaign.name_he, campaign.name_ar, campaign.name_en = (
+                names["he"],
+                names["ar"],
+                names["en"],
+            )
+        else:
+            setattr(campaign, field, changes[field])
+    after = _snapshot(campaign, fields)
+    changed = [f for f in fields if before[f] != after[f]]
+    if not changed:
+        return campaign
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="cashback.campaign.change",
+        subject_type="cashback_campaign",
+        subject_id=campaign.id,
+        before={f: before[f] for f in changed},
+        after={f: after[f] for f in changed},
+        reason=reason,
+    )
+    return campaign
+
+
+def pause_campaign(
+    session: Session, campaign_id: uuid.UUID, *, reason: str, actor_id: uuid.UUID, now: datetime
+) -> Campaign:
+    """A clerk pauses a campaign: purchases are refused (``campaign_paused``) until it is resumed;
+    cashback already held settles as usual. Audited."""
+    campaign = _campaign_to_manage(session, campaign_id, now=now)
+    if campaign.paused_at is not None:
+        raise CampaignPaused(campaign=campaign.code)
+    campaign.paused_at = now
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="cashback.campaign.pause",
+        subject_type="cashback_campaign",
+        subject_id=campaign.id,
+        before={"paused": False},
+        after={"paused": True},
+        reason=reason,
+    )
+    return campaign
+
+
+def resume_campaign(
+    session: Session, campaign_id: uuid.UUID, *, reason: str, actor_id: uuid.UUID, now: datetime
+) -> Campaign:
+    """A clerk resumes a paused campaign (audited)."""
+    campaign = _campaign_to_manage(session, campaign_id, now=now)
+    if campaign.paused_at is None:
+        raise CampaignNotPaused(campaign=campaign.code)
+    paused_at = campaign.paused_at
+    campaign.paused_at = None
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="cashback.campaign.resume",
+        subject_type="cashback_campaign",
+        subject_id=campaign.id,
+        before={"paused": True, "paused_at": paused_at.isoformat()},
+        after={"paused": False},
+        reason=reason,
+    )
+    return campaign
+
+
+@dataclass(frozen=True)
+class EndAnswer:
+    campaign: Campaign
+    returned_agorot: int  # by this call
+
+
+def end_campaign(
+    session: Session, campaign_id: uuid.UUID, *, reason: str, actor_id: uuid.UUID, now: datetime
+) -> EndAnswer:
+    """A clerk ends a campaign now: no more purchases earn from it (``campaign_ended``), and its
+    unspent budget goes back to the city (a ledger transaction). Cashback still held for return
+    windows stays reserved and settles as usual; what comes back to the budget later (refunds, a
+    lapsed hold) goes to the city when ``toshav cashback release-holds`` next runs. Audited."""
+    campaign = _campaign_to_manage(session, campaign_id, now=now)
+    before = {
+        "ends_at": campaign.ends_at.isoformat() if campaign.ends_at else None,
+        "paused": campaign.paused_at is not None,
+    }
+    campaign.ends_at = now
+    campaign.ended_at = now
+    session.flush()
+    returned = _return_unspent(session, campaign, actor_id=actor_id, now=now)
+    budget = budget_of(session, campaign, now=now)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="cashback.campaign.end",
+        subject_type="cashback_campaign",
+        subject_id=campaign.id,
+        before=before,
+        after={
+            "ends_at": now.isoformat(),
+            "returned_agorot": returned,
+            "still_held_agorot": budget.reserved,
+        },
+        reason=reason,
+    )
+    return EndAnswer(campaign, returned)
+
+
+# A purchase that read the campaign as running just before it ended may still hold cashback from
+# the budget between our reading it and posting: then read again, a few times.
+RETURN_ATTEMPTS = 5
+
+
+def _return_unspent(
+    session: Session, campaign: Campaign, *, actor_id: uuid.UUID | None, now: datetime
+) -> int:
+    """Move what an ended campaign's budget has available (not held) to the city's funding
+    account. The caller holds the campaign's row lock."""
+    funding = _city_account(session, FUNDING, allow_negative=True)
+    for _attempt in range(RETURN_ATTEMPTS):
+        available = budget_of(session, campaign, now=now).available
+        if available <= 0:
+            return 0
+        try:
+            ledger.post_transaction(
+                session,
+                idempotency_key=f"cashback:campaign:{campaign.id}:return:{uuid.uuid4()}",
+                kind="cashback_budget_return",
+                postings=[
+                    PostingInput(campaign.budget_account_id, -available),
+                    PostingInput(funding.id, available),
+                ],
+                reference=f"campaign:{campaign.id}",
+                created_by=actor_id,
+                now=now,
+            )
+        except InsufficientBalance:
+            continue
+        campaign.returned_agorot += available
+        session.flush()
+        return available
+    return 0
+
+
+def return_unspent_budgets(session: Session, campaign_id: uuid.UUID, *, now: datetime) -> int:
+    """For ``toshav cashback release-holds``: what came back to an ended campaign's budget since
+    (refunds, lapsed holds) goes to the city. Returns the amount."""
+    campaign = CampaignRepository(session).get(campaign_id, for_update=True)
+    if campaign is None or not campaign.has_ended(now):
+        return 0
+    return _return_unspent(session, campaign, actor_id=None, now=now)
+
+
+def ended_campaigns_with_budget(session: Session, *, now: datetime) -> list[uuid.UUID]:
+    """Ended campaigns whose budget has something available to go back to the city."""
+    return list(CampaignRepository(session).ended_with_budget(now))
+
+
+def campaigns_for(
+    session: Session, merchant: Merchant, *, now: datetime, where: str | None = None
+) -> list[Campaign]:
+    """The campaigns running now (within their dates, not paused) that cover this business's
+    category and neighbourhood (``where``: its code, when the caller has it)."""
+    return [c for c in _covering(session, merchant, now=now, where=where) if c.paused_at is None]
+
+
+def _covering(
+    session: Session, merchant: Merchant, *, now: datetime, where: str | None
+) -> list[Campaign]:
+    """Campaigns within their dates now, paused or not, that cover this business."""
+    within = CampaignRepository(session).within_dates(now)
+    if not within:
         return []
-    where = neighbourhood_code(session, merchant)
-    return [
-        campaign
-        for campaign in running
-        if (not campaign.categories or merchant.category in campaign.categories)
-        and (not campaign.neighbourhoods or where in campaign.neighbourhoods)
-    ]
+    if where is None:
+        where = neighbourhood_code(session, merchant)
+    return [c for c in within if _covers(c, merchant, where)]
+
+
+def _covers(campaign: Campaign, merchant: Merchant, where: str) -> bool:
+    return (not campaign.categories or merchant.category in campaign.categories) and (
+        not campaign.neighbourhoods or where in campaign.neighbourhoods
+    )
 
 
 def programmes_at(
@@ -713,14 +968,23 @@ def record_purchase(
     now: datetime,
 ) -> PurchaseAnswer:
     """A business records a purchase by a resident (their card token scanned); the cashback is held
-    for the return window. The same key and body again: the same answer, nothing new written."""
-    merchant = staff_merchant(session, staff_user_id)
+    for the return window. The same key and body again: the same answer, nothing new written.
+
+    The order keeps the campaign's budget locked as briefly as can be: every purchase of the
+    campaign waits on that row. Everything is read and written first — the purchase row and its
+    fraud flags too — and the cashback's hold, which locks the budget, comes last, followed by one
+    small update and the request's commit.
+    """
+    repository = PurchaseRepository(session)
+    # The business, where it is, and any purchase already recorded under this key: one read.
+    till = MerchantRepository(session).at_till(staff_user_id, key=idempotency_key)
+    if till is None:
+        raise NotMerchantStaff()
+    merchant, where, existing = till
     key = check_idempotency_key(idempotency_key)
     request_hash = _request_hash(
         card_token=card_token, amount_agorot=amount_agorot, receipt=receipt
     )
-    repository = PurchaseRepository(session)
-    existing = repository.purchase_by_key(merchant.id, key)
     if existing is not None:
         return _replay_purchase(session, existing, request_hash, merchant)
     _approved(merchant)
@@ -736,9 +1000,7 @@ def record_purchase(
         raise TokenReplayed()
 
     wallet = lock_wallet(session, resident.id)
-    campaigns = campaigns_for(session, merchant, now=now)
-    if not campaigns:
-        raise NoCampaign()
+    campaigns = _campaigns_for_purchase(session, merchant, where, now=now)
     decisions = _decide(session, settings, resident, campaigns, now=now)
     eligible = [c for c in campaigns if decisions[c.programme_code].eligible]
     if not eligible:
@@ -747,17 +1009,21 @@ def record_purchase(
     zone = _zone(settings)
     month = eligibility.parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    day_end = day_start + timedelta(days=1)
+    # What the caps and the fraud signals look at, in one read (under the wallet's lock).
+    figures = repository.purchase_figures(
+        campaign_ids=[c.id for c in eligible],
+        resident_id=resident.id,
+        merchant_id=merchant.id,
+        month=(month.start, month.end),
+        day=(day_start, day_start + timedelta(days=1)),
+        resident_since=now - timedelta(hours=1),
+        merchant_since=now - timedelta(minutes=10),
+        before=now,
+    )
     offers: list[tuple[Campaign, rules.Earned]] = []
     refusals: list[rules.NotEarned] = []
     for campaign in eligible:
-        this_month, today_here = repository.earned(
-            campaign_id=campaign.id,
-            resident_id=resident.id,
-            merchant_id=merchant.id,
-            month=(month.start, month.end),
-            day=(day_start, day_end),
-        )
+        this_month, today_here = figures.earned[campaign.id]
         earned = rules.earn(
             _terms(campaign),
             amount_agorot,
@@ -768,25 +1034,66 @@ def record_purchase(
             refusals.append(earned)
         else:
             offers.append((campaign, earned))
+    if not offers:
+        caps = [r for r in refusals if r.kind == "cap_reached"]
+        if caps:
+            raise CapReached(cap=caps[0].cap)
+        raise AmountInvalid(problem=f"below the minimum for cashback ({refusals[0].minimum})")
 
-    # Read before the budget is locked: every purchase of the campaign waits on that lock.
-    signals = (
-        _signals(
-            session,
-            resident_id=resident.id,
-            merchant_id=merchant.id,
-            amount_agorot=amount_agorot,
-            day_start=day_start,
-            now=now,
-        )
-        if offers
-        else []
-    )
-    programmes = {c.programme_code: _programme_names(session, c) for c, _ in offers}
-    purchase_id = uuid.uuid4()
     available_at = now + timedelta(days=settings.cashback_return_window_days)
-    chosen: tuple[Campaign, rules.Earned, uuid.UUID] | None = None
-    for campaign, earned in rules.best_first(offers):
+    repositories = CampaignRepository(session)
+
+    def explanation(campaign: Campaign, earned: rules.Earned) -> list[dict[str, Any]]:
+        programme = repositories.programme(decisions[campaign.programme_code].programme_id)
+        return [
+            rules.reason("eligible", programme=dict(programme.names)),
+            *earned.reasons,
+            rules.reason(
+                "held",
+                days=settings.cashback_return_window_days,
+                date=available_at.astimezone(zone).date().isoformat(),
+            ),
+        ]
+
+    def terms_got(campaign: Campaign, earned: rules.Earned) -> dict[str, Any]:
+        return {
+            "campaign_id": campaign.id,
+            "cashback_agorot": earned.cashback_agorot,
+            "rate_bp": campaign.rate_bp,
+            "explanation": explanation(campaign, earned),
+            "decision_id": decisions[campaign.programme_code].id,
+        }
+
+    ranked = rules.best_first(offers)
+    purchase_id = uuid.uuid4()
+    purchase = repository.insert_purchase_if_absent(
+        {
+            "id": purchase_id,
+            "created_at": now,
+            "merchant_id": merchant.id,
+            "resident_id": resident.id,
+            "staff_user_id": staff_user_id,
+            "idempotency_key": key,
+            "request_hash": request_hash,
+            "amount_agorot": amount_agorot,
+            "receipt": receipt,
+            **terms_got(*ranked[0]),
+            "hold_id": None,
+            "hold_count": 1,
+            "available_at": available_at,
+            "released_at": None,
+            "refunded_agorot": 0,
+            "cashback_returned_agorot": 0,
+        }
+    )
+    if purchase is None:
+        # The same key, taken at this moment by a request with another card token (the same token
+        # would have waited on its jti above): a different request under one key.
+        raise IdempotencyMismatch()
+    _raise_flags(session, purchase, _signals(figures, amount_agorot, fraud_thresholds(settings)))
+
+    # Last: the hold, which locks the campaign's budget until the request commits.
+    for rank, (campaign, earned) in enumerate(ranked):
         try:
             hold = ledger.create_hold(
                 session,
@@ -807,56 +1114,34 @@ def record_purchase(
             )
         except InsufficientBalance:
             continue
-        chosen = (campaign, earned, hold.id)
-        break
-    if chosen is None:
-        if offers:
-            raise BudgetExhausted()
-        caps = [r for r in refusals if r.kind == "cap_reached"]
-        if caps:
-            raise CapReached(cap=caps[0].cap)
-        raise AmountInvalid(problem=f"below the minimum for cashback ({refusals[0].minimum})")
+        # A campaign further down the list paid: the purchase records its terms instead.
+        repository.attach_hold(purchase, hold.id, terms_got(campaign, earned) if rank else {})
+        return PurchaseAnswer(purchase, campaign, merchant, False)
+    # No budget: ended by a clerk while this purchase was on its way (its budget went back to the
+    # city), or simply spent?
+    ended = repositories.ended_among([c.id for c, _ in ranked], now)
+    if len(ended) == len(ranked):
+        raise CampaignEnded(campaign=ended[0].code)
+    raise BudgetExhausted()
 
-    campaign, earned, hold_id = chosen
-    decision = decisions[campaign.programme_code]
-    explanation = [
-        rules.reason("eligible", programme=dict(programmes[campaign.programme_code])),
-        *earned.reasons,
-        rules.reason(
-            "held",
-            days=settings.cashback_return_window_days,
-            date=available_at.astimezone(zone).date().isoformat(),
-        ),
+
+def _campaigns_for_purchase(
+    session: Session, merchant: Merchant, where: str, *, now: datetime
+) -> list[Campaign]:
+    """The campaigns a purchase here may earn from now; when there are none, why: a paused
+    campaign, one that has ended, or none at all."""
+    covering = _covering(session, merchant, now=now, where=where)
+    running = [c for c in covering if c.paused_at is None]
+    if running:
+        return running
+    if covering:
+        raise CampaignPaused(campaign=covering[0].code)
+    ended = [
+        c for c in CampaignRepository(session).latest_ended(now) if _covers(c, merchant, where)
     ]
-    purchase = repository.insert_purchase_if_absent(
-        {
-            "id": purchase_id,
-            "created_at": now,
-            "merchant_id": merchant.id,
-            "campaign_id": campaign.id,
-            "resident_id": resident.id,
-            "staff_user_id": staff_user_id,
-            "idempotency_key": key,
-            "request_hash": request_hash,
-            "amount_agorot": amount_agorot,
-            "receipt": receipt,
-            "cashback_agorot": earned.cashback_agorot,
-            "explanation": explanation,
-            "decision_id": decision.id,
-            "hold_id": hold_id,
-            "hold_count": 1,
-            "available_at": available_at,
-            "released_at": None,
-            "refunded_agorot": 0,
-            "cashback_returned_agorot": 0,
-        }
-    )
-    if purchase is None:
-        # The same key, taken at this moment by a request with another card token (the same token
-        # would have waited on its jti above): a different request under one key.
-        raise IdempotencyMismatch()
-    _raise_flags(session, purchase, signals)
-    return PurchaseAnswer(purchase, campaign, merchant, False)
+    if ended:
+        raise CampaignEnded(campaign=ended[0].code)
+    raise NoCampaign()
 
 
 def _decide(
@@ -877,10 +1162,6 @@ def _decide(
     }
 
 
-def _programme_names(session: Session, campaign: Campaign) -> Text:
-    return eligibility.get_programme(session, campaign.programme_code).names
-
-
 def get_purchase(session: Session, merchant: Merchant, purchase_id: uuid.UUID) -> Purchase:
     """A purchase of this business; anyone else's is simply not found."""
     purchase = PurchaseRepository(session).purchase(purchase_id)
@@ -895,6 +1176,16 @@ def purchases_of(
     return PurchaseRepository(session).purchases_of_merchant(
         merchant.id, limit=limit, offset=offset
     )
+
+
+def terms_got(purchase: Purchase, campaign: Campaign) -> tuple[Text, int]:
+    """The campaign's names and rate as the purchase got them (its reasons keep the names)."""
+    for stored in purchase.explanation:
+        if stored.get("code") == "rate":
+            names = (stored.get("params") or {}).get("campaign")
+            if isinstance(names, dict) and set(names) == {"he", "ar", "en"}:
+                return {"he": names["he"], "ar": names["ar"], "en": names["en"]}, purchase.rate_bp
+    return campaign.names, purchase.rate_bp
 
 
 def purchase_state(purchase: Purchase) -> str:
@@ -1244,35 +1535,33 @@ def check_balance(
 # --- fraud signals ---------------------------------------------------------------------------------
 
 
+def fraud_thresholds(settings: Settings) -> rules.Thresholds:
+    """The fraud signals' thresholds, as the city set them (TOSHAV_CASHBACK_…)."""
+    return rules.Thresholds(
+        resident_purchases_per_hour=settings.cashback_resident_purchases_per_hour,
+        business_purchases_per_ten_minutes=settings.cashback_business_purchases_per_ten_minutes,
+        repeats_per_day=settings.cashback_repeats_per_day,
+        round_amount_from_agorot=settings.cashback_round_amount_from_agorot,
+        outlier_deviations=settings.cashback_outlier_deviations,
+        outlier_min_history=settings.cashback_outlier_min_history,
+    )
+
+
 def _signals(
-    session: Session,
-    *,
-    resident_id: uuid.UUID,
-    merchant_id: uuid.UUID,
-    amount_agorot: int,
-    day_start: datetime,
-    now: datetime,
+    figures: PurchaseFigures, amount_agorot: int, thresholds: rules.Thresholds
 ) -> list[tuple[str, dict[str, Any]]]:
     """The fraud signals a purchase about to be recorded raises (it counts itself)."""
-    repository = PurchaseRepository(session)
-    history, mean, mean_square = repository.amount_history(merchant_id, before=now)
-    by_resident, at_business, pair = repository.recent_counts(
-        resident_id=resident_id,
-        merchant_id=merchant_id,
-        resident_since=now - timedelta(hours=1),
-        merchant_since=now - timedelta(minutes=10),
-        pair_since=day_start,
-    )
     return rules.fraud_signals(
         rules.PurchaseFigures(
             amount_agorot=amount_agorot,
-            resident_last_hour=by_resident + 1,
-            business_last_ten_minutes=at_business + 1,
-            pair_today=pair + 1,
-            business_history=history,
-            business_mean=mean,
-            business_deviation=math.sqrt(max(mean_square - mean * mean, 0.0)),
-        )
+            resident_last_hour=figures.by_resident + 1,
+            business_last_ten_minutes=figures.at_business + 1,
+            pair_today=figures.pair + 1,
+            business_history=figures.history,
+            business_mean=figures.mean,
+            business_deviation=math.sqrt(max(figures.mean_square - figures.mean**2, 0.0)),
+        ),
+        thresholds,
     )
 
 

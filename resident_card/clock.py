@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Protocol
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
+
+from resident_card.settings import AppSettings
 
 
 class Clock(Protocol):
@@ -37,3 +40,11 @@ async def request_now(request: Request) -> datetime:
 
 
 Now = Annotated[datetime, Depends(request_now)]
+
+
+async def request_today(now: Now, settings: AppSettings) -> date:
+    """The date in the city now (ages, months and days of the city's calendar use it)."""
+    return now.astimezone(ZoneInfo(settings.city_time_zone)).date()
+
+
+Today = Annotated[date, Depends(request_today)]

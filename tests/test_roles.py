@@ -152,6 +152,10 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/admin/cashback/campaigns"): ADMIN,
     ("GET", "/api/v1/admin/cashback/campaigns/{campaign_id}"): STAFF_READ,
     ("POST", "/api/v1/admin/cashback/campaigns/{campaign_id}/top-ups"): ADMIN,
+    ("PATCH", "/api/v1/admin/cashback/campaigns/{campaign_id}"): ADMIN,
+    ("POST", "/api/v1/admin/cashback/campaigns/{campaign_id}/pause"): ADMIN,
+    ("POST", "/api/v1/admin/cashback/campaigns/{campaign_id}/resume"): ADMIN,
+    ("POST", "/api/v1/admin/cashback/campaigns/{campaign_id}/end"): ADMIN,
     ("GET", "/api/v1/admin/cashback/flags"): STAFF_READ,
     ("POST", "/api/v1/admin/cashback/flags/{flag_id}/resolve"): ADMIN,
 }

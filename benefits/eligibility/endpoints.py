@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from enum import Enum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -57,7 +58,7 @@ from resident_card.accounts.dependencies import (
     StaffReader,
 )
 from resident_card.cards.summary import register_summary_source
-from resident_card.clock import Now
+from resident_card.clock import Now, Today
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, NotAuthenticated, responses
 from resident_card.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
@@ -398,7 +399,7 @@ ForResident = Annotated[
 
 
 def _resident_in_view(
-    session: DbSession, caller: ResidentCaller, for_resident: uuid.UUID | None
+    session: DbSession, caller: ResidentCaller, for_resident: uuid.UUID | None, today: date
 ) -> Resident:
     """The caller's own resident record, or a ward's they look after; anyone else is not found."""
     own = residents.resident_for_user(session, caller.id)
@@ -406,7 +407,7 @@ def _resident_in_view(
         raise NoResidentRecord()
     if for_resident is None or for_resident == own.id:
         return own
-    return residents.resident_visible_to(session, own, for_resident)
+    return residents.resident_visible_to(session, own, for_resident, today=today)
 
 
 def _programme_summary(programme: Programme, language: Language) -> ProgrammeSummary:
@@ -436,7 +437,8 @@ def my_benefits(
     resident_id: ForResident = None,
 ) -> MyBenefits:
     """Every running programme, whether you are eligible for it now, and why (or why not)."""
-    resident = _resident_in_view(session, caller, resident_id)
+    today = now.astimezone(_zone(settings)).date()
+    resident = _resident_in_view(session, caller, resident_id, today)
     facts = service.facts_of(session, resident, now, zone=_zone(settings))
     assessments = service.assess_running(session, resident_id=resident.id, facts=facts, now=now)
     return MyBenefits(
@@ -469,9 +471,11 @@ def my_decisions(
     programme: Annotated[str | None, Query(max_length=64)] = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    *,
+    today: Today,
 ) -> list[DecisionOut]:
     """The decisions made about you (grants, permits, refusals), newest first, with their reasons."""
-    resident = _resident_in_view(session, caller, resident_id)
+    resident = _resident_in_view(session, caller, resident_id, today)
     decisions = service.list_decisions(
         session, resident_id=resident.id, programme_code=programme, limit=limit, offset=offset
     )
@@ -485,13 +489,17 @@ def my_decisions(
     responses=responses(NotAuthenticated, NoResidentRecord, DecisionNotFound),
 )
 def my_decision(
-    decision_id: uuid.UUID, session: DbSession, caller: ResidentCaller, language: CallerLanguage
+    decision_id: uuid.UUID,
+    session: DbSession,
+    caller: ResidentCaller,
+    language: CallerLanguage,
+    today: Today,
 ) -> DecisionOut:
     """One decision about you or a ward of yours: why you were given or refused a benefit."""
     own = residents.resident_for_user(session, caller.id)
     if own is None:
         raise NoResidentRecord()
     decision = service.get_decision(session, decision_id)
-    if not residents.can_act_for(session, own, decision.resident_id):
+    if not residents.can_act_for(session, own, decision.resident_id, today=today):
         raise DecisionNotFound()
     return decisions_out(session, [decision], language)[0]

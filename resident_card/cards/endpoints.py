@@ -41,7 +41,7 @@ from resident_card.cards.schemas import (
     VerifyIn,
     VerifyOut,
 )
-from resident_card.clock import Now
+from resident_card.clock import Now, Today
 from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
@@ -376,9 +376,10 @@ def card(
     session: DbSession,
     settings: AppSettings,
     now: Now,
+    today: Today,
 ) -> CardOut:
     """A card I hold, or the card of a minor in my care."""
-    found, resident, is_ward = service.card_for_holder(session, caller.id, reference)
+    found, resident, is_ward = service.card_for_holder(session, caller.id, reference, today=today)
     return _card_out(service.details(session, settings, found, resident, now=now, is_ward=is_ward))
 
 
@@ -395,9 +396,10 @@ def card_token(
     keyring: AppKeyring,
     now: Now,
     response: Response,
+    today: Today,
 ) -> CardTokenOut:
     """A fresh signed token for a card I hold or my ward's, for its QR code."""
-    found, resident, _ = service.card_for_holder(session, caller.id, reference)
+    found, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     token = _token(session, settings, keyring, found, resident, now)
     response.headers.update(NO_STORE)
     return CardTokenOut(token=token.token, expires_at=token.expires_at)
@@ -418,9 +420,10 @@ def card_qr_png(
     settings: AppSettings,
     keyring: AppKeyring,
     now: Now,
+    today: Today,
 ) -> Response:
     """The QR code (PNG) of a card I hold or my ward's."""
-    found, resident, _ = service.card_for_holder(session, caller.id, reference)
+    found, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     return _png(_token(session, settings, keyring, found, resident, now))
 
 
@@ -439,9 +442,10 @@ def card_qr_svg(
     settings: AppSettings,
     keyring: AppKeyring,
     now: Now,
+    today: Today,
 ) -> Response:
     """The QR code (SVG) of a card I hold or my ward's."""
-    found, resident, _ = service.card_for_holder(session, caller.id, reference)
+    found, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     return _svg(_token(session, settings, keyring, found, resident, now))
 
 
@@ -457,9 +461,10 @@ def put_card_photo(
     settings: AppSettings,
     now: Now,
     photo: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 5 MB.")],
+    today: Today,
 ) -> CardOut:
     """Put the photo of a card I hold or my ward's (JPEG, PNG or WebP, ≤ 5 MB)."""
-    found, resident, is_ward = service.card_for_holder(session, caller.id, reference)
+    found, resident, is_ward = service.card_for_holder(session, caller.id, reference, today=today)
     service.set_photo(session, resident, prepare_photo(_read_photo(photo)), now=now)
     return _card_out(service.details(session, settings, found, resident, now=now, is_ward=is_ward))
 
@@ -469,9 +474,11 @@ def put_card_photo(
     status_code=status.HTTP_204_NO_CONTENT,
     responses=responses(*AUTH, CardNotFound, PhotoNotFound),
 )
-def delete_card_photo(reference: Reference, caller: ResidentCaller, session: DbSession) -> Response:
+def delete_card_photo(
+    reference: Reference, caller: ResidentCaller, session: DbSession, today: Today
+) -> Response:
     """Remove the photo of a card I hold or my ward's."""
-    _, resident, _ = service.card_for_holder(session, caller.id, reference)
+    _, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     service.remove_photo(session, resident)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -484,13 +491,15 @@ def delete_card_photo(reference: Reference, caller: ResidentCaller, session: DbS
         200: {"content": {"image/jpeg": {}}, "description": "The holder's photo."},
     },
 )
-def card_photo(reference: Reference, caller: PhotoViewer, session: DbSession) -> Response:
+def card_photo(
+    reference: Reference, caller: PhotoViewer, session: DbSession, today: Today
+) -> Response:
     """A card's photo, to match its holder: for the holder, their guardian, inspectors, merchants and clerks."""
     if caller.has(*VERIFIER_ROLES):
         return _photo_response(service.photo_for_verifier(session, reference))
     if not caller.has(Role.resident):
         raise Forbidden()
-    _, resident, _ = service.card_for_holder(session, caller.id, reference)
+    _, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     return _photo_response(service.photo_of(session, resident))
 
 
@@ -506,12 +515,13 @@ def revoke_card(
     session: DbSession,
     settings: AppSettings,
     now: Now,
+    today: Today,
 ) -> AdminCardOut:
     """Revoke a card (mine, my ward's, or any, for a clerk) and issue its replacement; answers the replacement."""
     if caller.has(Role.admin):
         found, resident = service.admin_card(session, reference)
     elif caller.has(Role.resident):
-        found, resident, _ = service.card_for_holder(session, caller.id, reference)
+        found, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     else:
         raise Forbidden()
     replacement = service.revoke_card(

@@ -293,7 +293,7 @@ def own_card(
 
 
 def card_for_holder(
-    session: Session, user_id: uuid.UUID, reference: str
+    session: Session, user_id: uuid.UUID, reference: str, *, today: date
 ) -> tuple[Card, Resident, bool]:
     """A card its holder, or the holder's guardian, asks for by reference; and whether it is a ward's.
 
@@ -301,7 +301,11 @@ def card_for_holder(
     """
     card = CardRepository(session).by_reference(reference)
     actor = residents.resident_for_user(session, user_id)
-    if card is None or actor is None or not residents.can_act_for(session, actor, card.resident_id):
+    if (
+        card is None
+        or actor is None
+        or not residents.can_act_for(session, actor, card.resident_id, today=today)
+    ):
         raise CardNotFound()
     resident = residents.get_resident(session, card.resident_id)
     assert resident is not None  # a foreign key keeps the holder there
@@ -313,7 +317,7 @@ def ward_cards(
 ) -> list[tuple[Card, Resident]]:
     """The cards of the minors in a guardian's care (those whose residency is verified, or was)."""
     found: list[tuple[Card, Resident]] = []
-    for ward in residents.wards_of(session, guardian):
+    for ward in residents.wards_of(session, guardian, today=residents.city_today(now, settings)):
         card = current_card(session, settings, ward, now=now)
         if card is not None:
             found.append((card, ward))

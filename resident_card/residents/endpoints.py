@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, status
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
 from resident_card.city.schemas import Names, NeighbourhoodOut
-from resident_card.clock import Now
+from resident_card.clock import Now, Today
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, NotAuthenticated, Unprocessable, responses
 from resident_card.residents import service
@@ -150,7 +150,9 @@ def _admin_out(found: service.ResidentDetails) -> AdminResidentOut:
         Unprocessable,
     ),
 )
-def enrol(body: EnrolmentIn, session: DbSession, settings: AppSettings, now: Now) -> ResidentOut:
+def enrol(
+    body: EnrolmentIn, session: DbSession, settings: AppSettings, now: Now, today: Today
+) -> ResidentOut:
     """Enrol: a resident account and record, pending until the city verifies residency."""
     resident = service.enrol(
         session,
@@ -172,16 +174,16 @@ def enrol(body: EnrolmentIn, session: DbSession, settings: AppSettings, now: Now
         ),
         now,
     )
-    return _resident_out(service.details(session, resident))
+    return _resident_out(service.details(session, resident, today=today))
 
 
 @router.get(
     "/residents/me", response_model=ResidentOut, responses=responses(*AUTH, ResidentNotFound)
 )
-def my_record(caller: ResidentCaller, session: DbSession) -> ResidentOut:
+def my_record(caller: ResidentCaller, session: DbSession, today: Today) -> ResidentOut:
     """My resident record: status and its history, address, household and the minors in my care."""
     resident = service.own_resident(session, caller.id)
-    return _resident_out(service.details(session, resident))
+    return _resident_out(service.details(session, resident, today=today))
 
 
 @router.get(
@@ -189,11 +191,13 @@ def my_record(caller: ResidentCaller, session: DbSession) -> ResidentOut:
     response_model=list[WardOut],
     responses=responses(*AUTH, ResidentNotFound),
 )
-def my_wards(caller: ResidentCaller, session: DbSession) -> list[WardOut]:
+def my_wards(caller: ResidentCaller, session: DbSession, today: Today) -> list[WardOut]:
     """The minors in my care (children and foster children)."""
     resident = service.own_resident(session, caller.id)
     relations = service.ward_relations(session, resident)
-    return [_ward(ward, relations[ward.id]) for ward in service.wards_of(session, resident)]
+    return [
+        _ward(ward, relations[ward.id]) for ward in service.wards_of(session, resident, today=today)
+    ]
 
 
 @router.post(
@@ -242,11 +246,13 @@ def add_ward(
     response_model=ResidentOut,
     responses=responses(*AUTH, ResidentNotFound, Unprocessable),
 )
-def resident(resident_id: uuid.UUID, caller: ResidentCaller, session: DbSession) -> ResidentOut:
+def resident(
+    resident_id: uuid.UUID, caller: ResidentCaller, session: DbSession, today: Today
+) -> ResidentOut:
     """A resident record I may see: my own, or a minor's in my care."""
     actor = service.own_resident(session, caller.id)
-    found = service.resident_visible_to(session, actor, resident_id)
-    return _resident_out(service.details(session, found))
+    found = service.resident_visible_to(session, actor, resident_id, today=today)
+    return _resident_out(service.details(session, found, today=today))
 
 
 # --- the clerk's desk ---------------------------------------------------------------------------
@@ -293,7 +299,11 @@ def list_residents(
     responses=responses(*AUTH, ResidentNotFound, InvalidIdNumber, InvalidIdentifier, Unprocessable),
 )
 def lookup(
-    body: LookupIn, caller: AdminCaller, session: DbSession, settings: AppSettings
+    body: LookupIn,
+    caller: AdminCaller,
+    session: DbSession,
+    settings: AppSettings,
+    today: Today,
 ) -> AdminResidentOut:
     """Find a resident by ID number or other identifier (admin; the look-up is audited)."""
     found = service.lookup(
@@ -303,7 +313,7 @@ def lookup(
         value=body.identifier.value,
         actor_id=caller.id,
     )
-    return _admin_out(service.details(session, found))
+    return _admin_out(service.details(session, found, today=today))
 
 
 @router.get(
@@ -312,10 +322,15 @@ def lookup(
     responses=responses(*AUTH, ResidentNotFound, Unprocessable),
 )
 def admin_resident(
-    resident_id: uuid.UUID, caller: StaffReader, session: DbSession
+    resident_id: uuid.UUID,
+    caller: StaffReader,
+    session: DbSession,
+    today: Today,
 ) -> AdminResidentOut:
     """One resident's full record and status history (admin, auditor)."""
-    return _admin_out(service.details(session, service.admin_resident(session, resident_id)))
+    return _admin_out(
+        service.details(session, service.admin_resident(session, resident_id), today=today)
+    )
 
 
 @router.post(
@@ -330,6 +345,7 @@ def change_status(
     session: DbSession,
     settings: AppSettings,
     now: Now,
+    today: Today,
 ) -> AdminResidentOut:
     """Verify, reject, suspend, reinstate or move out a resident, with a reason (admin; audited)."""
     changed = service.change_status(
@@ -341,7 +357,7 @@ def change_status(
         actor_id=caller.id,
         now=now,
     )
-    return _admin_out(service.details(session, changed))
+    return _admin_out(service.details(session, changed, today=today))
 
 
 @router.put(
@@ -350,7 +366,11 @@ def change_status(
     responses=responses(*AUTH, ResidentNotFound, Unprocessable),
 )
 def set_disability(
-    resident_id: uuid.UUID, body: DisabilityIn, caller: AdminCaller, session: DbSession
+    resident_id: uuid.UUID,
+    body: DisabilityIn,
+    caller: AdminCaller,
+    session: DbSession,
+    today: Today,
 ) -> AdminResidentOut:
     """Set or clear a resident's disability flag, with a reason (admin; audited)."""
     changed = service.set_disability(
@@ -360,4 +380,4 @@ def set_disability(
         reason=body.reason,
         actor_id=caller.id,
     )
-    return _admin_out(service.details(session, changed))
+    return _admin_out(service.details(session, changed, today=today))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -90,11 +91,12 @@ class ResidentRepository:
             or 0
         )
 
-    def wards_of(self, guardian_id: uuid.UUID) -> Sequence[Resident]:
+    def wards_of(self, guardian_id: uuid.UUID, *, born_after: date) -> Sequence[Resident]:
+        """The guardian's wards born after this date (the minors among them, given the cut-off)."""
         return self.session.scalars(
             select(Resident)
             .join(Guardianship, Guardianship.ward_id == Resident.id)
-            .where(Guardianship.guardian_id == guardian_id)
+            .where(Guardianship.guardian_id == guardian_id, Resident.date_of_birth > born_after)
             .order_by(Resident.date_of_birth, Resident.id)
         ).all()
 
@@ -111,16 +113,18 @@ class ResidentRepository:
         ).all()
         return {ward_id: relation for ward_id, relation in rows}
 
-    def is_guardian(self, guardian_id: uuid.UUID, ward_id: uuid.UUID) -> bool:
-        return bool(
-            self.session.scalar(
-                select(
-                    exists().where(
-                        Guardianship.guardian_id == guardian_id, Guardianship.ward_id == ward_id
-                    )
-                )
-            )
+    def is_guardian(
+        self, guardian_id: uuid.UUID, ward_id: uuid.UUID, *, born_after: date | None = None
+    ) -> bool:
+        """Whether a guardianship links the two (and, given a cut-off, the ward was born after it)."""
+        condition = exists().where(
+            Guardianship.guardian_id == guardian_id, Guardianship.ward_id == ward_id
         )
+        if born_after is not None:
+            condition = condition.where(
+                Guardianship.ward_id == Resident.id, Resident.date_of_birth > born_after
+            )
+        return bool(self.session.scalar(select(condition)))
 
     def status_history(self, resident_id: uuid.UUID) -> Sequence[StatusChange]:
         return self.session.scalars(

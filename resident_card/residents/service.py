@@ -126,21 +126,41 @@ def resident_facts(session: Session, resident: Resident, on: date) -> dict[str, 
     }
 
 
-def wards_of(session: Session, resident: Resident) -> list[Resident]:
-    """The minors this resident looks after and acts for."""
-    return list(ResidentRepository(session).wards_of(resident.id))
+def minors_born_after(today: date) -> date:
+    """The last birth date of an adult today: whoever was born after it is a minor.
+
+    Someone born on 29 February comes of age on 1 March, as ``age_on`` counts it.
+    """
+    try:
+        return today.replace(year=today.year - ADULT_AGE)
+    except ValueError:  # today is 29 February, and that year had none
+        return today.replace(year=today.year - ADULT_AGE, day=28)
 
 
-def can_act_for(session: Session, actor: Resident, resident_id: uuid.UUID) -> bool:
-    """Whether a resident may act for a resident id: their own, or a ward's."""
+def wards_of(session: Session, resident: Resident, *, today: date) -> list[Resident]:
+    """The minors this resident looks after and acts for; a ward who has come of age is not one."""
+    return list(
+        ResidentRepository(session).wards_of(resident.id, born_after=minors_born_after(today))
+    )
+
+
+def can_act_for(session: Session, actor: Resident, resident_id: uuid.UUID, *, today: date) -> bool:
+    """Whether a resident may act for a resident id: their own, or a minor's in their care.
+
+    Guardianship ends when the ward comes of age: from their 18th birthday they act for themselves.
+    """
     if actor.id == resident_id:
         return True
-    return ResidentRepository(session).is_guardian(actor.id, resident_id)
+    return ResidentRepository(session).is_guardian(
+        actor.id, resident_id, born_after=minors_born_after(today)
+    )
 
 
-def resident_visible_to(session: Session, actor: Resident, resident_id: uuid.UUID) -> Resident:
-    """A resident the actor may see (self or ward); anyone else is simply not found."""
-    if not can_act_for(session, actor, resident_id):
+def resident_visible_to(
+    session: Session, actor: Resident, resident_id: uuid.UUID, *, today: date
+) -> Resident:
+    """A resident the actor may see (self or a minor in their care); anyone else is not found."""
+    if not can_act_for(session, actor, resident_id, today=today):
         raise ResidentNotFound()
     resident = ResidentRepository(session).get(resident_id)
     if resident is None:
@@ -296,7 +316,7 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
     # Locked, so two people claiming one imported record at once cannot both have it.
     existing = repository.by_identifier_hash(protected.hash, for_update=True)
     if existing is not None and (
-        existing.user_id is not None or existing.date_of_birth != person.date_of_birth
+        existing.user_id is not None or not _claims_match(existing, person, street, enrolment)
     ):
         raise IdentifierTaken()
 
@@ -320,6 +340,20 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
             email=enrolment.email,
             phone=enrolment.phone,
         )
+
+
+def _claims_match(existing: Resident, person: Person, street: Street, enrolment: Enrolment) -> bool:
+    """Whether an enrolment may claim a record the registry (or a guardian) made.
+
+    The record is verified already, so more than an ID number must match: the date of birth and the
+    registered address (street and house number). A mismatch is answered like a taken identifier,
+    so a guess learns nothing about which part was wrong.
+    """
+    return (
+        existing.date_of_birth == person.date_of_birth
+        and existing.street_id == street.id
+        and existing.house_number == enrolment.address.house_number
+    )
 
 
 def _claim(session: Session, resident: Resident, user: User, enrolment: Enrolment) -> Resident:
@@ -454,7 +488,7 @@ class ResidentDetails:
     wards: list[tuple[Resident, str]]
 
 
-def details(session: Session, resident: Resident) -> ResidentDetails:
+def details(session: Session, resident: Resident, *, today: date) -> ResidentDetails:
     repository = ResidentRepository(session)
     street = session.get(Street, resident.street_id)
     assert street is not None  # a foreign key keeps it there
@@ -465,7 +499,10 @@ def details(session: Session, resident: Resident) -> ResidentDetails:
         neighbourhood=city.neighbourhood_for(session, street, resident.house_number),
         household_size=repository.household_size(resident.household_id),
         history=repository.status_history(resident.id),
-        wards=[(ward, relations[ward.id]) for ward in repository.wards_of(resident.id)],
+        wards=[
+            (ward, relations[ward.id])
+            for ward in repository.wards_of(resident.id, born_after=minors_born_after(today))
+        ],
     )
 
 

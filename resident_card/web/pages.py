@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from resident_card.i18n import LANGUAGES, RIGHT_TO_LEFT, Language, negotiate
 
@@ -74,7 +75,8 @@ PAGES: tuple[Page, ...] = (
     Page("/", "landing"),
     Page("/enrol", "enrol"),
     Page("/signin", "signin"),
-    Page("/wallet", "wallet"),
+    # The wallet finds the parking zone the resident stands in, when they let it.
+    Page("/wallet", "wallet", allows=("geolocation",)),
     Page("/clerk", "clerk"),
     Page("/inspect", "inspect", allows=("camera", "geolocation")),
     # A business's till: scans the resident's card QR with the camera where the browser can.
@@ -150,8 +152,20 @@ def page_response(name: str, request: Request, *, allows: tuple[str, ...] = ()) 
     return HTMLResponse(render_page(name, language), headers=headers)
 
 
+# The scanner's service worker lives with the other scripts but must control the page /inspect
+# (outside /static/js/), so it may, and only it: it keeps the scanner working with no network.
+INSPECT_WORKER = "js/inspect-worker.js"
+INSPECT_WORKER_SCOPE = "/inspect"
+
+
 class HardenedStaticFiles(StaticFiles):
     """The pages' scripts, styles and dictionaries, with the same headers as the pages."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        response = await super().get_response(path, scope)
+        if path == INSPECT_WORKER:
+            response.headers["Service-Worker-Allowed"] = INSPECT_WORKER_SCOPE
+        return response
 
     def file_response(self, *args: Any, **kwargs: Any) -> Response:
         response = super().file_response(*args, **kwargs)

@@ -233,3 +233,48 @@ def test_release_holds_makes_cashback_past_its_window_available(
         assert (view.available_agorot, view.pending_agorot) == (800, 900)
         assert ledger.check_ledger(session).ok
     assert "Released 0" in toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
+
+
+def test_release_holds_returns_what_came_back_to_an_ended_campaign(
+    toshav: CliRunner, fresh_database: FreshDatabase
+) -> None:
+    settings = fresh_database.settings
+    now = datetime.now(UTC)
+    then = now - timedelta(hours=2)
+    with fresh_database.session() as session:
+        prepare_city(session, settings, then)
+        merchant, staff = make_business(session, settings, now=then)
+        campaign = make_campaign(session, now=then, budget=50_000)
+        resident = card_holder(session, settings, now=then - timedelta(days=1))
+        session.commit()
+    world = October(merchant, staff, merchant, resident)
+    buy(fresh_database, world, 8_000, then, "kept")
+    buy(fresh_database, world, 6_000, then + timedelta(minutes=1), "returned")
+    with fresh_database.session() as session:
+        ended = service.end_campaign(
+            session, campaign.id, reason="test", actor_id=staff.id, now=now - timedelta(hours=1)
+        )
+        assert ended.returned_agorot == 50_000 - 1_400
+        returned = PurchaseRepository(session).purchase_by_key(merchant.id, "returned")
+        assert returned is not None
+        service.refund_purchase(
+            session,
+            staff_user_id=staff.id,
+            purchase_id=returned.id,
+            amount_agorot=6_000,
+            receipt=None,
+            idempotency_key="r",
+            now=now - timedelta(minutes=30),
+        )
+        session.commit()
+
+    result = toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"])
+
+    assert result.exit_code == 0, result.output
+    assert "Returned ₪6.00 to the city from the budgets of ended campaigns (1)." in result.output
+    with fresh_database.session() as session:
+        budget = service.budget_of(session, campaign, now=datetime.now(UTC))
+        assert (budget.available, budget.reserved) == (0, 800)
+        assert ledger.check_ledger(session).ok
+    again = toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
+    assert "Returned" not in again

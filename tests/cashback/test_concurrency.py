@@ -4,6 +4,7 @@ card token and one purchase's refunds. The ledger checks clean after each."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold
 from cashback import service
 from cashback.models import CardTokenUse, Purchase
-from resident_card.accounts.models import User
+from resident_card.accounts.models import Role, User
 from resident_card.cli import main
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
@@ -34,7 +35,7 @@ from tests.cashback.conftest import (
     prepare_city,
 )
 from tests.conftest import LiveServer
-from tests.factories import auth_headers
+from tests.factories import auth_headers, create_user
 
 pytestmark = pytest.mark.postgres_only
 
@@ -274,4 +275,47 @@ def test_releases_purchases_and_redemptions_at_once_never_deadlock(
             session.scalar(select(func.count()).select_from(Hold).where(Hold.status == "captured"))
             == 20
         )
+    assert_sound(live_server)
+
+
+def test_ending_a_campaign_while_40_tills_buy(live_server: LiveServer) -> None:
+    """Purchases racing a clerk's end: each is credited in full or refused, the city gets back
+    exactly what was not held, and nothing is lost or made."""
+    funded = 100 * 1_000
+    till = open_till(live_server, budget=funded)
+    tokens = till.tokens(41)  # one each for the 40 tills (the clerk's turn, 20, leaves one)
+    with live_server.database.session() as session:
+        admin = create_user(session, live_server.database.settings, role=Role.admin)
+        session.commit()
+    end_headers = auth_headers(till.server.app, admin)
+
+    def send(client: httpx.Client, index: int) -> httpx.Response:
+        if index == 20:
+            time.sleep(0.15)  # a few purchases first, so some are on their way when it ends
+            return client.post(
+                f"{till.server.base_url}/api/v1/admin/cashback/campaigns/{till.campaign_id}/end",
+                json={"reason": "race"},
+                headers=end_headers,
+            )
+        return purchase(till, client, tokens[index], f"end-race-{index}")
+
+    responses = race(41, send)
+
+    ended = responses[20]
+    assert ended.status_code == 200, ended.text
+    bought = [r for i, r in enumerate(responses) if i != 20]
+    answers = codes(bought)
+    # Money was never short: a purchase refused was refused because the campaign had ended.
+    assert set(answers) <= {"created", "409 campaign_ended"}, answers
+    created = answers["created"]
+    with live_server.database.session() as session:
+        campaign = service.get_campaign(session, till.campaign_id)
+        budget = service.budget_of(session, campaign, now=datetime.now(UTC))
+        assert (budget.posted, budget.reserved, budget.available) == (
+            created * 1_000,
+            created * 1_000,
+            0,
+        )
+        assert campaign.returned_agorot == funded - created * 1_000
+    assert count_of(live_server, Purchase) == created
     assert_sound(live_server)

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cashback.models import Flag
-from cashback.rules import RESIDENT_PURCHASES_PER_HOUR
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
 from resident_card.clock import SetClock
@@ -32,7 +31,7 @@ def test_many_purchases_by_one_resident_in_an_hour(
     settings: Settings,
     clock: SetClock,
 ) -> None:
-    for house in range(RESIDENT_PURCHASES_PER_HOUR):
+    for house in range(settings.cashback_resident_purchases_per_hour):
         _m, staff = make_business(session, settings, now=clock.now(), house_number=60 + house)
         assert (
             buy(client, auth_headers(app, staff), shop.token(clock.now()), 1_234).status_code == 201

@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from cashback import rules
 from cashback.rules import Earned, NotEarned, PurchaseFigures, Terms
+from cashback.service import fraud_thresholds
+from resident_card.settings import Settings
 
 NAMES = {"he": "ק", "ar": "ك", "en": "C"}
 
@@ -125,19 +127,23 @@ def test_refunds_take_back_at_most_what_was_given_and_all_of_it_at_the_end(
 
 
 def test_signals() -> None:
+    # The city's defaults (TOSHAV_CASHBACK_…).
+    thresholds = fraud_thresholds(Settings())
     quiet = PurchaseFigures(1_234, 1, 1, 1)
-    assert rules.fraud_signals(quiet) == []
+    assert rules.fraud_signals(quiet, thresholds) == []
     busy = PurchaseFigures(1_234, 6, 61, 4)
-    assert [s for s, _ in rules.fraud_signals(busy)] == [
+    assert [s for s, _ in rules.fraud_signals(busy, thresholds)] == [
         "resident_velocity",
         "business_velocity",
         "repeated_pair",
     ]
-    assert [s for s, _ in rules.fraud_signals(PurchaseFigures(20_000, 1, 1, 1))] == ["round_amount"]
-    assert rules.fraud_signals(PurchaseFigures(19_900, 1, 1, 1)) == []
+    assert [s for s, _ in rules.fraud_signals(PurchaseFigures(20_000, 1, 1, 1), thresholds)] == [
+        "round_amount"
+    ]
+    assert rules.fraud_signals(PurchaseFigures(19_900, 1, 1, 1), thresholds) == []
     usual = {"business_history": 20, "business_mean": 5_000.0, "business_deviation": 500.0}
-    assert rules.fraud_signals(PurchaseFigures(7_000, 1, 1, 1, **usual)) == []  # type: ignore[arg-type]
-    outlier = rules.fraud_signals(PurchaseFigures(7_001, 1, 1, 1, **usual))  # type: ignore[arg-type]
+    assert rules.fraud_signals(PurchaseFigures(7_000, 1, 1, 1, **usual), thresholds) == []  # type: ignore[arg-type]
+    outlier = rules.fraud_signals(PurchaseFigures(7_001, 1, 1, 1, **usual), thresholds)  # type: ignore[arg-type]
     assert outlier == [
         (
             "outlying_amount",
@@ -146,7 +152,7 @@ def test_signals() -> None:
     ]
     # Too little history: no outliers yet.
     young = {**usual, "business_history": 19}
-    assert rules.fraud_signals(PurchaseFigures(70_001, 1, 1, 1, **young)) == []  # type: ignore[arg-type]
+    assert rules.fraud_signals(PurchaseFigures(70_001, 1, 1, 1, **young), thresholds) == []  # type: ignore[arg-type]
 
 
 def test_every_signal_and_reason_reads_in_three_languages() -> None:

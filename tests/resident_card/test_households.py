@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -92,7 +92,7 @@ def test_a_foster_child_without_an_id_number(
     assert added.status_code == 201, added.text
     assert added.json()["relation"] == "foster_child"
     assert added.json()["identifier"] == {"kind": "foster_care", "masked": "•••••• 417"}
-    wards = service.wards_of(session, parent)
+    wards = service.wards_of(session, parent, today=date(2026, 1, 1))
     facts = service.resident_facts(session, wards[0], date(2026, 1, 1))
     assert facts["identifier_kind"] == "foster_care"
     assert facts["is_minor"] is True
@@ -116,10 +116,11 @@ def test_the_guardian_acts_for_the_ward_and_nobody_else_does(
         session, settings, user=True, street=street, house_number=3, apartment="7"
     )
 
-    assert service.can_act_for(session, parent, ward.id)
-    assert not service.can_act_for(session, neighbour, ward.id)
-    assert not service.can_act_for(session, ward, parent.id)
-    assert service.wards_of(session, parent) == [ward]
+    today = date(2026, 6, 1)
+    assert service.can_act_for(session, parent, ward.id, today=today)
+    assert not service.can_act_for(session, neighbour, ward.id, today=today)
+    assert not service.can_act_for(session, ward, parent.id, today=today)
+    assert service.wards_of(session, parent, today=today) == [ward]
     seen_by_neighbour = client.get(
         f"/api/v1/residents/{ward_id}", headers=auth_headers(app, _user(session, neighbour))
     )
@@ -341,3 +342,46 @@ def test_no_resident_record_no_wards(
     assert response.status_code == 404
     assert response.json()["error"] == "resident_not_found"
     assert client.post(WARDS, json=_ward_body()).status_code == 401
+
+
+def test_a_ward_who_comes_of_age_acts_alone_from_their_18th_birthday_in_the_city(
+    client: TestClient, app: FastAPI, session: Session, parent: Resident, clock: SetClock
+) -> None:
+    ward_id = client.post(
+        WARDS, json=_ward_body(), headers=auth_headers(app, _user(session, parent))
+    ).json()["id"]
+
+    # Born 3 February 2016: on the evening of 2 February 2034 in Haifa (UTC+2) still a minor.
+    clock.at = datetime(2034, 2, 2, 21, 30, tzinfo=UTC)
+    headers = auth_headers(app, _user(session, parent))
+    assert client.get(f"/api/v1/residents/{ward_id}", headers=headers).status_code == 200
+    assert [w["id"] for w in client.get(WARDS, headers=headers).json()] == [ward_id]
+    me = client.get("/api/v1/residents/me", headers=headers).json()
+    assert [w["id"] for w in me["wards"]] == [ward_id]
+
+    # Half past midnight on 3 February in the city (still the 2nd in UTC): an adult now.
+    clock.at = datetime(2034, 2, 2, 22, 30, tzinfo=UTC)
+    headers = auth_headers(app, _user(session, parent))
+    seen = client.get(f"/api/v1/residents/{ward_id}", headers=headers)
+    assert seen.status_code == 404
+    assert seen.json()["error"] == "resident_not_found"
+    assert client.get(WARDS, headers=headers).json() == []
+    assert client.get("/api/v1/residents/me", headers=headers).json()["wards"] == []
+    benefits = client.get("/api/v1/benefits/me", params={"resident_id": ward_id}, headers=headers)
+    assert benefits.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("today", "cut_off"),
+    [
+        (date(2034, 2, 3), date(2016, 2, 3)),
+        (date(2026, 3, 1), date(2008, 3, 1)),
+        # 29 February 2028: someone born on 29 February 2010 never had that day; the 28th is the last
+        # adult birthday, and a child born on 1 March 2010 is still 17.
+        (date(2028, 2, 29), date(2010, 2, 28)),
+    ],
+)
+def test_who_counts_as_a_minor_on_a_day(today: date, cut_off: date) -> None:
+    assert service.minors_born_after(today) == cut_off
+    assert service.age_on(cut_off, today) == service.ADULT_AGE
+    assert service.age_on(cut_off + timedelta(days=1), today) == service.ADULT_AGE - 1

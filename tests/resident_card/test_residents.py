@@ -94,9 +94,10 @@ def test_resident_for_user_finds_the_record(session: Session, settings: Settings
     other = create_resident(session, settings, user=True)
     assert other.user_id is not None
     assert service.resident_for_user(session, other.user_id) is other
-    assert service.can_act_for(session, resident, resident.id)
-    assert not service.can_act_for(session, resident, other.id)
-    assert service.wards_of(session, resident) == []
+    today = date(2026, 6, 1)
+    assert service.can_act_for(session, resident, resident.id, today=today)
+    assert not service.can_act_for(session, resident, other.id, today=today)
+    assert service.wards_of(session, resident, today=today) == []
 
 
 # --- enrolment ----------------------------------------------------------------------------------
@@ -369,7 +370,11 @@ def test_enrolment_claims_the_registrys_record(
 
     response = client.post(
         "/api/v1/residents",
-        json=enrolment_body(identifier={"kind": "israeli_id", "value": number.lstrip("0")}),
+        json=enrolment_body(
+            street_code="hanevim",
+            house_number=7,
+            identifier={"kind": "israeli_id", "value": number.lstrip("0")},
+        ),
     )
 
     assert response.status_code == 201, response.text
@@ -384,8 +389,21 @@ def test_enrolment_claims_the_registrys_record(
     assert imported.user_id is not None
 
 
-def test_a_claim_with_another_date_of_birth_is_refused(
-    client: TestClient, session: Session, settings: Settings, clock: SetClock
+@pytest.mark.parametrize(
+    "mismatch",
+    [
+        {"date_of_birth": "1988-04-13", "street_code": "hanevim", "house_number": 7},
+        {"street_code": "herzl", "house_number": 7},
+        {"street_code": "hanevim", "house_number": 8},
+    ],
+    ids=["date of birth", "street", "house number"],
+)
+def test_a_claim_that_does_not_match_the_registry_is_refused(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: SetClock,
+    mismatch: dict[str, Any],
 ) -> None:
     with_city(session)
     number = israeli_id(505)
@@ -394,9 +412,7 @@ def test_a_claim_with_another_date_of_birth_is_refused(
 
     response = client.post(
         "/api/v1/residents",
-        json=enrolment_body(
-            date_of_birth="1988-04-13", identifier={"kind": "israeli_id", "value": number}
-        ),
+        json=enrolment_body(identifier={"kind": "israeli_id", "value": number}, **mismatch),
     )
 
     assert response.status_code == 409
@@ -412,7 +428,9 @@ def test_a_claimed_record_cannot_be_claimed_again(
     with_city(session)
     number = israeli_id(606)
     _imported(session, settings, clock, number)
-    body = enrolment_body(identifier={"kind": "israeli_id", "value": number})
+    body = enrolment_body(
+        street_code="hanevim", house_number=7, identifier={"kind": "israeli_id", "value": number}
+    )
     assert client.post("/api/v1/residents", json=body).status_code == 201
     again = client.post("/api/v1/residents", json={**body, "username": "dana2"})
     assert again.status_code == 409

@@ -47,7 +47,10 @@ REQUIRE_BROWSER = os.environ.get("TOSHAV_REQUIRE_BROWSER") == "1"
 PHONE: ViewportSize = {"width": 390, "height": 844}
 STRONG_PASSWORD = "a-long-enough-passphrase"
 
-expect.set_options(timeout=10_000)
+# Generous: a passing test never waits for these, and on a shared 2-CPU machine a cold Chromium
+# start or a first page load under load has taken longer than 10 s.
+BROWSER_TIMEOUT_MS = 30_000
+expect.set_options(timeout=BROWSER_TIMEOUT_MS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -103,7 +106,8 @@ class Browser:
             viewport=viewport or PHONE,
             base_url=self.server.base_url,
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
+        context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         self.contexts.append(context)
         page = context.pages[0] if context.pages else context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))

@@ -159,6 +159,9 @@ def test_only_the_scanners_may_ask_for_the_camera(live_server: LiveServer) -> No
         elif page.path == "/till":  # the merchant's till scans the card, and needs no location
             assert "camera=(self)" in policy
             assert "geolocation=()" in policy
+        elif page.path == "/wallet":  # parking: the zone the resident stands in, if allowed
+            assert "camera=()" in policy
+            assert "geolocation=(self)" in policy
         else:
             assert "camera=()" in policy
             assert "geolocation=()" in policy

@@ -3,25 +3,22 @@ and why, in the language they chose; and only this page may ask for the camera."
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import csv
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from cashback import service
 from cashback.exceptions import TokenReplayed
-from cashback.models import Purchase
-from resident_card.credentials.service import Keyring
-from tests.cashback.conftest import (
-    card_holder,
-    card_token,
-    make_business,
-    make_campaign,
-    prepare_city,
-)
+from cashback.models import Purchase, Refund
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD
+from tests.web.cashback_support import open_shop
 from tests.web.conftest import Account, Browser, sign_in, texts
 
 
@@ -30,14 +27,8 @@ def test_the_till_records_a_purchase_and_shows_the_cashback(
     browser: Browser, live_server: LiveServer
 ) -> None:
     database = live_server.database
-    now = datetime.now(UTC)
-    with database.session() as session:
-        prepare_city(session, database.settings, now)
-        _merchant, staff = make_business(session, database.settings, now=now)
-        make_campaign(session, now=now)
-        resident = card_holder(session, database.settings)
-        token = card_token(session, database.settings, Keyring(database.settings), resident, now)
-        session.commit()
+    shop = open_shop(live_server)
+    staff, token = shop.staff, shop.card_token()
     english, arabic = texts("en"), texts("ar")
     page = browser.open("/", locale="en-GB")
 
@@ -66,7 +57,7 @@ def test_the_till_records_a_purchase_and_shows_the_cashback(
     # In Arabic, right to left; the same code again is refused in Arabic.
     page.get_by_role("button", name="العربية").click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
-    expect(page.get_by_role("heading", level=2)).to_have_text(arabic["till.cashback_heading"])
+    expect(page.locator("#result-heading")).to_have_text(arabic["till.cashback_heading"])
     page.get_by_role("button", name=arabic["till.next"]).click()
     expect(page.get_by_label(arabic["till.card_code"])).to_be_focused()
     page.get_by_label(arabic["till.card_code"]).fill(token)
@@ -86,3 +77,68 @@ def test_only_the_till_may_ask_for_the_camera(client: TestClient) -> None:
     assert "camera=(self)" in till.headers["permissions-policy"]
     assert "camera=()" in wallet.headers["permissions-policy"]
     assert "camera=()" in client.get("/static/js/till.js").headers["permissions-policy"]
+
+
+@pytest.mark.browser
+def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    database = live_server.database
+    shop = open_shop(live_server)
+    staff, now = shop.staff, shop.opened_at
+    shop.sell(20_000, "R-1")
+    with database.session() as session:
+        # Last month is over: the city settles it (nothing was sold then, so nothing is owed).
+        city_today = now.astimezone(ZoneInfo(database.settings.city_time_zone)).date()
+        last_month = (city_today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        service.settle(session, database.settings, period_label=last_month, now=now)
+        session.commit()
+    english = texts("en")
+    page = browser.open("/", locale="en-GB")
+    sign_in(page, Account(staff.username, DEFAULT_PASSWORD), lands_on="/till")
+
+    sales = page.get_by_role("region", name=english["till.sales_heading"])
+    expect(sales).to_contain_text("Receipt R-1: ₪200.00, cashback ₪20.00")
+    sales.get_by_role("button", name="Refund receipt R-1").click()
+    refund = page.get_by_role("region", name=english["till.refund_heading"])
+    expect(refund).to_be_focused()
+    expect(refund).to_contain_text("Receipt R-1, paid ₪200.00.")
+    amount = refund.get_by_label(english["till.refund_amount"])
+    expect(amount).to_have_value("200.00")  # the whole purchase, unless the staff says less
+    amount.fill("50")
+    refund.get_by_label(english["till.refund_receipt"]).fill("RF-1")
+    refund.get_by_role("button", name=english["till.refund_confirm"]).click()
+
+    expect(page.locator("#status")).to_have_text(
+        "Refunded ₪50.00; ₪5.00 of cashback was taken back."
+    )
+    expect(refund).to_be_hidden()
+    expect(sales).to_contain_text("refunded ₪50.00")
+    with database.session() as session:
+        stored = session.scalars(select(Refund)).all()
+        assert [(r.amount_agorot, r.receipt, r.cashback_taken_back_agorot) for r in stored] == [
+            (5_000, "RF-1", 500)
+        ]
+
+    # More than is left to refund is refused before anything is sent.
+    sales.get_by_role("button", name="Refund receipt R-1").click()
+    expect(amount).to_have_value("150.00")
+    amount.fill("150.01")
+    refund.get_by_role("button", name=english["till.refund_confirm"]).click()
+    expect(page.locator("#status")).to_have_text("Write an amount from ₪0.01 up to ₪150.00.")
+    expect(amount).to_have_attribute("aria-invalid", "true")
+    refund.get_by_role("button", name=english["till.refund_cancel"]).click()
+    with database.session() as session:
+        assert len(session.scalars(select(Refund)).all()) == 1
+
+    # Last month's statement, as the business downloads it.
+    statements = page.get_by_role("region", name=english["till.statements_heading"])
+    expect(statements).to_contain_text(f"{last_month}: the city paid ₪0.00")
+    with page.expect_download() as downloading:
+        statements.get_by_role("button", name=english["till.statement_csv"]).click()
+    download = downloading.value
+    assert download.suggested_filename == f"statement-{last_month}.csv"
+    rows = list(csv.reader(Path(download.path()).read_text(encoding="utf-8").splitlines()))
+    assert rows[0] == list(service.STATEMENT_COLUMNS)
+    assert rows[-1][0] == last_month
+    assert rows[-1][3] == "total"

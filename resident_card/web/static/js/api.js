@@ -112,9 +112,13 @@ export function refreshTokens() {
 
 /**
  * Call the API. Gives {ok, status, data, headers}; a refusal's data is the API's {error, detail}.
- * A 401 invalid_token is answered by one refresh and one retry.
+ * A 401 invalid_token is answered by one refresh and one retry. An aborted "signal" (a caller's
+ * time limit) reads as no network.
  */
-export async function call(path, { method = "GET", json, form, auth = true, retried = false, headers: own = {} } = {}) {
+export async function call(
+  path,
+  { method = "GET", json, form, auth = true, retried = false, headers: own = {}, signal } = {},
+) {
   const extra = { ...own };
   let body;
   if (json !== undefined) {
@@ -127,15 +131,36 @@ export async function call(path, { method = "GET", json, form, auth = true, retr
   if (auth && access) extra.Authorization = `Bearer ${access}`;
   let response;
   try {
-    response = await fetch(`${API}${path}`, { method, headers: headers(extra), body, credentials: "same-origin" });
+    response = await fetch(`${API}${path}`, { method, headers: headers(extra), body, credentials: "same-origin", signal });
   } catch {
     return offline();
   }
   const result = await answer(response);
   if (auth && !retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
-    return call(path, { method, json, form, auth, retried: true, headers: own });
+    return call(path, { method, json, form, auth, retried: true, headers: own, signal });
   }
   return result;
+}
+
+/**
+ * Fetch a file the API serves to a signed-in caller (a CSV statement, a pass image): gives
+ * {ok, status, blob, data}, where data is the API's {error, detail} when it said no.
+ */
+export async function fetchFile(path, { retried = false } = {}) {
+  const extra = {};
+  if (tokens.access) extra.Authorization = `Bearer ${tokens.access}`;
+  let response;
+  try {
+    response = await fetch(`${API}${path}`, { headers: headers(extra), credentials: "same-origin" });
+  } catch {
+    return { ...offline(), blob: null };
+  }
+  if (response.ok) return { ok: true, status: response.status, blob: await response.blob(), data: null };
+  const result = await answer(response);
+  if (!retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
+    return fetchFile(path, { retried: true });
+  }
+  return { ...result, blob: null };
 }
 
 /** Sign in with the OAuth2 password form; keep the tokens for this tab. */

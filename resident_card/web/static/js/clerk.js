@@ -1,4 +1,5 @@
 import { call, tokens } from "./api.js";
+import { startCashbackDesk } from "./clerk-cashback.js";
 import { onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, markInvalid, start } from "./page.js";
 import {
@@ -187,6 +188,7 @@ async function begin() {
   if (!canChange) form.remove();
   $("desk").hidden = false;
   await loadQueue();
+  await startCashbackDesk({ changes: canChange });
 }
 
 await begin();

@@ -1,8 +1,9 @@
 // A business's till: scan (or paste) the resident's card code, enter the amount and the receipt,
 // and see the cashback credited and why — or take a payment from the resident's cashback.
 
-import { call } from "./api.js";
-import { language, onLanguageChange, setText } from "./i18n.js";
+import { call, fetchFile } from "./api.js";
+import { shekels, toAgorot } from "./money.js";
+import { formatDate, language, onLanguageChange, setText, t } from "./i18n.js";
 import {
   announce,
   announceDetail,
@@ -27,20 +28,10 @@ const video = $("camera");
 let shown = null; // what the result panel shows, to draw it again in another language
 let attempt = null; // {print, key}: a retry of the same request sends the same Idempotency-Key
 let stream = null;
-
-/** Shekels as typed (120, 120.5, 120,50) in agorot; null when it is not an amount. */
-function toAgorot(text) {
-  const match = /^(\d{1,7})(?:[.,](\d{1,2}))?$/.exec(String(text).trim());
-  if (!match) return null;
-  return Number(match[1]) * 100 + Number((match[2] || "").padEnd(2, "0"));
-}
-
-/** Agorot as people read them: ₪1,234.50 (Western digits in all three languages). */
-function shekels(agorot) {
-  const whole = Math.floor(Math.abs(agorot) / 100).toLocaleString("en-US");
-  const rest = String(Math.abs(agorot) % 100).padStart(2, "0");
-  return `${agorot < 0 ? "-" : ""}₪${whole}.${rest}`;
-}
+let sales = []; // the business's recent purchases, newest first
+let statements = [];
+let refunding = null; // the purchase the refund form is for
+let refundAttempt = null; // {print, key}: as `attempt`, for refunds
 
 function newKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -126,6 +117,166 @@ async function record() {
   draw();
   form.hidden = true;
   result.focus();
+  await loadSales();
+}
+
+// --- recent purchases and refunds ---------------------------------------------------------------
+
+const STATES = { held: "till.state.held", available: "till.state.available", returned: "till.state.returned" };
+
+function refundable(purchase) {
+  return purchase.amount_agorot - purchase.refunded_agorot;
+}
+
+function drawSales() {
+  const list = $("sales-list");
+  list.replaceChildren();
+  $("sales-empty").hidden = sales.length > 0;
+  for (const purchase of sales) {
+    const item = document.createElement("li");
+    item.className = "sale";
+    const what = document.createElement("span");
+    what.className = "what";
+    what.textContent = t("till.sale", {
+      receipt: purchase.receipt,
+      amount: shekels(purchase.amount_agorot),
+      cashback: shekels(purchase.cashback_agorot),
+    });
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    const parts = [formatDate(purchase.created_at, { withTime: true }), t(STATES[purchase.state] || "till.state.held")];
+    if (purchase.refunded_agorot > 0) parts.push(t("till.refunded", { amount: shekels(purchase.refunded_agorot) }));
+    meta.textContent = parts.join(" · ");
+    item.append(what, meta);
+    if (refundable(purchase) > 0) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button";
+      button.textContent = t("till.refund");
+      button.setAttribute("aria-label", t("till.refund_of", { receipt: purchase.receipt }));
+      button.addEventListener("click", () => openRefund(purchase));
+      item.append(button);
+    }
+    list.append(item);
+  }
+}
+
+async function loadSales() {
+  const [purchases, business] = await Promise.all([
+    call("/cashback/merchants/me/purchases?limit=20"),
+    call("/cashback/merchants/me"),
+  ]);
+  if (purchases.status === 401 || business.status === 401) return goSignIn();
+  if (!purchases.ok) return announceDetail(status, purchases.data.detail);
+  sales = purchases.data;
+  if (business.ok) setText($("owed"), "till.owed", { amount: shekels(business.data.owed_agorot) });
+  drawSales();
+  $("sales").hidden = false;
+}
+
+function openRefund(purchase) {
+  refunding = purchase;
+  refundAttempt = null;
+  setText($("refund-of"), "till.refund_for", { receipt: purchase.receipt, amount: shekels(purchase.amount_agorot) });
+  setText($("refund-hint"), "till.refund_hint", { amount: shekels(refundable(purchase)) });
+  const amount = $("refund_amount");
+  amount.value = (refundable(purchase) / 100).toFixed(2);
+  $("refund_receipt").value = "";
+  markInvalid($("refund-form"), []);
+  $("refund").hidden = false;
+  $("refund").focus();
+}
+
+function closeRefund() {
+  refunding = null;
+  $("refund").hidden = true;
+}
+
+async function refund() {
+  const purchase = refunding;
+  if (!purchase) return;
+  const amount = toAgorot($("refund_amount").value);
+  if (amount === null || amount < 1 || amount > refundable(purchase)) {
+    announce(status, "till.refund_invalid", { tone: "error", params: { amount: shekels(refundable(purchase)) } });
+    markInvalid($("refund-form"), ["refund_amount"]);
+    return;
+  }
+  markInvalid($("refund-form"), []);
+  const body = { amount_agorot: amount };
+  const receipt = $("refund_receipt").value.trim();
+  if (receipt) body.receipt = receipt;
+  const path = `/cashback/purchases/${purchase.purchase_id}/refunds`;
+  const print = path + JSON.stringify(body);
+  if (!refundAttempt || refundAttempt.print !== print) refundAttempt = { print, key: newKey() };
+  announce(status, "till.working");
+  const answer = await call(path, { method: "POST", json: body, headers: { "Idempotency-Key": refundAttempt.key } });
+  if (answer.status === 401) return goSignIn();
+  if (!answer.ok) {
+    if (answer.status !== 0) refundAttempt = null;
+    announceDetail(status, answer.data.detail);
+    return;
+  }
+  refundAttempt = null;
+  const done = answer.data;
+  announce(status, done.shortfall_agorot > 0 ? "till.refund_done_shortfall" : "till.refund_done", {
+    tone: "ok",
+    params: {
+      amount: shekels(done.amount_agorot),
+      cashback: shekels(done.cashback_taken_back_agorot),
+      shortfall: shekels(done.shortfall_agorot),
+    },
+  });
+  closeRefund();
+  await loadSales();
+}
+
+// --- monthly statements -------------------------------------------------------------------------
+
+function drawStatements() {
+  const list = $("statements-list");
+  list.replaceChildren();
+  $("statements-empty").hidden = statements.length > 0;
+  for (const statement of statements) {
+    const item = document.createElement("li");
+    const what = document.createElement("span");
+    what.className = "what";
+    what.textContent = t("till.statement", { period: statement.period, paid: shekels(statement.paid_agorot) });
+    const meta = document.createElement("span");
+    meta.className = "meta";
+    meta.textContent = t("till.statement_detail", {
+      purchases: statement.purchases,
+      cashback: shekels(statement.cashback_agorot),
+      redemptions: statement.redemptions,
+    });
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "button";
+    button.textContent = t("till.statement_csv");
+    button.addEventListener("click", () => busy(button, () => download(statement.period)));
+    item.append(what, meta, button);
+    list.append(item);
+  }
+}
+
+async function download(period) {
+  const file = await fetchFile(`/cashback/merchants/me/statements/${encodeURIComponent(period)}/csv`);
+  if (file.status === 401) return goSignIn();
+  if (!file.ok) return announceDetail(status, file.data.detail);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(file.blob);
+  link.download = `statement-${period}.csv`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+async function loadStatements() {
+  const answer = await call("/cashback/merchants/me/statements");
+  if (!answer.ok) return;
+  statements = answer.data;
+  drawStatements();
+  $("statements").hidden = false;
 }
 
 async function checkBalance() {
@@ -223,6 +374,7 @@ async function load() {
   }
   form.hidden = false;
   if ("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia) $("scan").hidden = false;
+  await Promise.all([loadSales(), loadStatements()]);
 }
 
 form.addEventListener("submit", async (event) => {
@@ -233,7 +385,16 @@ $("balance").addEventListener("click", () => busy($("balance"), checkBalance));
 $("next").addEventListener("click", nextCustomer);
 $("scan").addEventListener("click", scan);
 $("stop-scan").addEventListener("click", stopCamera);
-onLanguageChange(draw);
+$("refund-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  await busy($("refund-confirm"), refund);
+});
+$("refund-cancel").addEventListener("click", closeRefund);
+onLanguageChange(() => {
+  draw();
+  drawSales();
+  drawStatements();
+});
 
 if (!tokens.signedIn) goSignIn();
 else await load();

@@ -23,6 +23,7 @@ import {
   showStatus,
   statusKey,
 } from "./resident-view.js";
+import { startParking } from "./wallet-parking.js";
 import { startSections } from "./wallet-sections.js";
 
 await start();
@@ -98,7 +99,7 @@ if (!tokens.signedIn) {
   announce(status, "wallet.loading");
   await load();
   if (status.dataset.i18n === "wallet.loading") clearMessage(status);
-  if (resident) await startSections(resident);
+  if (resident) await Promise.all([startSections(resident), startParking()]);
 }
 
 onLanguageChange(() => {
