@@ -5,8 +5,9 @@ the same way in the same run.
 
 One uvicorn process (one worker, as ``toshav serve`` runs) serves the real app on a loopback port
 over a freshly migrated database holding the bundled zones, a resident with a permit and its pass,
-and an inspector. An asyncio load loop (httpx, ``--clients`` connections kept alive, each sending
-its next request as soon as the last one is answered) measures, one case after the other:
+and an inspector. A load loop (uvloop, HTTP/1.1 over raw streams, ``--clients`` connections kept
+alive, each sending its next request as soon as the last one is answered) measures, one case after
+the other:
 
 - ``trivial``: ``GET /healthz``, a JSON answer that touches nothing;
 - ``one query``: ``GET /bench/one-query``, added to the same app for this run: one indexed
@@ -29,7 +30,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -40,6 +43,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+import uvloop
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -199,42 +204,58 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-async def run_case(
-    base_url: str, case: Case, *, clients: int, seconds: float, warmup: float, server_pid: int
-) -> Result:
-    import httpx
+CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 
+
+def _request_bytes(case: Case, port: int) -> bytes:
+    """The case's request as it goes on the wire (HTTP/1.1, kept alive), built once."""
+    body = b"" if case.body is None else json.dumps(case.body).encode()
+    lines = [f"{case.method} {case.path} HTTP/1.1", f"Host: 127.0.0.1:{port}"]
+    lines += [f"{name}: {value}" for name, value in (case.headers or {}).items()]
+    if case.body is not None:
+        lines += ["Content-Type: application/json", f"Content-Length: {len(body)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def run_case(
+    port: int, case: Case, *, clients: int, seconds: float, warmup: float, server_pid: int
+) -> Result:
+    """``clients`` keep-alive connections, each sending its next request as soon as the last one is
+    answered. The client speaks HTTP/1.1 over raw streams: a full HTTP client library in one Python
+    process tops out near the server's own rate and would measure itself, not the server."""
     latencies: list[float] = []
     failures: list[str] = []
+    request = _request_bytes(case, port)
+    expected = None if case.expect_reason is None else f'"reason":"{case.expect_reason}"'.encode()
     measuring = False
     stop_at = 0.0
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        while time.perf_counter() < stop_at:
-            started = time.perf_counter()
-            response = await client.request(
-                case.method, case.path, json=case.body, headers=case.headers
-            )
-            elapsed = time.perf_counter() - started
-            if response.status_code != 200 or (
-                case.expect_reason is not None
-                and response.json().get("reason") != case.expect_reason
-            ):
-                failures.append(f"{response.status_code} {response.text[:200]}")
-            if measuring:
-                latencies.append(elapsed)
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                writer.write(request)
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = CONTENT_LENGTH.search(head)
+                body = await reader.readexactly(int(length.group(1)) if length else 0)
+                elapsed = time.perf_counter() - started
+                if head[9:12] != b"200" or (expected is not None and expected not in body):
+                    failures.append(f"{head[9:12].decode()} {body[:200]!r}")
+                if measuring:
+                    latencies.append(elapsed)
+        finally:
+            writer.close()
 
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
-        stop_at = time.perf_counter() + warmup
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
-        measuring = True
-        cpu_before = cpu_seconds(server_pid)
-        began = time.perf_counter()
-        stop_at = began + seconds
-        await asyncio.gather(*(worker(client) for _ in range(clients)))
-        elapsed = time.perf_counter() - began
-        cpu = cpu_seconds(server_pid) - cpu_before
+    stop_at = time.perf_counter() + warmup
+    await asyncio.gather(*(connection() for _ in range(clients)))
+    measuring = True
+    cpu_before = cpu_seconds(server_pid)
+    began = time.perf_counter()
+    stop_at = began + seconds
+    await asyncio.gather(*(connection() for _ in range(clients)))
+    elapsed = time.perf_counter() - began
+    cpu = cpu_seconds(server_pid) - cpu_before
     if failures:
         raise SystemExit(f"{case.name}: {len(failures)} unexpected answers, e.g. {failures[0]}")
     ordered = sorted(latencies)
@@ -362,9 +383,9 @@ def main() -> None:
             results: dict[str, Result] = {}
             for _ in range(rounds):
                 for case in cases:
-                    result = asyncio.run(
+                    result = uvloop.run(
                         run_case(
-                            base_url,
+                            port,
                             case,
                             clients=args.clients,
                             seconds=args.seconds / rounds,

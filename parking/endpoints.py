@@ -235,6 +235,74 @@ def _cached_json(request: Request, body: bytes, cache_control: str) -> Response:
     return Response(content=body, media_type="application/json", headers=headers)
 
 
+# --- inspection (first: routes are matched in order, and scanners call this most) ----------------
+
+
+@router.post(
+    "/inspections",
+    response_model=InspectionOut,
+    responses=responses(
+        *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
+    ),
+)
+async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request) -> Response:
+    """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
+    # The busiest route there is, so it asks FastAPI for no more than it must: what the other
+    # dependencies would give is read off the app here, and the answer is written out directly
+    # (its shape is still InspectionOut, as the API reference says).
+    state = request.app.state
+    settings: Settings = state.settings
+    now: datetime = state.clock.now()
+    cache = await inspection_cache(request)
+    log = await inspection_log(request)
+    asked = service.InspectionRequest(
+        pass_token=body.pass_token,
+        plate=body.plate,
+        zone=body.zone,
+        latitude=body.lat,
+        longitude=body.lon,
+        at=body.at,
+    )
+    # A scanned pass is judged from memory on the event loop: no thread, no connection. A typed
+    # plate (one query), or a pass while the keys or revocations are due a reload, goes to a thread
+    # with a session of its own.
+    found = None
+    if log is not None:
+        found = service.inspect_from_memory(
+            settings, cache, asked, inspector_id=caller.id, now=now, log=log
+        )
+    if found is None:
+        found = await in_own_session(
+            state.sessionmaker,
+            partial(_inspect_in_transaction, settings, cache, asked, caller.id, now, log),
+        )
+    answer = InspectionOut(
+        allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
+    )
+    return Response(
+        content=answer.model_dump_json(), media_type="application/json", headers=NO_STORE
+    )
+
+
+def _inspect_in_transaction(
+    settings: Settings,
+    cache: service.InspectionCache,
+    asked: service.InspectionRequest,
+    inspector_id: uuid.UUID,
+    now: datetime,
+    log: service.InspectionLog | None,
+    session: Session,
+) -> Verdict:
+    """``service.inspect`` in a session of its own: committed when the record is written into it
+    (no log), otherwise only read and let go."""
+    found = service.inspect(
+        session, settings, cache, asked, inspector_id=inspector_id, now=now, log=log
+    )
+    if log is None:
+        session.commit()
+    return found
+
+
 # --- zones --------------------------------------------------------------------------------------
 
 
@@ -575,71 +643,7 @@ def my_sessions(caller: ResidentCaller, session: DbSession) -> list[SessionOut]:
     return _sessions_out(session, list(service.my_sessions(session, resident)))
 
 
-# --- inspection ---------------------------------------------------------------------------------
-
-
-@router.post(
-    "/inspections",
-    response_model=InspectionOut,
-    responses=responses(
-        *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
-    ),
-)
-async def inspect(
-    body: InspectionIn,
-    caller: InspectorCaller,
-    request: Request,
-    settings: AppSettings,
-    now: Now,
-    cache: Cache,
-    log: Log,
-    response: Response,
-) -> InspectionOut:
-    """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
-    asked = service.InspectionRequest(
-        pass_token=body.pass_token,
-        plate=body.plate,
-        zone=body.zone,
-        latitude=body.lat,
-        longitude=body.lon,
-        at=body.at,
-    )
-    # A scanned pass is judged from memory on the event loop: no thread, no connection. A typed
-    # plate (one query), or a pass while the keys or revocations are due a reload, goes to a thread
-    # with a session of its own.
-    found = None
-    if log is not None:
-        found = service.inspect_from_memory(
-            settings, cache, asked, inspector_id=caller.id, now=now, log=log
-        )
-    if found is None:
-        found = await in_own_session(
-            request.app.state.sessionmaker,
-            partial(_inspect_in_transaction, settings, cache, asked, caller.id, now, log),
-        )
-    response.headers.update(NO_STORE)
-    return InspectionOut(
-        allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
-    )
-
-
-def _inspect_in_transaction(
-    settings: Settings,
-    cache: service.InspectionCache,
-    asked: service.InspectionRequest,
-    inspector_id: uuid.UUID,
-    now: datetime,
-    log: service.InspectionLog | None,
-    session: Session,
-) -> Verdict:
-    """``service.inspect`` in a session of its own: committed when the record is written into it
-    (no log), otherwise only read and let go."""
-    found = service.inspect(
-        session, settings, cache, asked, inspector_id=inspector_id, now=now, log=log
-    )
-    if log is None:
-        session.commit()
-    return found
+# --- inspection records, revocations and the offline bundle --------------------------------------
 
 
 @router.get(

@@ -43,10 +43,14 @@ MODULE_ROUTERS: dict[str, tuple[str, ...]] = {
 
 
 def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
-    """Each enabled domain's router under /api/v1, and its ``root_router`` (if any) at the site's root."""
-    names = list(CORE_ROUTERS)
-    for enabled in settings.modules:
-        names.extend(MODULE_ROUTERS[enabled])
+    """Each enabled domain's router under /api/v1, and its ``root_router`` (if any) at the site's root.
+
+    The domains' routers come first: a request is matched against the routes one by one in this
+    order, and the busiest callers are devices (an inspector's scanner, a business's till), whose
+    routes live there. No path of one router overlaps another's, so the order changes nothing else.
+    """
+    names = [name for enabled in settings.modules for name in MODULE_ROUTERS[enabled]]
+    names.extend(CORE_ROUTERS)
     routers: list[tuple[APIRouter, str]] = []
     for name in names:
         try:
@@ -95,7 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(JsonBodyGuard)
 
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 

@@ -8,7 +8,7 @@ name, a reason or a receipt number.
 from __future__ import annotations
 
 import json
-import unicodedata
+import re
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,7 +17,9 @@ from resident_card.errors import error_response
 from resident_card.i18n import Text, negotiate
 
 MAX_JSON_BYTES = 1_000_000
-ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Unicode's control characters (Cc) but tab and line breaks, and the surrogates (Cs), which only
+# ever stand alone in a decoded string.
+_UNTYPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 
 _BAD_TEXT: Text = {
     "he": "הטקסט מכיל תווים שאינם מותרים (תווי בקרה או קידוד שבור).",
@@ -33,10 +35,22 @@ _TOO_LARGE: Text = {
 
 def is_typed_text(value: str) -> bool:
     """No control characters (but tab and line breaks) and no lone surrogates."""
-    return not any(
-        unicodedata.category(char) in ("Cc", "Cs") and char not in ALLOWED_CONTROLS
-        for char in value
-    )
+    return _UNTYPED.search(value) is None
+
+
+def _body_is_typed(body: bytes, parsed: Any) -> bool:
+    """Whether every string of a JSON body is typed text.
+
+    Without a ``\\u`` escape, every character of every string stands in the body as it is (JSON's
+    other escapes are quotes, slashes and allowed controls), so one look at the whole body answers;
+    with one, each decoded string is looked at.
+    """
+    if b"\\u" not in body:
+        try:
+            return is_typed_text(body.decode("utf-8"))
+        except UnicodeDecodeError:
+            pass
+    return _all_text_typed(parsed)
 
 
 def _all_text_typed(value: Any) -> bool:
@@ -86,7 +100,7 @@ class JsonBodyGuard:
             parsed = json.loads(body) if body else None
         except (ValueError, RecursionError):
             parsed = None  # FastAPI answers malformed JSON with its own 422
-        if not _all_text_typed(parsed):
+        if not _body_is_typed(body, parsed):
             response = error_response(422, "invalid_text", _BAD_TEXT[language])
             await response(scope, receive, send)
             return

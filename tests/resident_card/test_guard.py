@@ -8,9 +8,12 @@ import json
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from resident_card import guard
 from resident_card.accounts.models import Role, User
 from resident_card.settings import Settings
 from tests.factories import auth_headers, create_user
@@ -70,3 +73,20 @@ def test_deeply_nested_json_is_a_clear_4xx(client: TestClient) -> None:
     )
     assert 400 <= response.status_code < 500
     assert set(response.json()) == {"error", "detail"}
+
+
+@given(
+    st.recursive(
+        st.text() | st.integers() | st.none(),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+        max_leaves=12,
+    ),
+    st.booleans(),
+)
+def test_the_quick_look_at_a_body_agrees_with_looking_at_each_string(
+    value: object, ascii_only: bool
+) -> None:
+    # However the client escapes its JSON, the body is refused exactly when one of its strings
+    # (keys too) holds a control character or a lone surrogate.
+    body = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", errors="surrogatepass")
+    assert guard._body_is_typed(body, value) == guard._all_text_typed(value)
