@@ -17,7 +17,7 @@ otherwise a missing part leaves the result missing, which is not eligible).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
@@ -56,16 +56,31 @@ class Fact:
     type: FactType
     names: Text
     nullable: bool = False
+    # What a text fact's known values are called in each language (``verified`` → ``מאומת``), so a
+    # reason reads in the resident's language; a value not listed is shown as it is.
+    values: Mapping[str, Text] = field(default_factory=dict)
 
     @property
     def type_name(self) -> str:
         return _TYPE_NAMES[self.type]
 
+    def show(self, value: object, language: Language) -> str | None:
+        """This fact's value named in a language, when it is a value with names."""
+        names = self.values.get(value) if isinstance(value, str) else None
+        return names[language] if names is not None else None
+
 
 _FACTS: dict[str, Fact] = {}
 
 
-def register_fact(name: str, fact_type: FactType, names: Text, *, nullable: bool = False) -> Fact:
+def register_fact(
+    name: str,
+    fact_type: FactType,
+    names: Text,
+    *,
+    nullable: bool = False,
+    values: Mapping[str, Text] | None = None,
+) -> Fact:
     """Make a fact known to rules. Other packages add theirs (``parking_zone``, ``vehicle_count``).
 
     Registering the same fact again with the same definition is harmless; a different definition
@@ -77,7 +92,12 @@ def register_fact(name: str, fact_type: FactType, names: Text, *, nullable: bool
         raise ValueError(f"fact {name!r}: a name of letters, digits and underscores")
     if set(names) != set(LANGUAGES) or not all(names[language] for language in LANGUAGES):
         raise ValueError(f"fact {name!r}: names in he, ar and en are required")
-    fact = Fact(name=name, type=fact_type, names=names, nullable=nullable)
+    for value, value_names in (values or {}).items():
+        if set(value_names) != set(LANGUAGES) or not all(value_names.values()):
+            raise ValueError(f"fact {name!r}, value {value!r}: names in he, ar and en are required")
+    fact = Fact(
+        name=name, type=fact_type, names=names, nullable=nullable, values=dict(values or {})
+    )
     existing = _FACTS.get(name)
     if existing is not None and existing != fact:
         raise ValueError(f"fact {name!r} is already registered with another definition")
@@ -92,7 +112,16 @@ def known_facts() -> Mapping[str, Fact]:
 
 register_fact("age", int, {"he": "גיל", "ar": "العمر", "en": "age"})
 register_fact(
-    "residency_status", str, {"he": "סטטוס תושבות", "ar": "حالة الإقامة", "en": "residency status"}
+    "residency_status",
+    str,
+    {"he": "סטטוס תושבות", "ar": "حالة الإقامة", "en": "residency status"},
+    values={
+        "pending": {"he": "ממתין לאימות", "ar": "بانتظار التحقق", "en": "waiting for verification"},
+        "verified": {"he": "מאומת", "ar": "موثَّق", "en": "verified"},
+        "rejected": {"he": "נדחה", "ar": "مرفوض", "en": "rejected"},
+        "suspended": {"he": "מושעה", "ar": "معلَّق", "en": "suspended"},
+        "moved_out": {"he": "עבר מהעיר", "ar": "انتقل من المدينة", "en": "moved out"},
+    },
 )
 register_fact(
     "months_of_residency",
@@ -107,7 +136,15 @@ register_fact(
 )
 register_fact("is_minor", bool, {"he": "קטין", "ar": "قاصر", "en": "minor"})
 register_fact(
-    "identifier_kind", str, {"he": "סוג מזהה", "ar": "نوع الهوية", "en": "identifier kind"}
+    "identifier_kind",
+    str,
+    {"he": "סוג מזהה", "ar": "نوع الهوية", "en": "identifier kind"},
+    values={
+        "israeli_id": {"he": "תעודת זהות", "ar": "بطاقة هوية", "en": "Israeli ID"},
+        "passport": {"he": "דרכון", "ar": "جواز سفر", "en": "passport"},
+        "foster_care": {"he": "אומנה", "ar": "رعاية بديلة", "en": "foster care"},
+        "other": {"he": "אחר", "ar": "آخر", "en": "other"},
+    },
 )
 register_fact("disability", bool, {"he": "מוגבלות", "ar": "إعاقة", "en": "disability"})
 
@@ -465,14 +502,16 @@ def _mark(outcome: Outcome) -> str:
     return "✓" if outcome == "pass" else "✗"
 
 
-def _show(value: object, language: Language) -> str:
+def _show(value: object, language: Language, fact: str | None = None) -> str:
     if value is None:
         return _NONE[language]
     if isinstance(value, bool):
         return (_YES if value else _NO)[language]
     if isinstance(value, list | tuple):
-        return "{" + ", ".join(_show(item, language) for item in value) + "}"
-    return str(value)
+        return "{" + ", ".join(_show(item, language, fact) for item in value) + "}"
+    known = _FACTS.get(fact) if fact is not None else None
+    named = known.show(value, language) if known is not None else None
+    return named if named is not None else str(value)
 
 
 def _fact_name(name: str, language: Language) -> str:
@@ -603,8 +642,9 @@ class _Evaluator:
             Text,
             {
                 language: (
-                    f"{_fact_name(node.fact, language)} {_show(actual, language)} "
-                    f"{_OP_SYMBOLS[node.op][language]} {_show(node.value, language)} {_mark(outcome)}"
+                    f"{_fact_name(node.fact, language)} {_show(actual, language, node.fact)} "
+                    f"{_OP_SYMBOLS[node.op][language]} {_show(node.value, language, node.fact)} "
+                    f"{_mark(outcome)}"
                 )
                 for language in LANGUAGES
             },

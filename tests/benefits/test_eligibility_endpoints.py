@@ -371,8 +371,8 @@ def test_the_reasons_come_in_the_callers_language(
         b for b in arabic["benefits"] if b["programme"]["code"] == "resident_parking_permit"
     )
     assert permit_he["programme"]["name"] == "תו חניה לתושב"
-    assert permit_he["reasons"][1]["text"] == "סטטוס תושבות pending = verified ✗"
-    assert permit_ar["reasons"][1]["text"] == "حالة الإقامة pending = verified ✗"
+    assert permit_he["reasons"][1]["text"] == "סטטוס תושבות ממתין לאימות = מאומת ✗"
+    assert permit_ar["reasons"][1]["text"] == "حالة الإقامة بانتظار التحقق = موثَّق ✗"
 
 
 @pytest.mark.usefixtures("loaded")

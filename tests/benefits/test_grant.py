@@ -153,7 +153,10 @@ def test_a_refused_resident_gets_no_credit_but_a_decision_saying_why(
         select(Decision).where(Decision.resident_id == people["pending"].id)
     ).one()
     assert not refused.eligible
-    assert refused.reason_list()[1].text["en"] == "residency status pending = verified ✗"
+    assert (
+        refused.reason_list()[1].text["en"]
+        == "residency status waiting for verification = verified ✗"
+    )
     assert balance(session, people["pending"], NOW) == 0
 
 

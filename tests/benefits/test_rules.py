@@ -75,6 +75,9 @@ def test_every_condition_of_a_tree_gets_a_reason_in_tree_order() -> None:
         "disability yes = yes ✓",
     ]
     assert texts(evaluation, "he")[4] == "מוגבלות כן = כן ✓"
+    # A text fact's known values are named in the reader's language too.
+    assert texts(evaluation, "he")[1] == "סטטוס תושבות מאומת = מאומת ✓"
+    assert texts(evaluation, "ar")[1] == "حالة الإقامة موثَّق = موثَّق ✓"
 
 
 def test_a_refusal_names_the_conditions_that_failed() -> None:
@@ -82,9 +85,17 @@ def test_a_refusal_names_the_conditions_that_failed() -> None:
 
     assert not evaluation.eligible
     assert [reason.text["en"] for reason in evaluation.failing()] == [
-        "residency status pending = verified ✗",
+        "residency status waiting for verification = verified ✗",
         "disability no = yes ✗",
     ]
+
+
+def test_a_value_without_a_name_is_shown_as_it_is() -> None:
+    evaluation = evaluate(
+        {"fact": "identifier_kind", "op": "in", "value": ["israeli_id", "passport"]},
+        {"identifier_kind": "diplomatic"},
+    )
+    assert texts(evaluation, "he") == ["סוג מזהה diplomatic אחד מתוך {תעודת זהות, דרכון} ✗"]
 
 
 def test_only_the_facts_a_rule_names_are_kept_as_used() -> None:

@@ -128,7 +128,7 @@ def test_a_permit_past_its_end_reads_expired_and_shows_no_pass(
 @pytest.mark.parametrize(
     ("setup", "failing"),
     [
-        ("pending", "residency status pending = verified ✗"),
+        ("pending", "residency status waiting for verification = verified ✗"),
         ("no_zone", "parking zone none ≠ none ✗"),
         ("not_mine", "vehicle registered to the resident or household no = yes ✗"),
         ("unregistered", "vehicle registered to the resident or household no = yes ✗"),
