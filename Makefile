@@ -30,8 +30,10 @@ lint: install
 types: install
 	$(BIN)/mypy .
 
+# The tests with a database of their own one at a time, then the rest on two CPUs (tests/conftest.py).
 unit: install
-	$(BIN)/pytest
+	$(BIN)/pytest -m own_database
+	$(BIN)/pytest -m "not own_database" -n 2
 
 test: lint types unit
 

@@ -138,6 +138,19 @@ def _sqlite_backend(folder: Path) -> Iterator[Backend]:
         engine.dispose()
 
 
+@pytest.hookimpl(tryfirst=True)  # before ``-m`` selects by marker
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that make a database of their own (races, a live server, browsers).
+
+    ``make test`` runs them one at a time: each may hold up to 80 PostgreSQL connections, and they
+    time real concurrency and real browsers, which a second test process would disturb. The rest,
+    each inside a rolled-back transaction, run on both CPUs.
+    """
+    for item in items:
+        if "fresh_database" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.own_database)
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
