@@ -163,6 +163,13 @@ export async function fetchFile(path, { retried = false } = {}) {
   return { ...result, blob: null };
 }
 
+/** A fresh Idempotency-Key: random, also where crypto.randomUUID is missing (plain HTTP on a LAN). */
+export function newIdempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** Sign in with the OAuth2 password form; keep the tokens for this tab. */
 export async function signIn(username, password) {
   const result = await call("/auth/token", { method: "POST", form: { username, password }, auth: false });

@@ -1,7 +1,7 @@
 // The clerk's cashback campaigns: each one's state and budget; an admin pauses, resumes, tops up,
 // changes the rate of, or ends a campaign early, each with a reason (the API audits it).
 
-import { call } from "./api.js";
+import { call, newIdempotencyKey } from "./api.js";
 import { formatDate, language, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, markInvalid } from "./page.js";
 import { shekels, toAgorot } from "./money.js";
@@ -136,7 +136,7 @@ function requestFor(action, reason) {
     if (amount === null || amount < 1) return { invalid: "campaign_amount", message: "clerk.campaign_amount_invalid" };
     const body = { amount_agorot: amount, reason };
     const print = base + JSON.stringify(body);
-    if (!topUpAttempt || topUpAttempt.print !== print) topUpAttempt = { print, key: crypto.randomUUID() };
+    if (!topUpAttempt || topUpAttempt.print !== print) topUpAttempt = { print, key: newIdempotencyKey() };
     return { path: `${base}/top-ups`, method: "POST", json: { ...body, idempotency_key: topUpAttempt.key } };
   }
   if (action === "rate") {

@@ -1,7 +1,7 @@
 // A business's till: scan (or paste) the resident's card code, enter the amount and the receipt,
 // and see the cashback credited and why — or take a payment from the resident's cashback.
 
-import { call, fetchFile } from "./api.js";
+import { call, fetchFile, newIdempotencyKey as newKey } from "./api.js";
 import { shekels, toAgorot } from "./money.js";
 import { formatDate, language, onLanguageChange, setText, t } from "./i18n.js";
 import {
@@ -32,12 +32,6 @@ let sales = []; // the business's recent purchases, newest first
 let statements = [];
 let refunding = null; // the purchase the refund form is for
 let refundAttempt = null; // {print, key}: as `attempt`, for refunds
-
-function newKey() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /** The same request again (after a lost answer) keeps its key; anything changed gets a new one. */
 function keyFor(path, body) {
