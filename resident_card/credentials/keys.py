@@ -29,7 +29,15 @@ class KeyUnsealFailed(Exception):
 
 
 def new_kid() -> str:
-    return b64url(secrets.token_bytes(KID_BYTES))
+    """A random kid that starts with a letter or digit.
+
+    An operator types kids on the command line (``toshav keys retire KID``), where one that began
+    with ``-`` would be read as an option; one kid in 32 would.
+    """
+    while True:
+        kid = b64url(secrets.token_bytes(KID_BYTES))
+        if kid[0].isalnum():
+            return kid
 
 
 def generate_private_key() -> ec.EllipticCurvePrivateKey:
