@@ -20,7 +20,12 @@ from enum import StrEnum
 from typing import Any
 
 from parking.exceptions import PlaceOutsideZones, UnknownZone
-from resident_card.credentials.jws import Rejection, RejectionReason, verify_credential
+from resident_card.credentials.jws import (
+    CheckedSignatures,
+    Rejection,
+    RejectionReason,
+    verify_credential,
+)
 
 MAX_VERTICES = 20_000  # per zone outline: far above any street map's detail
 
@@ -101,10 +106,14 @@ def judge_pass(
     at: datetime,
     zone: str | None = None,
     leeway: int = 30,
+    checked: CheckedSignatures | None = None,
 ) -> Verdict:
     """A pass's verdict at ``at``: signed by a key of ``jwks`` for ``audience``, not expired, not in
-    ``revoked`` (pass id → when it was revoked), and for ``zone`` when the place's zone is given."""
-    result = verify_credential(token, jwks, audience=audience, now=at, leeway=leeway)
+    ``revoked`` (pass id → when it was revoked), and for ``zone`` when the place's zone is given.
+    ``checked`` spares a pass seen before its signature check (see ``CheckedSignatures``)."""
+    result = verify_credential(
+        token, jwks, audience=audience, now=at, leeway=leeway, checked=checked
+    )
     if isinstance(result, Rejection):
         return verdict(_REJECTIONS[result.reason])
     claims = result.claims

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Table, and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from parking.models import (
@@ -312,8 +312,8 @@ class InspectionRepository:
         self.session.add(inspection)
 
     def add_many(self, records: Sequence[dict[str, Any]]) -> None:
-        """Many inspections in one multi-row INSERT."""
-        self.session.execute(insert(Inspection), list(records))
+        """Many inspections in one multi-row INSERT (of the table: no ORM objects are made)."""
+        self.session.execute(insert(cast(Table, Inspection.__table__)), list(records))
 
     def recent(
         self, *, limit: int, offset: int, inspector_id: uuid.UUID | None

@@ -38,18 +38,22 @@ def is_typed_text(value: str) -> bool:
     return _UNTYPED.search(value) is None
 
 
-def _body_is_typed(body: bytes, parsed: Any) -> bool:
+def _body_is_typed(body: bytes) -> bool:
     """Whether every string of a JSON body is typed text.
 
     Without a ``\\u`` escape, every character of every string stands in the body as it is (JSON's
-    other escapes are quotes, slashes and allowed controls), so one look at the whole body answers;
-    with one, each decoded string is looked at.
+    other escapes are quotes, slashes and allowed controls), so one look at the whole body answers
+    and the body need not be parsed here; with one, each decoded string is looked at.
     """
     if b"\\u" not in body:
         try:
             return is_typed_text(body.decode("utf-8"))
         except UnicodeDecodeError:
             pass
+    try:
+        parsed = json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return True  # FastAPI answers malformed JSON with its own 422
     return _all_text_typed(parsed)
 
 
@@ -79,7 +83,6 @@ class JsonBodyGuard:
         if scope["type"] != "http" or not _is_json(scope):
             await self.app(scope, receive, send)
             return
-        language = negotiate(_header(scope, b"accept-language"))
         chunks: list[bytes] = []
         size = 0
         more = True
@@ -90,17 +93,15 @@ class JsonBodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_JSON_BYTES:
+                language = negotiate(_header(scope, b"accept-language"))
                 response = error_response(413, "body_too_large", _TOO_LARGE[language])
                 await response(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        try:
-            parsed = json.loads(body) if body else None
-        except (ValueError, RecursionError):
-            parsed = None  # FastAPI answers malformed JSON with its own 422
-        if not _body_is_typed(body, parsed):
+        if not _body_is_typed(body):
+            language = negotiate(_header(scope, b"accept-language"))
             response = error_response(422, "invalid_text", _BAD_TEXT[language])
             await response(scope, receive, send)
             return

@@ -5,9 +5,9 @@ and plates dropped from old records."""
 from __future__ import annotations
 
 import atexit
-import json
 import logging
 import math
+import os
 import threading
 import time
 import uuid
@@ -39,7 +39,7 @@ from parking.repository import (
 from parking.service.vehicles import parse_plate
 from parking.service.zones import list_zones
 from resident_card.credentials import service as credentials
-from resident_card.credentials.jws import b64url_decode, public_key_for
+from resident_card.credentials.jws import CheckedSignatures, public_key_for, token_kid
 from resident_card.settings import Settings
 
 MAX_INSPECTION_AGE = timedelta(days=7)
@@ -87,6 +87,10 @@ class InspectionCache:
     _zones: tuple[float, _Zones] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _claims: dict[str, float] = field(default_factory=dict)
+    # Passes whose signature checked out against the keys held here: a pass scanned again (a
+    # resident's yearly pass is, on every round) skips the ES256 check; revocation, expiry and
+    # zone are judged anew each time.
+    checked: CheckedSignatures = field(default_factory=CheckedSignatures)
 
     def _reloading_elsewhere(self, piece: str) -> bool:
         """Whether another request is reloading ``piece`` now; if none is, this caller claims it."""
@@ -279,18 +283,14 @@ class InspectionLog:
 
 
 def record_inspections(session: Session, records: Sequence[dict[str, Any]]) -> None:
-    """Write inspections queued by an ``InspectionLog``, in one multi-row INSERT."""
-    InspectionRepository(session).add_many(records)
-
-
-def _kid(token: str) -> str | None:
-    """The kid in a token's header, read without trusting it (to know whether to reload keys)."""
-    try:
-        header = json.loads(b64url_decode(token.split(".", 1)[0]))
-    except (ValueError, IndexError):
-        return None
-    kid = header.get("kid") if isinstance(header, dict) else None
-    return kid if isinstance(kid, str) else None
+    """Write inspections queued by an ``InspectionLog``, in one multi-row INSERT, each with a new
+    random id (the batch's ids read from the system's randomness at once, not one call each)."""
+    randomness = os.urandom(16 * len(records))
+    rows = [
+        {**record, "id": uuid.UUID(bytes=randomness[16 * i : 16 * i + 16], version=4)}
+        for i, record in enumerate(records)
+    ]
+    InspectionRepository(session).add_many(rows)
 
 
 @dataclass(frozen=True)
@@ -336,8 +336,7 @@ def _record(
     zone: str | None,
     now: datetime,
 ) -> dict[str, Any]:
-    return {
-        "id": uuid.uuid4(),
+    return {  # its id is given when it is written (``record_inspections``)
         "inspector_id": inspector_id,
         "at": at,
         "method": method.value,
@@ -384,7 +383,7 @@ def inspect_from_memory(
             zone = zone_at(zones.outlines, longitude, latitude)
             if zone is None:
                 raise PlaceOutsideZones()
-    jwks = cache.usable_keys(_kid(request.pass_token))
+    jwks = cache.usable_keys(token_kid(request.pass_token))
     revoked = cache.usable_revocations()
     if jwks is None or revoked is None:
         return None
@@ -396,6 +395,7 @@ def inspect_from_memory(
         at=at,
         zone=zone,
         leeway=settings.credential_leeway_seconds,
+        checked=cache.checked,
     )
     method = InspectionMethod.scanned_pass
     log.add(_record(found, request, method, inspector_id=inspector_id, at=at, zone=zone, now=now))
@@ -465,12 +465,13 @@ def inspect(
     if request.pass_token is not None:
         found = judge_pass(
             request.pass_token,
-            jwks=cache.jwks(session, kid=_kid(request.pass_token)),
+            jwks=cache.jwks(session, kid=token_kid(request.pass_token)),
             revoked=cache.revoked(session, now=now),
             audience=settings.parking_pass_audience,
             at=at,
             zone=zone,
             leeway=settings.credential_leeway_seconds,
+            checked=cache.checked,
         )
         method = InspectionMethod.scanned_pass
     else:
@@ -480,7 +481,7 @@ def inspect(
         method = InspectionMethod.plate
     record = _record(found, request, method, inspector_id=inspector_id, at=at, zone=zone, now=now)
     if log is None:
-        InspectionRepository(session).add(Inspection(**record))
+        record_inspections(session, [record])
     else:
         log.add(record)
     return found

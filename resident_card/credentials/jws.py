@@ -212,6 +212,59 @@ def _json_object(segment: str) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
+# Every token a key signs has the same header, so the few headers there are are read once each.
+# What this returns is shared: read it, never change it.
+_header = lru_cache(maxsize=64)(_json_object)
+
+
+def token_kid(token: str) -> str | None:
+    """The kid a token's header names, read without trusting it (to know which keys it needs)."""
+    header = _header(token.split(".", 1)[0])
+    kid = None if header is None else header.get("kid")
+    return kid if isinstance(kid, str) else None
+
+
+class CheckedSignatures:
+    """Tokens whose ES256 signature already checked out against a JWKS, with their claims, so a
+    token seen again (a resident's yearly parking pass, scanned on every round) costs no second
+    signature check.
+
+    Only what the signature proves is remembered: the exact characters of the token were signed by
+    that key. Everything else (the claims' shape, audience, expiry, and whatever a caller checks
+    after, such as revocation) is checked again on every use. The entries belong to one JWKS: a
+    key set that differs in any way (a key published or retired) starts them afresh. At most
+    ``max_size`` tokens are kept, the oldest forgotten first. The claims handed out are shared:
+    read them, never change them.
+    """
+
+    def __init__(self, max_size: int = 20_000) -> None:
+        self.max_size = max_size
+        self._jwks: Mapping[str, Any] | None = None
+        self._claims: dict[str, dict[str, Any]] = {}
+
+    def _entries(self, jwks: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        if jwks is not self._jwks:
+            if jwks != self._jwks:
+                self._claims = {}
+            self._jwks = jwks
+        return self._claims
+
+    def claims(self, token: str, jwks: Mapping[str, Any]) -> dict[str, Any] | None:
+        return self._entries(jwks).get(token)
+
+    def keep(self, token: str, jwks: Mapping[str, Any], claims: dict[str, Any]) -> None:
+        entries = self._entries(jwks)
+        while len(entries) >= self.max_size:
+            try:
+                entries.pop(next(iter(entries)), None)
+            except (StopIteration, RuntimeError):  # emptied or changed by another thread meanwhile
+                break
+        entries[token] = claims
+
+    def __len__(self) -> int:
+        return len(self._claims)
+
+
 def _timestamp(value: object) -> int | None:
     # bool is an int in Python; a JSON true is no time.
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -224,6 +277,7 @@ def verify_credential(
     audience: str,
     now: datetime,
     leeway: int = DEFAULT_LEEWAY_SECONDS,
+    checked: CheckedSignatures | None = None,
 ) -> Verification:
     """The claims of a token signed by a key of ``jwks`` for ``audience`` and valid at ``now``, or why not.
 
@@ -232,7 +286,8 @@ def verify_credential(
     longer published, so its tokens land here), the signature (``bad_signature``), the claims' shape
     (``malformed``), the audience (``wrong_audience``), then time: ``exp`` must be after
     ``now - leeway`` (``expired``) and ``iat``/``nbf`` no later than ``now + leeway``
-    (``not_yet_valid``). ``leeway`` is in seconds (default 30).
+    (``not_yet_valid``). ``leeway`` is in seconds (default 30). With ``checked``, a token whose
+    signature already checked out against this JWKS is not checked again (the rest is).
     """
     if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH:
         return Rejection(RejectionReason.malformed)
@@ -240,7 +295,7 @@ def verify_credential(
     if len(parts) != 3:
         return Rejection(RejectionReason.malformed)
     header_segment, payload_segment, signature_segment = parts
-    header = _json_object(header_segment)
+    header = _header(header_segment)
     if header is None or not isinstance(header.get("kid"), str) or "crit" in header:
         return Rejection(RejectionReason.malformed)
     if header.get("alg") != ALGORITHM:
@@ -248,24 +303,27 @@ def verify_credential(
     key = public_key_for(jwks, header["kid"])
     if key is None:
         return Rejection(RejectionReason.unknown_kid)
-    try:
-        signature = b64url_decode(signature_segment)
-    except ValueError:
-        return Rejection(RejectionReason.malformed)
-    if len(signature) != 2 * _COORDINATE_BYTES:
-        return Rejection(RejectionReason.bad_signature)
-    der = encode_dss_signature(
-        int.from_bytes(signature[:_COORDINATE_BYTES], "big"),
-        int.from_bytes(signature[_COORDINATE_BYTES:], "big"),
-    )
-    try:
-        key.verify(der, f"{header_segment}.{payload_segment}".encode("ascii"), _SIGNATURE)
-    except InvalidSignature:
-        return Rejection(RejectionReason.bad_signature)
-
-    claims = _json_object(payload_segment)
+    claims = None if checked is None else checked.claims(token, jwks)
     if claims is None:
-        return Rejection(RejectionReason.malformed)
+        try:
+            signature = b64url_decode(signature_segment)
+        except ValueError:
+            return Rejection(RejectionReason.malformed)
+        if len(signature) != 2 * _COORDINATE_BYTES:
+            return Rejection(RejectionReason.bad_signature)
+        der = encode_dss_signature(
+            int.from_bytes(signature[:_COORDINATE_BYTES], "big"),
+            int.from_bytes(signature[_COORDINATE_BYTES:], "big"),
+        )
+        try:
+            key.verify(der, f"{header_segment}.{payload_segment}".encode("ascii"), _SIGNATURE)
+        except InvalidSignature:
+            return Rejection(RejectionReason.bad_signature)
+        claims = _json_object(payload_segment)
+        if claims is None:
+            return Rejection(RejectionReason.malformed)
+        if checked is not None:
+            checked.keep(token, jwks, claims)
     issued = _timestamp(claims.get("iat"))
     expiry = _timestamp(claims.get("exp"))
     subject, issuer, aud = claims.get("sub"), claims.get("iss"), claims.get("aud")

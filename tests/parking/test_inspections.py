@@ -24,7 +24,13 @@ from resident_card.accounts.models import Role
 from resident_card.cli import main
 from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
-from resident_card.credentials.jws import CredentialSigner, b64url, b64url_decode, sign_credential
+from resident_card.credentials.jws import (
+    CredentialSigner,
+    b64url,
+    b64url_decode,
+    sign_credential,
+    token_kid,
+)
 from resident_card.credentials.keys import generate_private_key, new_kid
 from resident_card.settings import Settings
 from tests.conftest import FreshDatabase, LiveServer
@@ -683,3 +689,40 @@ def test_while_one_request_reloads_the_revocations_the_others_judge_from_what_is
     service.inspect(session, settings, cache, asked, inspector_id=officer.id, now=clock.now())
     assert from_memory() is not None
     assert from_memory() is not None
+
+
+def test_a_pass_scanned_before_its_key_is_retired_is_refused_once_the_keys_reload(
+    session: Session,
+    settings: Settings,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    officer = create_user(session, settings, role=Role.inspector)
+    ticks = Ticks()
+    cache = service.InspectionCache(clock=ticks)
+    log = service.InspectionLog(lambda records: None)
+    token = holder[1]["pass_token"]
+    asked = _asked(token, {"zone": "hadar_west"})
+
+    def scan() -> str:
+        found = service.inspect_from_memory(
+            settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        ) or service.inspect(
+            session, settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        )
+        return found.reason.value
+
+    assert scan() == "valid_permit"
+    assert scan() == "valid_permit"  # its signature remembered now
+    assert len(cache.checked) == 1
+
+    kid = token_kid(token)
+    assert kid is not None
+    credentials.rotate_key(session, settings, now=clock.now(), activate_in=timedelta(0))
+    credentials.retire_key(session, kid=kid, now=clock.now())
+    session.flush()
+    assert scan() == "valid_permit"  # the keys held are fresh for keys_every seconds
+
+    ticks.at = cache.keys_every + 1
+    assert scan() == "bad_signature"
+    assert scan() == "bad_signature"

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from joserfc import jwt as joserfc_jwt
 
 from resident_card.credentials.jws import (
+    CheckedSignatures,
     CredentialSigner,
     Rejection,
     RejectionReason,
@@ -204,6 +205,62 @@ def test_wrong_audience() -> None:
     jwks = _jwks(signer)
     assert _reason(_token(signer, audience="parking"), jwks) == RejectionReason.wrong_audience
     assert _reason(_token(signer), jwks, audience="parking") == RejectionReason.wrong_audience
+
+
+def test_a_token_checked_before_is_still_judged_on_everything_but_its_signature() -> None:
+    signer = _signer()
+    jwks = _jwks(signer)
+    token = _token(signer)  # exp = NOW + 120 s
+    checked = CheckedSignatures()
+    assert _reason(token, jwks, checked=checked) is None
+    assert len(checked) == 1
+    # Time and audience are judged again on every use, remembered or not.
+    assert _reason(token, jwks, checked=checked, now=NOW + timedelta(minutes=3)) == (
+        RejectionReason.expired
+    )
+    assert _reason(token, jwks, checked=checked, audience="parking") == (
+        RejectionReason.wrong_audience
+    )
+    # Any other characters are another token, with a signature of their own to check.
+    header, payload, signature = token.split(".")
+    tampered = (
+        f"{header}.{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
+    )
+    assert _reason(tampered, jwks, checked=checked) in (
+        RejectionReason.bad_signature,
+        RejectionReason.malformed,
+    )
+    assert len(checked) == 1
+
+
+def test_what_was_checked_belongs_to_one_key_set() -> None:
+    signer = _signer()
+    token = _token(signer)
+    checked = CheckedSignatures()
+    assert _reason(token, _jwks(signer), checked=checked) is None
+    # The key retired: its tokens are unknown, remembered or not.
+    assert _reason(token, {"keys": []}, checked=checked) == RejectionReason.unknown_kid
+    # Another key published under the same kid: nothing remembered from before counts.
+    impostor = CredentialSigner(kid=signer.kid, private_key=generate_private_key(), issuer=ISSUER)
+    assert _reason(token, _jwks(impostor), checked=checked) == RejectionReason.bad_signature
+    assert len(checked) == 0
+    # An equal key set read again (the same keys, a new dict) keeps what was checked.
+    assert _reason(token, _jwks(signer), checked=checked) is None
+    assert len(checked) == 1
+    assert _reason(token, _jwks(signer), checked=checked) is None
+    assert len(checked) == 1
+
+
+def test_checked_signatures_keep_at_most_their_size() -> None:
+    signer = _signer()
+    jwks = _jwks(signer)
+    checked = CheckedSignatures(max_size=3)
+    tokens = [_token(signer, claims={"sub": f"pass{i}"}) for i in range(5)]
+    for token in tokens:
+        assert _reason(token, jwks, checked=checked) is None
+    assert len(checked) == 3
+    assert checked.claims(tokens[0], jwks) is None  # the oldest forgotten first
+    assert checked.claims(tokens[-1], jwks) == {**_segments(tokens[-1])[1]}
 
 
 def _forge(header: dict[str, Any], claims: dict[str, Any], signature: bytes) -> str:
