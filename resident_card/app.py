@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.datastructures import State
 
 from resident_card.accounts.tokens import load_access_token_keys
 from resident_card.clock import SystemClock
@@ -66,6 +67,19 @@ def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
     return routers
 
 
+def give_state(app: FastAPI, settings: Settings) -> None:
+    """What an app holds for its process, made from ``settings``: anything it held before (its
+    caches, keys and database) is let go. ``create_app`` calls it; so may whoever serves one built
+    app (its routes are the costly part to make) again and again, as the tests do."""
+    check_settings(settings)
+    app.state = State()
+    app.state.settings = settings
+    app.state.clock = SystemClock()
+    app.state.access_keys = load_access_token_keys(settings)
+    # The QR credentials' signing keys, unsealed once per process (see credentials.service.Keyring).
+    app.state.keyring = Keyring(settings)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_settings(settings)
@@ -75,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A test may hand the app a session factory of its own; then the engine is not ours.
         owned = getattr(app.state, "sessionmaker", None) is None
         if owned:
-            app.state.engine = make_engine(settings.database_url)
+            app.state.engine = make_engine(app.state.settings.database_url)
             app.state.sessionmaker = make_sessionmaker(app.state.engine)
         try:
             yield
@@ -90,11 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
-    app.state.settings = settings
-    app.state.clock = SystemClock()
-    app.state.access_keys = load_access_token_keys(settings)
-    # The QR credentials' signing keys, unsealed once per process (see credentials.service.Keyring).
-    app.state.keyring = Keyring(settings)
+    give_state(app, settings)
     install_error_handlers(app)
     app.add_middleware(JsonBodyGuard)
 

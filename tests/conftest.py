@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 # so programme files are checked against every fact even where a test makes no app.
 import parking.service  # noqa: F401
 from resident_card.accounts.tokens import generate_private_pem
-from resident_card.app import create_app
+from resident_card.app import create_app, give_state
 from resident_card.clock import SetClock
 from resident_card.database import make_engine, make_sessionmaker
 from resident_card.schema import upgrade
@@ -216,9 +216,26 @@ def clock() -> SetClock:
     return SetClock(datetime.now(UTC).replace(microsecond=0))
 
 
+# One built app per set of domains, for every test: making an app's routes ready to serve costs a
+# few tenths of a second (FastAPI prepares each route of each router on the first request), more
+# than most tests take. Each test gives it a fresh state: its own settings, clock and database,
+# and none of the caches an earlier test filled.
+_BUILT_APPS: dict[tuple[str, ...], FastAPI] = {}
+
+
+def built_app(settings: Settings) -> FastAPI:
+    """The built app for these settings' domains, given a fresh state from these settings."""
+    modules = tuple(settings.modules)
+    app = _BUILT_APPS.get(modules)
+    if app is None:
+        app = _BUILT_APPS[modules] = create_app(settings)
+    give_state(app, settings)
+    return app
+
+
 @pytest.fixture
 def app(settings: Settings, connection: Connection, clock: SetClock) -> FastAPI:
-    app = create_app(settings)
+    app = built_app(settings)
     app.state.sessionmaker = _bound_sessionmaker(connection)
     app.state.clock = clock
     return app
@@ -275,7 +292,7 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(fresh_database: FreshDatabase) -> Iterator[LiveServer]:
-    app = create_app(fresh_database.settings)
+    app = built_app(fresh_database.settings)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

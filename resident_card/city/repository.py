@@ -24,6 +24,17 @@ class CityRepository:
         self.session.add(row)
         self.session.flush()
 
+    def add_all(self, rows: Iterable[Neighbourhood | Street | HouseNumberRange]) -> None:
+        """Rows new and changed, written in one flush (new rows of a kind in one statement)."""
+        self.session.add_all(rows)
+        self.session.flush()
+
+    def all_streets(self) -> Sequence[Street]:
+        return self.session.scalars(select(Street)).all()
+
+    def all_ranges(self) -> Sequence[HouseNumberRange]:
+        return self.session.scalars(select(HouseNumberRange)).all()
+
     def neighbourhoods(self) -> Sequence[Neighbourhood]:
         return self.session.scalars(select(Neighbourhood).order_by(Neighbourhood.code)).all()
 

@@ -147,35 +147,43 @@ def load_city(session: Session, folder: Path | None = None) -> dict[str, dict[st
     """Load neighbourhoods, streets and house-number ranges from CSV files; running it again changes nothing.
 
     Rows are matched by code (ranges by street, numbers and parity); names that changed are updated.
-    Returns, per kind, how many rows were created, updated and unchanged.
+    Returns, per kind, how many rows were created, updated and unchanged. What is there already is
+    read in one query per kind and the new rows are written together, not a query per row.
     """
     folder = folder or DATA_FOLDER
     repository = CityRepository(session)
     counts = {"neighbourhoods": Tally(), "streets": Tally(), "ranges": Tally()}
 
+    neighbourhoods = {row.code: row for row in repository.neighbourhoods()}
     path = folder / NEIGHBOURHOODS_FILE
     for number, row in _rows(path, ("code", *NAME_COLUMNS)):
         code = _code(path, number, row["code"])
         names = _names(path, number, row)
-        if _upsert_named(repository.neighbourhood_by_code(code), names, counts["neighbourhoods"]):
-            repository.add(Neighbourhood(code=code, **names))
+        if _upsert_named(neighbourhoods.get(code), names, counts["neighbourhoods"]):
+            neighbourhoods[code] = Neighbourhood(code=code, **names)
             counts["neighbourhoods"].created += 1
 
+    streets = {row.code: row for row in repository.all_streets()}
     path = folder / STREETS_FILE
     for number, row in _rows(path, ("code", *NAME_COLUMNS)):
         code = _code(path, number, row["code"])
         names = _names(path, number, row)
-        if _upsert_named(repository.street_by_code(code), names, counts["streets"]):
-            repository.add(Street(code=code, **names))
+        if _upsert_named(streets.get(code), names, counts["streets"]):
+            streets[code] = Street(code=code, **names)
             counts["streets"].created += 1
+    repository.add_all([*neighbourhoods.values(), *streets.values()])  # gives the new ones ids
 
+    ranges = {
+        (r.street_id, r.from_number, r.to_number, r.parity): r for r in repository.all_ranges()
+    }
+    new_ranges: list[HouseNumberRange] = []
     path = folder / RANGES_FILE
     columns = ("street_code", "from_number", "to_number", "parity", "neighbourhood_code")
     for number, row in _rows(path, columns):
-        street = repository.street_by_code(row["street_code"])
+        street = streets.get(row["street_code"])
         if street is None:
             raise CityDataInvalid(file=path.name, row=number, problem="unknown street_code")
-        neighbourhood = repository.neighbourhood_by_code(row["neighbourhood_code"])
+        neighbourhood = neighbourhoods.get(row["neighbourhood_code"])
         if neighbourhood is None:
             raise CityDataInvalid(file=path.name, row=number, problem="unknown neighbourhood_code")
         low = _number(path, number, "from_number", row["from_number"])
@@ -188,23 +196,23 @@ def load_city(session: Session, folder: Path | None = None) -> dict[str, dict[st
             raise CityDataInvalid(
                 file=path.name, row=number, problem="parity (all, odd, even)"
             ) from None
-        existing = repository.range_by_key(street.id, low, high, parity.value)
+        key = (street.id, low, high, parity.value)
+        existing = ranges.get(key)
         tally = counts["ranges"]
         if existing is None:
-            repository.add(
-                HouseNumberRange(
-                    street_id=street.id,
-                    from_number=low,
-                    to_number=high,
-                    parity=parity.value,
-                    neighbourhood_id=neighbourhood.id,
-                )
+            ranges[key] = HouseNumberRange(
+                street_id=street.id,
+                from_number=low,
+                to_number=high,
+                parity=parity.value,
+                neighbourhood_id=neighbourhood.id,
             )
+            new_ranges.append(ranges[key])
             tally.created += 1
         elif existing.neighbourhood_id != neighbourhood.id:
             existing.neighbourhood_id = neighbourhood.id
             tally.updated += 1
         else:
             tally.unchanged += 1
-    session.flush()
+    repository.add_all(new_ranges)
     return {kind: tally.as_dict() for kind, tally in counts.items()}
