@@ -5,7 +5,9 @@ the standing ages out."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
@@ -13,6 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from resident_card.accounts.dependencies import KnownCallers, Standing
 from resident_card.accounts.models import Role, User
 from resident_card.accounts.tokens import issue_access_token
 from resident_card.clock import SetClock
@@ -122,3 +125,49 @@ def test_an_expired_token_is_refused_though_it_was_verified_before(
 
     refused = client.get(BUNDLE, headers=headers)
     assert (refused.status_code, refused.json()["error"]) == (401, "invalid_token")
+
+
+def test_requests_that_come_while_a_standing_is_read_wait_for_that_one_read() -> None:
+    callers = KnownCallers(ttl_seconds=5)
+    user_id = uuid.uuid4()
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    reads: list[int] = []
+
+    async def load() -> Standing:
+        reads.append(1)
+        await asyncio.sleep(0.05)  # the database's turn: every other request comes meanwhile
+        return Standing(active=True, roles=frozenset({Role.inspector}))
+
+    async def many() -> list[Standing]:
+        return await asyncio.gather(*(callers.read(user_id, now, load) for _ in range(64)))
+
+    standings = asyncio.run(many())
+
+    assert len(reads) == 1
+    assert {s.roles for s in standings} == {frozenset({Role.inspector})}
+    assert callers.get(user_id, now) == standings[0]
+
+
+def test_a_read_that_fails_fails_every_request_waiting_for_it_and_the_next_reads_again() -> None:
+    callers = KnownCallers(ttl_seconds=5)
+    user_id = uuid.uuid4()
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    reads: list[int] = []
+
+    async def broken() -> Standing:
+        reads.append(1)
+        await asyncio.sleep(0.05)
+        raise ConnectionError("the database went away")
+
+    async def many() -> list[Standing | BaseException]:
+        return await asyncio.gather(
+            *(callers.read(user_id, now, broken) for _ in range(8)), return_exceptions=True
+        )
+
+    outcomes = asyncio.run(many())
+    assert len(reads) == 1
+    assert all(isinstance(outcome, ConnectionError) for outcome in outcomes)
+    assert callers.get(user_id, now) is None
+
+    asyncio.run(many())
+    assert len(reads) == 2
