@@ -292,7 +292,8 @@ class LiveServer:
 
 @pytest.fixture
 def live_server(fresh_database: FreshDatabase) -> Iterator[LiveServer]:
-    app = built_app(fresh_database.settings)
+    # An app of its own: a served app runs threads (its inspection writer) and a lifespan of its own.
+    app = create_app(fresh_database.settings)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)

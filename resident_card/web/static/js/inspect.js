@@ -343,7 +343,8 @@ async function tick() {
 }
 
 function wireDevice() {
-  $("bundle-refresh").addEventListener("click", async (event) => {
+  const refresh = $("bundle-refresh");
+  refresh.addEventListener("click", async (event) => {
     await busy(event.currentTarget, async () => {
       announce(status, "inspect.bundle_refreshing");
       const result = await refreshDevice({ whole: true });
@@ -353,6 +354,7 @@ function wireDevice() {
       if (result.ok) await sendWaiting();
     });
   });
+  refresh.disabled = false; // the page comes with it disabled: a tap before this line would be lost
   window.addEventListener("online", tick);
   window.addEventListener("offline", () => showDeviceState());
   setInterval(tick, TICK_MS);
