@@ -125,8 +125,11 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-def _is_json(scope: Scope) -> bool:
-    if scope.get("method") not in ("POST", "PUT", "PATCH"):
-        return False
+def is_json_body(scope: Scope) -> bool:
+    """Whether a request says its body is JSON (what this gate checks, and FastAPI parses)."""
     content_type = (_header(scope, b"content-type") or "").lower()
     return content_type.startswith("application/json") or "+json" in content_type
+
+
+def _is_json(scope: Scope) -> bool:
+    return scope.get("method") in ("POST", "PUT", "PATCH") and is_json_body(scope)

@@ -442,6 +442,28 @@ def test_bad_input_is_refused_and_nothing_is_recorded(
     assert session.scalar(select(func.count(Inspection.id))) == 0
 
 
+@pytest.mark.parametrize(
+    ("content_type", "content"),
+    [("text/plain", b'{"pass": "a.b.c"}'), ("text/plain", b'{"pass": "a\u0000b"}'), (None, b"")],
+)
+def test_a_body_that_is_not_json_is_refused_and_nothing_is_recorded(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    content_type: str | None,
+    content: bytes,
+) -> None:
+    headers = inspector(session, settings, app)
+    if content_type is not None:
+        headers["Content-Type"] = content_type
+    response = client.post(INSPECT, content=content, headers=headers)
+
+    assert (response.status_code, response.json()["error"]) == (422, "validation_error")
+    assert set(response.json()) == {"error", "detail"}
+    assert session.scalar(select(func.count(Inspection.id))) == 0
+
+
 @pytest.mark.parametrize("role", [Role.resident, Role.merchant, Role.admin, Role.auditor])
 def test_only_inspectors_inspect(
     client: TestClient, session: Session, settings: Settings, app: FastAPI, role: Role
