@@ -128,6 +128,8 @@ class ParkingPass(RecordMixin, Base):
     """The signed pass of a granted permit: what the QR behind the windscreen carries."""
 
     __tablename__ = "parking_passes"
+    # Inspection reads the passes made since it last looked (``InspectionCache.vouch_for_issued``).
+    __table_args__ = (Index("ix_parking_passes_created_at", "created_at"),)
 
     pass_id: Mapped[str] = mapped_column(String(16), unique=True)
     permit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parking_permits.id"), unique=True)

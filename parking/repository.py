@@ -230,6 +230,13 @@ class PassRepository:
     def of_permit(self, permit_id: uuid.UUID) -> ParkingPass | None:
         return self.session.scalar(select(ParkingPass).where(ParkingPass.permit_id == permit_id))
 
+    def issued(self, *, unexpired_at: datetime, since: datetime | None = None) -> Sequence[str]:
+        """The tokens of the passes that have not expired, made since ``since`` if given."""
+        query = select(ParkingPass.token).where(ParkingPass.expires_at > unexpired_at)
+        if since is not None:
+            query = query.where(ParkingPass.created_at >= since)
+        return self.session.scalars(query).all()
+
     def revoked_count(self) -> int:
         """How many passes were ever revoked: it only grows, so a change means new revocations."""
         return int(

@@ -6,6 +6,7 @@ import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -43,6 +44,21 @@ MODULE_ROUTERS: dict[str, tuple[str, ...]] = {
 }
 
 
+def _domains(settings: Settings) -> list[ModuleType]:
+    """Each enabled domain's endpoints module, the domains' first (see ``_routers``)."""
+    names = [name for enabled in settings.modules for name in MODULE_ROUTERS[enabled]]
+    names.extend(CORE_ROUTERS)
+    modules: list[ModuleType] = []
+    for name in names:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name is not None and name.startswith(exc.name):  # a domain not built yet
+                continue
+            raise
+    return modules
+
+
 def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
     """Each enabled domain's router under /api/v1, and its ``root_router`` (if any) at the site's root.
 
@@ -50,16 +66,8 @@ def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
     order, and the busiest callers are devices (an inspector's scanner, a business's till), whose
     routes live there. No path of one router overlaps another's, so the order changes nothing else.
     """
-    names = [name for enabled in settings.modules for name in MODULE_ROUTERS[enabled]]
-    names.extend(CORE_ROUTERS)
     routers: list[tuple[APIRouter, str]] = []
-    for name in names:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):  # a domain not built yet
-                continue
-            raise
+    for module in _domains(settings):
         routers.append((module.router, API_PREFIX))
         root_router = getattr(module, "root_router", None)
         if root_router is not None:  # e.g. /.well-known/jwks.json
@@ -136,6 +144,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ready"})
 
+    # A domain's busiest routes (an inspector's scans) go on the app's own router, before all.
+    for module in _domains(settings):
+        add_busiest = getattr(module, "add_busiest_routes", None)
+        if add_busiest is not None:
+            add_busiest(app.router, API_PREFIX)
     for router, prefix in _routers(settings):
         app.include_router(router, prefix=prefix)
 

@@ -44,6 +44,9 @@ from resident_card.settings import Settings
 
 MAX_INSPECTION_AGE = timedelta(days=7)
 INSPECTION_CLOCK_SKEW = timedelta(minutes=5)
+# Passes made up to this long before the last look for them are read again: a transaction that
+# made one may commit a moment after it stamped it.
+ISSUED_LATE_MARGIN = timedelta(seconds=30)
 
 logger = logging.getLogger("toshav.parking")
 
@@ -91,6 +94,11 @@ class InspectionCache:
     # resident's yearly pass is, on every round) skips the ES256 check; revocation, expiry and
     # zone are judged anew each time.
     checked: CheckedSignatures = field(default_factory=CheckedSignatures)
+    # The passes this city issued are vouched for in ``checked`` (see ``vouch_for_issued``).
+    issued_every: float = 5.0
+    issued_afresh_every: float = 3600.0
+    _issued: tuple[float, float, datetime] | None = None  # looked at, read whole at, ``now`` then
+    _vouching: threading.Lock = field(default_factory=threading.Lock)
 
     def _reloading_elsewhere(self, piece: str) -> bool:
         """Whether another request is reloading ``piece`` now; if none is, this caller claims it."""
@@ -211,6 +219,32 @@ class InspectionCache:
 
     def forget_zones(self) -> None:
         self._zones = None
+
+    def vouch_for_issued(self, session: Session, *, now: datetime) -> None:
+        """Vouch for the unexpired passes this city issued (``CheckedSignatures.vouch``): the city
+        stored each as it signed it, so a scanned pass that is one of them needs no signature
+        check, even the first time it is met. One not read yet (issued a moment ago, perhaps by
+        another process) is checked as any other: this only ever spares work, never changes a
+        verdict.
+
+        Passes made since the last look (less a margin, for transactions committed late) are read
+        every ``issued_every`` seconds; all of them afresh every ``issued_afresh_every``, which
+        lets the expired ones go. One thread reads at a time; the others go on without waiting.
+        """
+        moment = self.clock()
+        current = self._issued
+        if current is not None and moment - current[0] < self.issued_every:
+            return
+        if not self._vouching.acquire(blocking=False):
+            return
+        try:
+            afresh = current is None or moment - current[1] >= self.issued_afresh_every
+            since = None if current is None or afresh else current[2] - ISSUED_LATE_MARGIN
+            rows = PassRepository(session).issued(unexpired_at=now, since=since)
+            self.checked.vouch(rows, afresh=afresh)
+            self._issued = (moment, moment if current is None or afresh else current[1], now)
+        finally:
+            self._vouching.release()
 
 
 class InspectionLog:
@@ -463,6 +497,7 @@ def inspect(
     at = _inspected_at(request, now)
     zone = _place_zone(session, cache, request)
     if request.pass_token is not None:
+        cache.vouch_for_issued(session, now=now)
         found = judge_pass(
             request.pass_token,
             jwks=cache.jwks(session, kid=token_kid(request.pass_token)),

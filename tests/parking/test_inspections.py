@@ -444,7 +444,7 @@ def test_bad_input_is_refused_and_nothing_is_recorded(
 
 @pytest.mark.parametrize(
     ("content_type", "content"),
-    [("text/plain", b'{"pass": "a.b.c"}'), ("text/plain", b'{"pass": "a\u0000b"}'), (None, b"")],
+    [("text/plain", b'{"pass": "a.b.c"}'), ("text/plain", rb'{"pass": "a\u0000b"}'), (None, b"")],
 )
 def test_a_body_that_is_not_json_is_refused_and_nothing_is_recorded(
     client: TestClient,
@@ -711,6 +711,65 @@ def test_while_one_request_reloads_the_revocations_the_others_judge_from_what_is
     service.inspect(session, settings, cache, asked, inspector_id=officer.id, now=clock.now())
     assert from_memory() is not None
     assert from_memory() is not None
+
+
+def test_the_passes_the_city_issued_are_known_without_a_signature_check_once_read(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    clock: SetClock,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    who, permit = holder
+    officer = create_user(session, settings, role=Role.inspector)
+    ticks = Ticks()
+    cache = service.InspectionCache(clock=ticks)
+    log = service.InspectionLog(lambda records: None)
+
+    def scan(token: str) -> str:
+        asked = _asked(token, {"zone": "hadar_west"})
+        found = service.inspect_from_memory(
+            settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        ) or service.inspect(
+            session, settings, cache, asked, inspector_id=officer.id, now=clock.now(), log=log
+        )
+        return found.reason.value
+
+    token = permit["pass_token"]
+    assert not cache.checked.vouched(token)
+    assert scan(token) == "valid_permit"  # the first scan reads what the city issued...
+    assert cache.checked.vouched(token)  # ...so its signature needed no check
+
+    # Signed with the city's key but issued to no permit: not vouched for, its signature checked.
+    stray = _resign(
+        session,
+        settings,
+        {"sub": "AbCdEfGhIjKl", "plate": "7654321", "zone": "hadar_west"},
+        now=clock.now(),
+        expires_at=clock.now() + timedelta(days=30),
+    )
+    assert scan(stray) == "valid_permit"
+    assert not cache.checked.vouched(stray)
+
+    # A permit granted since: its pass is judged by its signature until the next look.
+    register(client, who, "7654322")
+    granted = client.post("/api/v1/parking/permits", json={"plate": "7654322"}, headers=who.headers)
+    assert granted.status_code == 201, granted.text
+    fresh = granted.json()["pass_token"]
+    assert scan(fresh) == "valid_permit"
+    assert not cache.checked.vouched(fresh)
+    ticks.at = cache.issued_every + 0.5  # the revocations are due too: this scan asks the database
+    assert scan(token) == "valid_permit"
+    assert cache.checked.vouched(fresh)
+    assert cache.checked.vouched(token)
+
+    # Read whole again (what expired let go): a cancelled permit's pass is still the city's own,
+    # and still refused, as revoked.
+    client.post(f"/api/v1/parking/permits/{granted.json()['id']}/cancel", headers=who.headers)
+    ticks.at = cache.issued_afresh_every + 1
+    assert scan(fresh) == "revoked"
+    assert cache.checked.vouched(fresh)
+    assert not cache.checked.vouched(stray)
 
 
 def test_a_pass_scanned_before_its_key_is_retired_is_refused_once_the_keys_reload(

@@ -263,6 +263,37 @@ def test_checked_signatures_keep_at_most_their_size() -> None:
     assert checked.claims(tokens[-1], jwks) == {**_segments(tokens[-1])[1]}
 
 
+def test_a_token_vouched_for_is_taken_on_its_issuer_s_word_and_judged_for_the_rest() -> None:
+    signer = _signer()
+    jwks = _jwks(signer)
+    issued = _token(signer)
+    checked = CheckedSignatures()
+    checked.vouch([issued])
+    assert checked.vouched(issued)
+    # Vouching stands for the signature check, and only for the very characters vouched for: the
+    # same token with its signature spoilt verifies once vouched for (the issuer stored what it
+    # signed), and is refused as soon as it is not.
+    header, payload, _ = issued.split(".")
+    spoilt = f"{header}.{payload}.{b64url(bytes(64))}"
+    assert _reason(spoilt, jwks, checked=checked) == RejectionReason.bad_signature
+    checked.vouch([spoilt])
+    assert _reason(spoilt, jwks, checked=CheckedSignatures()) == RejectionReason.bad_signature
+    assert _reason(spoilt, jwks, checked=checked) is None
+    # Everything else is judged as ever: the kid must be published, the time and audience right.
+    assert _reason(issued, {"keys": []}, checked=checked) == RejectionReason.unknown_kid
+    assert _reason(issued, jwks, checked=checked, now=NOW + timedelta(minutes=3)) == (
+        RejectionReason.expired
+    )
+    assert _reason(issued, jwks, checked=checked, audience="parking") == (
+        RejectionReason.wrong_audience
+    )
+    assert _reason(issued, jwks, checked=checked) is None
+    # Vouching afresh forgets those vouched for before.
+    checked.vouch([_token(signer, claims={"sub": "another"})], afresh=True)
+    assert not checked.vouched(issued)
+    assert not checked.vouched(spoilt)
+
+
 def _forge(header: dict[str, Any], claims: dict[str, Any], signature: bytes) -> str:
     def encode(value: dict[str, Any]) -> str:
         return b64url(json.dumps(value).encode())
