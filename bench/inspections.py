@@ -79,9 +79,9 @@ def serve(port: int) -> None:
     import uvicorn
     from fastapi import FastAPI
 
-    from resident_card.app import create_app
+    from resident_card.main import app as served  # as ``toshav serve`` serves it
 
-    app: FastAPI = create_app()
+    app: FastAPI = served
 
     @app.get("/bench/one-query")
     def one_query(session: DbSession) -> dict[str, str]:

@@ -252,8 +252,8 @@ async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request)
     state = request.app.state
     settings: Settings = state.settings
     now: datetime = state.clock.now()
-    cache = await inspection_cache(request)
-    log = await inspection_log(request)
+    cache = getattr(state, "parking_inspection", None) or await inspection_cache(request)
+    log = getattr(state, "parking_inspection_log", None) or await inspection_log(request)
     asked = service.InspectionRequest(
         pass_token=body.pass_token,
         plate=body.plate,

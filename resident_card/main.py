@@ -1,5 +1,13 @@
 """The ASGI app for uvicorn: ``uvicorn resident_card.main:app``."""
 
+import gc
+
 from resident_card.app import create_app
 
 app = create_app()
+
+# What the process made to start (the app, its routes, models and schemas: objects that live as
+# long as it does) is set aside from the cyclic garbage collector, whose full passes would walk all
+# of it again and again under load.
+gc.collect()
+gc.freeze()

@@ -86,7 +86,7 @@ class InspectionCache:
     zones_every: float = 30.0
     clock: Callable[[], float] = time.monotonic
     _revoked: tuple[float, int, Mapping[str, datetime]] | None = None
-    _jwks: tuple[float, Mapping[str, Any]] | None = None
+    _jwks: tuple[float, Mapping[str, Any], frozenset[str]] | None = None  # and its usable kids
     _zones: tuple[float, _Zones] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _claims: dict[str, float] = field(default_factory=dict)
@@ -124,7 +124,7 @@ class InspectionCache:
         if known is not None:
             return known
         current = self._jwks
-        if current is None or (kid is not None and public_key_for(current[1], kid) is None):
+        if current is None or (kid is not None and kid not in current[2]):
             return None
         return current[1] if self._reloading_elsewhere("keys") else None
 
@@ -157,7 +157,7 @@ class InspectionCache:
         if current is None:
             return None
         age = self.clock() - current[0]
-        knows = kid is None or public_key_for(current[1], kid) is not None
+        knows = kid is None or kid in current[2]
         if age < self.keys_every and (knows or age < 1.0):
             return current[1]
         return None
@@ -197,7 +197,7 @@ class InspectionCache:
         try:
             with self._lock:
                 loaded = credentials.published_jwks(session)
-                self._jwks = (moment, loaded)
+                self._jwks = (moment, loaded, _usable_kids(loaded))
         finally:
             self._claims.pop("keys", None)
         return loaded
@@ -247,6 +247,18 @@ class InspectionCache:
             self._vouching.release()
 
 
+def _usable_kids(jwks: Mapping[str, Any]) -> frozenset[str]:
+    keys = jwks.get("keys")
+    kids = (
+        {key.get("kid") for key in keys if isinstance(key, Mapping)}
+        if isinstance(keys, list)
+        else set()
+    )
+    return frozenset(
+        kid for kid in kids if isinstance(kid, str) and public_key_for(jwks, kid) is not None
+    )
+
+
 class InspectionLog:
     """Inspections waiting to be written, written in batches off the request path.
 
@@ -284,7 +296,9 @@ class InspectionLog:
                 )
                 self._thread.start()
                 atexit.register(self.flush)
-        if waiting >= self._batch:
+        # Once: every scan setting it again while the writer is busy would take the event's lock
+        # (the writer's, while it waits) on every request.
+        if waiting >= self._batch and not self._wake.is_set():
             self._wake.set()
 
     def pending(self) -> int:
