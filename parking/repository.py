@@ -310,6 +310,22 @@ class SessionRepository:
         ).all()
 
 
+_INSPECTION_COLUMNS = (
+    "id",
+    "inspector_id",
+    "at",
+    "method",
+    "plate",
+    "pass_id",
+    "zone_code",
+    "latitude",
+    "longitude",
+    "allowed",
+    "reason",
+    "created_at",
+)
+
+
 class InspectionRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -319,8 +335,29 @@ class InspectionRepository:
         self.session.add(inspection)
 
     def add_many(self, records: Sequence[dict[str, Any]]) -> None:
-        """Many inspections in one multi-row INSERT (of the table: no ORM objects are made)."""
-        self.session.execute(insert(cast(Table, Inspection.__table__)), list(records))
+        """Many inspections, each a dict of every column: on PostgreSQL in one ``COPY`` (psycopg
+        writes the rows out in C, several times cheaper a row than a multi-row INSERT built in
+        Python, and the scans' writer shares the process with them); elsewhere one INSERT of the
+        table (no ORM objects are made)."""
+        connection = self.session.connection()
+        if connection.dialect.name != "postgresql":
+            self.session.execute(insert(cast(Table, Inspection.__table__)), list(records))
+            return
+        rows = []
+        for record in records:
+            for moment in (record["at"], record["created_at"]):
+                if moment.tzinfo is None:  # as UTCDateTime refuses it
+                    raise ValueError("naive datetimes are not stored; use timezone-aware UTC")
+            rows.append(tuple(record[column] for column in _INSPECTION_COLUMNS))
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        columns = ", ".join(_INSPECTION_COLUMNS)
+        with (
+            driver.cursor() as cursor,
+            cursor.copy(f"COPY {Inspection.__tablename__} ({columns}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row(row)
 
     def recent(
         self, *, limit: int, offset: int, inspector_id: uuid.UUID | None
