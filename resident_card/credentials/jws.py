@@ -275,10 +275,10 @@ class CheckedSignatures:
     def keep(self, token: str, jwks: Mapping[str, Any], claims: dict[str, Any]) -> None:
         entries = self._entries(jwks)
         if len(entries) >= self.max_size:
-            # The oldest tenth goes at once, into a new dict: taking the oldest one at a time from
-            # the front of a dict costs a walk over every slot emptied there before, each time.
-            newest = list(entries.items())[len(entries) - self.max_size * 9 // 10 :]
-            entries = self._claims = dict(newest)
+            # The oldest tenth goes at once: taking the oldest one at a time from the front of a
+            # dict costs a walk over every slot emptied there before, each time.
+            for oldest in list(entries)[: len(entries) - self.max_size * 9 // 10]:
+                entries.pop(oldest, None)
         entries[token] = claims
 
     def __len__(self) -> int:
