@@ -418,6 +418,18 @@ def _drop_postgres(name: str) -> None:
     admin.dispose()
 
 
+def _scans(name: str, seeded: Seeded, tokens: list[str]) -> Case:
+    """Scans of these passes in turn, each valid here."""
+    return Case(
+        name,
+        "POST",
+        "/api/v1/parking/inspections",
+        headers=seeded.inspector_headers,
+        expect_reason="valid_permit",
+        bodies=[{"pass": token, "zone": seeded.zone} for token in tokens],
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=12.0, help="measured seconds per case")
@@ -458,22 +470,8 @@ def main() -> None:
             cases = [
                 Case("trivial", "GET", "/healthz"),
                 Case("one query", "GET", "/bench/one-query"),
-                Case(
-                    "pass, new",
-                    "POST",
-                    "/api/v1/parking/inspections",
-                    headers=seeded.inspector_headers,
-                    expect_reason="valid_permit",
-                    bodies=[{"pass": token, "zone": seeded.zone} for token in seeded.fresh_passes],
-                ),
-                Case(
-                    "pass, unread",
-                    "POST",
-                    "/api/v1/parking/inspections",
-                    headers=seeded.inspector_headers,
-                    expect_reason="valid_permit",
-                    bodies=[{"pass": token, "zone": seeded.zone} for token in seeded.unread_passes],
-                ),
+                _scans("pass, new", seeded, seeded.fresh_passes),
+                _scans("pass, unread", seeded, seeded.unread_passes),
                 Case(
                     "pass, again",
                     "POST",
