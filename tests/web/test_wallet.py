@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 from resident_card.accounts.models import Role
 from resident_card.i18n import LANGUAGES
@@ -97,3 +97,25 @@ def test_a_foster_child_is_added_to_the_household(
     expect(wards).to_contain_text("Adam Khoury")
     expect(wards).to_contain_text(hebrew["relation.foster_child"])
     expect(page.locator("#wards-empty")).to_be_hidden()
+
+
+def test_the_wallet_is_marked_busy_until_every_part_has_its_first_answer(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    newcomer = enrol_by_api(live_server, first_name="Noa")
+    page = browser.open("/", locale="en-GB")
+    held: list[Route] = []
+    page.route("**/api/v1/benefits/me", lambda route: held.append(route))  # held until let go
+
+    sign_in(page, newcomer, lands_on="/wallet")
+
+    main = page.locator("#main")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Noa")
+    for _ in range(200):  # the benefits are asked for once the resident is known
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == 1
+    expect(main).to_have_attribute("aria-busy", "true")
+    held[0].continue_()
+    expect(main).not_to_have_attribute("aria-busy", "true")

@@ -96,10 +96,18 @@ async function load() {
 if (!tokens.signedIn) {
   goSignIn();
 } else {
+  // Busy until every part has had its first answer: a screen reader waits rather than reading
+  // half a wallet, and nothing is left asking the API with tokens about to change.
+  const main = $("main");
+  main.setAttribute("aria-busy", "true");
   announce(status, "wallet.loading");
-  await load();
-  if (status.dataset.i18n === "wallet.loading") clearMessage(status);
-  if (resident) await Promise.all([startSections(resident), startParking()]);
+  try {
+    await load();
+    if (status.dataset.i18n === "wallet.loading") clearMessage(status);
+    if (resident) await Promise.all([startSections(resident), startParking()]);
+  } finally {
+    main.removeAttribute("aria-busy");
+  }
 }
 
 onLanguageChange(() => {
