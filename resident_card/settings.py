@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     api_audience: str = "toshav-api"
     access_token_ttl_seconds: int = Field(default=900, ge=30, le=86_400)
     refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    # A refresh sent again with the same Idempotency-Key this soon after its answer was lost (a
+    # phone that dropped off the network, a page left mid-call) gets a new pair instead of being
+    # taken for a replay that signs the device out. 0: every second use is a replay.
+    refresh_retry_seconds: int = Field(default=300, ge=0, le=3600)
     # How long a process trusts what it read of a signed-in user (active? which roles?) before
     # reading it again. Changes made in the same process apply at once; a user disabled by another
     # process keeps access here at most this long. 0: read it on every request.

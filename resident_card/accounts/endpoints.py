@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Query, Response, status
+from fastapi import APIRouter, Depends, Form, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
 from resident_card.accounts import service
@@ -54,6 +54,17 @@ from resident_card.settings import AppSettings, Settings
 
 router = APIRouter(tags=["accounts"])
 Keys = Annotated[AccessTokenKeys, Depends(access_keys)]
+RetryKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        pattern=r"^[!-~]+$",
+        description="Your id for this refresh (1 to 200 visible characters): send it again with "
+        "the same token if the answer was lost.",
+    ),
+]
 SIGNED_IN = (NotAuthenticated, InvalidToken)
 STAFF = (*SIGNED_IN, Forbidden)
 
@@ -122,11 +133,17 @@ def refresh(
     settings: AppSettings,
     keys: Keys,
     now: Now,
+    retry_key: RetryKey = None,
 ) -> TokenPair:
-    """Trade a refresh token for a new pair; the old one stops working."""
+    """Trade a refresh token for a new pair; the old one stops working.
+
+    Send an Idempotency-Key, and send it again with the same token if the answer never came: for
+    a few minutes, while the pair that answer held is unused, you get a new pair. A used refresh
+    token sent again without its key is taken for a stolen one, and signs its device out.
+    """
     try:
         issued = service.refresh_tokens(
-            session, settings, keys, refresh_token=body.refresh_token, now=now
+            session, settings, keys, refresh_token=body.refresh_token, now=now, retry_key=retry_key
         )
     except service.RefreshReuse as exc:
         # A stolen token came back: keep the family revoked even though we answer 401.

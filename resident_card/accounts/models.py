@@ -47,6 +47,13 @@ class RefreshToken(RecordMixin, Base):
     expires_at: Mapped[datetime]
     rotated_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+    # Set when rotated: the token that took its place, and the hash of the Idempotency-Key the
+    # rotation came with, so the same request sent again after its answer was lost can be told
+    # from a replay (see ``service.refresh_tokens``).
+    successor_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("refresh_tokens.id", ondelete="SET NULL")
+    )
+    retry_key_hash: Mapped[str | None] = mapped_column(String(64))
 
 
 class LoginFailure(RecordMixin, Base):

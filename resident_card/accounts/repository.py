@@ -71,6 +71,9 @@ class RefreshTokenRepository:
             select(RefreshToken).where(RefreshToken.token_hash == token_hash).with_for_update()
         )
 
+    def get_for_update(self, token_id: uuid.UUID) -> RefreshToken | None:
+        return self.session.get(RefreshToken, token_id, with_for_update=True)
+
     def revoke_family(self, family_id: uuid.UUID, now: datetime) -> None:
         self.session.execute(
             update(RefreshToken)

@@ -39,6 +39,7 @@ from resident_card.accounts.schemas import MeUpdate, is_plain_text
 from resident_card.accounts.tokens import (
     AccessTokenKeys,
     hash_refresh_token,
+    hash_retry_key,
     issue_access_token,
     new_refresh_token,
 )
@@ -219,8 +220,20 @@ def issue_tokens(
     now: datetime,
     family_id: uuid.UUID | None = None,
 ) -> IssuedTokens:
+    return _issue(session, settings, keys, user=user, now=now, family_id=family_id)[0]
+
+
+def _issue(
+    session: Session,
+    settings: Settings,
+    keys: AccessTokenKeys,
+    *,
+    user: User,
+    now: datetime,
+    family_id: uuid.UUID | None,
+) -> tuple[IssuedTokens, RefreshToken]:
     refresh, refresh_hash = new_refresh_token()
-    RefreshTokenRepository(session).add(
+    stored = RefreshTokenRepository(session).add(
         RefreshToken(
             user_id=user.id,
             family_id=family_id or uuid.uuid4(),
@@ -228,11 +241,12 @@ def issue_tokens(
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
         )
     )
-    return IssuedTokens(
+    issued = IssuedTokens(
         access_token=issue_access_token(keys, settings, user_id=user.id, now=now),
         refresh_token=refresh,
         expires_in=settings.access_token_ttl_seconds,
     )
+    return issued, stored
 
 
 class RefreshReuse(Exception):
@@ -246,25 +260,63 @@ def refresh_tokens(
     *,
     refresh_token: str,
     now: datetime,
+    retry_key: str | None = None,
 ) -> IssuedTokens:
     """Rotate a refresh token. Reusing a rotated one revokes its whole family.
 
     A reuse raises ``RefreshReuse`` after revoking, so the caller can commit the revocation and
     still answer 401. The row is locked, so of two requests racing with one token, the second
     sees it rotated: at most one succeeds.
+
+    One second use is not a reuse: the same request again, with the Idempotency-Key
+    (``retry_key``) the rotation came with, within ``refresh_retry_seconds`` of it, while the
+    token it was rotated into has never been used. That is a device whose answer was lost on the
+    way; it gets a new pair and the unused one it never received stops working, so the family
+    still has one live token. A replayed token without its key is still a reuse.
     """
     repository = RefreshTokenRepository(session)
     stored = repository.by_hash_for_update(hash_refresh_token(refresh_token))
     if stored is None or stored.revoked_at is not None or stored.expires_at <= now:
         raise InvalidRefreshToken()
-    if stored.rotated_at is not None:
-        repository.revoke_family(stored.family_id, now)
-        raise RefreshReuse()
     user = UserRepository(session).get(stored.user_id)
-    if user is None or not user.is_active:
+    if stored.rotated_at is not None:
+        lost = _lost_answer(repository, settings, stored, retry_key, now)
+        if lost is None or user is None or not user.is_active:
+            repository.revoke_family(stored.family_id, now)
+            raise RefreshReuse()
+        lost.revoked_at = now
+    elif user is None or not user.is_active:
         raise InvalidRefreshToken()
-    stored.rotated_at = now
-    return issue_tokens(session, settings, keys, user=user, now=now, family_id=stored.family_id)
+    else:
+        stored.rotated_at = now
+        stored.retry_key_hash = hash_retry_key(retry_key) if retry_key else None
+    issued, successor = _issue(
+        session, settings, keys, user=user, now=now, family_id=stored.family_id
+    )
+    stored.successor_id = successor.id
+    return issued
+
+
+def _lost_answer(
+    repository: RefreshTokenRepository,
+    settings: Settings,
+    rotated: RefreshToken,
+    retry_key: str | None,
+    now: datetime,
+) -> RefreshToken | None:
+    """The token a rotation made, if this second use is that rotation's request sent again."""
+    if (
+        retry_key is None
+        or rotated.retry_key_hash != hash_retry_key(retry_key)
+        or rotated.successor_id is None
+        or rotated.rotated_at is None
+        or now - rotated.rotated_at > timedelta(seconds=settings.refresh_retry_seconds)
+    ):
+        return None
+    successor = repository.get_for_update(rotated.successor_id)
+    if successor is None or successor.rotated_at is not None or successor.revoked_at is not None:
+        return None  # the device did get its answer, and has used it since
+    return successor
 
 
 def logout(session: Session, *, refresh_token: str, now: datetime) -> None:

@@ -198,3 +198,8 @@ def new_refresh_token() -> tuple[str, str]:
 
 def hash_refresh_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def hash_retry_key(key: str) -> str:
+    """What we keep of a refresh's Idempotency-Key: enough to know it again, not to reuse it."""
+    return hashlib.sha256(key.encode()).hexdigest()

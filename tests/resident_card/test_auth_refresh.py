@@ -30,9 +30,27 @@ def sign_in(client: TestClient | httpx.Client, username: str = "dana.levi") -> d
     return pair
 
 
-def refresh(client: TestClient, token: str) -> httpx.Response:
-    response: httpx.Response = client.post(REFRESH_URL, json={"refresh_token": token})
+def refresh(
+    client: TestClient | httpx.Client, token: str, key: str | None = None
+) -> httpx.Response:
+    headers = {"Idempotency-Key": key} if key is not None else {}
+    response: httpx.Response = client.post(
+        REFRESH_URL, json={"refresh_token": token}, headers=headers
+    )
     return response
+
+
+def live_tokens(session: Session, user: User) -> list[RefreshToken]:
+    """The user's refresh tokens that still work: neither used nor revoked."""
+    return list(
+        session.scalars(
+            select(RefreshToken).where(
+                RefreshToken.user_id == user.id,
+                RefreshToken.rotated_at.is_(None),
+                RefreshToken.revoked_at.is_(None),
+            )
+        )
+    )
 
 
 def assert_refused(response: httpx.Response) -> None:
@@ -208,3 +226,150 @@ def test_one_refresh_token_used_at_once_succeeds_at_most_once(live_server: LiveS
     with live_server.database.session() as session:
         rows = session.scalars(select(RefreshToken)).all()
         assert len(rows) == 1 + statuses.count(200)
+
+
+# --- a refresh whose answer was lost -------------------------------------------------------------
+
+
+def test_a_refresh_sent_again_with_its_key_after_a_lost_answer_gets_a_new_pair(
+    client: TestClient, session: Session, dana: User
+) -> None:
+    first = sign_in(client)
+    lost = refresh(client, first["refresh_token"], key="phone-7f3a")  # the answer never arrives
+    assert lost.status_code == 200
+
+    again = refresh(client, first["refresh_token"], key="phone-7f3a")
+
+    assert again.status_code == 200, again.text
+    pair = again.json()
+    assert pair["refresh_token"] not in (first["refresh_token"], lost.json()["refresh_token"])
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {pair['access_token']}"})
+    assert me.json()["username"] == "dana.levi"
+    # The pair that was lost stops working; the family has one live token, and it goes on.
+    assert_refused(refresh(client, lost.json()["refresh_token"]))
+    assert refresh(client, pair["refresh_token"]).status_code == 200
+    assert len(live_tokens(session, dana)) == 1
+
+
+@pytest.mark.parametrize("key", [None, "someone-else"], ids=["no key", "another key"])
+def test_a_used_token_sent_without_its_refreshs_key_is_still_a_replay(
+    key: str | None, client: TestClient, session: Session, dana: User
+) -> None:
+    first = sign_in(client)
+    second = refresh(client, first["refresh_token"], key="phone-7f3a").json()
+
+    assert_refused(refresh(client, first["refresh_token"], key=key))
+
+    assert_refused(refresh(client, second["refresh_token"]))  # the family is burnt
+    assert live_tokens(session, dana) == []
+
+
+def test_once_the_new_pair_has_been_used_the_old_token_is_a_replay_even_with_its_key(
+    client: TestClient, session: Session, dana: User
+) -> None:
+    first = sign_in(client)
+    second = refresh(client, first["refresh_token"], key="phone-7f3a").json()
+    third = refresh(client, second["refresh_token"], key="phone-91c2").json()  # the answer came
+
+    assert_refused(refresh(client, first["refresh_token"], key="phone-7f3a"))
+
+    assert_refused(refresh(client, third["refresh_token"]))
+    assert live_tokens(session, dana) == []
+
+
+@pytest.mark.parametrize(
+    ("after", "status"), [(0, 200), (-1, 200), (1, 401)], ids=["at the limit", "before", "after"]
+)
+def test_a_lost_answer_can_be_asked_for_again_only_for_a_few_minutes(
+    after: int,
+    status: int,
+    client: TestClient,
+    settings: Settings,
+    clock: SetClock,
+    session: Session,
+    dana: User,
+) -> None:
+    first = sign_in(client)
+    refresh(client, first["refresh_token"], key="phone-7f3a")
+    clock.advance(seconds=settings.refresh_retry_seconds + after)
+
+    again = refresh(client, first["refresh_token"], key="phone-7f3a")
+
+    assert again.status_code == status, again.text
+    assert len(live_tokens(session, dana)) == (1 if status == 200 else 0)
+
+
+def test_a_lost_answer_asked_for_twice_still_leaves_one_live_token(
+    client: TestClient, session: Session, dana: User
+) -> None:
+    first = sign_in(client)
+    answers = [refresh(client, first["refresh_token"], key="phone-7f3a") for _ in range(3)]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    live = live_tokens(session, dana)
+    assert len(live) == 1
+    for answer in answers[:-1]:
+        assert_refused(refresh(client, answer.json()["refresh_token"]))
+    assert refresh(client, answers[-1].json()["refresh_token"]).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "key", ["", "x" * 201, "with space", "עברית"], ids=["empty", "201", "space", "not ASCII"]
+)
+def test_a_malformed_refresh_key_is_a_422_and_the_token_still_works(
+    key: str, client: TestClient, dana: User
+) -> None:
+    first = sign_in(client)
+
+    response = client.post(
+        REFRESH_URL,
+        json={"refresh_token": first["refresh_token"]},
+        headers={"Idempotency-Key": key.encode()},
+    )
+
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "validation_error"
+    assert refresh(client, first["refresh_token"]).status_code == 200
+
+
+def test_one_lost_answer_asked_for_again_at_once_leaves_one_live_token(
+    live_server: LiveServer,
+) -> None:
+    with live_server.database.session() as session:
+        dana = create_user(session, live_server.database.settings, username="dana.levi")
+        session.commit()
+    with httpx.Client(base_url=live_server.base_url) as http:
+        token = sign_in(http)["refresh_token"]
+        assert refresh(http, token, key="phone-7f3a").status_code == 200  # its answer is lost
+
+    racers = 8
+    barrier = threading.Barrier(racers)
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def ask_again() -> None:
+        with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
+            http.get("/healthz")  # connect before the start line
+            barrier.wait()
+            response = refresh(http, token, key="phone-7f3a")
+        with lock:
+            answers.append(response)
+
+    threads = [threading.Thread(target=ask_again) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(answers) == racers
+    assert {answer.status_code for answer in answers} == {200}
+    with live_server.database.session() as session:
+        live = live_tokens(session, dana)
+    assert len(live) == 1
+    with httpx.Client(base_url=live_server.base_url) as http:
+        working = [
+            answer.json()["refresh_token"]
+            for answer in answers
+            if refresh(http, answer.json()["refresh_token"]).status_code == 200
+        ]
+    assert len(working) == 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Route, expect
 
 from resident_card.accounts.exceptions import InvalidCredentials
 from tests.conftest import LiveServer
@@ -116,3 +116,44 @@ def test_a_run_out_access_token_is_refreshed_and_sign_out_ends_the_session(
     # Signed out, the wallet sends the visitor to sign in, and back to it afterwards.
     goto(page, "/wallet")
     page.wait_for_url("**/signin?next=%2Fwallet")
+
+
+def test_a_refresh_whose_answer_was_lost_with_the_page_left_does_not_sign_out(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    newcomer = enrol_by_api(live_server, first_name="Lina")
+    page = browser.open("/", locale="en-GB")
+    lost: list[Route] = []
+
+    def lose_the_first_answer(route: Route) -> None:
+        if lost:
+            route.continue_()
+            return
+        route.fetch()  # the server rotates the token; its answer never reaches the page
+        lost.append(route)
+
+    page.route("**/api/v1/auth/refresh", lose_the_first_answer)
+    sign_in(page, newcomer, lands_on="/wallet")
+    expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
+    before = session_storage(page)
+
+    # The access token runs out, the wallet asks for a new one, and the resident moves on.
+    page.evaluate("() => sessionStorage.setItem('toshav.access_token', 'expired.or.forged')")
+    page.evaluate("() => { import('/static/js/api.js').then((api) => api.call('/me')); }")
+    for _ in range(200):
+        if lost:
+            break
+        page.wait_for_timeout(50)
+    assert len(lost) == 1
+    assert session_storage(page)["toshav.refresh_token"] == before["toshav.refresh_token"]
+    goto(page, "/wallet")
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lina")
+    after = session_storage(page)
+    assert after["toshav.refresh_token"] != before["toshav.refresh_token"]
+    assert "toshav.refresh_retry" not in after
+    renewed = httpx.post(
+        f"{live_server.base_url}/api/v1/auth/refresh",
+        json={"refresh_token": after["toshav.refresh_token"]},
+    )
+    assert renewed.status_code == 200, renewed.text

@@ -7,6 +7,7 @@ const API = "/api/v1";
 const ACCESS = "toshav.access_token";
 const REFRESH = "toshav.refresh_token";
 const ROLES = "toshav.roles";
+const RETRY = "toshav.refresh_retry"; // {token, key}: a refresh sent whose answer has not come back
 
 function read(key) {
   try {
@@ -53,6 +54,7 @@ export const tokens = {
     write(ACCESS, null);
     write(REFRESH, null);
     write(ROLES, null);
+    write(RETRY, null);
   },
 };
 
@@ -82,6 +84,23 @@ function offline() {
 
 let refreshing = null;
 
+/**
+ * The Idempotency-Key of the refresh of this token: kept with the tokens until its answer comes,
+ * so that when the answer is lost (the network dropped, the page was left) the next try, on this
+ * page or the next, is the same request again and not a replay that signs the tab out.
+ */
+function retryKeyFor(refreshToken) {
+  try {
+    const kept = JSON.parse(read(RETRY) || "null");
+    if (kept && kept.token === refreshToken && typeof kept.key === "string") return kept.key;
+  } catch {
+    // unreadable: start afresh
+  }
+  const key = newIdempotencyKey();
+  write(RETRY, JSON.stringify({ token: refreshToken, key }));
+  return key;
+}
+
 /** Trade the refresh token for a new pair, once even if several calls ask at the same time. */
 export function refreshTokens() {
   if (!refreshing) {
@@ -91,11 +110,12 @@ export function refreshTokens() {
       try {
         const response = await fetch(`${API}/auth/refresh`, {
           method: "POST",
-          headers: headers({ "Content-Type": "application/json" }),
+          headers: headers({ "Content-Type": "application/json", "Idempotency-Key": retryKeyFor(refreshToken) }),
           body: JSON.stringify({ refresh_token: refreshToken }),
         });
         if (response.ok) {
           tokens.save(await response.json());
+          write(RETRY, null);
           return true;
         }
         if (response.status === 401) tokens.clear();
