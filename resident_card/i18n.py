@@ -18,6 +18,19 @@ class Text(TypedDict):
     en: str
 
 
+class Named(str):
+    """A code that stands for one of the city's own records (a parking zone, a neighbourhood),
+    with that record's name in each language: compared and stored as the code, shown to a person
+    by the name."""
+
+    names: Text
+
+    def __new__(cls, code: str, names: Text) -> Named:
+        named = super().__new__(cls, code)
+        named.names = names
+        return named
+
+
 def negotiate(accept_language: str | None) -> Language:
     """Pick the best of our languages from an Accept-Language header; Hebrew when none fits."""
     if not accept_language:

@@ -22,7 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
 from benefits.eligibility.exceptions import InvalidRule, UnknownFact
-from resident_card.i18n import LANGUAGES, Language, Text
+from resident_card.i18n import LANGUAGES, Language, Named, Text
 
 MAX_DEPTH = 8
 MAX_NODES = 200
@@ -509,6 +509,8 @@ def _show(value: object, language: Language, fact: str | None = None) -> str:
         return (_YES if value else _NO)[language]
     if isinstance(value, list | tuple):
         return "{" + ", ".join(_show(item, language, fact) for item in value) + "}"
+    if isinstance(value, Named):
+        return value.names[language]
     known = _FACTS.get(fact) if fact is not None else None
     named = known.show(value, language) if known is not None else None
     return named if named is not None else str(value)
@@ -586,19 +588,20 @@ class _Evaluator:
             results.append(child_outcome)
             below.extend(child_reasons)
         met, total = results.count("pass"), len(results)
+        conditions = "condition" if total == 1 else "conditions"
         if node.kind == "all":
             outcome = "fail" if "fail" in results else "missing" if "missing" in results else "pass"
             text = {
                 "he": f"כל התנאים ({met} מתוך {total} מתקיימים) {_mark(outcome)}",
                 "ar": f"جميع الشروط (تحقق {met} من {total}) {_mark(outcome)}",
-                "en": f"all of {total} conditions ({met} met) {_mark(outcome)}",
+                "en": f"all of {total} {conditions} ({met} met) {_mark(outcome)}",
             }
         else:
             outcome = "pass" if "pass" in results else "missing" if "missing" in results else "fail"
             text = {
                 "he": f"לפחות אחד מהתנאים ({met} מתוך {total} מתקיימים) {_mark(outcome)}",
                 "ar": f"شرط واحد على الأقل (تحقق {met} من {total}) {_mark(outcome)}",
-                "en": f"at least one of {total} conditions ({met} met) {_mark(outcome)}",
+                "en": f"at least one of {total} {conditions} ({met} met) {_mark(outcome)}",
             }
         return outcome, [Reason(node.path, node.kind, outcome, text), *below]
 

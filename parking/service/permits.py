@@ -38,6 +38,7 @@ from parking.service.vehicles import household_vehicles, parse_plate
 from parking.service.zones import address_zone
 from resident_card.credentials.jws import new_jti
 from resident_card.credentials.service import Keyring
+from resident_card.i18n import Named
 from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.settings import Settings
@@ -105,7 +106,7 @@ def resident_parking_facts(session: Session, resident: Resident, at: datetime) -
     vehicle_count = VehicleRepository(session).count_of_household(resident.household_id)
     zone = address_zone(session, resident)
     return {
-        "parking_zone": zone.code if zone is not None else None,
+        "parking_zone": Named(zone.code, zone.names) if zone is not None else None,
         "vehicle_count": vehicle_count,
         "vehicle_in_household": vehicle_count > 0,
         "household_parking_permits": PermitRepository(session).in_force_count_of_household(

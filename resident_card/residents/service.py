@@ -26,6 +26,7 @@ from resident_card.accounts.repository import UserRepository
 from resident_card.audit import service as audit
 from resident_card.city import service as city
 from resident_card.city.models import Neighbourhood, Street
+from resident_card.i18n import Named
 from resident_card.residents.exceptions import (
     AlreadyAWard,
     ContactRequired,
@@ -118,7 +119,9 @@ def resident_facts(session: Session, resident: Resident, on: date) -> dict[str, 
         "age": age,
         "residency_status": resident.status,
         "months_of_residency": months,
-        "neighbourhood": neighbourhood.code if neighbourhood is not None else None,
+        "neighbourhood": (
+            Named(neighbourhood.code, neighbourhood.names) if neighbourhood is not None else None
+        ),
         "household_size": ResidentRepository(session).household_size(resident.household_id),
         "is_minor": age < ADULT_AGE,
         "identifier_kind": resident.identifier_kind,

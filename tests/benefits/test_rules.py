@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,7 +19,7 @@ from benefits.eligibility.rules import (
     known_facts,
     register_fact,
 )
-from resident_card.i18n import LANGUAGES
+from resident_card.i18n import LANGUAGES, Named
 
 VERIFIED = {"fact": "residency_status", "op": "==", "value": "verified"}
 SENIOR = {
@@ -489,3 +490,28 @@ def test_any_input_is_either_evaluated_or_refused_never_a_crash(
     else:
         assert all(refused.problem.describe(language) for language in LANGUAGES)
         assert refused.detail("en").startswith("The rule is not valid: ")
+
+
+def test_a_value_that_is_one_of_the_citys_records_reads_by_its_name_and_is_kept_by_its_code() -> (
+    None
+):
+    hadar = Named("hadar", {"he": "הדר", "ar": "الهدار", "en": "Hadar"})
+    rule = {"fact": "neighbourhood", "op": "in", "value": ["hadar", "carmel"]}
+
+    evaluation = evaluate(rule, {"neighbourhood": hadar})
+
+    assert evaluation.eligible
+    [reason] = evaluation.reasons
+    assert reason.text["he"].startswith("שכונה הדר ")
+    assert reason.text["ar"].startswith("الحي الهدار ")
+    assert reason.text["en"] == "neighbourhood Hadar is one of {hadar, carmel} ✓"
+    assert json.loads(json.dumps(reason.as_json()))["actual"] == "hadar"
+    assert type(evaluation.facts_used["neighbourhood"]) is str
+
+
+def test_a_group_of_one_condition_reads_in_the_singular_in_english() -> None:
+    rule = {"all": [{"fact": "age", "op": ">=", "value": 18}]}
+
+    group = evaluate(rule, {"age": 30}).reasons[0]
+
+    assert group.text["en"] == "all of 1 condition (1 met) ✓"

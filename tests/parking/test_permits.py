@@ -47,10 +47,18 @@ def test_a_verified_resident_gets_a_years_permit_for_their_zone_with_a_signed_pa
     )
     assert _texts(permit) == [
         "residency status verified = verified ✓",
-        "parking zone hadar_west ≠ none ✓",
+        "parking zone Hadar West ≠ none ✓",
         "vehicle registered to the resident or household yes = yes ✓",
         "household parking permits in force 0 < 2 ✓",
     ]
+    # The zone is named in the reader's language, as the city calls it; never by its code.
+    for language, zone in (("he", "הדר מערב"), ("ar", "غرب الهدار")):
+        again = client.get(
+            f"/api/v1/parking/permits/{permit['id']}",
+            headers={**dana.headers, "Accept-Language": language},
+        ).json()
+        assert zone in _texts(again)[1]
+        assert "hadar_west" not in _texts(again)[1]
     valid_from = clock.now()
     assert permit["valid_from"].startswith(valid_from.isoformat()[:19])
     # Through the same date next year, on the city's calendar.
