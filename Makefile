@@ -42,6 +42,7 @@ bench: install
 	$(BIN)/python bench/credentials.py
 	$(BIN)/python bench/inspections.py
 	$(BIN)/python bench/cashback.py
+	$(BIN)/python bench/startup.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -11,7 +11,9 @@ from types import ModuleType
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.orm import configure_mappers
 from starlette.datastructures import State
+from starlette.types import Message, Scope
 
 from resident_card.accounts.tokens import load_access_token_keys
 from resident_card.clock import SystemClock
@@ -88,6 +90,41 @@ def give_state(app: FastAPI, settings: Settings) -> None:
     app.state.keyring = Keyring(settings)
 
 
+async def prepare(app: FastAPI) -> None:
+    """Make every route and model ready before the first caller comes.
+
+    FastAPI readies an included router's routes when the first request reaches them, and
+    SQLAlchemy its models on the first query: a few hundred milliseconds in all for ours, which the
+    first resident, inspector or till after each start would wait. One request that no route
+    answers walks every router, so sending it to the router (past the middleware: nothing is logged
+    or counted) readies them all.
+    """
+    configure_mappers()
+    path = f"{API_PREFIX}/.prepare"
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "headers": [],
+        "client": None,
+        "server": None,
+    }
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        return None
+
+    await app.router(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_settings(settings)
@@ -99,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if owned:
             app.state.engine = make_engine(app.state.settings.database_url)
             app.state.sessionmaker = make_sessionmaker(app.state.engine)
+        await prepare(app)
         try:
             yield
         finally:
