@@ -40,6 +40,30 @@ def refresh(
     return response
 
 
+def race(
+    live_server: LiveServer, racers: int, token: str, key: str | None = None
+) -> list[httpx.Response]:
+    """The same refresh sent by ``racers`` clients at once; their answers."""
+    barrier = threading.Barrier(racers)
+    answers: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def send() -> None:
+        with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
+            http.get("/healthz")  # connect before the start line
+            barrier.wait()
+            response = refresh(http, token, key=key)
+        with lock:
+            answers.append(response)
+
+    threads = [threading.Thread(target=send) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
 def live_tokens(session: Session, user: User) -> list[RefreshToken]:
     """The user's refresh tokens that still work: neither used nor revoked."""
     return list(
@@ -202,23 +226,7 @@ def test_one_refresh_token_used_at_once_succeeds_at_most_once(live_server: LiveS
         token = sign_in(http)["refresh_token"]
 
     racers = 8
-    barrier = threading.Barrier(racers)
-    statuses: list[int] = []
-    lock = threading.Lock()
-
-    def use_it() -> None:
-        with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
-            http.get("/healthz")  # connect before the start line
-            barrier.wait()
-            response = http.post(REFRESH_URL, json={"refresh_token": token})
-        with lock:
-            statuses.append(response.status_code)
-
-    threads = [threading.Thread(target=use_it) for _ in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = [answer.status_code for answer in race(live_server, racers, token)]
 
     assert len(statuses) == racers
     assert statuses.count(200) <= 1, statuses
@@ -343,23 +351,7 @@ def test_one_lost_answer_asked_for_again_at_once_leaves_one_live_token(
         assert refresh(http, token, key="phone-7f3a").status_code == 200  # its answer is lost
 
     racers = 8
-    barrier = threading.Barrier(racers)
-    answers: list[httpx.Response] = []
-    lock = threading.Lock()
-
-    def ask_again() -> None:
-        with httpx.Client(base_url=live_server.base_url, timeout=30) as http:
-            http.get("/healthz")  # connect before the start line
-            barrier.wait()
-            response = refresh(http, token, key="phone-7f3a")
-        with lock:
-            answers.append(response)
-
-    threads = [threading.Thread(target=ask_again) for _ in range(racers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers = race(live_server, racers, token, key="phone-7f3a")
 
     assert len(answers) == racers
     assert {answer.status_code for answer in answers} == {200}

@@ -199,6 +199,15 @@ def sign_in(page: Page, account: Account | dict[str, Any], *, lands_on: str) -> 
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
 
 
+def wait_for_held(page: Page, held: list[Any], count: int = 1) -> None:
+    """Let the page run until a route handler has held ``count`` requests (it answers them later)."""
+    for _ in range(200):
+        if len(held) >= count:
+            break
+        page.wait_for_timeout(50)
+    assert len(held) == count
+
+
 def session_storage(page: Page) -> dict[str, str]:
     stored: dict[str, str] = json.loads(page.evaluate("() => JSON.stringify({...sessionStorage})"))
     return stored

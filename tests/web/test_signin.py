@@ -8,7 +8,15 @@ from playwright.sync_api import Route, expect
 
 from resident_card.accounts.exceptions import InvalidCredentials
 from tests.conftest import LiveServer
-from tests.web.conftest import Browser, enrol_by_api, goto, session_storage, sign_in, texts
+from tests.web.conftest import (
+    Browser,
+    enrol_by_api,
+    goto,
+    session_storage,
+    sign_in,
+    texts,
+    wait_for_held,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
@@ -140,11 +148,7 @@ def test_a_refresh_whose_answer_was_lost_with_the_page_left_does_not_sign_out(
     # The access token runs out, the wallet asks for a new one, and the resident moves on.
     page.evaluate("() => sessionStorage.setItem('toshav.access_token', 'expired.or.forged')")
     page.evaluate("() => { import('/static/js/api.js').then((api) => api.call('/me')); }")
-    for _ in range(200):
-        if lost:
-            break
-        page.wait_for_timeout(50)
-    assert len(lost) == 1
+    wait_for_held(page, lost)
     assert session_storage(page)["toshav.refresh_token"] == before["toshav.refresh_token"]
     goto(page, "/wallet")
 

@@ -11,7 +11,7 @@ from playwright.sync_api import Page, Route, expect
 from resident_card.accounts.models import Role
 from resident_card.i18n import LANGUAGES
 from tests.conftest import LiveServer
-from tests.web.conftest import Browser, enrol_by_api, make_staff, sign_in, texts
+from tests.web.conftest import Browser, enrol_by_api, make_staff, sign_in, texts, wait_for_held
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
@@ -111,11 +111,7 @@ def test_the_wallet_is_marked_busy_until_every_part_has_its_first_answer(
 
     main = page.locator("#main")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Noa")
-    for _ in range(200):  # the benefits are asked for once the resident is known
-        if held:
-            break
-        page.wait_for_timeout(50)
-    assert len(held) == 1
+    wait_for_held(page, held)
     expect(main).to_have_attribute("aria-busy", "true")
     held[0].continue_()
     expect(main).not_to_have_attribute("aria-busy", "true")
