@@ -11,11 +11,12 @@ from datetime import datetime
 from functools import lru_cache, partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parking import service
 from parking.exceptions import (
@@ -70,6 +71,7 @@ from resident_card.accounts.dependencies import (
     Caller,
     ResidentCaller,
     StaffReader,
+    caller_from_memory,
     current_caller,
     oauth2_scheme,
     require_roles,
@@ -80,8 +82,8 @@ from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
 from resident_card.database import DbSession, in_own_session
-from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
-from resident_card.guard import checked_body, is_json_body
+from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, ToshavError, responses
+from resident_card.guard import MAX_JSON_BYTES, body_is_typed, checked_body, header, is_json_body
 from resident_card.i18n import Language, negotiate
 from resident_card.settings import AppSettings, Settings
 
@@ -250,11 +252,31 @@ async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request)
     # dependencies would give is read off the app here, and the answer is written out directly
     # (its shape is still InspectionOut, as the API reference says).
     state = request.app.state
+    answer = _answer_from_memory(state, body, caller.id)
+    if answer is not None:
+        return _JsonAnswer(answer)
     settings: Settings = state.settings
-    now: datetime = state.clock.now()
     cache = getattr(state, "parking_inspection", None) or await inspection_cache(request)
     log = getattr(state, "parking_inspection_log", None) or await inspection_log(request)
-    asked = service.InspectionRequest(
+    # A typed plate (one query), or a pass while the keys or revocations are due a reload, goes to
+    # a thread with a session of its own.
+    found = await in_own_session(
+        state.sessionmaker,
+        partial(
+            _inspect_in_transaction,
+            settings,
+            cache,
+            _asked(body),
+            caller.id,
+            state.clock.now(),
+            log,
+        ),
+    )
+    return _JsonAnswer(_verdict_json(found.allowed, found.reason, found.zone, found.valid_until))
+
+
+def _asked(body: InspectionIn) -> service.InspectionRequest:
+    return service.InspectionRequest(
         pass_token=body.pass_token,
         plate=body.plate,
         zone=body.zone,
@@ -262,20 +284,27 @@ async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request)
         longitude=body.lon,
         at=body.at,
     )
-    # A scanned pass is judged from memory on the event loop: no thread, no connection. A typed
-    # plate (one query), or a pass while the keys or revocations are due a reload, goes to a thread
-    # with a session of its own.
-    found = None
-    if log is not None:
-        found = service.inspect_from_memory(
-            settings, cache, asked, inspector_id=caller.id, now=now, log=log
-        )
+
+
+def _answer_from_memory(state: Any, body: InspectionIn, inspector_id: uuid.UUID) -> bytes | None:
+    """A scanned pass judged from memory on the event loop (no thread, no connection), its record
+    queued, and the answer's bytes; None when the database must be asked (see
+    ``service.inspect_from_memory``), or before this process has made its inspection cache."""
+    cache = getattr(state, "parking_inspection", None)
+    log = getattr(state, "parking_inspection_log", None)
+    if cache is None or log is None:
+        return None
+    found = service.inspect_from_memory(
+        state.settings,
+        cache,
+        _asked(body),
+        inspector_id=inspector_id,
+        now=state.clock.now(),
+        log=log,
+    )
     if found is None:
-        found = await in_own_session(
-            state.sessionmaker,
-            partial(_inspect_in_transaction, settings, cache, asked, caller.id, now, log),
-        )
-    return _JsonAnswer(_verdict_json(found.allowed, found.reason, found.zone, found.valid_until))
+        return None
+    return _verdict_json(found.allowed, found.reason, found.zone, found.valid_until)
 
 
 @lru_cache(maxsize=4096)
@@ -333,12 +362,99 @@ class _ScanRoute(APIRoute):
         return _inspect_directly
 
 
-def add_busiest_routes(app_router: APIRouter, prefix: str) -> None:
+class ScanFastLane:
+    """ASGI middleware in front of the app's own: a scan it can answer from memory alone (a
+    signed-in inspector this process knows, a well-formed pass, everything it needs fresh in the
+    inspection cache) is answered here, without the rest of the middleware, routing or dependency
+    solving, which cost a scan more than judging it. Anything else (any refusal, a typed plate, a
+    caller or a cache to be read afresh) goes on through the app exactly as it came, body and all,
+    so every answer but the plain verdict still comes from one place: the route.
+
+    The checks made here are the route's own and the JSON gate's, in the same functions; a scan
+    answered here is recorded once, like any other.
+    """
+
+    def __init__(self, app: ASGIApp, path: str) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > MAX_JSON_BYTES or not message.get("more_body", False):
+                break
+        answer = None
+        if messages[-1]["type"] == "http.request" and not messages[-1].get("more_body", False):
+            body = b"".join(message.get("body", b"") for message in messages)
+            answer = _quick_answer(scope, body)
+        if answer is None:
+            await self.app(scope, _replaying(messages, receive), send)
+            return
+        await send(
+            {"type": "http.response.start", "status": 200, "headers": _answer_headers(answer)}
+        )
+        await send({"type": "http.response.body", "body": answer})
+
+
+def _replaying(messages: list[Message], receive: Receive) -> Receive:
+    """``receive`` again from the start: the messages already read, then the rest as it comes."""
+    pending = list(messages)
+
+    async def replay() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replay
+
+
+def _answer_headers(body: bytes) -> list[tuple[bytes, bytes]]:
+    return [
+        (b"content-length", str(len(body)).encode("latin-1")),
+        (b"content-type", b"application/json"),
+        (b"cache-control", b"no-store"),
+    ]
+
+
+def _quick_answer(scope: Scope, body: bytes) -> bytes | None:
+    """The verdict's bytes if every check the route and the JSON gate make passes here and the
+    pass can be judged from memory; None for the app to answer (or refuse) in full."""
+    app = scope.get("app")
+    if app is None or not is_json_body(scope) or not body_is_typed(body):
+        return None
+    caller = caller_from_memory(app.state, header(scope, b"authorization"))
+    if caller is None or not caller.has(Role.inspector):
+        return None
+    try:
+        asked = InspectionIn.model_validate_json(body)
+    except ValidationError:
+        return None
+    if asked.pass_token is None:
+        return None  # a typed plate is one query: the route's thread does it
+    try:
+        return _answer_from_memory(app.state, asked, caller.id)
+    except ToshavError:
+        return None  # refused: the route refuses it again, in the caller's language
+
+
+def add_busiest_routes(app: FastAPI, prefix: str) -> None:
     """The scanners' route (``prefix`` + /parking/inspections), added to the app's own router
     rather than through ``router``: it is matched before any included router, at none of the cost
-    of going through one (FastAPI matches an included router's routes twice over)."""
-    app_router.add_api_route(
-        prefix + router.prefix + "/inspections",
+    of going through one (FastAPI matches an included router's routes twice over); and the fast
+    lane in front of the app (``ScanFastLane``) for the scans it can answer from memory."""
+    path = prefix + router.prefix + "/inspections"
+    app.add_middleware(ScanFastLane, path=path)
+    app.router.add_api_route(
+        path,
         inspect,
         methods=["POST"],
         tags=["parking"],

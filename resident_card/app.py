@@ -186,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in _domains(settings):
         add_busiest = getattr(module, "add_busiest_routes", None)
         if add_busiest is not None:
-            add_busiest(app.router, API_PREFIX)
+            add_busiest(app, API_PREFIX)
     for router, prefix in _routers(settings):
         app.include_router(router, prefix=prefix)
 

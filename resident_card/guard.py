@@ -41,7 +41,7 @@ def is_typed_text(value: str) -> bool:
     return _UNTYPED.search(value) is None
 
 
-def _body_is_typed(body: bytes) -> bool:
+def body_is_typed(body: bytes) -> bool:
     """Whether every string of a JSON body is typed text.
 
     Without a ``\\u`` escape, every character of every string stands in the body as it is (JSON's
@@ -96,15 +96,15 @@ class JsonBodyGuard:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > MAX_JSON_BYTES:
-                language = negotiate(_header(scope, b"accept-language"))
+                language = negotiate(header(scope, b"accept-language"))
                 response = error_response(413, "body_too_large", _TOO_LARGE[language])
                 await response(scope, receive, send)
                 return
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        if not _body_is_typed(body):
-            language = negotiate(_header(scope, b"accept-language"))
+        if not body_is_typed(body):
+            language = negotiate(header(scope, b"accept-language"))
             response = error_response(422, "invalid_text", _BAD_TEXT[language])
             await response(scope, receive, send)
             return
@@ -122,7 +122,8 @@ class JsonBodyGuard:
         await self.app(scope, replay, send)
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
+def header(scope: Scope, name: bytes) -> str | None:
+    """A request header's value (``name`` in lower case), as the ASGI scope holds it."""
     for key, value in scope.get("headers", []):
         if key == name:
             return bytes(value).decode("latin-1")
@@ -137,7 +138,7 @@ def checked_body(scope: Scope) -> bytes | None:
 
 def is_json_body(scope: Scope) -> bool:
     """Whether a request says its body is JSON (what this gate checks, and FastAPI parses)."""
-    content_type = (_header(scope, b"content-type") or "").lower()
+    content_type = (header(scope, b"content-type") or "").lower()
     return content_type.startswith("application/json") or "+json" in content_type
 
 

@@ -88,7 +88,6 @@ class InspectionCache:
     _revoked: tuple[float, int, Mapping[str, datetime]] | None = None
     _jwks: tuple[float, Mapping[str, Any], frozenset[str]] | None = None  # and its usable kids
     _zones: tuple[float, _Zones] | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
     _claims: dict[str, float] = field(default_factory=dict)
     # Passes whose signature checked out against the keys held here: a pass scanned again (a
     # resident's yearly pass is, on every round) skips the ES256 check; revocation, expiry and
@@ -194,10 +193,12 @@ class InspectionCache:
         if known is not None:
             return known
         moment = self.clock()
+        # No lock around the read: a thread holding one while its session waits for SQLite's write
+        # lock, held by a request waiting for that very lock, stalled both for the 30 s busy
+        # timeout, then answered 500. Two requests reloading at once each store what they read.
         try:
-            with self._lock:
-                loaded = credentials.published_jwks(session)
-                self._jwks = (moment, loaded, _usable_kids(loaded))
+            loaded = credentials.published_jwks(session)
+            self._jwks = (moment, loaded, _usable_kids(loaded))
         finally:
             self._claims.pop("keys", None)
         return loaded

@@ -3,13 +3,18 @@ same verdict offline from the bundle; revocations; what is recorded and what is 
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from click.testing import CliRunner
@@ -20,6 +25,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from parking import service
+from parking.endpoints import ScanFastLane
 from parking.models import Inspection, ParkingPass, Permit
 from parking.offline import StaleBundle, Verdict, judge_offline
 from resident_card.accounts.models import Role
@@ -405,30 +411,30 @@ def _admin(session: Session, settings: Settings, app: FastAPI) -> dict[str, str]
     return auth_headers(app, create_user(session, settings, role=Role.admin))
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "error"),
-    [
-        ({"plate": "12-345"}, 422, "validation_error"),  # no place
-        ({"plate": "123", "zone": "hadar_west"}, 422, "invalid_plate"),
-        ({"plate": "1234567", "zone": "atlantis"}, 422, "unknown_zone"),
-        ({"plate": "1234567", **IN_THE_SEA}, 422, "outside_zones"),
-        ({"pass": "x", **IN_THE_SEA}, 422, "outside_zones"),
-        ({"plate": "1234567", "lat": 32.81}, 422, "validation_error"),
-        (
-            {"plate": "1234567", "zone": "carmel", "lat": 32.81, "lon": 35.0},
-            422,
-            "validation_error",
-        ),
-        ({"pass": "x", "plate": "1234567", "zone": "carmel"}, 422, "validation_error"),
-        ({}, 422, "validation_error"),
-        ({"pass": "x", "name": "Dana"}, 422, "validation_error"),
-        ({"pass": "x" * 5000}, 422, "validation_error"),
-        ({"plate": "1234567", "zone": "carmel", "lat": 91, "lon": 0}, 422, "validation_error"),
-        ({"pass": "x", "at": "2020-01-01T00:00:00+00:00"}, 422, "inspection_time_out_of_range"),
-        ({"pass": "x", "at": "2999-01-01T00:00:00+00:00"}, 422, "inspection_time_out_of_range"),
-        ({"pass": "x", "at": "2026-01-01T00:00:00"}, 422, "validation_error"),
-    ],
-)
+BAD_INPUT = [
+    ({"plate": "12-345"}, 422, "validation_error"),  # no place
+    ({"plate": "123", "zone": "hadar_west"}, 422, "invalid_plate"),
+    ({"plate": "1234567", "zone": "atlantis"}, 422, "unknown_zone"),
+    ({"plate": "1234567", **IN_THE_SEA}, 422, "outside_zones"),
+    ({"pass": "x", **IN_THE_SEA}, 422, "outside_zones"),
+    ({"plate": "1234567", "lat": 32.81}, 422, "validation_error"),
+    (
+        {"plate": "1234567", "zone": "carmel", "lat": 32.81, "lon": 35.0},
+        422,
+        "validation_error",
+    ),
+    ({"pass": "x", "plate": "1234567", "zone": "carmel"}, 422, "validation_error"),
+    ({}, 422, "validation_error"),
+    ({"pass": "x", "name": "Dana"}, 422, "validation_error"),
+    ({"pass": "x" * 5000}, 422, "validation_error"),
+    ({"plate": "1234567", "zone": "carmel", "lat": 91, "lon": 0}, 422, "validation_error"),
+    ({"pass": "x", "at": "2020-01-01T00:00:00+00:00"}, 422, "inspection_time_out_of_range"),
+    ({"pass": "x", "at": "2999-01-01T00:00:00+00:00"}, 422, "inspection_time_out_of_range"),
+    ({"pass": "x", "at": "2026-01-01T00:00:00"}, 422, "validation_error"),
+]
+
+
+@pytest.mark.parametrize(("body", "status", "error"), BAD_INPUT)
 def test_bad_input_is_refused_and_nothing_is_recorded(
     client: TestClient,
     session: Session,
@@ -753,6 +759,45 @@ def test_while_one_request_reloads_the_revocations_the_others_judge_from_what_is
     assert from_memory() is not None
 
 
+def test_two_requests_reloading_the_keys_at_once_do_not_stall_each_other(
+    fresh_database: FreshDatabase,
+) -> None:
+    settings = fresh_database.settings
+    with Session(fresh_database.engine) as setup:
+        credentials.rotate_key(setup, settings, now=datetime.now(UTC) - timedelta(minutes=1))
+        setup.commit()
+    cache = service.InspectionCache()
+    finished: list[str] = []
+    failed: list[BaseException] = []
+
+    def reload_keys(name: str, first_read: bool) -> None:
+        try:
+            with Session(fresh_database.engine) as own:
+                if first_read:  # its transaction (on SQLite: the write lock) began before
+                    own.execute(select(func.count(Inspection.id)))
+                    waiting.set()
+                    time.sleep(0.5)  # while the other request reads the keys
+                else:
+                    waiting.wait(10)
+                cache.jwks(own)
+                own.commit()
+            finished.append(name)
+        except BaseException as exc:  # an OperationalError after SQLite's busy timeout
+            failed.append(exc)
+
+    waiting = threading.Event()
+    first = threading.Thread(target=reload_keys, args=("first", True))
+    second = threading.Thread(target=reload_keys, args=("second", False))
+    first.start()
+    second.start()
+    first.join(timeout=20)
+    second.join(timeout=20)
+
+    assert failed == []
+    assert sorted(finished) == ["first", "second"]
+    assert cache.known_keys() is not None
+
+
 def _scanner(
     session: Session, settings: Settings, clock: SetClock, cache: service.InspectionCache
 ) -> Callable[[str], str]:
@@ -847,3 +892,188 @@ def test_a_pass_scanned_before_its_key_is_retired_is_refused_once_the_keys_reloa
     ticks.at = cache.keys_every + 1
     assert scan() == "bad_signature"
     assert scan() == "bad_signature"
+
+
+# --- the scanners' fast lane --------------------------------------------------------------------
+
+
+@dataclass
+class _Warmed:
+    """An inspector this process knows, after one scan (through the route) that made the
+    inspection cache; and the served app's batch log, its records kept in ``written``."""
+
+    headers: dict[str, str]
+    first: httpx.Response
+    log: service.InspectionLog
+    written: list[dict[str, Any]]
+
+    def recorded(self) -> int:
+        self.log.flush()
+        return len(self.written)
+
+
+def _warmed(
+    client: TestClient, session: Session, settings: Settings, app: FastAPI, token: str
+) -> _Warmed:
+    written: list[dict[str, Any]] = []
+    log = service.InspectionLog(written.extend)
+    app.state.parking_inspection_log = log  # as a served app has: records go in batches
+    staff = inspector(session, settings, app)
+    first = client.post(INSPECT, json={"pass": token, "zone": "hadar_west"}, headers=staff)
+    assert first.status_code == 200, first.text
+    return _Warmed(staff, first, log, written)
+
+
+@pytest.mark.parametrize(("body", "status", "error"), BAD_INPUT)
+def test_a_known_inspectors_bad_input_is_refused_the_same_and_nothing_is_recorded(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    holder: tuple[Person, dict[str, Any]],
+    body: dict[str, Any],
+    status: int,
+    error: str,
+) -> None:
+    warm = _warmed(client, session, settings, app, holder[1]["pass_token"])
+    before = warm.recorded()
+
+    response = client.post(INSPECT, json=body, headers=warm.headers)
+
+    assert (response.status_code, response.json()["error"]) == (status, error), response.text
+    assert set(response.json()) == {"error", "detail"}
+    assert warm.recorded() == before
+
+
+class _Behind:
+    """What the fast lane hands a request on to: it keeps the body it got and answers 418."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        chunks = []
+        while True:
+            message = await receive()
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        self.bodies.append(b"".join(chunks))
+        await send({"type": "http.response.start", "status": 418, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+
+def _through_the_lane(
+    app: FastAPI, headers: dict[str, str], chunks: list[bytes], content_type: str
+) -> tuple[_Behind, int, list[tuple[bytes, bytes]], bytes]:
+    behind = _Behind()
+    lane = ScanFastLane(behind, path=INSPECT)
+    scope: dict[str, Any] = {
+        "type": "http",
+        "method": "POST",
+        "path": INSPECT,
+        "headers": [
+            (b"authorization", headers["Authorization"].encode()),
+            (b"content-type", content_type.encode()),
+        ],
+        "app": app,
+    }
+    messages = [
+        {"type": "http.request", "body": chunk, "more_body": i < len(chunks) - 1}
+        for i, chunk in enumerate(chunks)
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> MutableMapping[str, Any]:
+        return messages.pop(0)
+
+    async def send(message: MutableMapping[str, Any]) -> None:
+        sent.append(dict(message))
+
+    anyio.run(lane, scope, receive, send)
+    body = b"".join(message.get("body", b"") for message in sent[1:])
+    return behind, sent[0]["status"], sent[0]["headers"], body
+
+
+def test_the_fast_lane_answers_a_known_inspectors_pass_as_the_route_does_and_records_it_once(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    token = holder[1]["pass_token"]
+    warm = _warmed(client, session, settings, app, token)
+    before = warm.recorded()
+
+    behind, status, headers, answer = _through_the_lane(
+        app,
+        warm.headers,
+        [b'{"pass": "', token.encode(), b'", "zone": "hadar_west"}'],
+        "application/json",
+    )
+
+    assert behind.bodies == []  # answered in the lane
+    assert status == 200
+    assert answer == warm.first.content
+    assert {name.decode(): value.decode() for name, value in headers} == {
+        "content-length": warm.first.headers["content-length"],
+        "content-type": warm.first.headers["content-type"],
+        "cache-control": warm.first.headers["cache-control"],
+    }
+    assert warm.recorded() == before + 1
+    [record] = warm.written[-1:]
+    assert (record["method"], record["reason"], record["zone_code"]) == (
+        "pass",
+        "valid_permit",
+        "hadar_west",
+    )
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/json", {"plate": "1234567", "zone": "carmel"}),  # a plate: one query
+        ("application/json", {"pass": "x", **IN_THE_SEA}),  # refused: the route says why
+        ("application/json", {"pass": "x", "name": "Dana"}),  # not the route's shape
+        ("application/json", {"pass": "a\u0000b"}),  # the JSON gate's to refuse
+        ("text/plain", {"pass": "a.b.c"}),  # not JSON
+        ("application/json", {"pass": "x" * 2_000_000}),  # too large: the gate's 413
+    ],
+    ids=["plate", "refused", "extra field", "NUL escape", "not JSON", "too large"],
+)
+def test_what_the_fast_lane_cannot_answer_goes_on_with_its_body_byte_for_byte(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    holder: tuple[Person, dict[str, Any]],
+    content_type: str,
+    body: dict[str, Any],
+) -> None:
+    warm = _warmed(client, session, settings, app, holder[1]["pass_token"])
+    before = warm.recorded()
+    content = json.dumps(body).encode()
+    chunks = [content[i : i + 65536] for i in range(0, len(content), 65536)]
+
+    behind, status, _, _ = _through_the_lane(app, warm.headers, chunks, content_type)
+
+    assert (status, behind.bodies) == (418, [content])
+    assert warm.recorded() == before
+
+
+def test_a_stranger_or_another_role_goes_on_through_the_lane(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    holder: tuple[Person, dict[str, Any]],
+) -> None:
+    who, permit = holder
+    _warmed(client, session, settings, app, permit["pass_token"])
+    content = json.dumps({"pass": permit["pass_token"], "zone": "hadar_west"}).encode()
+    assert client.get("/api/v1/parking/me", headers=who.headers).status_code == 200  # known now
+
+    for headers in (who.headers, {"Authorization": "Bearer not.a.token"}):
+        behind, status, _, _ = _through_the_lane(app, headers, [content], "application/json")
+        assert (status, behind.bodies) == (418, [content])

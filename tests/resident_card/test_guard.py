@@ -89,4 +89,4 @@ def test_the_quick_look_at_a_body_agrees_with_looking_at_each_string(
     # However the client escapes its JSON, the body is refused exactly when one of its strings
     # (keys too) holds a control character or a lone surrogate.
     body = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", errors="surrogatepass")
-    assert guard._body_is_typed(body) == guard._all_text_typed(value)
+    assert guard.body_is_typed(body) == guard._all_text_typed(value)
