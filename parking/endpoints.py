@@ -325,11 +325,7 @@ class _JsonAnswer(Response):
         self.status_code = 200
         self.background = None
         self.body = body
-        self.raw_headers = [
-            (b"content-length", str(len(body)).encode("latin-1")),
-            (b"content-type", b"application/json"),
-            (b"cache-control", b"no-store"),
-        ]
+        self.raw_headers = _answer_headers(body)
 
 
 async def _inspect_directly(request: Request) -> Response:
@@ -393,7 +389,12 @@ class ScanFastLane:
             if size > MAX_JSON_BYTES or not message.get("more_body", False):
                 break
         answer = None
-        if messages[-1]["type"] == "http.request" and not messages[-1].get("more_body", False):
+        last = messages[-1]
+        if (
+            last["type"] == "http.request"
+            and not last.get("more_body", False)
+            and size <= MAX_JSON_BYTES
+        ):
             body = b"".join(message.get("body", b"") for message in messages)
             answer = _quick_answer(scope, body)
         if answer is None:
