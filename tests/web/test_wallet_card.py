@@ -6,7 +6,6 @@ and its token is checked with an independent JOSE library against the published 
 
 from __future__ import annotations
 
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -16,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import zxingcpp
 from PIL import Image
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 from sqlalchemy import select
@@ -31,7 +29,7 @@ from resident_card.residents import service as residents
 from resident_card.residents.models import Guardianship, ResidencyStatus
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
-from tests.resident_card.credentials_support import joserfc_claims
+from tests.resident_card.credentials_support import decode_qr_png, joserfc_claims
 from tests.web.conftest import PHONE, Account, Browser, sign_in, texts
 
 pytestmark = pytest.mark.browser
@@ -102,18 +100,10 @@ def jwks(live_server: LiveServer) -> dict[str, Any]:
     return published
 
 
-def read_qr(shot: bytes) -> str:
-    """The one QR code in a screenshot, read as a phone scanner would."""
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
-    assert len(found) == 1, f"expected one QR code on the screen, found {len(found)}"
-    text: str = found[0].text
-    return text
-
-
 def scan(area: Locator, path: Path) -> str:
     """Screenshot a part of the page to a PNG file and decode the QR code from that file."""
     area.screenshot(path=path)
-    return read_qr(path.read_bytes())
+    return decode_qr_png(path.read_bytes())
 
 
 def digits(text: str) -> str:

@@ -7,7 +7,6 @@ the phone's screen, and must be the very pass the API lists for the permit.
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-import zxingcpp
-from PIL import Image
 from playwright.sync_api import Page, ViewportSize, expect
 
 from benefits.eligibility import service as eligibility
@@ -33,6 +30,7 @@ from resident_card.i18n import LANGUAGES
 from resident_card.residents import service as residents
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
+from tests.resident_card.credentials_support import decode_qr_png
 from tests.web.conftest import Account, Browser, sign_in, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
@@ -156,13 +154,6 @@ def no_sideways_scroll(page: Page) -> bool:
     return bool(page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth"))
 
 
-def read_qr(shot: bytes) -> str:
-    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(shot)))
-    assert len(found) == 1, f"expected one QR code, found {len(found)}"
-    text: str = found[0].text
-    return text
-
-
 def hours_minutes(language: str, minutes: int) -> str:
     words = texts(language)
     if minutes >= 60:
@@ -268,7 +259,7 @@ def test_a_resident_registers_a_vehicle_applies_and_shows_the_pass_an_inspector_
     qr.scroll_into_view_if_needed()
     shot = tmp_path / "pass.png"
     permit.locator(".pass-frame").screenshot(path=shot)
-    assert read_qr(shot.read_bytes()) == listed[0]["pass_token"]
+    assert decode_qr_png(shot.read_bytes()) == listed[0]["pass_token"]
     box = qr.bounding_box()
     assert box is not None
     assert box["width"] >= 200  # big enough to scan through a windscreen
