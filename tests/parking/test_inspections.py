@@ -912,9 +912,15 @@ class _Warmed:
         return len(self.written)
 
 
-def _warmed(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, token: str
+@pytest.fixture
+def warm(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    app: FastAPI,
+    holder: tuple[Person, dict[str, Any]],
 ) -> _Warmed:
+    token = holder[1]["pass_token"]
     written: list[dict[str, Any]] = []
     log = service.InspectionLog(written.extend)
     app.state.parking_inspection_log = log  # as a served app has: records go in batches
@@ -926,16 +932,8 @@ def _warmed(
 
 @pytest.mark.parametrize(("body", "status", "error"), BAD_INPUT)
 def test_a_known_inspectors_bad_input_is_refused_the_same_and_nothing_is_recorded(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    app: FastAPI,
-    holder: tuple[Person, dict[str, Any]],
-    body: dict[str, Any],
-    status: int,
-    error: str,
+    client: TestClient, warm: _Warmed, body: dict[str, Any], status: int, error: str
 ) -> None:
-    warm = _warmed(client, session, settings, app, holder[1]["pass_token"])
     before = warm.recorded()
 
     response = client.post(INSPECT, json=body, headers=warm.headers)
@@ -996,14 +994,9 @@ def _through_the_lane(
 
 
 def test_the_fast_lane_answers_a_known_inspectors_pass_as_the_route_does_and_records_it_once(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    app: FastAPI,
-    holder: tuple[Person, dict[str, Any]],
+    app: FastAPI, holder: tuple[Person, dict[str, Any]], warm: _Warmed
 ) -> None:
     token = holder[1]["pass_token"]
-    warm = _warmed(client, session, settings, app, token)
     before = warm.recorded()
 
     behind, status, headers, answer = _through_the_lane(
@@ -1043,15 +1036,8 @@ def test_the_fast_lane_answers_a_known_inspectors_pass_as_the_route_does_and_rec
     ids=["plate", "refused", "extra field", "NUL escape", "not JSON", "too large"],
 )
 def test_what_the_fast_lane_cannot_answer_goes_on_with_its_body_byte_for_byte(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    app: FastAPI,
-    holder: tuple[Person, dict[str, Any]],
-    content_type: str,
-    body: dict[str, Any],
+    app: FastAPI, warm: _Warmed, content_type: str, body: dict[str, Any]
 ) -> None:
-    warm = _warmed(client, session, settings, app, holder[1]["pass_token"])
     before = warm.recorded()
     content = json.dumps(body).encode()
     chunks = [content[i : i + 65536] for i in range(0, len(content), 65536)]
@@ -1063,14 +1049,9 @@ def test_what_the_fast_lane_cannot_answer_goes_on_with_its_body_byte_for_byte(
 
 
 def test_a_stranger_or_another_role_goes_on_through_the_lane(
-    client: TestClient,
-    session: Session,
-    settings: Settings,
-    app: FastAPI,
-    holder: tuple[Person, dict[str, Any]],
+    client: TestClient, app: FastAPI, holder: tuple[Person, dict[str, Any]], warm: _Warmed
 ) -> None:
     who, permit = holder
-    _warmed(client, session, settings, app, permit["pass_token"])
     content = json.dumps({"pass": permit["pass_token"], "zone": "hadar_west"}).encode()
     assert client.get("/api/v1/parking/me", headers=who.headers).status_code == 200  # known now
 
