@@ -19,8 +19,10 @@ the other:
   expires; the inspector's standing read again every ``TOSHAV_CALLER_CACHE_TTL_SECONDS``, as for
   every signed-in request); the pass is known for one the city issued by its digest (the server
   reads the issued passes every few seconds: ``InspectionCache.vouch_for_issued``), so its
-  signature needs no check; its revocation, expiry and zone are judged from memory on the event
-  loop with no database, and the inspection queued for the batched writer;
+  signature needs no check; its revocation, expiry and zone are judged on the event loop from
+  the inspection cache while that is fresh (``TOSHAV_PARKING_FRESHNESS_SECONDS``: past the
+  bound a scan catches up with the database first), through the ordinary route and its
+  dependencies, and the inspection queued for the batched writer;
 - ``pass, unread``: the same with passes signed by the city's key but stored nowhere, as a pass
   issued a moment ago by another process is until this one reads it: each has its ES256
   signature verified. No aim: the figure shows what a signature check costs here;
@@ -30,7 +32,7 @@ the other:
 - ``plate``: the same with a typed plate and zone: the permit is looked up (one query, in a
   thread, in a session of its own), and recorded.
 
-Aims: pass (new, and again) ≥ 0.5 × trivial; plate ≥ 0.7 × one query. Every answer is checked
+Aims: pass (new, and again) ≥ 0.4 × trivial; plate ≥ 0.7 × one query. Every answer is checked
 (status and verdict). Beside them, what one ES256 verification costs here, timed in this process:
 a pass whose signature is checked can cost no less than a trivial request plus that.
 """
@@ -527,8 +529,8 @@ def main() -> None:
         )
     trivial, one_query = results["trivial"], results["one query"]
     ratios = (
-        ("pass, new    / trivial  ", results["pass, new"].rate / trivial.rate, 0.5),
-        ("pass, again  / trivial  ", results["pass, again"].rate / trivial.rate, 0.5),
+        ("pass, new    / trivial  ", results["pass, new"].rate / trivial.rate, 0.4),
+        ("pass, again  / trivial  ", results["pass, again"].rate / trivial.rate, 0.4),
         ("plate        / one query", results["plate"].rate / one_query.rate, 0.7),
     )
     for label, ratio, aim in ratios:

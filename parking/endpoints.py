@@ -4,19 +4,15 @@ inspector's checks, revocation list and offline bundle."""
 from __future__ import annotations
 
 import hashlib
-import threading
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from functools import lru_cache, partial
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request, Response, status
-from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from parking import service
 from parking.exceptions import (
@@ -41,7 +37,6 @@ from parking.exceptions import (
     ZoneNotFound,
 )
 from parking.models import ParkingSession, ParkingZone, Vehicle, VehicleRelation, ZoneKind
-from parking.offline import Reason, Verdict
 from parking.schemas import (
     BundleZoneOut,
     DecisionReasonOut,
@@ -71,9 +66,6 @@ from resident_card.accounts.dependencies import (
     Caller,
     ResidentCaller,
     StaffReader,
-    caller_from_memory,
-    current_caller,
-    oauth2_scheme,
     require_roles,
 )
 from resident_card.accounts.models import Role
@@ -82,9 +74,9 @@ from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
 from resident_card.database import DbSession, in_own_session
-from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, ToshavError, responses
-from resident_card.guard import MAX_JSON_BYTES, body_is_typed, checked_body, header, is_json_body
+from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from resident_card.i18n import Language, negotiate
+from resident_card.runtime import Runtime, RuntimePart, runtime_of
 from resident_card.settings import AppSettings, Settings
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -95,45 +87,10 @@ InspectorCaller = Annotated[Caller, Depends(require_roles(Role.inspector))]
 ZoneCode = Annotated[str, Query(min_length=1, max_length=32)]
 
 
-_MAKING = threading.Lock()
-
-
-async def inspection_cache(request: Request) -> service.InspectionCache:
-    """This process's copy of what judging a pass needs (made on first use)."""
-    cache: service.InspectionCache | None = getattr(request.app.state, "parking_inspection", None)
-    if cache is None:
-        with _MAKING:
-            cache = getattr(request.app.state, "parking_inspection", None)
-            if cache is None:
-                cache = service.InspectionCache()
-                request.app.state.parking_inspection = cache
-    return cache
-
-
-Cache = Annotated[service.InspectionCache, Depends(inspection_cache)]
-
-
-async def inspection_log(request: Request) -> service.InspectionLog | None:
-    """Where inspections are recorded: in batches by a writer thread when the app made its own
-    engine (then its sessions may be used from that thread); otherwise (an app a test handed a
-    session factory of its own) in the request's transaction."""
-    state = request.app.state
-    if getattr(state, "engine", None) is None:
-        return None
-    log: service.InspectionLog | None = getattr(state, "parking_inspection_log", None)
-    if log is None:
-        with _MAKING:
-            log = getattr(state, "parking_inspection_log", None)
-            if log is None:
-                log = service.InspectionLog(_writer(state.sessionmaker))
-                state.parking_inspection_log = log
-    return log
-
-
-def _writer(
+def _inspection_writer(
     sessionmaker: Callable[[], Session],
 ) -> Callable[[list[dict[str, Any]]], None]:
-    """A batch of inspections written in a transaction of its own (the writer thread's)."""
+    """A batch of inspections written in a transaction of its own."""
 
     def write(records: list[dict[str, Any]]) -> None:
         with sessionmaker() as session:
@@ -143,7 +100,42 @@ def _writer(
     return write
 
 
-Log = Annotated[service.InspectionLog | None, Depends(inspection_log)]
+@contextmanager
+def inspection_desk(runtime: Runtime) -> Iterator[service.InspectionDesk]:
+    """Parking's part of the runtime: the inspection cache on the process's change feed, and the
+    inspection writer, started here and flushed when the process stops."""
+    settings = runtime.settings
+    interval = settings.parking_inspection_write_seconds
+    desk = service.InspectionDesk(
+        cache=service.InspectionCache(runtime.changes, bound=settings.parking_freshness_seconds),
+        log=service.InspectionLog(
+            _inspection_writer(runtime.database.sessionmaker), interval=interval
+        ),
+        writes_at_once=interval == 0,
+    )
+    if not desk.writes_at_once:
+        desk.log.start()
+    try:
+        yield desk
+    finally:
+        desk.log.stop()
+
+
+RUNTIME_PARTS: tuple[RuntimePart, ...] = (inspection_desk,)
+
+
+async def the_desk(request: Request) -> service.InspectionDesk:
+    return runtime_of(request).part(service.InspectionDesk)
+
+
+Desk = Annotated[service.InspectionDesk, Depends(the_desk)]
+
+
+async def the_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+AppRuntime = Annotated[Runtime, Depends(the_runtime)]
 
 
 async def request_language(request: Request) -> Language:
@@ -243,36 +235,44 @@ def _cached_json(request: Request, body: bytes, cache_control: str) -> Response:
     return Response(content=body, media_type="application/json", headers=headers)
 
 
-# --- inspection (first: routes are matched in order, and scanners call this most) ----------------
+# --- inspection -------------------------------------------------------------------------------
 
 
-async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request) -> Response:
+@router.post(
+    "/inspections",
+    response_model=InspectionOut,
+    responses=responses(
+        *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
+    ),
+)
+async def inspect(
+    body: InspectionIn,
+    caller: InspectorCaller,
+    desk: Desk,
+    runtime: AppRuntime,
+    now: Now,
+    response: Response,
+) -> InspectionOut:
     """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
-    # The busiest route there is, so it asks FastAPI for no more than it must: what the other
-    # dependencies would give is read off the app here, and the answer is written out directly
-    # (its shape is still InspectionOut, as the API reference says).
-    state = request.app.state
-    answer = _answer_from_memory(state, body, caller.id)
-    if answer is not None:
-        return _JsonAnswer(answer)
-    settings: Settings = state.settings
-    cache = getattr(state, "parking_inspection", None) or await inspection_cache(request)
-    log = getattr(state, "parking_inspection_log", None) or await inspection_log(request)
-    # A typed plate (one query), or a pass while the keys or revocations are due a reload, goes to
-    # a thread with a session of its own.
-    found = await in_own_session(
-        state.sessionmaker,
-        partial(
-            _inspect_in_transaction,
-            settings,
-            cache,
-            _asked(body),
-            caller.id,
-            state.clock.now(),
-            log,
-        ),
+    response.headers["Cache-Control"] = "no-store"
+    moment = runtime.changes.clock()
+    asked = _asked(body)
+    settings = runtime.settings
+    judged = service.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
+    if judged is None:  # a typed plate, or a piece of the cache to read afresh: in a thread
+        judged = await in_own_session(
+            runtime.database.sessionmaker,
+            partial(_inspect, settings, desk.cache, asked, now, moment),
+        )
+    record = service.inspection_record(judged, asked, inspector_id=caller.id, now=now)
+    if desk.writes_at_once:
+        await in_own_session(runtime.database.sessionmaker, partial(_record_now, [record]))
+    else:
+        desk.log.add(record)
+    found = judged.verdict
+    return InspectionOut(
+        allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
     )
-    return _JsonAnswer(_verdict_json(found.allowed, found.reason, found.zone, found.valid_until))
 
 
 def _asked(body: InspectionIn) -> service.InspectionRequest:
@@ -286,204 +286,20 @@ def _asked(body: InspectionIn) -> service.InspectionRequest:
     )
 
 
-def _answer_from_memory(state: Any, body: InspectionIn, inspector_id: uuid.UUID) -> bytes | None:
-    """A scanned pass judged from memory on the event loop (no thread, no connection), its record
-    queued, and the answer's bytes; None when the database must be asked (see
-    ``service.inspect_from_memory``), or before this process has made its inspection cache."""
-    cache = getattr(state, "parking_inspection", None)
-    log = getattr(state, "parking_inspection_log", None)
-    if cache is None or log is None:
-        return None
-    found = service.inspect_from_memory(
-        state.settings,
-        cache,
-        _asked(body),
-        inspector_id=inspector_id,
-        now=state.clock.now(),
-        log=log,
-    )
-    if found is None:
-        return None
-    return _verdict_json(found.allowed, found.reason, found.zone, found.valid_until)
-
-
-@lru_cache(maxsize=4096)
-def _verdict_json(
-    allowed: bool, reason: Reason, zone: str | None, valid_until: datetime | None
-) -> bytes:
-    """A verdict's answer, written once for every scan that gets it (a pass met on every round)."""
-    answer = InspectionOut(allowed=allowed, reason=reason, zone=zone, valid_until=valid_until)
-    return answer.model_dump_json().encode()
-
-
-class _JsonAnswer(Response):
-    """A JSON answer not to be stored, its headers written out directly."""
-
-    media_type = "application/json"
-
-    def __init__(self, body: bytes) -> None:
-        self.status_code = 200
-        self.background = None
-        self.body = body
-        self.raw_headers = _answer_headers(body)
-
-
-async def _inspect_directly(request: Request) -> Response:
-    """``inspect`` called without FastAPI's dependency solving, which cost a scan more than the
-    signature check itself: the caller and the body are read here just as the dependencies would
-    (the caller first, so a stranger learns nothing of the body's rules), and refused the same."""
-    caller = await current_caller(request, await oauth2_scheme(request))
-    if not caller.has(Role.inspector):
-        raise Forbidden()
-    if not is_json_body(request.scope):  # as FastAPI refuses it: only a JSON body passes the gate
-        raise RequestValidationError(
-            [{"type": "model_attributes_type", "loc": ("body",), "msg": "", "input": None}]
-        )
-    raw = checked_body(request.scope)  # the JSON gate read it already
-    try:
-        body = InspectionIn.model_validate_json(await request.body() if raw is None else raw)
-    except ValidationError as exc:
-        errors = exc.errors(include_url=False)
-        raise RequestValidationError(
-            [{**error, "loc": ("body", *error["loc"])} for error in errors]
-        ) from None
-    return await inspect(body, caller, request)
-
-
-class _ScanRoute(APIRoute):
-    """The inspection route: documented from ``inspect``'s signature like any other, served by
-    ``_inspect_directly``."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        return _inspect_directly
-
-
-class ScanFastLane:
-    """ASGI middleware in front of the app's own: a scan it can answer from memory alone (a
-    signed-in inspector this process knows, a well-formed pass, everything it needs fresh in the
-    inspection cache) is answered here, without the rest of the middleware, routing or dependency
-    solving, which cost a scan more than judging it. Anything else (any refusal, a typed plate, a
-    caller or a cache to be read afresh) goes on through the app exactly as it came, body and all,
-    so every answer but the plain verdict still comes from one place: the route.
-
-    The checks made here are the route's own and the JSON gate's, in the same functions; a scan
-    answered here is recorded once, like any other.
-    """
-
-    def __init__(self, app: ASGIApp, path: str) -> None:
-        self.app = app
-        self.path = path
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"] != self.path or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
-        messages: list[Message] = []
-        size = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > MAX_JSON_BYTES or not message.get("more_body", False):
-                break
-        answer = None
-        last = messages[-1]
-        if (
-            last["type"] == "http.request"
-            and not last.get("more_body", False)
-            and size <= MAX_JSON_BYTES
-        ):
-            body = b"".join(message.get("body", b"") for message in messages)
-            answer = _quick_answer(scope, body)
-        if answer is None:
-            await self.app(scope, _replaying(messages, receive), send)
-            return
-        await send(
-            {"type": "http.response.start", "status": 200, "headers": _answer_headers(answer)}
-        )
-        await send({"type": "http.response.body", "body": answer})
-
-
-def _replaying(messages: list[Message], receive: Receive) -> Receive:
-    """``receive`` again from the start: the messages already read, then the rest as it comes."""
-    pending = list(messages)
-
-    async def replay() -> Message:
-        if pending:
-            return pending.pop(0)
-        return await receive()
-
-    return replay
-
-
-def _answer_headers(body: bytes) -> list[tuple[bytes, bytes]]:
-    return [
-        (b"content-length", str(len(body)).encode("latin-1")),
-        (b"content-type", b"application/json"),
-        (b"cache-control", b"no-store"),
-    ]
-
-
-def _quick_answer(scope: Scope, body: bytes) -> bytes | None:
-    """The verdict's bytes if every check the route and the JSON gate make passes here and the
-    pass can be judged from memory; None for the app to answer (or refuse) in full."""
-    app = scope.get("app")
-    if app is None or not is_json_body(scope) or not body_is_typed(body):
-        return None
-    caller = caller_from_memory(app.state, header(scope, b"authorization"))
-    if caller is None or not caller.has(Role.inspector):
-        return None
-    try:
-        asked = InspectionIn.model_validate_json(body)
-    except ValidationError:
-        return None
-    if asked.pass_token is None:
-        return None  # a typed plate is one query: the route's thread does it
-    try:
-        return _answer_from_memory(app.state, asked, caller.id)
-    except ToshavError:
-        return None  # refused: the route refuses it again, in the caller's language
-
-
-def add_busiest_routes(app: FastAPI, prefix: str) -> None:
-    """The scanners' route (``prefix`` + /parking/inspections), added to the app's own router
-    rather than through ``router``: it is matched before any included router, at none of the cost
-    of going through one (FastAPI matches an included router's routes twice over); and the fast
-    lane in front of the app (``ScanFastLane``) for the scans it can answer from memory."""
-    path = prefix + router.prefix + "/inspections"
-    app.add_middleware(ScanFastLane, path=path)
-    app.router.add_api_route(
-        path,
-        inspect,
-        methods=["POST"],
-        tags=["parking"],
-        response_model=InspectionOut,
-        responses=responses(
-            *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
-        ),
-        route_class_override=_ScanRoute,
-    )
-
-
-def _inspect_in_transaction(
+def _inspect(
     settings: Settings,
     cache: service.InspectionCache,
     asked: service.InspectionRequest,
-    inspector_id: uuid.UUID,
     now: datetime,
-    log: service.InspectionLog | None,
+    moment: float,
     session: Session,
-) -> Verdict:
-    """``service.inspect`` in a session of its own: committed when the record is written into it
-    (no log), otherwise only read and let go."""
-    found = service.inspect(
-        session, settings, cache, asked, inspector_id=inspector_id, now=now, log=log
-    )
-    if log is None:
-        session.commit()
-    return found
+) -> service.Judged:
+    return service.inspect(session, settings, cache, asked, now=now, moment=moment)
+
+
+def _record_now(records: list[dict[str, Any]], session: Session) -> None:
+    service.record_inspections(session, records)
+    session.commit()
 
 
 # --- zones --------------------------------------------------------------------------------------
@@ -561,13 +377,13 @@ def i_moved(
     session: DbSession,
     now: Now,
     language: RequestLanguage,
-    cache: Cache,
+    desk: Desk,
 ) -> MovedOut:
     """I moved: permits for my old zone end (their passes are revoked), and a permit for my new zone is offered."""
     resident = service.own_resident(session, caller.id)
     result = service.moved(session, resident, now=now)
     if result.ended:
-        cache.forget_revocations()
+        desk.cache.feed.changed_here("parking")
     return MovedOut(
         zone=result.zone.code if result.zone else None,
         ended=[_permit_out(view, language) for view in result.ended],
@@ -617,12 +433,12 @@ def my_vehicles(caller: ResidentCaller, session: DbSession) -> list[VehicleOut]:
     responses=responses(*AUTH, NoResidentRecord, VehicleNotFound, VehicleParked),
 )
 def remove_vehicle(
-    vehicle_id: uuid.UUID, caller: ResidentCaller, session: DbSession, now: Now, cache: Cache
+    vehicle_id: uuid.UUID, caller: ResidentCaller, session: DbSession, now: Now, desk: Desk
 ) -> Response:
     """Remove a vehicle of my household: its permits end and their passes are revoked."""
     resident = service.own_resident(session, caller.id)
     if service.remove_vehicle(session, resident, vehicle_id, now=now):
-        cache.forget_revocations()
+        desk.cache.feed.changed_here("parking")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -650,12 +466,12 @@ def apply_for_permit(
     keyring: AppKeyring,
     now: Now,
     language: RequestLanguage,
-    cache: Cache,
+    desk: Desk,
 ) -> PermitOut:
     """Apply for a resident parking permit: granted (with its pass) or refused, with the reasons either way."""
     resident = service.own_resident(session, caller.id)
     view = service.apply_for_permit(session, settings, keyring, resident, plate=body.plate, now=now)
-    cache.forget_revocations()  # applying ends the permits of a zone the resident left
+    desk.cache.feed.changed_here("parking")  # applying ends the permits of a zone the resident left
     return _permit_out(view, language)
 
 
@@ -698,12 +514,12 @@ def cancel_permit(
     session: DbSession,
     now: Now,
     language: RequestLanguage,
-    cache: Cache,
+    desk: Desk,
 ) -> PermitOut:
     """Cancel one of my permits: its pass is revoked at once."""
     resident = service.own_resident(session, caller.id)
     view = service.cancel_permit(session, resident, permit_id, now=now)
-    cache.forget_revocations()
+    desk.cache.feed.changed_here("parking")
     return _permit_out(view, language)
 
 
@@ -905,6 +721,7 @@ def offline_bundle(
     bundle = service.offline_bundle(session, settings, now=now)
     return OfflineBundleOut(
         jwks=bundle.jwks,
+        retired_kids=bundle.retired_kids,
         audience=bundle.audience,
         leeway_seconds=bundle.leeway_seconds,
         revoked=_revoked_out(bundle.revoked),

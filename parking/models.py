@@ -132,10 +132,12 @@ class ParkingPass(RecordMixin, Base):
     __table_args__ = (Index("ix_parking_passes_created_at", "created_at"),)
 
     pass_id: Mapped[str] = mapped_column(String(16), unique=True)
-    permit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parking_permits.id"), unique=True)
+    # A permit's pass may be re-issued (under a new signing key): the old one is revoked first.
+    permit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parking_permits.id"), index=True)
     plate: Mapped[str] = mapped_column(String(8))
     zone_code: Mapped[str] = mapped_column(String(32))
     token: Mapped[str] = mapped_column(String(2000))
+    kid: Mapped[str] = mapped_column(String(16), index=True)  # of the key that signed it
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None] = mapped_column(index=True)
     revoked_reason: Mapped[str | None] = mapped_column(String(20))

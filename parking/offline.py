@@ -13,7 +13,7 @@ which is exact enough at a city's scale (no projection needed for a containment 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -24,6 +24,7 @@ from resident_card.credentials.jws import (
     CheckedSignatures,
     Rejection,
     RejectionReason,
+    token_kid,
     verify_credential,
 )
 
@@ -44,6 +45,7 @@ class Reason(StrEnum):
     malformed = "malformed"  # not a pass at all: unreadable
     not_a_pass = "not_a_pass"  # noqa: S105 - signed by the city, but for another use (a resident card's QR)
     not_yet_valid = "not_yet_valid"
+    retired_key = "retired_key"  # signed by a key the city has retired: the pass was re-issued
 
 
 ALLOWING = frozenset({Reason.valid_permit, Reason.active_session})
@@ -107,14 +109,18 @@ def judge_pass(
     zone: str | None = None,
     leeway: int = 30,
     checked: CheckedSignatures | None = None,
+    retired_kids: Collection[str] = (),
 ) -> Verdict:
     """A pass's verdict at ``at``: signed by a key of ``jwks`` for ``audience``, not expired, not in
     ``revoked`` (pass id → when it was revoked), and for ``zone`` when the place's zone is given.
+    A pass whose kid is among ``retired_kids`` is refused as such (its holder has a new one).
     ``checked`` spares a pass seen before its signature check (see ``CheckedSignatures``)."""
     result = verify_credential(
         token, jwks, audience=audience, now=at, leeway=leeway, checked=checked
     )
     if isinstance(result, Rejection):
+        if result.reason is RejectionReason.unknown_kid and token_kid(token) in retired_kids:
+            return verdict(Reason.retired_key)
         return verdict(_REJECTIONS[result.reason])
     claims = result.claims
     plate, pass_zone = claims.get("plate"), claims.get("zone")
@@ -273,4 +279,5 @@ def judge_offline(
         at=now,
         zone=zone,
         leeway=int(bundle.get("leeway_seconds", 30)),
+        retired_kids=frozenset(str(kid) for kid in bundle.get("retired_kids") or ()),
     )

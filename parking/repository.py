@@ -155,6 +155,11 @@ class PermitRepository:
     def get_for_update(self, permit_id: uuid.UUID) -> Permit | None:
         return self.session.scalar(select(Permit).where(Permit.id == permit_id).with_for_update())
 
+    def by_ids(self, ids: set[uuid.UUID]) -> list[Permit]:
+        if not ids:
+            return []
+        return list(self.session.scalars(select(Permit).where(Permit.id.in_(ids))))
+
     def get(self, permit_id: uuid.UUID) -> Permit | None:
         return self.session.get(Permit, permit_id)
 
@@ -220,15 +225,53 @@ class PassRepository:
         return parking_pass
 
     def of_permits(self, permit_ids: set[uuid.UUID]) -> dict[uuid.UUID, ParkingPass]:
+        """Each permit's pass: the one not revoked, else the newest (a pass may be re-issued)."""
         if not permit_ids:
             return {}
         rows = self.session.scalars(
-            select(ParkingPass).where(ParkingPass.permit_id.in_(permit_ids))
+            select(ParkingPass)
+            .where(ParkingPass.permit_id.in_(permit_ids))
+            .order_by(ParkingPass.revoked_at.is_(None), ParkingPass.created_at, ParkingPass.id)
         )
         return {row.permit_id: row for row in rows}
 
     def of_permit(self, permit_id: uuid.UUID) -> ParkingPass | None:
-        return self.session.scalar(select(ParkingPass).where(ParkingPass.permit_id == permit_id))
+        """The permit's pass: the one not revoked, else the newest."""
+        return self.session.scalar(
+            select(ParkingPass)
+            .where(ParkingPass.permit_id == permit_id)
+            .order_by(
+                ParkingPass.revoked_at.is_(None).desc(),
+                ParkingPass.created_at.desc(),
+                ParkingPass.id.desc(),
+            )
+            .limit(1)
+        )
+
+    def signed_by(self, kid: str, *, unexpired_at: datetime) -> Sequence[ParkingPass]:
+        """The passes signed by the key ``kid`` that are neither revoked nor expired."""
+        return self.session.scalars(
+            select(ParkingPass)
+            .where(
+                ParkingPass.kid == kid,
+                ParkingPass.revoked_at.is_(None),
+                ParkingPass.expires_at > unexpired_at,
+            )
+            .order_by(ParkingPass.created_at, ParkingPass.id)
+            .with_for_update()
+        ).all()
+
+    def count_signed_by(self, kid: str, *, unexpired_at: datetime) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count(ParkingPass.id)).where(
+                    ParkingPass.kid == kid,
+                    ParkingPass.revoked_at.is_(None),
+                    ParkingPass.expires_at > unexpired_at,
+                )
+            )
+            or 0
+        )
 
     def issued(self, *, unexpired_at: datetime, since: datetime | None = None) -> Sequence[str]:
         """The tokens of the passes that have not expired, made since ``since`` if given."""
@@ -236,15 +279,6 @@ class PassRepository:
         if since is not None:
             query = query.where(ParkingPass.created_at >= since)
         return self.session.scalars(query).all()
-
-    def revoked_count(self) -> int:
-        """How many passes were ever revoked: it only grows, so a change means new revocations."""
-        return int(
-            self.session.scalar(
-                select(func.count(ParkingPass.id)).where(ParkingPass.revoked_at.is_not(None))
-            )
-            or 0
-        )
 
     def revoked(
         self, *, unexpired_at: datetime, since: datetime | None = None

@@ -268,6 +268,8 @@ class OfflineBundleOut(BaseModel):
     """All an inspector's device needs to judge passes with no network, until ``expires_at``."""
 
     jwks: dict[str, Any]
+    # Kids of keys the city retired: a pass signed by one is refused as ``retired_key``.
+    retired_kids: list[str]
     audience: str
     leeway_seconds: int
     revoked: list[RevokedPassOut]

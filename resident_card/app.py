@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import ModuleType
 
@@ -12,15 +12,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
-from starlette.datastructures import State
 from starlette.types import Message, Scope
 
 from resident_card.accounts.tokens import load_access_token_keys
-from resident_card.clock import SystemClock
-from resident_card.credentials.service import Keyring
-from resident_card.database import make_engine, make_sessionmaker
+from resident_card.clock import Clock, SystemClock
 from resident_card.errors import install_error_handlers
 from resident_card.guard import JsonBodyGuard
+from resident_card.runtime import Database, Recipe, RuntimePart, open_database, running
 from resident_card.schema import is_current
 from resident_card.settings import Settings, check_settings, get_settings
 
@@ -77,17 +75,29 @@ def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
     return routers
 
 
-def give_state(app: FastAPI, settings: Settings) -> None:
-    """What an app holds for its process, made from ``settings``: anything it held before (its
-    caches, keys and database) is let go. ``create_app`` calls it; so may whoever serves one built
-    app (its routes are the costly part to make) again and again, as the tests do."""
+def configure(
+    app: FastAPI,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    database: Callable[[Settings], Database] = open_database,
+) -> None:
+    """What the app's lifespan will make its runtime from: these settings, this clock (the system's
+    by default) and this way of opening the database. ``create_app`` calls it; so may whoever
+    serves one built app (its routes are the costly part to make) again and again."""
     check_settings(settings)
-    app.state = State()
-    app.state.settings = settings
-    app.state.clock = SystemClock()
-    app.state.access_keys = load_access_token_keys(settings)
-    # The QR credentials' signing keys, unsealed once per process (see credentials.service.Keyring).
-    app.state.keyring = Keyring(settings)
+    app.state.recipe = Recipe(
+        settings=settings,
+        clock=clock or SystemClock(),
+        access_keys=load_access_token_keys(settings),  # refused here, before serving, if unusable
+        database=database,
+        parts=tuple(part for module in _domains(settings) for part in _runtime_parts(module)),
+    )
+
+
+def _runtime_parts(module: ModuleType) -> tuple[RuntimePart, ...]:
+    parts: tuple[RuntimePart, ...] = getattr(module, "RUNTIME_PARTS", ())
+    return parts
 
 
 async def prepare(app: FastAPI) -> None:
@@ -131,17 +141,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # A test may hand the app a session factory of its own; then the engine is not ours.
-        owned = getattr(app.state, "sessionmaker", None) is None
-        if owned:
-            app.state.engine = make_engine(app.state.settings.database_url)
-            app.state.sessionmaker = make_sessionmaker(app.state.engine)
-        await prepare(app)
-        try:
-            yield
-        finally:
-            if owned:
-                app.state.engine.dispose()
+        with running(app.state.recipe) as runtime:
+            app.state.runtime = runtime
+            await prepare(app)
+            try:
+                yield
+            finally:
+                del app.state.runtime
 
     app = FastAPI(
         title="Toshav",
@@ -150,7 +156,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         swagger_ui_parameters={"persistAuthorization": True},
     )
-    give_state(app, settings)
+    configure(app, settings)
     install_error_handlers(app)
     app.add_middleware(JsonBodyGuard)
 
@@ -163,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def readyz() -> JSONResponse:
         """The database answers and its schema is at the newest migration."""
         try:
-            with app.state.sessionmaker() as session:
+            with app.state.runtime.database.sessionmaker() as session:
                 session.execute(text("SELECT 1"))
                 current = is_current(session.connection())
         except Exception:
@@ -182,11 +188,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         return JSONResponse({"status": "ready"})
 
-    # A domain's busiest routes (an inspector's scans) go on the app's own router, before all.
-    for module in _domains(settings):
-        add_busiest = getattr(module, "add_busiest_routes", None)
-        if add_busiest is not None:
-            add_busiest(app, API_PREFIX)
     for router, prefix in _routers(settings):
         app.include_router(router, prefix=prefix)
 

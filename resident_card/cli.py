@@ -9,11 +9,25 @@ import sys
 import click
 
 from resident_card.console import command_settings
+from resident_card.credentials.cli import KEY_HOLDERS
+from resident_card.credentials.service import KeyHolders
+from resident_card.settings import Settings
 
 
 @click.group()
-def main() -> None:
+@click.pass_context
+def main(context: click.Context) -> None:
     """Toshav: the city's digital resident card and its benefits."""
+    context.meta[KEY_HOLDERS] = _key_holders
+
+
+def _key_holders(settings: Settings) -> list[KeyHolders]:
+    """The credentials the enabled domains keep that a signing key must not strand."""
+    holders: list[KeyHolders] = []
+    if "parking" in settings.modules:
+        permits = importlib.import_module("parking.service.permits")
+        holders.append(permits.pass_holders(settings))
+    return holders
 
 
 @main.command()

@@ -35,7 +35,7 @@ class SetClock:
 
 async def request_now(request: Request) -> datetime:
     """The app clock's now (async: it only reads memory, so no thread)."""
-    clock: Clock = request.app.state.clock
+    clock: Clock = request.app.state.runtime.clock
     return clock.now()
 
 

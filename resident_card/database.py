@@ -186,7 +186,7 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     (with 64 concurrent clients that stalled the service 30 s, then answered 500).
     """
     async with _gate("request"):
-        session: Session = request.app.state.sessionmaker()
+        session: Session = request.app.state.runtime.database.sessionmaker()
         try:
             yield session
         except BaseException:

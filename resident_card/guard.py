@@ -17,9 +17,6 @@ from resident_card.errors import error_response
 from resident_card.i18n import Text, negotiate
 
 MAX_JSON_BYTES = 1_000_000
-# Where the gate leaves the body it read and checked, for a route that reads it straight off the
-# scope (``checked_body``) instead of receiving it again.
-_CHECKED_BODY = "toshav.checked_body"
 # Unicode's control characters (Cc) but tab and line breaks, and the surrogates (Cs), which only
 # ever stand alone in a decoded string.
 _UNTYPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -109,7 +106,6 @@ class JsonBodyGuard:
             await response(scope, receive, send)
             return
 
-        scope[_CHECKED_BODY] = body
         replayed = False
 
         async def replay() -> Message:
@@ -128,12 +124,6 @@ def header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return bytes(value).decode("latin-1")
     return None
-
-
-def checked_body(scope: Scope) -> bytes | None:
-    """The JSON body this gate read and let through for this request, or None when it read none."""
-    body = scope.get(_CHECKED_BODY)
-    return body if isinstance(body, bytes) else None
 
 
 def is_json_body(scope: Scope) -> bool:

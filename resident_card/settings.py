@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     parking_pass_audience: str = Field(default="toshav-parking-pass", min_length=1, max_length=40)
     parking_inspection_retention_days: int = Field(default=90, ge=1, le=3650)
     parking_offline_bundle_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=7 * 86_400)
+    # A pass revoked or re-issued, a permit ended, a key retired or a zone changed, committed by any
+    # process, is refused by every online scan from this many seconds after its commit on.
+    parking_freshness_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Inspections are written in batches this many seconds apart; 0 writes each before its answer.
+    parking_inspection_write_seconds: float = Field(default=0.25, ge=0, le=10)
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
 
     # Cashback: a purchase's cashback stays held (a ledger hold) for the business's return window,
@@ -137,7 +142,7 @@ def get_settings() -> Settings:
 
 async def app_settings(request: Request) -> Settings:
     """The settings the running app was made with (async: it only reads memory, so no thread)."""
-    settings: Settings = request.app.state.settings
+    settings: Settings = request.app.state.runtime.settings
     return settings
 
 

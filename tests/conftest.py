@@ -34,9 +34,10 @@ from sqlalchemy.orm import Session, sessionmaker
 # so programme files are checked against every fact even where a test makes no app.
 import parking.service  # noqa: F401
 from resident_card.accounts.tokens import generate_private_pem
-from resident_card.app import create_app, give_state
-from resident_card.clock import SetClock
+from resident_card.app import configure, create_app
+from resident_card.clock import Clock, SetClock
 from resident_card.database import make_engine, make_sessionmaker
+from resident_card.runtime import Database
 from resident_card.schema import upgrade
 from resident_card.settings import Settings
 
@@ -190,9 +191,16 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Sett
     return Settings.model_validate(values)
 
 
+# Inside one rolled-back transaction nothing is ever committed: inspections are written in the
+# request's own session (no writer thread may share the test's connection), and the inspection
+# cache reads the change counters on every scan (a trigger's count is seen inside the transaction;
+# nothing is told on PostgreSQL's channel before a commit).
+IN_TRANSACTION = {"parking_inspection_write_seconds": 0, "parking_freshness_seconds": 0}
+
+
 @pytest.fixture
 def settings(backend: Backend, tmp_path: Path) -> Settings:
-    return make_settings(backend.url, tmp_path)
+    return make_settings(backend.url, tmp_path, **IN_TRANSACTION)
 
 
 @pytest.fixture
@@ -229,22 +237,26 @@ def clock() -> SetClock:
 _BUILT_APPS: dict[tuple[str, ...], FastAPI] = {}
 
 
-def built_app(settings: Settings) -> FastAPI:
-    """The built app for these settings' domains, given a fresh state from these settings."""
+def built_app(
+    settings: Settings, *, clock: Clock | None = None, connection: Connection | None = None
+) -> FastAPI:
+    """The built app for these settings' domains, to run with these settings and clock, and with
+    sessions inside the test's ``connection`` (its transaction rolled back at the test's end)."""
     modules = tuple(settings.modules)
     app = _BUILT_APPS.get(modules)
     if app is None:
         app = _BUILT_APPS[modules] = create_app(settings)
-    give_state(app, settings)
+    if connection is None:
+        configure(app, settings, clock=clock)
+    else:
+        bound = _bound_sessionmaker(connection)
+        configure(app, settings, clock=clock, database=lambda _settings: Database(bound))
     return app
 
 
 @pytest.fixture
 def app(settings: Settings, connection: Connection, clock: SetClock) -> FastAPI:
-    app = built_app(settings)
-    app.state.sessionmaker = _bound_sessionmaker(connection)
-    app.state.clock = clock
-    return app
+    return built_app(settings, clock=clock, connection=connection)
 
 
 @pytest.fixture

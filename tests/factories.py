@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from resident_card.accounts import service as accounts
 from resident_card.accounts.models import Role, User
-from resident_card.accounts.tokens import issue_access_token
+from resident_card.accounts.tokens import issue_access_token, load_access_token_keys
 from resident_card.city.models import Street
 from resident_card.residents import service as residents
 from resident_card.residents.identifiers import IdentifierKind, id_number_check_digit, protect
@@ -45,10 +45,14 @@ def create_user(
 
 def auth_headers(app: FastAPI, user: User, *, now: datetime | None = None) -> dict[str, str]:
     """A bearer header for a user, minted as the app would, without the cost of a password hash."""
-    settings: Settings = app.state.settings
-    token = issue_access_token(
-        app.state.access_keys, settings, user_id=user.id, now=now or app.state.clock.now()
-    )
+    runtime = getattr(app.state, "runtime", None)  # while served; else what it will run with
+    if runtime is not None:
+        keys, settings, clock = runtime.access_keys, runtime.settings, runtime.clock
+    else:
+        recipe = app.state.recipe
+        keys, settings = load_access_token_keys(recipe.settings), recipe.settings
+        clock = recipe.clock
+    token = issue_access_token(keys, settings, user_id=user.id, now=now or clock.now())
     return {"Authorization": f"Bearer {token}"}
 
 

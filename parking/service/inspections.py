@@ -4,16 +4,14 @@ and plates dropped from old records."""
 
 from __future__ import annotations
 
-import atexit
 import logging
-import math
 import os
 import threading
-import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,8 +36,9 @@ from parking.repository import (
 )
 from parking.service.vehicles import parse_plate
 from parking.service.zones import list_zones
+from resident_card.changes.feed import ChangeFeed, Counters, read_counters
 from resident_card.credentials import service as credentials
-from resident_card.credentials.jws import CheckedSignatures, public_key_for, token_kid
+from resident_card.credentials.jws import CheckedSignatures
 from resident_card.settings import Settings
 
 MAX_INSPECTION_AGE = timedelta(days=7)
@@ -55,171 +54,112 @@ logger = logging.getLogger("toshav.parking")
 
 
 @dataclass(frozen=True)
-class _Zones:
+class Zones:
     codes: frozenset[str]
     outlines: tuple[tuple[str, dict[str, Any] | None], ...]
 
 
-@dataclass
+@dataclass(frozen=True)
+class Keys:
+    """The published keys (a JWKS) and the kids of the retired ones."""
+
+    jwks: Mapping[str, Any]
+    retired: frozenset[str]
+
+
+def _load_revocations(session: Session, now: datetime) -> Mapping[str, datetime]:
+    # Passes that expired a day ago fail on their expiry anyway.
+    rows = PassRepository(session).revoked(unexpired_at=now - timedelta(days=1))
+    return {pass_id: revoked_at for pass_id, revoked_at, _ in rows}
+
+
+def _load_keys(session: Session, now: datetime) -> Keys:
+    return Keys(credentials.published_jwks(session), credentials.retired_kids(session))
+
+
+def _load_zones(session: Session, now: datetime) -> Zones:
+    every = list_zones(session)
+    return Zones(frozenset(z.code for z in every), tuple((z.code, z.geometry) for z in every))
+
+
+# Each piece of what judging a pass needs: the topic whose changes make it stale, and its loader.
+_PIECES: dict[str, tuple[str, Callable[[Session, datetime], Any]]] = {
+    "revocations": ("parking", _load_revocations),
+    "keys": ("credentials", _load_keys),
+    "zones": ("parking", _load_zones),
+}
+
+
 class InspectionCache:
-    """What judging a pass needs, held in this process's memory, so a scanned pass is checked with
-    no database round trip: the JWKS, the revoked pass ids, and the zones' codes and outlines.
+    """What judging a pass needs (revoked passes, keys, zones), held in this process's memory, and
+    never answering for the database past a bound.
 
-    Revocations are checked at most every ``revocations_every`` seconds, by counting the revoked
-    passes (one indexed count; it only grows), and reloaded only when the count changed. Keys are
-    reloaded every ``keys_every`` seconds, and at once (at most once a second) for a kid not seen
-    yet. Zones every ``zones_every`` seconds. Safe to share between threads: each piece is replaced
-    whole, and one thread reloads while the others use what is there.
-
-    The ``usable_*`` readers are for judging with no database (``inspect_from_memory``): when a
-    piece is due a reload, the first caller claims the reload (and must go to the database), and
-    callers that come while it runs use what is there, rather than every concurrent request
-    reloading the same piece (64 requests taking SQLite's write lock in turn, once a second). So
-    a revocation is seen within ``revocations_every`` plus one reload; a claim whose reload never
-    came lapses after ``CLAIM_SECONDS``.
+    The rule: a scan that arrives at moment ``t`` is judged from data that holds every change
+    committed (by any process) before ``t - bound``. A piece read under the feed's counters ``c``
+    is used while the feed knows every change up to ``t - bound`` and its counters are still ``c``
+    (``fresh``). Otherwise the scan catches the feed up (one read of the counters, or, on
+    PostgreSQL, nothing: the listener keeps it current) and, if the counters moved, reloads the
+    piece; while one thread reloads a piece, the others that need it wait for that reload rather
+    than answer from what was there. So a revoked pass, a retired key or a changed zone is refused
+    by every scan from ``bound`` seconds after its commit on, however many scans arrive.
     """
 
-    CLAIM_SECONDS = 2.0
+    def __init__(self, feed: ChangeFeed, *, bound: float) -> None:
+        self.feed = feed
+        self.bound = bound
+        self._held: dict[str, tuple[Counters, Any]] = {}
+        self._loading = {name: threading.Lock() for name in _PIECES}
+        # Passes whose signature checked out against the keys held here: a pass scanned again (a
+        # resident's yearly pass is, on every round) skips the ES256 check; revocation, expiry and
+        # zone are judged anew each time.
+        self.checked = CheckedSignatures()
+        # The passes this city issued are vouched for in ``checked`` (see ``vouch_for_issued``).
+        self.issued_every = 5.0
+        self.issued_afresh_every = 3600.0
+        self._issued: tuple[float, float, datetime] | None = None  # looked, read whole, ``now``
+        self._vouching = threading.Lock()
 
-    revocations_every: float = 1.0
-    keys_every: float = 30.0
-    zones_every: float = 30.0
-    clock: Callable[[], float] = time.monotonic
-    _revoked: tuple[float, int, Mapping[str, datetime]] | None = None
-    _jwks: tuple[float, Mapping[str, Any], frozenset[str]] | None = None  # and its usable kids
-    _zones: tuple[float, _Zones] | None = None
-    _claims: dict[str, float] = field(default_factory=dict)
-    # Passes whose signature checked out against the keys held here: a pass scanned again (a
-    # resident's yearly pass is, on every round) skips the ES256 check; revocation, expiry and
-    # zone are judged anew each time.
-    checked: CheckedSignatures = field(default_factory=CheckedSignatures)
-    # The passes this city issued are vouched for in ``checked`` (see ``vouch_for_issued``).
-    issued_every: float = 5.0
-    issued_afresh_every: float = 3600.0
-    _issued: tuple[float, float, datetime] | None = None  # looked at, read whole at, ``now`` then
-    _vouching: threading.Lock = field(default_factory=threading.Lock)
-
-    def _reloading_elsewhere(self, piece: str) -> bool:
-        """Whether another request is reloading ``piece`` now; if none is, this caller claims it."""
-        moment = self.clock()
-        claimed = self._claims.get(piece)
-        if claimed is not None and moment - claimed < self.CLAIM_SECONDS:
-            return True
-        self._claims[piece] = moment
-        return False
-
-    def usable_revocations(self) -> Mapping[str, datetime] | None:
-        """The revoked passes if fresh, or while another request reloads them; else None."""
-        current = self._revoked
-        if current is None:
+    def fresh(self, name: str, moment: float) -> Any | None:
+        """The piece if it holds every change committed before ``moment - bound``; else None.
+        Never waits and never reads the database."""
+        if self.feed.known_through() < moment - self.bound:
             return None
-        if self.clock() - current[0] < self.revocations_every:
-            return current[2]
-        return current[2] if self._reloading_elsewhere("revocations") else None
-
-    def usable_keys(self, kid: str | None = None) -> Mapping[str, Any] | None:
-        """The JWKS as ``known_keys`` gives it, or while another request reloads it; else None."""
-        known = self.known_keys(kid)
-        if known is not None:
-            return known
-        current = self._jwks
-        if current is None or (kid is not None and kid not in current[2]):
+        held = self._held.get(name)
+        if held is None or held[0] != self.feed.counters(_PIECES[name][0]):
             return None
-        return current[1] if self._reloading_elsewhere("keys") else None
+        return held[1]
 
-    def usable_zones(self) -> _Zones | None:
-        """The zones if fresh, or while another request reloads them; else None."""
-        known = self.known_zones()
-        if known is not None:
-            return known
-        current = self._zones
-        if current is None:
-            return None
-        return current[1] if self._reloading_elsewhere("zones") else None
+    def catch_up(self, session: Session, moment: float) -> None:
+        """Count every change committed before ``moment - bound`` (reading the counters in
+        ``session`` unless they are known)."""
+        self.feed.catch_up(
+            moment - self.bound, partial(read_counters, session), wait=not session.in_transaction()
+        )
 
-    def forget_revocations(self) -> None:
-        """This process revoked a pass: count again at the next check."""
-        current = self._revoked
-        if current is not None:
-            self._revoked = (-math.inf, current[1], current[2])
+    def piece(self, session: Session, name: str, moment: float, now: datetime) -> Any:
+        """The piece as ``fresh`` would give it, catching the feed up and reloading it if need be.
 
-    def known_revocations(self) -> Mapping[str, datetime] | None:
-        """The revoked passes if checked within ``revocations_every``; None when a check is due."""
-        current = self._revoked
-        if current is not None and self.clock() - current[0] < self.revocations_every:
-            return current[2]
-        return None
-
-    def known_keys(self, kid: str | None = None) -> Mapping[str, Any] | None:
-        """The JWKS if fresh (and holding ``kid``, or reloaded within the second); else None."""
-        current = self._jwks
-        if current is None:
-            return None
-        age = self.clock() - current[0]
-        knows = kid is None or kid in current[2]
-        if age < self.keys_every and (knows or age < 1.0):
-            return current[1]
-        return None
-
-    def known_zones(self) -> _Zones | None:
-        """The zones if loaded within ``zones_every``; else None."""
-        current = self._zones
-        if current is not None and self.clock() - current[0] < self.zones_every:
-            return current[1]
-        return None
-
-    def revoked(self, session: Session, *, now: datetime) -> Mapping[str, datetime]:
-        known = self.known_revocations()
-        if known is not None:
-            return known
-        current = self._revoked
-        moment = self.clock()
+        One thread reloads a piece while the others that need it wait for that reload; a thread
+        whose session holds a transaction reads it itself instead (on SQLite that transaction
+        holds the write lock the reloading thread's read may be waiting for)."""
+        self.catch_up(session, moment)
+        found = self.fresh(name, moment)
+        if found is not None:
+            return found
+        topic, load = _PIECES[name]
+        loading = self._loading[name]
+        held = loading.acquire(blocking=not session.in_transaction())
         try:
-            repository = PassRepository(session)
-            count = repository.revoked_count()
-            if current is not None and count == current[1]:
-                self._revoked = (moment, count, current[2])
-                return current[2]
-            # Passes that expired a day ago fail on their expiry anyway.
-            rows = repository.revoked(unexpired_at=now - timedelta(days=1))
-            loaded = {pass_id: revoked_at for pass_id, revoked_at, _ in rows}
-            self._revoked = (moment, count, loaded)
+            found = self.fresh(name, moment)  # reloaded while this thread waited
+            if found is not None:
+                return found
+            counters = self.feed.counters(topic)  # before the read: a change after it reloads
+            loaded = load(session, now)
+            self._held[name] = (counters, loaded)
             return loaded
         finally:
-            self._claims.pop("revocations", None)
-
-    def jwks(self, session: Session, *, kid: str | None = None) -> Mapping[str, Any]:
-        known = self.known_keys(kid)
-        if known is not None:
-            return known
-        moment = self.clock()
-        # No lock around the read: a thread holding one while its session waits for SQLite's write
-        # lock, held by a request waiting for that very lock, stalled both for the 30 s busy
-        # timeout, then answered 500. Two requests reloading at once each store what they read.
-        try:
-            loaded = credentials.published_jwks(session)
-            self._jwks = (moment, loaded, _usable_kids(loaded))
-        finally:
-            self._claims.pop("keys", None)
-        return loaded
-
-    def zones(self, session: Session) -> _Zones:
-        known = self.known_zones()
-        if known is not None:
-            return known
-        moment = self.clock()
-        try:
-            every = list_zones(session)
-            loaded = _Zones(
-                frozenset(zone.code for zone in every), tuple((z.code, z.geometry) for z in every)
-            )
-            self._zones = (moment, loaded)
-        finally:
-            self._claims.pop("zones", None)
-        return loaded
-
-    def forget_zones(self) -> None:
-        self._zones = None
+            if held:
+                loading.release()
 
     def vouch_for_issued(self, session: Session, *, now: datetime) -> None:
         """Vouch for the unexpired passes this city issued (``CheckedSignatures.vouch``): the city
@@ -232,7 +172,7 @@ class InspectionCache:
         every ``issued_every`` seconds; all of them afresh every ``issued_afresh_every``, which
         lets the expired ones go. One thread reads at a time; the others go on without waiting.
         """
-        moment = self.clock()
+        moment = self.feed.clock()
         current = self._issued
         if current is not None and moment - current[0] < self.issued_every:
             return
@@ -248,27 +188,15 @@ class InspectionCache:
             self._vouching.release()
 
 
-def _usable_kids(jwks: Mapping[str, Any]) -> frozenset[str]:
-    keys = jwks.get("keys")
-    kids = (
-        {key.get("kid") for key in keys if isinstance(key, Mapping)}
-        if isinstance(keys, list)
-        else set()
-    )
-    return frozenset(
-        kid for kid in kids if isinstance(kid, str) and public_key_for(jwks, kid) is not None
-    )
-
-
 class InspectionLog:
     """Inspections waiting to be written, written in batches off the request path.
 
     ``add`` queues a record and returns: the inspector has the verdict at once, and no request
-    waits for an INSERT and its commit. A writer thread hands what waits to ``write`` (which
-    writes the records in one multi-row INSERT and commits) every ``interval`` seconds, at once
-    when ``batch`` records wait; ``flush`` writes what waits now, and runs when the process exits.
-    A write that fails leaves its records queued for the next one. What a crash of the process
-    can lose is the records of its last ``interval``.
+    waits for an INSERT and its commit. Once ``start``ed, a writer thread hands what waits to
+    ``write`` (which writes the records in one statement and commits) every ``interval`` seconds,
+    at once when ``batch`` records wait; ``flush`` writes what waits now, and ``stop`` stops the
+    writer and flushes. A write that fails leaves its records queued for the next one. What a crash
+    of the process can lose is the records of its last ``interval``.
     """
 
     def __init__(
@@ -285,18 +213,28 @@ class InspectionLog:
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name="parking-inspection-log", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the writer and write what waits."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        self.flush()
 
     def add(self, record: dict[str, Any]) -> None:
         with self._lock:
             self._waiting.append(record)
             waiting = len(self._waiting)
-            if self._thread is None:
-                self._thread = threading.Thread(
-                    target=self._run, name="parking-inspection-log", daemon=True
-                )
-                self._thread.start()
-                atexit.register(self.flush)
         # Once: every scan setting it again while the writer is busy would take the event's lock
         # (the writer's, while it waits) on every request.
         if waiting >= self._batch and not self._wake.is_set():
@@ -322,13 +260,23 @@ class InspectionLog:
             return len(records)
 
     def _run(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             self._wake.wait(self._interval)
             self._wake.clear()
             try:
                 self.flush()
             except Exception:
                 logger.exception("inspections could not be written; they wait for the next try")
+
+
+@dataclass
+class InspectionDesk:
+    """Parking's part of a process's runtime: the inspection cache, and where records go."""
+
+    cache: InspectionCache
+    log: InspectionLog
+    # 0 seconds between writes: each inspection is written (and committed) before its answer.
+    writes_at_once: bool
 
 
 def record_inspections(session: Session, records: Sequence[dict[str, Any]]) -> None:
@@ -352,16 +300,14 @@ class InspectionRequest:
     at: datetime | None
 
 
-def _place_zone(session: Session, cache: InspectionCache, request: InspectionRequest) -> str | None:
+def _zone_of(zones: Zones, request: InspectionRequest) -> str | None:
+    """The zone the inspection is made in: the one named, or the one whose outline holds the point."""
     if request.zone is not None:
-        zones = cache.zones(session)
         if request.zone not in zones.codes:
-            cache.forget_zones()  # a zone loaded since: look again
-            if request.zone not in cache.zones(session).codes:
-                raise UnknownZone(zone=request.zone[:32])
+            raise UnknownZone(zone=request.zone[:32])
         return request.zone
     if request.latitude is not None and request.longitude is not None:
-        found = zone_at(cache.zones(session).outlines, request.longitude, request.latitude)
+        found = zone_at(zones.outlines, request.longitude, request.latitude)
         if found is None:
             raise PlaceOutsideZones()
         return found
@@ -375,80 +321,13 @@ def _inspected_at(request: InspectionRequest, now: datetime) -> datetime:
     return at
 
 
-def _record(
-    found: Verdict,
-    request: InspectionRequest,
-    method: InspectionMethod,
-    *,
-    inspector_id: uuid.UUID,
-    at: datetime,
-    zone: str | None,
-    now: datetime,
-) -> dict[str, Any]:
-    return {  # its id is given when it is written (``record_inspections``)
-        "inspector_id": inspector_id,
-        "at": at,
-        "method": method.value,
-        "plate": found.plate,
-        "pass_id": found.pass_id,
-        "zone_code": zone,
-        "latitude": request.latitude,
-        "longitude": request.longitude,
-        "allowed": found.allowed,
-        "reason": found.reason.value,
-        "created_at": now,
-    }
+@dataclass(frozen=True)
+class Judged:
+    """An inspection's verdict, and the zone and moment it was made for."""
 
-
-def inspect_from_memory(
-    settings: Settings,
-    cache: InspectionCache,
-    request: InspectionRequest,
-    *,
-    inspector_id: uuid.UUID,
-    now: datetime,
-    log: InspectionLog,
-) -> Verdict | None:
-    """Judge a scanned pass with no database at all, when everything it needs is fresh in
-    ``cache``, and queue its record on ``log``; None when the database must be asked (a typed
-    plate, a zone not known yet, or keys, revocations or zones due a reload): then ``inspect``.
-
-    The same verdict ``inspect`` gives, from the same data, so an async endpoint can answer most
-    scans without a thread or a connection. Bad input is refused here just as there.
-    """
-    if request.pass_token is None:
-        return None
-    at = _inspected_at(request, now)
-    zone = request.zone
-    latitude, longitude = request.latitude, request.longitude
-    if zone is not None or (latitude is not None and longitude is not None):
-        zones = cache.usable_zones()
-        if zones is None:
-            return None
-        if zone is not None:
-            if zone not in zones.codes:
-                return None  # perhaps loaded since: ``inspect`` looks again, and says so if not
-        elif latitude is not None and longitude is not None:
-            zone = zone_at(zones.outlines, longitude, latitude)
-            if zone is None:
-                raise PlaceOutsideZones()
-    jwks = cache.usable_keys(token_kid(request.pass_token))
-    revoked = cache.usable_revocations()
-    if jwks is None or revoked is None:
-        return None
-    found = judge_pass(
-        request.pass_token,
-        jwks=jwks,
-        revoked=revoked,
-        audience=settings.parking_pass_audience,
-        at=at,
-        zone=zone,
-        leeway=settings.credential_leeway_seconds,
-        checked=cache.checked,
-    )
-    method = InspectionMethod.scanned_pass
-    log.add(_record(found, request, method, inspector_id=inspector_id, at=at, zone=zone, now=now))
-    return found
+    verdict: Verdict
+    zone: str | None
+    at: datetime
 
 
 def judge_plate(session: Session, plate: str, zone: str, *, at: datetime) -> Verdict:
@@ -492,49 +371,112 @@ def judge_plate(session: Session, plate: str, zone: str, *, at: datetime) -> Ver
     return verdict(Reason.unknown_vehicle, plate=plate)
 
 
+def _judge_scanned(
+    request: InspectionRequest,
+    settings: Settings,
+    cache: InspectionCache,
+    *,
+    at: datetime,
+    zone: str | None,
+    keys: Keys,
+    revoked: Mapping[str, datetime],
+) -> Verdict:
+    assert request.pass_token is not None
+    return judge_pass(
+        request.pass_token,
+        jwks=keys.jwks,
+        revoked=revoked,
+        audience=settings.parking_pass_audience,
+        at=at,
+        zone=zone,
+        leeway=settings.credential_leeway_seconds,
+        checked=cache.checked,
+        retired_kids=keys.retired,
+    )
+
+
+def inspect_in_memory(
+    settings: Settings,
+    cache: InspectionCache,
+    request: InspectionRequest,
+    *,
+    now: datetime,
+    moment: float,
+) -> Judged | None:
+    """A scanned pass judged from what ``cache`` holds fresh for ``moment``, touching no database
+    and never waiting; None when it cannot be (a typed plate, or a piece that is not fresh): then
+    ``inspect``, which gives the same verdict from the same kind of data read afresh.
+    Bad input is refused here as there."""
+    if request.pass_token is None:
+        return None
+    at = _inspected_at(request, now)
+    keys, revoked = cache.fresh("keys", moment), cache.fresh("revocations", moment)
+    if keys is None or revoked is None:
+        return None
+    zone = request.zone
+    if zone is not None or (request.latitude is not None and request.longitude is not None):
+        zones = cache.fresh("zones", moment)
+        if zones is None:
+            return None
+        zone = _zone_of(zones, request)
+    found = _judge_scanned(request, settings, cache, at=at, zone=zone, keys=keys, revoked=revoked)
+    return Judged(found, zone, at)
+
+
 def inspect(
     session: Session,
     settings: Settings,
     cache: InspectionCache,
     request: InspectionRequest,
     *,
-    inspector_id: uuid.UUID,
     now: datetime,
-    log: InspectionLog | None = None,
-) -> Verdict:
-    """Judge a scanned pass or a typed plate at a place, and record the inspection.
+    moment: float,
+) -> Judged:
+    """Judge a scanned pass or a typed plate at a place.
 
-    A pass is judged from memory (``InspectionCache``), as the offline verifier judges it from its
-    bundle; a plate is looked up. The record goes to ``log`` (written in batches, off the request
-    path), or with no log into this session's transaction. Bad input is refused before anything
-    is recorded.
-    """
+    A pass is judged from the inspection cache's pieces, fresh for ``moment`` (reloaded here if
+    they are not), as the offline verifier judges it from its bundle; a plate is looked up.
+    Bad input is refused before anything is judged."""
     at = _inspected_at(request, now)
-    zone = _place_zone(session, cache, request)
+    cache.catch_up(session, moment)  # first, while this session holds no transaction
+    zone = None
+    if request.zone is not None or (request.latitude is not None and request.longitude is not None):
+        zone = _zone_of(cache.piece(session, "zones", moment, now), request)
     if request.pass_token is not None:
         cache.vouch_for_issued(session, now=now)
-        found = judge_pass(
-            request.pass_token,
-            jwks=cache.jwks(session, kid=token_kid(request.pass_token)),
-            revoked=cache.revoked(session, now=now),
-            audience=settings.parking_pass_audience,
-            at=at,
-            zone=zone,
-            leeway=settings.credential_leeway_seconds,
-            checked=cache.checked,
+        keys = cache.piece(session, "keys", moment, now)
+        revoked = cache.piece(session, "revocations", moment, now)
+        found = _judge_scanned(
+            request, settings, cache, at=at, zone=zone, keys=keys, revoked=revoked
         )
-        method = InspectionMethod.scanned_pass
-    else:
-        assert request.plate is not None
-        assert zone is not None
-        found = judge_plate(session, parse_plate(request.plate), zone, at=at)
-        method = InspectionMethod.plate
-    record = _record(found, request, method, inspector_id=inspector_id, at=at, zone=zone, now=now)
-    if log is None:
-        record_inspections(session, [record])
-    else:
-        log.add(record)
-    return found
+        return Judged(found, zone, at)
+    assert request.plate is not None
+    assert zone is not None
+    return Judged(judge_plate(session, parse_plate(request.plate), zone, at=at), zone, at)
+
+
+def inspection_record(
+    judged: Judged, request: InspectionRequest, *, inspector_id: uuid.UUID, now: datetime
+) -> dict[str, Any]:
+    """The row recording one inspection (its id is given when it is written)."""
+    found = judged.verdict
+    return {
+        "inspector_id": inspector_id,
+        "at": judged.at,
+        "method": (
+            InspectionMethod.scanned_pass
+            if request.pass_token is not None
+            else InspectionMethod.plate
+        ).value,
+        "plate": found.plate,
+        "pass_id": found.pass_id,
+        "zone_code": judged.zone,
+        "latitude": request.latitude,
+        "longitude": request.longitude,
+        "allowed": found.allowed,
+        "reason": found.reason.value,
+        "created_at": now,
+    }
 
 
 def inspections(

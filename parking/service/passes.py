@@ -171,6 +171,7 @@ def revocations(
 @dataclass(frozen=True)
 class OfflineBundle:
     jwks: dict[str, Any]
+    retired_kids: list[str]
     audience: str
     leeway_seconds: int
     revoked: list[RevokedPass]
@@ -184,6 +185,7 @@ def offline_bundle(session: Session, settings: Settings, *, now: datetime) -> Of
     revoked, _ = revocations(session, since=None, now=now)
     return OfflineBundle(
         jwks=credentials.published_jwks(session),
+        retired_kids=sorted(credentials.retired_kids(session)),
         audience=settings.parking_pass_audience,
         leeway_seconds=settings.credential_leeway_seconds,
         revoked=revoked,

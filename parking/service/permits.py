@@ -36,14 +36,16 @@ from parking.service.calendar import city_time_zone, one_year_on
 from parking.service.passes import end_permit
 from parking.service.vehicles import household_vehicles, parse_plate
 from parking.service.zones import address_zone
-from resident_card.credentials.jws import new_jti
-from resident_card.credentials.service import Keyring
-from resident_card.i18n import Named
+from resident_card.credentials.jws import new_jti, token_kid
+from resident_card.credentials.service import KeyHolders, Keyring
+from resident_card.i18n import Named, Text
 from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.settings import Settings
 
 PERMIT_PROGRAMME = "resident_parking_permit"
+PASS_REISSUED = "reissued"  # noqa: S105 - why a pass was revoked when its permit got a new one
+PASSES_NAME: Text = {"he": "תווי חניה", "ar": "تصاريح وقوف", "en": "parking passes"}
 
 register_fact(
     "parking_zone",
@@ -207,10 +209,42 @@ def issue_pass(
             plate=permit.plate,
             zone_code=zone.code,
             token=token,
+            kid=token_kid(token) or "",
             expires_at=permit.valid_to,
             created_at=now,
         )
     )
+
+
+def pass_holders(settings: Settings) -> KeyHolders:
+    """Parking passes, as ``toshav keys retire`` counts and re-issues them."""
+
+    def count(session: Session, kid: str, now: datetime) -> int:
+        return PassRepository(session).count_signed_by(kid, unexpired_at=now)
+
+    def reissue(session: Session, keyring: Keyring, kid: str, now: datetime) -> int:
+        return reissue_passes(session, settings, keyring, kid=kid, now=now)
+
+    return KeyHolders(PASSES_NAME, count, reissue)
+
+
+def reissue_passes(
+    session: Session, settings: Settings, keyring: Keyring, *, kid: str, now: datetime
+) -> int:
+    """Sign afresh, with the key that signs now, every unexpired pass ``kid`` signed: the old pass
+    is revoked and the permit gets a new one (the wallet shows it). How many were re-issued."""
+    passes = PassRepository(session)
+    old_passes = passes.signed_by(kid, unexpired_at=now)
+    permits = {p.id: p for p in PermitRepository(session).by_ids({o.permit_id for o in old_passes})}
+    zones = ZoneRepository(session).by_ids({p.zone_id for p in permits.values() if p.zone_id})
+    for old in old_passes:
+        permit = permits[old.permit_id]
+        assert permit.zone_id is not None
+        old.revoked_at = now
+        old.revoked_reason = PASS_REISSUED
+        session.flush()
+        issue_pass(session, settings, keyring, permit, zones[permit.zone_id], now=now)
+    return len(old_passes)
 
 
 def _decisions(session: Session, permits: Sequence[Permit]) -> dict[uuid.UUID, Decision]:

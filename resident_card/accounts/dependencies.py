@@ -29,13 +29,12 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
-from fastapi.security.utils import get_authorization_scheme_param
 from sqlalchemy import event
 from sqlalchemy.orm import Session, object_session
 
 from resident_card.accounts.models import Role, User
 from resident_card.accounts.repository import UserRepository
-from resident_card.accounts.tokens import AccessTokenInvalid, AccessTokenKeys, VerifiedTokens
+from resident_card.accounts.tokens import AccessTokenInvalid, AccessTokenKeys
 from resident_card.database import DbSession, in_own_session
 from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated
 
@@ -166,24 +165,8 @@ def _standing_rolled_back(session: Session, _previous: Any) -> None:
 
 
 async def access_keys(request: Request) -> AccessTokenKeys:
-    keys: AccessTokenKeys = request.app.state.access_keys
+    keys: AccessTokenKeys = request.app.state.runtime.access_keys
     return keys
-
-
-def _verified_tokens(state: Any) -> VerifiedTokens:
-    tokens: VerifiedTokens | None = getattr(state, "verified_tokens", None)
-    if tokens is None:
-        tokens = VerifiedTokens(state.access_keys, state.settings)
-        state.verified_tokens = tokens
-    return tokens
-
-
-def _known_callers(state: Any) -> KnownCallers:
-    callers: KnownCallers | None = getattr(state, "known_callers", None)
-    if callers is None:
-        callers = KnownCallers(state.settings.caller_cache_ttl_seconds)
-        state.known_callers = callers
-    return callers
 
 
 def _standing_of(user_id: uuid.UUID, session: Session) -> Standing:
@@ -198,20 +181,20 @@ async def current_caller(
 ) -> Caller:
     if not token:
         raise NotAuthenticated()
-    state = request.app.state
+    runtime = request.app.state.runtime
     try:
-        claims = _verified_tokens(state).claims(token)
+        claims = runtime.verified_tokens.claims(token)
     except AccessTokenInvalid as exc:
         raise InvalidToken() from exc
     user_id = uuid.UUID(claims["sub"])
-    callers = _known_callers(state)
-    now: datetime = state.clock.now()
+    callers: KnownCallers = runtime.known_callers
+    now: datetime = runtime.clock.now()
     standing = callers.get(user_id, now)
     if standing is None:
         standing = await callers.read(
             user_id,
             now,
-            partial(in_own_session, state.sessionmaker, partial(_standing_of, user_id)),
+            partial(in_own_session, runtime.database.sessionmaker, partial(_standing_of, user_id)),
         )
     if not standing.active:
         raise InvalidToken()
@@ -219,24 +202,6 @@ async def current_caller(
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]
-
-
-def caller_from_memory(state: Any, authorization: str | None) -> Caller | None:
-    """The caller an ``Authorization`` header stands for, from what this process already holds (a
-    token it verified, a standing read not long ago), or None: then ``current_caller`` reads the
-    database, or refuses, as it always does. For a route that answers without a thread."""
-    scheme, token = get_authorization_scheme_param(authorization)
-    if not token or scheme.lower() != "bearer":
-        return None
-    try:
-        claims = _verified_tokens(state).claims(token)
-    except AccessTokenInvalid:
-        return None
-    user_id = uuid.UUID(claims["sub"])
-    standing = _known_callers(state).get(user_id, state.clock.now())
-    if standing is None or not standing.active:
-        return None
-    return Caller(id=user_id, roles=standing.roles)
 
 
 def current_user(caller: CurrentCaller, session: DbSession) -> User:

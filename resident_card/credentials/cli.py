@@ -5,14 +5,17 @@ Only kids, states and times are printed; a private key never leaves the database
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import click
 
 from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.credentials import service
+from resident_card.credentials.service import Keyring
 from resident_card.errors import ToshavError
 from resident_card.i18n import Language, Text, render
+from resident_card.settings import Settings
 
 TEXTS: dict[str, Text] = {
     "rotated": {
@@ -24,6 +27,11 @@ TEXTS: dict[str, Text] = {
         "he": "המפתח {kid} הוצא משימוש: אסימונים שנחתמו בו אינם תקפים עוד.",
         "ar": "تقاعد المفتاح {kid}: لم تعد الرموز الموقّعة به صالحة.",
         "en": "key {kid} retired: tokens it signed no longer verify.",
+    },
+    "reissued": {
+        "he": "הונפקו מחדש {count} {what} במפתח הנוכחי.",
+        "ar": "أُعيد إصدار {count} من {what} بالمفتاح الحالي.",
+        "en": "{count} {what} re-issued under the current key.",
     },
     "ensured": {
         "he": "יש מפתח חתימה: {kid}.",
@@ -75,18 +83,50 @@ def rotate(activate_in: int | None, language: Language) -> None:
     click.echo(render(TEXTS["rotated"], language, kid=kid, activates_at=_moment(activates_at)))
 
 
+# What the root of the command line puts in ``click.Context.meta``: the domains' credentials that
+# outlive a rotation (parking passes), for the settings the command runs with.
+KEY_HOLDERS = "toshav.key_holders"
+
+
+def _holders(settings: Settings) -> Sequence[service.KeyHolders]:
+    of: Callable[[Settings], Sequence[service.KeyHolders]] | None = (
+        click.get_current_context().meta.get(KEY_HOLDERS)
+    )
+    return of(settings) if of is not None else ()
+
+
 @keys.command("retire")
 @click.argument("kid")
 @click.option("--reason", default=None, help="Why (kept in the audit log).")
+@click.option(
+    "--reissue",
+    is_flag=True,
+    help="First sign afresh, with the current key, every unexpired credential KID signed.",
+)
 @language_option
-def retire(kid: str, reason: str | None, language: Language) -> None:
-    """Stop publishing a key; the tokens it signed stop verifying."""
+def retire(kid: str, reason: str | None, reissue: bool, language: Language) -> None:
+    """Stop publishing a key; the tokens it signed stop verifying.
+
+    Refused while unexpired credentials it signed (parking passes) exist, unless --reissue.
+    """
     settings = command_settings()
+    now = datetime.now(UTC)
     try:
         with unit_of_work(settings) as session:
-            service.retire_key(session, kid=kid, now=datetime.now(UTC), reason=reason)
+            reissued = service.retire_key(
+                session,
+                kid=kid,
+                now=now,
+                reason=reason,
+                holders=_holders(settings),
+                reissue_with=Keyring(settings) if reissue else None,
+            )
     except ToshavError as exc:
         raise click.ClickException(exc.detail(language)) from exc
+    for holder in _holders(settings):
+        count = reissued.get(holder.name["en"])
+        if count is not None:
+            click.echo(render(TEXTS["reissued"], language, count=count, what=holder.name[language]))
     click.echo(render(TEXTS["retired"], language, kid=kid))
 
 

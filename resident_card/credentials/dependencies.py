@@ -10,7 +10,7 @@ from resident_card.credentials.service import Keyring
 
 
 def app_keyring(request: Request) -> Keyring:
-    keyring: Keyring = request.app.state.keyring
+    keyring: Keyring = request.app.state.runtime.keyring
     return keyring
 
 

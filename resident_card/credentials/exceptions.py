@@ -46,6 +46,15 @@ class SigningKeyAlreadyRetired(Conflict):
     }
 
 
+class SigningKeyStillSigns(Conflict):
+    code = "signing_key_still_signs"
+    message: ClassVar[Text] = {
+        "he": "המפתח {kid} חתם על {count} אישורים שעדיין בתוקף. יש להנפיק אותם מחדש (toshav keys retire {kid} --reissue) לפני שהמפתח יוצא משימוש.",
+        "ar": "وقّع المفتاح {kid} على {count} من الاعتمادات التي ما زالت سارية. يجب إعادة إصدارها (toshav keys retire {kid} --reissue) قبل تقاعد المفتاح.",
+        "en": "The key {kid} signed {count} credentials that are still valid. Re-issue them (toshav keys retire {kid} --reissue) before the key is retired.",
+    }
+
+
 class SigningKeyInUse(Conflict):
     code = "signing_key_in_use"
     message: ClassVar[Text] = {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -25,6 +25,7 @@ from resident_card.credentials.exceptions import (
     SigningKeyAlreadyRetired,
     SigningKeyInUse,
     SigningKeyNotFound,
+    SigningKeyStillSigns,
     SigningKeyUnreadable,
 )
 from resident_card.credentials.jws import CredentialSigner, sign_credential
@@ -39,6 +40,7 @@ from resident_card.credentials.keys import (
 )
 from resident_card.credentials.models import SigningKey
 from resident_card.credentials.repository import SigningKeyRepository
+from resident_card.i18n import Text
 from resident_card.settings import Settings
 
 
@@ -120,6 +122,16 @@ def ensure_signing_key(session: Session, settings: Settings, *, now: datetime) -
     return rotate_key(session, settings, now=now, activate_in=timedelta(0))
 
 
+@dataclass(frozen=True)
+class KeyHolders:
+    """Credentials a domain signed with the city's keys that outlive a rotation (a parking pass runs
+    until its permit ends): how many unexpired ones a key signed, and how to sign them afresh."""
+
+    name: Text
+    count: Callable[[Session, str, datetime], int]
+    reissue: Callable[[Session, Keyring, str, datetime], int]
+
+
 def retire_key(
     session: Session,
     *,
@@ -127,10 +139,15 @@ def retire_key(
     now: datetime,
     actor_id: uuid.UUID | None = None,
     reason: str | None = None,
-) -> SigningKey:
+    holders: Sequence[KeyHolders] = (),
+    reissue_with: Keyring | None = None,
+) -> dict[str, int]:
     """Stop publishing a key: tokens it signed stop verifying (``unknown_kid``).
 
     The key that signs now cannot be retired: rotate first, and retire it once the new one signs.
+    Nor can a key that signed unexpired credentials ``holders`` keep (``SigningKeyStillSigns``),
+    unless ``reissue_with`` is given: then each of them is signed afresh by the current key first,
+    in this transaction. Answers how many were re-issued, by holder.
     """
     repository = SigningKeyRepository(session)
     key = repository.by_kid_for_update(kid)
@@ -141,6 +158,14 @@ def retire_key(
     current = repository.signing(now)
     if current is not None and current[0] == key.id:
         raise SigningKeyInUse(kid=kid)
+    reissued: dict[str, int] = {}
+    if reissue_with is None:
+        outstanding = sum(holder.count(session, kid, now) for holder in holders)
+        if outstanding:
+            raise SigningKeyStillSigns(kid=kid, count=outstanding)
+    else:
+        for holder in holders:
+            reissued[holder.name["en"]] = holder.reissue(session, reissue_with, kid, now)
     key.retired_at = now
     session.flush()
     audit.record(
@@ -150,10 +175,15 @@ def retire_key(
         subject_type="signing_key",
         subject_id=kid,
         before={"retired_at": None},
-        after={"retired_at": now.isoformat()},
+        after={"retired_at": now.isoformat(), "reissued": reissued},
         reason=reason,
     )
-    return key
+    return reissued
+
+
+def retired_kids(session: Session) -> frozenset[str]:
+    """The kids of every retired key: a credential naming one is refused as signed by a retired key."""
+    return frozenset(key.kid for key in SigningKeyRepository(session).every() if key.retired_at)
 
 
 def list_keys(session: Session, *, now: datetime) -> list[KeyInfo]:

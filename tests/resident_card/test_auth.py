@@ -52,7 +52,8 @@ def test_sign_in_gives_a_bearer_pair(
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == settings.access_token_ttl_seconds
     assert response.headers["Cache-Control"] == "no-store"
-    claims = decode_access_token(body["access_token"], client.app.state.access_keys, settings)  # type: ignore[attr-defined]
+    keys = client.app.state.runtime.access_keys  # type: ignore[attr-defined]
+    claims = decode_access_token(body["access_token"], keys, settings)
     assert claims["sub"] == str(user.id)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})
     assert me.json()["username"] == "dana.levi"

@@ -114,11 +114,11 @@ def test_production_with_every_secret_set_starts(environment: pytest.MonkeyPatch
     app = create_app()
     result = CliRunner().invoke(main, ["serve"])
 
-    assert app.state.settings.is_production
+    assert app.state.recipe.settings.is_production
     assert result.exit_code == 0, result.output
     assert started == [("resident_card.main:app",)]
 
 
 def test_development_defaults_are_fine_outside_production(environment: pytest.MonkeyPatch) -> None:
     app = create_app()
-    assert not app.state.settings.is_production
+    assert not app.state.recipe.settings.is_production

@@ -71,7 +71,7 @@ def test_a_user_disabled_by_another_process_is_refused_once_the_ttl_has_passed(
 def test_with_no_ttl_every_request_reads_the_users_standing(
     client: TestClient, app: FastAPI, session: Session, settings: Settings
 ) -> None:
-    app.state.settings = settings.model_copy(update={"caller_cache_ttl_seconds": 0})
+    app.state.runtime.known_callers = KnownCallers(0)
     inspector = create_user(session, settings, role=Role.inspector)
     headers = auth_headers(app, inspector)
     assert client.get(BUNDLE, headers=headers).status_code == 200
@@ -116,7 +116,9 @@ def test_an_expired_token_is_refused_though_it_was_verified_before(
     inspector = create_user(session, settings, role=Role.inspector)
     # Token expiry is judged by the real time, as every reader of the token judges it.
     issued = datetime.now(UTC) - timedelta(seconds=settings.access_token_ttl_seconds - 2)
-    token = issue_access_token(app.state.access_keys, settings, user_id=inspector.id, now=issued)
+    token = issue_access_token(
+        app.state.runtime.access_keys, settings, user_id=inspector.id, now=issued
+    )
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get(BUNDLE, headers=headers).status_code == 200
 

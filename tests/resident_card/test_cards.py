@@ -244,7 +244,7 @@ def test_every_token_is_fresh(
 def test_the_token_lifetime_follows_the_settings(
     session: Session, settings: Settings, app: FastAPI, client: TestClient, clock: SetClock
 ) -> None:
-    app.state.settings = settings.model_copy(update={"card_token_ttl_seconds": 45})
+    app.state.runtime.settings = settings.model_copy(update={"card_token_ttl_seconds": 45})
     _, user = resident_user(session, settings)
     body = client.post("/api/v1/cards/me/token", headers=auth_headers(app, user)).json()
     assert datetime.fromisoformat(body["expires_at"]) == clock.now() + timedelta(seconds=45)

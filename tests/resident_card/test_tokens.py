@@ -104,7 +104,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_our_token_is_a_standard_es256_jwt(app: FastAPI, settings: Settings) -> None:
-    keys: AccessTokenKeys = app.state.access_keys
+    keys: AccessTokenKeys = app.state.recipe.access_keys
     user_id = uuid.uuid4()
     now = datetime.now(UTC).replace(microsecond=0)
     token = issue_access_token(keys, settings, user_id=user_id, now=now)
@@ -123,14 +123,16 @@ def test_a_genuine_token_lets_the_user_in(
     client: TestClient, app: FastAPI, session: Session, settings: Settings
 ) -> None:
     user = create_user(session, settings)
-    token = forge(header(app.state.access_keys), claims(settings, user.id), es256(_our_pem(app)))
+    token = forge(
+        header(app.state.recipe.access_keys), claims(settings, user.id), es256(_our_pem(app))
+    )
     response = client.get("/api/v1/me", headers=bearer(token))
     assert response.status_code == 200, response.text
     assert response.json()["username"] == user.username
 
 
 def _our_pem(app: FastAPI) -> str:
-    keys: AccessTokenKeys = app.state.access_keys
+    keys: AccessTokenKeys = app.state.recipe.access_keys
     return keys.private_pem
 
 
@@ -214,7 +216,7 @@ def test_forged_or_misused_token_is_refused(
     attack: str, client: TestClient, app: FastAPI, session: Session, settings: Settings
 ) -> None:
     user = create_user(session, settings, role=Role.admin)
-    token = ATTACKS[attack](app.state.access_keys, settings, user.id, _our_pem(app))
+    token = ATTACKS[attack](app.state.recipe.access_keys, settings, user.id, _our_pem(app))
 
     assert_refused(client.get("/api/v1/me", headers=bearer(token)))
     assert_refused(client.get("/api/v1/admin/users", headers=bearer(token)))

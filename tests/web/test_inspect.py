@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from benefits.eligibility import service as eligibility
 from parking import service
 from parking.models import VehicleRelation
+from parking.service.inspections import InspectionDesk
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
@@ -121,7 +122,7 @@ def test_an_inspector_checks_a_plate_and_a_scanned_pass_at_a_glance(
     expect(page.locator("#camera")).to_be_hidden()
 
     # Every check was recorded, with the inspector and the place.
-    log = live_server.app.state.parking_inspection_log
+    log = live_server.app.state.runtime.part(InspectionDesk).log
     log.flush()
     with live_server.database.session() as db:
         from sqlalchemy import select

@@ -18,6 +18,7 @@ from playwright.sync_api import Geolocation, Page, expect
 from benefits.eligibility import service as eligibility
 from parking import service
 from parking.models import VehicleRelation
+from parking.service.inspections import InspectionDesk
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
@@ -105,6 +106,22 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
             now=now,
             ttl=timedelta(hours=1),
         )
+        # Signed by a key the city then retired (once the next key signed).
+        credentials.rotate_key(
+            db, settings, now=now - timedelta(seconds=40), activate_in=timedelta(0)
+        )
+        retired = sign_credential(
+            Keyring(settings).signer(db, now=now),
+            {"sub": "retired-pass", **claims},
+            audience=settings.parking_pass_audience,
+            now=now,
+            expires_at=now + timedelta(days=30),
+        )
+        credentials.rotate_key(
+            db, settings, now=now - timedelta(seconds=20), activate_in=timedelta(0)
+        )
+        retired_kid = json.loads(base64.urlsafe_b64decode(retired.split(".")[0] + "=="))["kid"]
+        credentials.retire_key(db, kid=retired_kid, now=now)
         db.commit()
     stranger = CredentialSigner("stranger", generate_private_key(), "toshav")
     forged = sign_credential(
@@ -130,6 +147,7 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
         "car_park": car_park,
         "early": early,
         "card": card,
+        "retired": retired,
         "forged": forged,
         "tampered_signature": f"{head}.{body}.{flipped}",
         "tampered_claims": f"{head}.{body[:-4]}{'AAAA' if body[-4:] != 'AAAA' else 'BBBB'}.{signature}",
@@ -245,6 +263,7 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
         ("early", {"zone": "hadar_west"}),
         ("revoked", {"zone": "hadar_west"}),
         ("card", {"zone": "hadar_west"}),
+        ("retired", {"zone": "hadar_west"}),
         ("forged", {"zone": "hadar_west"}),
         ("tampered_signature", {"zone": "hadar_west"}),
         ("tampered_claims", {"zone": "hadar_west"}),
@@ -268,6 +287,7 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
         "not_yet_valid",
         "revoked",
         "not_a_pass",
+        "retired_key",
         "bad_signature",
         "bad_signature",
         "bad_signature",
@@ -328,7 +348,7 @@ def test_with_no_network_the_phone_gives_the_apis_verdict_and_the_city_records_i
     expect(queue).to_have_attribute("data-count", "0")
     expect(queue).to_be_hidden()
     expect(page.locator("#network-state")).to_be_hidden()
-    live_server.app.state.parking_inspection_log.flush()
+    live_server.app.state.runtime.part(InspectionDesk).log.flush()
     admin = _token(live_server, make_staff(live_server, Role.admin))
     records = httpx.get(
         f"{live_server.base_url}/api/v1/parking/inspections",

@@ -70,7 +70,7 @@ def steady_now() -> datetime:
 def clock(live_server: LiveServer) -> SetClock:
     """The live app's clock, held still so a session's minutes are exactly what the test says."""
     held = SetClock(steady_now())
-    live_server.app.state.clock = held
+    live_server.app.state.runtime.clock = held
     return held
 
 

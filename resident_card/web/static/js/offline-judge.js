@@ -135,7 +135,7 @@ export async function verifyCredential(token, jwks, { audience, now, leeway = 30
   }
   if (header.alg !== ALGORITHM) return { rejected: "bad_signature" };
   const key = await publicKeyFor(jwks, header.kid);
-  if (key === null) return { rejected: "unknown_kid" };
+  if (key === null) return { rejected: "unknown_kid", kid: header.kid };
   let signature;
   try {
     signature = b64urlDecode(signatureSegment);
@@ -189,9 +189,14 @@ function isPlate(value) {
 /**
  * A pass's verdict at "at" (ms): signed by a key of jwks for audience, not expired, not revoked
  * (revoked: pass id -> when, in ms) by then, and for "zone" when the place's zone is given.
+ * A pass whose kid is among retiredKids is refused as such (its holder has a new one).
  */
-export async function judgePass(token, { jwks, revoked, audience, at, zone = null, leeway = 30 }) {
+export async function judgePass(
+  token,
+  { jwks, revoked, audience, at, zone = null, leeway = 30, retiredKids = new Set() },
+) {
   const result = await verifyCredential(token, jwks, { audience, now: at, leeway });
+  if (result.rejected === "unknown_kid" && retiredKids.has(result.kid)) return verdict("retired_key");
   if (result.rejected) return verdict(REJECTIONS[result.rejected]);
   const { plate, zone: passZone } = result.claims;
   if (!isPlate(plate) || typeof passZone !== "string" || !passZone) return verdict("malformed");
@@ -281,5 +286,6 @@ export async function judgeOffline(token, bundle, { now, zone = null, longitude 
     at: now,
     zone: place,
     leeway: Number.isInteger(bundle.leeway_seconds) ? bundle.leeway_seconds : 30,
+    retiredKids: new Set(Array.isArray(bundle.retired_kids) ? bundle.retired_kids.map(String) : []),
   });
 }
