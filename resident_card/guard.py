@@ -41,11 +41,11 @@ def is_typed_text(value: str) -> bool:
 def body_is_typed(body: bytes) -> bool:
     """Whether every string of a JSON body is typed text.
 
-    Without a ``\\u`` escape, every character of every string stands in the body as it is (JSON's
-    other escapes are quotes, slashes and allowed controls), so one look at the whole body answers
-    and the body need not be parsed here; with one, each decoded string is looked at.
+    Without an escape, every character of every string stands in the body as it is, so one look at
+    the whole body answers and the body need not be parsed here; with one (``\\u``, but also
+    ``\\b`` and ``\\f``, which stand for control characters), each decoded string is looked at.
     """
-    if b"\\u" not in body:
+    if b"\\" not in body:
         try:
             return is_typed_text(body.decode("utf-8"))
         except UnicodeDecodeError:

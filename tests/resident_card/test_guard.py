@@ -90,3 +90,10 @@ def test_the_quick_look_at_a_body_agrees_with_looking_at_each_string(
     # (keys too) holds a control character or a lone surrogate.
     body = json.dumps(value, ensure_ascii=ascii_only).encode("utf-8", errors="surrogatepass")
     assert guard.body_is_typed(body) == guard._all_text_typed(value)
+
+
+def test_escapes_that_stand_for_control_characters_are_refused() -> None:
+    for body in (b'{"name": "a\\fb"}', b'{"name": "\\b"}', b'["\\u0000"]'):
+        assert not guard.body_is_typed(body), body
+    for body in (b'{"name": "a\\tb\\nc\\r"}', b'{"quote": "\\"\\\\/"}'):
+        assert guard.body_is_typed(body), body
