@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from sqlalchemy.orm import Session
 
 from benefits.ledger.exceptions import IdempotencyMismatch
-from cashback import rules, service
+from cashback import rules
 from cashback.exceptions import (
     AddressNotInCity,
     AlreadyMerchantStaff,
@@ -93,6 +93,14 @@ from cashback.schemas import (
     WalletOut,
     WalletPurchaseOut,
 )
+from cashback.service import campaigns as campaigns_service
+from cashback.service import flags as flags_service
+from cashback.service import merchants as merchants_service
+from cashback.service import purchases as purchases_service
+from cashback.service import redemptions as redemptions_service
+from cashback.service import refunds as refunds_service
+from cashback.service import settlement as settlement_service
+from cashback.service import wallets as wallets_service
 from resident_card.accounts.dependencies import (
     AdminCaller,
     Caller,
@@ -115,9 +123,11 @@ from resident_card.settings import AppSettings
 
 router = APIRouter(tags=["cashback"])
 
+MAX_PAGE = 200
+
 AUTH = (NotAuthenticated, InvalidToken, Forbidden)
 MerchantCaller = Annotated[Caller, Depends(require_roles(Role.merchant))]
-Limit = Annotated[int, Query(ge=1, le=service.MAX_PAGE)]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 Period = Annotated[str, Path(pattern=r"^\d{4}-\d{2}$", description="A month: YYYY-MM.")]
 IdempotencyKey = Annotated[
@@ -146,7 +156,7 @@ def _label(text: Text) -> Label:
 
 
 def _merchant_fields(session: Session, merchant: Merchant) -> dict[str, object]:
-    street, neighbourhood = service.places(session, [merchant])[merchant.id]
+    street, neighbourhood = merchants_service.places(session, [merchant])[merchant.id]
     return {
         "id": merchant.id,
         "registry_number": merchant.registry_number,
@@ -171,8 +181,8 @@ def _admin_merchant(session: Session, merchant: Merchant, now: datetime) -> Admi
     return AdminMerchantOut.model_validate(
         {
             **_merchant_fields(session, merchant),
-            "staff_user_ids": service.staff_of(session, merchant.id),
-            "owed_agorot": service.owed_to(session, merchant, now=now),
+            "staff_user_ids": merchants_service.staff_of(session, merchant.id),
+            "owed_agorot": merchants_service.owed_to(session, merchant, now=now),
         }
     )
 
@@ -182,14 +192,14 @@ def _brief(campaign: Campaign, purchase: Purchase | None = None) -> CampaignBrie
     since, and a retried purchase gets the very same answer)."""
     names, rate_bp = campaign.names, campaign.rate_bp
     if purchase is not None:
-        names, rate_bp = service.terms_got(purchase, campaign)
+        names, rate_bp = purchases_service.terms_got(purchase, campaign)
     return CampaignBriefOut(
         id=campaign.id, code=campaign.code, names=_label(names), rate_bp=rate_bp
     )
 
 
 def _campaign_out(session: Session, campaign: Campaign, now: datetime) -> CampaignOut:
-    budget = service.budget_of(session, campaign, now=now)
+    budget = campaigns_service.budget_of(session, campaign, now=now)
     return CampaignOut(
         id=campaign.id,
         code=campaign.code,
@@ -247,14 +257,14 @@ def _refund_out(refund: Refund) -> RefundOut:
 
 
 def _purchase_out(session: Session, purchase: Purchase, language: Language) -> PurchaseOut:
-    campaign = service.get_campaign(session, purchase.campaign_id)
+    campaign = campaigns_service.get_campaign(session, purchase.campaign_id)
     return PurchaseOut.model_validate(
         {
             **_receipt_fields(purchase, campaign, language),
-            "state": service.purchase_state(purchase),
+            "state": purchases_service.purchase_state(purchase),
             "refunded_agorot": purchase.refunded_agorot,
             "cashback_returned_agorot": purchase.cashback_returned_agorot,
-            "refunds": [_refund_out(r) for r in service.refunds_of(session, purchase)],
+            "refunds": [_refund_out(r) for r in refunds_service.refunds_of(session, purchase)],
         }
     )
 
@@ -334,9 +344,9 @@ def apply(
     body: MerchantApplicationIn, caller: MerchantCaller, session: DbSession, now: Now
 ) -> MerchantOut:
     """Apply my business to the cashback scheme; I become its staff, and a clerk decides."""
-    merchant = service.apply(
+    merchant = merchants_service.apply(
         session,
-        service.Application(
+        merchants_service.Application(
             registry_number=body.registry_number,
             name=body.name,
             category=body.category,
@@ -357,16 +367,16 @@ def apply(
 )
 def my_merchant(caller: MerchantCaller, session: DbSession, now: Now) -> MyMerchantOut:
     """My business: its status, what the city owes it, and the campaigns running for it."""
-    merchant = service.staff_merchant(session, caller.id)
+    merchant = merchants_service.staff_merchant(session, caller.id)
     campaigns = (
-        service.campaigns_for(session, merchant, now=now)
+        campaigns_service.campaigns_for(session, merchant, now=now)
         if merchant.status == MerchantStatus.approved
         else []
     )
     return MyMerchantOut.model_validate(
         {
             **_merchant_fields(session, merchant),
-            "owed_agorot": service.owed_to(session, merchant, now=now),
+            "owed_agorot": merchants_service.owed_to(session, merchant, now=now),
             "campaigns": [_brief(c) for c in campaigns],
         }
     )
@@ -385,10 +395,10 @@ def my_purchases(
     offset: Offset = 0,
 ) -> list[PurchaseOut]:
     """My business's purchases, newest first."""
-    merchant = service.staff_merchant(session, caller.id)
+    merchant = merchants_service.staff_merchant(session, caller.id)
     return [
         _purchase_out(session, p, language)
-        for p in service.purchases_of(session, merchant, limit=limit, offset=offset)
+        for p in purchases_service.purchases_of(session, merchant, limit=limit, offset=offset)
     ]
 
 
@@ -399,8 +409,8 @@ def my_purchases(
 )
 def my_statements(caller: MerchantCaller, session: DbSession) -> list[StatementOut]:
     """My business's monthly statements and the city's payments, newest first."""
-    merchant = service.staff_merchant(session, caller.id)
-    return [_statement_out(s) for s in service.statements_of(session, merchant)]
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    return [_statement_out(s) for s in settlement_service.statements_of(session, merchant)]
 
 
 @router.get(
@@ -410,8 +420,8 @@ def my_statements(caller: MerchantCaller, session: DbSession) -> list[StatementO
 )
 def my_statement(period: Period, caller: MerchantCaller, session: DbSession) -> StatementDetailOut:
     """One month's statement of my business, line by line."""
-    merchant = service.staff_merchant(session, caller.id)
-    settlement = service.statement_of(session, merchant, period)
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    settlement = settlement_service.statement_of(session, merchant, period)
     lines = list(csv.DictReader(io.StringIO(settlement.statement_csv)))
     return StatementDetailOut.model_validate(
         {**_statement_out(settlement).model_dump(), "lines": lines}
@@ -428,8 +438,8 @@ def my_statement(period: Period, caller: MerchantCaller, session: DbSession) -> 
 )
 def my_statement_csv(period: Period, caller: MerchantCaller, session: DbSession) -> Response:
     """One month's statement of my business as CSV (as written under the service's var_dir)."""
-    merchant = service.staff_merchant(session, caller.id)
-    settlement = service.statement_of(session, merchant, period)
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    settlement = settlement_service.statement_of(session, merchant, period)
     return Response(
         content=settlement.statement_csv,
         media_type="text/csv; charset=utf-8",
@@ -458,7 +468,7 @@ def record_purchase(
     idempotency_key: IdempotencyKey = None,
 ) -> PurchaseReceiptOut:
     """Record a purchase by a resident (their card scanned): the cashback credited, its campaign, and why."""
-    answer = service.record_purchase(
+    answer = purchases_service.record_purchase(
         session,
         settings,
         staff_user_id=caller.id,
@@ -484,8 +494,10 @@ def purchase(
     purchase_id: uuid.UUID, caller: MerchantCaller, session: DbSession, language: RequestLanguage
 ) -> PurchaseOut:
     """A purchase at my business, with its refunds."""
-    merchant = service.staff_merchant(session, caller.id)
-    return _purchase_out(session, service.get_purchase(session, merchant, purchase_id), language)
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    return _purchase_out(
+        session, purchases_service.get_purchase(session, merchant, purchase_id), language
+    )
 
 
 @router.post(
@@ -513,7 +525,7 @@ def refund(
     idempotency_key: IdempotencyKey = None,
 ) -> RefundOut:
     """Refund all or part of a purchase at my business; the proportional cashback is taken back."""
-    answer = service.refund_purchase(
+    answer = refunds_service.refund_purchase(
         session,
         staff_user_id=caller.id,
         purchase_id=purchase_id,
@@ -553,7 +565,7 @@ def redeem(
     idempotency_key: IdempotencyKey = None,
 ) -> RedemptionOut:
     """A resident pays with their cashback at my business (their card scanned); the city owes us that."""
-    answer = service.redeem(
+    answer = redemptions_service.redeem(
         session,
         settings,
         staff_user_id=caller.id,
@@ -588,7 +600,7 @@ def check_balance(
     now: Now,
 ) -> BalanceCheckOut:
     """How much cashback the card's holder can spend here now (the scanned code stays usable)."""
-    found = service.check_balance(
+    found = redemptions_service.check_balance(
         session, settings, staff_user_id=caller.id, card_token=body.card_token, now=now
     )
     return BalanceCheckOut(
@@ -605,7 +617,7 @@ def my_cashback(caller: ResidentCaller, session: DbSession, now: Now) -> WalletO
     resident = residents.resident_for_user(session, caller.id)
     if resident is None:
         return WalletOut(available_agorot=0, pending_agorot=0, owed_agorot=0, purchases=[])
-    view = service.wallet_view(session, resident.id, now=now)
+    view = wallets_service.wallet_view(session, resident.id, now=now)
     return WalletOut(
         available_agorot=view.available_agorot,
         pending_agorot=view.pending_agorot,
@@ -617,7 +629,7 @@ def my_cashback(caller: ResidentCaller, session: DbSession, now: Now) -> WalletO
                 amount_agorot=p.amount_agorot,
                 cashback_agorot=p.cashback_agorot,
                 cashback_returned_agorot=p.cashback_returned_agorot,
-                state=service.purchase_state(p),
+                state=purchases_service.purchase_state(p),
                 available_at=p.available_at,
                 created_at=p.created_at,
             )
@@ -643,7 +655,9 @@ def merchants(
     """Businesses in the scheme or applying to it, newest first (staff)."""
     return [
         _admin_merchant(session, m, now)
-        for m in service.list_merchants(session, status=status_filter, limit=limit, offset=offset)
+        for m in merchants_service.list_merchants(
+            session, status=status_filter, limit=limit, offset=offset
+        )
     ]
 
 
@@ -657,9 +671,9 @@ def file_application(
     body: MerchantApplicationIn, caller: AdminCaller, session: DbSession, now: Now
 ) -> AdminMerchantOut:
     """File a business's application received on paper (audited); staff are added separately."""
-    merchant = service.apply(
+    merchant = merchants_service.apply(
         session,
-        service.Application(
+        merchants_service.Application(
             registry_number=body.registry_number,
             name=body.name,
             category=body.category,
@@ -682,7 +696,7 @@ def merchant(
     merchant_id: uuid.UUID, caller: StaffReader, session: DbSession, now: Now
 ) -> AdminMerchantOut:
     """One business, its staff accounts and what the city owes it (staff)."""
-    return _admin_merchant(session, service.get_merchant(session, merchant_id), now)
+    return _admin_merchant(session, merchants_service.get_merchant(session, merchant_id), now)
 
 
 def _decide_merchant(to: MerchantStatus, verb: str) -> None:
@@ -693,7 +707,7 @@ def _decide_merchant(to: MerchantStatus, verb: str) -> None:
         session: DbSession,
         now: Now,
     ) -> AdminMerchantOut:
-        merchant = service.change_status(
+        merchant = merchants_service.change_status(
             session, merchant_id, to=to, reason=body.reason, actor_id=caller.id, now=now
         )
         return _admin_merchant(session, merchant, now)
@@ -724,8 +738,8 @@ def add_staff(
     merchant_id: uuid.UUID, body: StaffIn, caller: AdminCaller, session: DbSession, now: Now
 ) -> AdminMerchantOut:
     """Make a merchant account staff of a business (audited)."""
-    service.add_staff(session, merchant_id, body.user_id, actor_id=caller.id)
-    return _admin_merchant(session, service.get_merchant(session, merchant_id), now)
+    merchants_service.add_staff(session, merchant_id, body.user_id, actor_id=caller.id)
+    return _admin_merchant(session, merchants_service.get_merchant(session, merchant_id), now)
 
 
 @router.delete(
@@ -737,7 +751,7 @@ def remove_staff(
     merchant_id: uuid.UUID, user_id: uuid.UUID, caller: AdminCaller, session: DbSession
 ) -> Response:
     """Take a staff account off a business (audited)."""
-    service.remove_staff(session, merchant_id, user_id, actor_id=caller.id)
+    merchants_service.remove_staff(session, merchant_id, user_id, actor_id=caller.id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -751,9 +765,9 @@ def create_campaign(
     body: CampaignIn, caller: AdminCaller, session: DbSession, now: Now
 ) -> CampaignOut:
     """Create a campaign with an empty budget (audited); fund it with a top-up."""
-    campaign = service.create_campaign(
+    campaign = campaigns_service.create_campaign(
         session,
-        service.CampaignTerms(
+        campaigns_service.CampaignTerms(
             code=body.code,
             names={"he": body.names.he, "ar": body.names.ar, "en": body.names.en},
             rate_bp=body.rate_bp,
@@ -782,7 +796,7 @@ def campaigns(
     """Every campaign with its budget, newest first (staff)."""
     return [
         _campaign_out(session, c, now)
-        for c in service.list_campaigns(session, limit=limit, offset=offset)
+        for c in campaigns_service.list_campaigns(session, limit=limit, offset=offset)
     ]
 
 
@@ -795,7 +809,7 @@ def campaign(
     campaign_id: uuid.UUID, caller: StaffReader, session: DbSession, now: Now
 ) -> CampaignOut:
     """One campaign and its budget (staff)."""
-    return _campaign_out(session, service.get_campaign(session, campaign_id), now)
+    return _campaign_out(session, campaigns_service.get_campaign(session, campaign_id), now)
 
 
 @router.post(
@@ -813,7 +827,7 @@ def top_up(
     response: Response,
 ) -> TopUpOut:
     """Fund a campaign's budget from the city (audited); the same idempotency key is a safe retry."""
-    transaction, created = service.top_up(
+    transaction, created = campaigns_service.top_up(
         session,
         campaign_id,
         amount_agorot=body.amount_agorot,
@@ -824,7 +838,7 @@ def top_up(
     )
     if not created:
         response.headers[REPLAYED] = "true"
-    campaign = service.get_campaign(session, campaign_id)
+    campaign = campaigns_service.get_campaign(session, campaign_id)
     out = _campaign_out(session, campaign, now)
     return TopUpOut(
         transaction_id=transaction.id, amount_agorot=body.amount_agorot, budget=out.budget
@@ -844,7 +858,7 @@ def change_campaign(
     now: Now,
 ) -> CampaignOut:
     """Change a campaign's names, rate, minimum, caps, categories, neighbourhoods or end (audited)."""
-    campaign = service.change_campaign(
+    campaign = campaigns_service.change_campaign(
         session, campaign_id, body.changes(), reason=body.reason, actor_id=caller.id, now=now
     )
     return _campaign_out(session, campaign, now)
@@ -863,7 +877,7 @@ def pause_campaign(
     now: Now,
 ) -> CampaignOut:
     """Pause a campaign: purchases are refused until it is resumed (audited)."""
-    campaign = service.pause_campaign(
+    campaign = campaigns_service.pause_campaign(
         session, campaign_id, reason=body.reason, actor_id=caller.id, now=now
     )
     return _campaign_out(session, campaign, now)
@@ -882,7 +896,7 @@ def resume_campaign(
     now: Now,
 ) -> CampaignOut:
     """Resume a paused campaign (audited)."""
-    campaign = service.resume_campaign(
+    campaign = campaigns_service.resume_campaign(
         session, campaign_id, reason=body.reason, actor_id=caller.id, now=now
     )
     return _campaign_out(session, campaign, now)
@@ -901,7 +915,7 @@ def end_campaign(
     now: Now,
 ) -> CampaignEndOut:
     """End a campaign now and give its unspent budget back to the city (audited)."""
-    answer = service.end_campaign(
+    answer = campaigns_service.end_campaign(
         session, campaign_id, reason=body.reason, actor_id=caller.id, now=now
     )
     return CampaignEndOut(
@@ -922,7 +936,7 @@ def flags(
     """Purchases flagged by the fraud signals, newest first; open ones unless asked (staff)."""
     return [
         _flag_out(flag, purchase, merchant)
-        for flag, purchase, merchant in service.list_flags(
+        for flag, purchase, merchant in flags_service.list_flags(
             session, status=status_filter, merchant_id=merchant_id, limit=limit, offset=offset
         )
     ]
@@ -937,10 +951,10 @@ def resolve_flag(
     flag_id: uuid.UUID, body: FlagResolveIn, caller: AdminCaller, session: DbSession, now: Now
 ) -> FlagOut:
     """Resolve a flag, dismissed or confirmed, with a reason (written to the audit log)."""
-    flag = service.resolve_flag(
+    flag = flags_service.resolve_flag(
         session, flag_id, outcome=body.outcome, reason=body.reason, actor_id=caller.id, now=now
     )
-    purchase_row, merchant_row = service.flag_context(session, flag)
+    purchase_row, merchant_row = flags_service.flag_context(session, flag)
     return _flag_out(flag, purchase_row, merchant_row)
 
 
@@ -952,7 +966,7 @@ CASHBACK_LABEL: Text = {"he": "החזר כספי", "ar": "استرداد نقد�
 @register_summary_source
 def cashback_line(session: Session, resident_id: uuid.UUID, now: datetime) -> Sequence[BenefitLine]:
     """The wallet's cashback line, once the resident has earned any: what they can spend now."""
-    available = service.available_cashback(session, resident_id, now=now)
+    available = wallets_service.available_cashback(session, resident_id, now=now)
     if available is None:
         return []
     return [BenefitLine(code="cashback", label=CASHBACK_LABEL, balance=available, unit="ILS")]
@@ -963,4 +977,4 @@ def cashback_programmes(
     session: Session, resident_id: uuid.UUID, merchant_user_id: uuid.UUID, now: datetime
 ) -> Sequence[str]:
     """For a business's scan: the cashback programme, when a campaign runs there for this resident."""
-    return service.programmes_at(session, resident_id, merchant_user_id, now=now)
+    return campaigns_service.programmes_at(session, resident_id, merchant_user_id, now=now)

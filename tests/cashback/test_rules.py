@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from cashback import rules
 from cashback.rules import Earned, NotEarned, PurchaseFigures, Terms
-from cashback.service import fraud_thresholds
+from cashback.service.flags import fraud_thresholds
 from resident_card.settings import Settings
 
 NAMES = {"he": "ק", "ar": "ك", "en": "C"}
