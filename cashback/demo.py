@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session
 
 from cashback.models import BusinessCategory, MerchantStatus
-from cashback.repository import CampaignRepository, MerchantRepository
+from cashback.repository.campaigns import CampaignRepository
+from cashback.repository.merchants import MerchantRepository
 from cashback.service import campaigns, merchants
 from resident_card.accounts.repository import UserRepository
 from resident_card.city import service as city

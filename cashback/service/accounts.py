@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType, Unit
 from cashback.models import Wallet
-from cashback.repository import PurchaseRepository
+from cashback.repository.wallets import WalletRepository
 
 # Ledger purposes.
 BUDGET = "cashback_budget"  # a campaign's
@@ -42,8 +42,8 @@ def owed_account(session: Session, merchant_id: uuid.UUID) -> Account:
 
 def lock_wallet(session: Session, resident_id: uuid.UUID) -> Wallet:
     """The resident's wallet row, locked (made with its two accounts on first use)."""
-    repository = PurchaseRepository(session)
-    wallet = repository.lock_wallet(resident_id)
+    repository = WalletRepository(session)
+    wallet = repository.lock(resident_id)
     if wallet is not None:
         return wallet
     cashback = ledger.get_or_create_account(
@@ -61,7 +61,7 @@ def lock_wallet(session: Session, resident_id: uuid.UUID) -> Wallet:
         unit=Unit.ILS,
         allow_negative=True,
     )
-    repository.insert_wallet_if_absent(
+    repository.insert_if_absent(
         {
             "id": uuid.uuid4(),
             "resident_id": resident_id,
@@ -69,7 +69,7 @@ def lock_wallet(session: Session, resident_id: uuid.UUID) -> Wallet:
             "receivable_account_id": receivable.id,
         }
     )
-    wallet = repository.lock_wallet(resident_id)
+    wallet = repository.lock(resident_id)
     if wallet is None:  # pragma: no cover - just inserted, or inserted by another
         raise RuntimeError("the cashback wallet was neither found nor made")
     return wallet

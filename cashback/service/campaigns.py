@@ -27,7 +27,8 @@ from cashback.exceptions import (
     InvalidCampaign,
 )
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
-from cashback.repository import CampaignRepository, MerchantRepository
+from cashback.repository.campaigns import CampaignRepository
+from cashback.repository.merchants import MerchantRepository
 from cashback.service import accounts, checks, merchants
 from resident_card.audit import service as audit
 from resident_card.city import service as city

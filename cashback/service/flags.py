@@ -12,12 +12,9 @@ from sqlalchemy.orm import Session
 from cashback import rules
 from cashback.exceptions import FlagAlreadyResolved, FlagNotFound
 from cashback.models import Flag, FlagOutcome, FlagStatus, Merchant, Purchase
-from cashback.repository import (
-    FlagRepository,
-    MerchantRepository,
-    PurchaseFigures,
-    PurchaseRepository,
-)
+from cashback.repository.flags import FlagRepository
+from cashback.repository.merchants import MerchantRepository
+from cashback.repository.purchases import PurchaseFigures, PurchaseRepository
 from cashback.service import merchants
 from resident_card.audit import service as audit
 from resident_card.settings import Settings

@@ -26,7 +26,7 @@ from cashback.exceptions import (
     RegistryNumberTaken,
 )
 from cashback.models import BusinessCategory, Merchant, MerchantStatus
-from cashback.repository import MerchantRepository
+from cashback.repository.merchants import MerchantRepository
 from cashback.service import accounts
 from resident_card.accounts.models import Role
 from resident_card.accounts.repository import UserRepository

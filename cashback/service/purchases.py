@@ -32,7 +32,9 @@ from cashback.exceptions import (
     TokenReplayed,
 )
 from cashback.models import Campaign, Merchant, Purchase
-from cashback.repository import CampaignRepository, MerchantRepository, PurchaseRepository
+from cashback.repository.campaigns import CampaignRepository
+from cashback.repository.merchants import MerchantRepository
+from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, checks, flags, merchants, scans
 from resident_card.i18n import Text
 from resident_card.residents import service as residents

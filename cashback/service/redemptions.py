@@ -16,7 +16,7 @@ from benefits.ledger.service import PostingInput
 from cashback import rules
 from cashback.exceptions import CardInvalid, InsufficientCashback, TokenReplayed
 from cashback.models import Redemption
-from cashback.repository import PurchaseRepository
+from cashback.repository.redemptions import RedemptionRepository
 from cashback.service import accounts, checks, merchants, releases, scans, wallets
 from resident_card.cards import service as cards
 from resident_card.settings import Settings
@@ -46,14 +46,14 @@ def redeem(
     request_hash = checks.request_hash(
         card_token=card_token, amount_agorot=amount_agorot, receipt=receipt
     )
-    repository = PurchaseRepository(session)
+    repository = RedemptionRepository(session)
 
     def replay(existing: Redemption) -> RedemptionAnswer:
         if existing.request_hash != request_hash:
             raise IdempotencyMismatch()
         return RedemptionAnswer(existing, True)
 
-    existing = repository.redemption_by_key(merchant.id, key)
+    existing = repository.by_key(merchant.id, key)
     if existing is not None:
         return replay(existing)
     merchants.check_approved(merchant)
@@ -62,7 +62,7 @@ def redeem(
         session, settings, merchant, card_token, used_for="redemption", now=now
     )
     if not fresh:
-        existing = repository.redemption_by_key(merchant.id, key)
+        existing = repository.by_key(merchant.id, key)
         if existing is not None:
             return replay(existing)
         raise TokenReplayed()
@@ -84,7 +84,7 @@ def redeem(
         created_by=staff_user_id,
         now=now,
     )
-    redemption = repository.insert_redemption_if_absent(
+    redemption = repository.insert_if_absent(
         {
             "id": redemption_id,
             "created_at": now,

@@ -17,7 +17,8 @@ from benefits.ledger.service import PostingInput
 from cashback import rules
 from cashback.exceptions import PurchaseNotFound, RefundOfRefund, RefundTooLarge
 from cashback.models import Campaign, Purchase, Refund, Wallet
-from cashback.repository import PurchaseRepository
+from cashback.repository.purchases import PurchaseRepository
+from cashback.repository.refunds import RefundRepository
 from cashback.service import accounts, campaigns, checks, merchants, releases
 
 
@@ -44,7 +45,7 @@ def refund_purchase(
     repository = PurchaseRepository(session)
     found = repository.purchase(purchase_id)
     if found is None or found.merchant_id != merchant.id:
-        refund = repository.refund(purchase_id)
+        refund = RefundRepository(session).get(purchase_id)
         if refund is not None and refund.merchant_id == merchant.id:
             raise RefundOfRefund()
         raise PurchaseNotFound()
@@ -53,7 +54,7 @@ def refund_purchase(
 
     wallet = accounts.lock_wallet(session, found.resident_id)
     if key is not None:
-        earlier = repository.refund_by_key(found.id, key)
+        earlier = RefundRepository(session).by_key(found.id, key)
         if earlier is not None:
             if earlier.amount_agorot != amount_agorot or earlier.receipt != receipt:
                 raise IdempotencyMismatch()
@@ -98,7 +99,7 @@ def refund_purchase(
         ).id
     purchase.refunded_agorot += amount_agorot
     purchase.cashback_returned_agorot += take
-    refund = repository.add_refund(
+    refund = RefundRepository(session).add(
         Refund(
             id=refund_id,
             created_at=now,
@@ -154,4 +155,4 @@ def _shrink_hold(
 
 
 def refunds_of(session: Session, purchase: Purchase) -> Sequence[Refund]:
-    return PurchaseRepository(session).refunds_of(purchase.id)
+    return RefundRepository(session).of_purchase(purchase.id)

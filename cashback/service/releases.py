@@ -16,7 +16,7 @@ from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import HoldAlreadyCaptured, HoldAlreadyReleased, HoldExpired
 from benefits.ledger.service import PostingInput
 from cashback.models import Purchase, Wallet
-from cashback.repository import PurchaseRepository
+from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts
 
 RELEASE_BATCH = 500

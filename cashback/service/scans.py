@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from cashback.exceptions import CardInvalid
 from cashback.models import Merchant
-from cashback.repository import PurchaseRepository
+from cashback.repository.scans import ScanRepository
 from resident_card.cards import service as cards
 from resident_card.residents.models import Resident
 from resident_card.settings import Settings
@@ -30,5 +30,5 @@ def scanned_resident(
         raise CardInvalid(reason=check.reason or "unknown")
     if not check.jti:
         raise CardInvalid(reason="malformed")
-    fresh = PurchaseRepository(session).consume_jti(check.jti, merchant.id, used_for, now)
+    fresh = ScanRepository(session).consume_jti(check.jti, merchant.id, used_for, now)
     return check.resident, fresh

@@ -21,7 +21,11 @@ from benefits.ledger import service as ledger
 from benefits.ledger.service import PostingInput
 from cashback.exceptions import PeriodNotOver, StatementNotFound
 from cashback.models import Merchant, Settlement
-from cashback.repository import MerchantRepository, PurchaseRepository, SettlementRepository
+from cashback.repository.merchants import MerchantRepository
+from cashback.repository.purchases import PurchaseRepository
+from cashback.repository.redemptions import RedemptionRepository
+from cashback.repository.refunds import RefundRepository
+from cashback.repository.settlement import SettlementRepository
 from cashback.service import accounts
 from resident_card.settings import Settings
 
@@ -99,10 +103,9 @@ def settle(
 def _statement(
     session: Session, merchant: Merchant, label: str, start: datetime, end: datetime, zone: ZoneInfo
 ) -> dict[str, Any]:
-    repository = PurchaseRepository(session)
-    purchases = repository.in_period(merchant.id, start, end)
-    refunds = repository.refunds_in_period(merchant.id, start, end)
-    redemptions = repository.redemptions_in_period(merchant.id, start, end)
+    purchases = PurchaseRepository(session).in_period(merchant.id, start, end)
+    refunds = RefundRepository(session).in_period(merchant.id, start, end)
+    redemptions = RedemptionRepository(session).in_period(merchant.id, start, end)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(STATEMENT_COLUMNS)

@@ -12,7 +12,9 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger import service as ledger
 from cashback.models import Merchant, Purchase
-from cashback.repository import MerchantRepository, PurchaseRepository
+from cashback.repository.merchants import MerchantRepository
+from cashback.repository.purchases import PurchaseRepository
+from cashback.repository.wallets import WalletRepository
 from cashback.service import accounts, releases
 
 
@@ -29,14 +31,13 @@ def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> W
 
     Releases what has come due first, so the figures are as of now.
     """
-    repository = PurchaseRepository(session)
-    if repository.wallet(resident_id) is None:
+    if WalletRepository(session).get(resident_id) is None:
         return WalletView(0, 0, 0, [])
     wallet = accounts.lock_wallet(session, resident_id)
     releases.release_due_holds(session, now=now, resident_id=resident_id)
     balance = ledger.get_balance(session, wallet.cashback_account_id, now=now)
     owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
-    purchases = repository.purchases_of_resident(resident_id, limit=20)
+    purchases = PurchaseRepository(session).purchases_of_resident(resident_id, limit=20)
     merchants = MerchantRepository(session).by_ids(p.merchant_id for p in purchases)
     return WalletView(
         available_agorot=balance.available,
@@ -49,7 +50,7 @@ def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> W
 def available_cashback(session: Session, resident_id: uuid.UUID, *, now: datetime) -> int | None:
     """What a resident can spend now, read only (for the wallet's summary line); None for a
     resident who never earned cashback."""
-    wallet = PurchaseRepository(session).wallet(resident_id)
+    wallet = WalletRepository(session).get(resident_id)
     if wallet is None:
         return None
     return ledger.get_balance(session, wallet.cashback_account_id, now=now).available

@@ -18,7 +18,7 @@ from benefits.eligibility.service import city_zone
 from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Transaction
 from cashback.models import Merchant, Settlement
-from cashback.repository import PurchaseRepository
+from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, purchases, redemptions, refunds, wallets
 from resident_card.accounts.models import User
 from resident_card.app import create_app

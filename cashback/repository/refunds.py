@@ -1,0 +1,43 @@
+"""Refunds of purchases."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+
+from cashback.models import Refund
+from cashback.repository.base import Repository
+
+
+class RefundRepository(Repository):
+    def add(self, refund: Refund) -> Refund:
+        self.session.add(refund)
+        self.session.flush()
+        return refund
+
+    def get(self, refund_id: uuid.UUID) -> Refund | None:
+        return self.session.get(Refund, refund_id)
+
+    def by_key(self, purchase_id: uuid.UUID, key: str) -> Refund | None:
+        return self.session.scalar(
+            select(Refund).where(Refund.purchase_id == purchase_id, Refund.idempotency_key == key)
+        )
+
+    def of_purchase(self, purchase_id: uuid.UUID) -> Sequence[Refund]:
+        return self.session.scalars(
+            select(Refund).where(Refund.purchase_id == purchase_id).order_by(Refund.created_at)
+        ).all()
+
+    def in_period(self, merchant_id: uuid.UUID, start: datetime, end: datetime) -> Sequence[Refund]:
+        return self.session.scalars(
+            select(Refund)
+            .where(
+                Refund.merchant_id == merchant_id,
+                Refund.created_at >= start,
+                Refund.created_at < end,
+            )
+            .order_by(Refund.created_at, Refund.id)
+        ).all()
