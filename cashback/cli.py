@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from cashback import rules
+from cashback import earning
 from cashback.service import campaigns, releases, settlement
 from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.database import make_engine, make_sessionmaker
@@ -91,12 +91,14 @@ def release_holds(language: Language) -> None:
             RELEASED,
             language,
             count=report.released,
-            amount=rules.format_agorot(report.amount_agorot),
-            recovered=rules.format_agorot(report.recovered_agorot),
+            amount=earning.format_agorot(report.amount_agorot),
+            recovered=earning.format_agorot(report.recovered_agorot),
         )
     )
     if returned:
-        click.echo(render(RETURNED, language, amount=rules.format_agorot(returned), count=emptied))
+        click.echo(
+            render(RETURNED, language, amount=earning.format_agorot(returned), count=emptied)
+        )
 
 
 @cashback.command("settle")
@@ -124,7 +126,7 @@ def settle(period: str, language: Language) -> None:
                 registry=answer.merchant.registry_number,
                 period=answer.settlement.period,
                 purchases=answer.settlement.purchases,
-                paid=rules.format_agorot(answer.settlement.paid_agorot),
+                paid=earning.format_agorot(answer.settlement.paid_agorot),
                 path=path,
             )
         )

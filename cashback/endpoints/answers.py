@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from cashback import rules
+from cashback import earning
 from cashback.models import Campaign, Merchant, Purchase, Refund
 from cashback.schemas import AddressOut, CampaignBriefOut, Label, PurchaseOut, RefundOut
 from cashback.service import campaigns as campaigns_service
@@ -25,7 +25,7 @@ def merchant_fields(session: Session, merchant: Merchant) -> dict[str, object]:
         "registry_number": merchant.registry_number,
         "name": merchant.name,
         "category": merchant.category,
-        "category_name": label(rules.CATEGORY_NAMES[merchant.category]),
+        "category_name": label(earning.CATEGORY_NAMES[merchant.category]),
         "address": AddressOut(
             street=label(street.names),
             street_code=street.code,
@@ -45,7 +45,7 @@ def brief(campaign: Campaign, purchase: Purchase | None = None) -> CampaignBrief
     since, and a retried purchase gets the very same answer)."""
     names, rate_bp = campaign.names, campaign.rate_bp
     if purchase is not None:
-        names, rate_bp = purchases_service.terms_got(purchase, campaign)
+        names, rate_bp = purchases_service.names_and_rate_as_bought(purchase, campaign)
     return CampaignBriefOut(id=campaign.id, code=campaign.code, names=label(names), rate_bp=rate_bp)
 
 
@@ -56,7 +56,7 @@ def receipt_fields(purchase: Purchase, campaign: Campaign, language: Language) -
         "receipt": purchase.receipt,
         "cashback_agorot": purchase.cashback_agorot,
         "campaign": brief(campaign, purchase),
-        "why": [rules.render_reason(reason, language) for reason in purchase.explanation],
+        "why": [earning.render_reason(reason, language) for reason in purchase.explanation],
         "available_at": purchase.available_at,
         "created_at": purchase.created_at,
     }

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from cashback import rules
+from cashback import earning
 from cashback.endpoints.answers import label
 from cashback.endpoints.dependencies import AUTH, Limit, Offset
 from cashback.exceptions import FlagAlreadyResolved, FlagNotFound
@@ -26,7 +26,7 @@ def _flag_out(flag: Flag, purchase: Purchase, merchant: Merchant) -> FlagOut:
     return FlagOut(
         id=flag.id,
         signal=flag.signal,
-        signal_name=label(rules.SIGNALS[flag.signal]),
+        signal_name=label(earning.SIGNALS[flag.signal]),
         details=flag.details,
         status=FlagStatus(flag.status),
         outcome=FlagOutcome(flag.outcome) if flag.outcome else None,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from cashback import rules
+from cashback import earning
 from cashback.exceptions import AmountInvalid, IdempotencyKeyRequired
 
 MAX_KEY_LENGTH = 200
@@ -27,8 +27,8 @@ def check_amount(amount: int) -> int:
         raise AmountInvalid(problem="a whole number of agorot")
     if amount < 1:
         raise AmountInvalid(problem="at least 1 agora")
-    if amount > rules.MAX_AMOUNT_AGOROT:
-        raise AmountInvalid(problem=f"at most {rules.format_agorot(rules.MAX_AMOUNT_AGOROT)}")
+    if amount > earning.MAX_AMOUNT_AGOROT:
+        raise AmountInvalid(problem=f"at most {earning.format_agorot(earning.MAX_AMOUNT_AGOROT)}")
     return amount
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from cashback import rules
+from cashback import earning
 from cashback.exceptions import FlagAlreadyResolved, FlagNotFound
 from cashback.models import Flag, FlagOutcome, FlagStatus, Merchant, Purchase
 from cashback.repository.flags import FlagRepository
@@ -20,9 +20,9 @@ from resident_card.audit import service as audit
 from resident_card.settings import Settings
 
 
-def fraud_thresholds(settings: Settings) -> rules.Thresholds:
+def fraud_thresholds(settings: Settings) -> earning.Thresholds:
     """The fraud signals' thresholds, as the city set them (TOSHAV_CASHBACK_…)."""
-    return rules.Thresholds(
+    return earning.Thresholds(
         resident_purchases_per_hour=settings.cashback_resident_purchases_per_hour,
         business_purchases_per_ten_minutes=settings.cashback_business_purchases_per_ten_minutes,
         repeats_per_day=settings.cashback_repeats_per_day,
@@ -33,11 +33,11 @@ def fraud_thresholds(settings: Settings) -> rules.Thresholds:
 
 
 def signals_raised(
-    figures: PurchaseFigures, amount_agorot: int, thresholds: rules.Thresholds
+    figures: PurchaseFigures, amount_agorot: int, thresholds: earning.Thresholds
 ) -> list[tuple[str, dict[str, Any]]]:
     """The fraud signals a purchase about to be recorded raises (it counts itself)."""
-    return rules.fraud_signals(
-        rules.PurchaseFigures(
+    return earning.fraud_signals(
+        earning.PurchaseFigures(
             amount_agorot=amount_agorot,
             resident_last_hour=figures.by_resident + 1,
             business_last_ten_minutes=figures.at_business + 1,

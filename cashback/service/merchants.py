@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benefits.ledger import service as ledger
-from cashback import rules
+from cashback import earning
 from cashback.exceptions import (
     AddressNotInCity,
     AlreadyMerchantStaff,
@@ -57,7 +57,7 @@ def apply(
     ``as_staff``: the applicant (a ``merchant`` account that belongs to no business yet) becomes
     the business's first staff account. A clerk filing a paper application does not.
     """
-    registry_number = rules.normalise_registry_number(application.registry_number)
+    registry_number = earning.normalise_registry_number(application.registry_number)
     if registry_number is None:
         raise InvalidRegistryNumber()
     street = city.street_by_code(session, application.street_code)

@@ -18,7 +18,7 @@ from benefits.eligibility.models import Decision
 from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import IdempotencyMismatch, InsufficientBalance
 from benefits.ledger.service import PostingInput
-from cashback import rules
+from cashback import earning
 from cashback.exceptions import (
     AmountInvalid,
     BudgetExhausted,
@@ -128,14 +128,14 @@ def record_purchase(
         merchant_since=now - timedelta(minutes=10),
         before=now,
     )
-    offers: list[tuple[Campaign, rules.Earned]] = []
-    refusals: list[rules.NotEarned] = []
+    offers: list[tuple[Campaign, earning.Earned]] = []
+    refusals: list[earning.NotEarned] = []
     for campaign in eligible:
         this_month, today_here = figures.earned[campaign.id]
-        earned = rules.earn(
+        earned = earning.earn(
             _terms(campaign), amount_agorot, used_this_month=this_month, used_today_here=today_here
         )
-        if isinstance(earned, rules.NotEarned):
+        if isinstance(earned, earning.NotEarned):
             refusals.append(earned)
         else:
             offers.append((campaign, earned))
@@ -148,19 +148,20 @@ def record_purchase(
     available_at = now + timedelta(days=settings.cashback_return_window_days)
     repositories = CampaignRepository(session)
 
-    def explanation(campaign: Campaign, earned: rules.Earned) -> list[dict[str, Any]]:
+    def explanation(campaign: Campaign, earned: earning.Earned) -> list[dict[str, Any]]:
         programme = repositories.programme(decisions[campaign.programme_code].programme_id)
         return [
-            rules.reason("eligible", programme=dict(programme.names)),
+            earning.reason("eligible", programme=dict(programme.names)),
             *earned.reasons,
-            rules.reason(
+            earning.reason(
                 "held",
                 days=settings.cashback_return_window_days,
                 date=available_at.astimezone(zone).date().isoformat(),
             ),
         ]
 
-    def terms_got(campaign: Campaign, earned: rules.Earned) -> dict[str, Any]:
+    def paying_columns(campaign: Campaign, earned: earning.Earned) -> dict[str, Any]:
+        """The purchase row's columns that say which campaign pays it, how much and why."""
         return {
             "campaign_id": campaign.id,
             "cashback_agorot": earned.cashback_agorot,
@@ -169,7 +170,7 @@ def record_purchase(
             "decision_id": decisions[campaign.programme_code].id,
         }
 
-    ranked = rules.best_first(offers)
+    ranked = earning.best_first(offers)
     purchase_id = uuid.uuid4()
     purchase = repository.insert_purchase_if_absent(
         {
@@ -182,7 +183,7 @@ def record_purchase(
             "request_hash": request_hash,
             "amount_agorot": amount_agorot,
             "receipt": receipt,
-            **terms_got(*ranked[0]),
+            **paying_columns(*ranked[0]),
             "hold_id": None,
             "hold_count": 1,
             "available_at": available_at,
@@ -224,7 +225,7 @@ def record_purchase(
         except InsufficientBalance:
             continue
         # A campaign further down the list paid: the purchase records its terms instead.
-        repository.attach_hold(purchase, hold.id, terms_got(campaign, earned) if rank else {})
+        repository.attach_hold(purchase, hold.id, paying_columns(campaign, earned) if rank else {})
         return PurchaseAnswer(purchase, campaign, merchant, False)
     # No budget: ended by a clerk while this purchase was on its way (its budget went back to the
     # city), or simply spent?
@@ -289,7 +290,7 @@ def purchases_of(
     )
 
 
-def terms_got(purchase: Purchase, campaign: Campaign) -> tuple[Text, int]:
+def names_and_rate_as_bought(purchase: Purchase, campaign: Campaign) -> tuple[Text, int]:
     """The campaign's names and rate as the purchase got them (its reasons keep the names)."""
     for stored in purchase.explanation:
         if stored.get("code") == "rate":
@@ -308,8 +309,8 @@ def purchase_state(purchase: Purchase) -> str:
     return "available"
 
 
-def _terms(campaign: Campaign) -> rules.Terms:
-    return rules.Terms(
+def _terms(campaign: Campaign) -> earning.Terms:
+    return earning.Terms(
         rate_bp=campaign.rate_bp,
         min_purchase_agorot=campaign.min_purchase_agorot,
         cap_per_purchase_agorot=campaign.cap_per_purchase_agorot,

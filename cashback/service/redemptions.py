@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import IdempotencyMismatch
 from benefits.ledger.service import PostingInput
-from cashback import rules
+from cashback import earning
 from cashback.exceptions import CardInvalid, InsufficientCashback, TokenReplayed
 from cashback.models import Redemption
 from cashback.repository.redemptions import RedemptionRepository
@@ -70,7 +70,7 @@ def redeem(
     releases.release_due_holds(session, now=now, resident_id=resident.id)
     available = ledger.get_balance(session, wallet.cashback_account_id, now=now).available
     if amount_agorot > available:
-        raise InsufficientCashback(available=rules.format_agorot(max(available, 0)))
+        raise InsufficientCashback(available=earning.format_agorot(max(available, 0)))
     redemption_id = uuid.uuid4()
     transaction = ledger.post_transaction(
         session,

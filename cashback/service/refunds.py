@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import IdempotencyMismatch
 from benefits.ledger.service import PostingInput
-from cashback import rules
+from cashback import earning
 from cashback.exceptions import PurchaseNotFound, RefundOfRefund, RefundTooLarge
 from cashback.models import Campaign, Purchase, Refund, Wallet
 from cashback.repository.purchases import PurchaseRepository
@@ -64,8 +64,8 @@ def refund_purchase(
     assert purchase is not None  # just read; purchases are never deleted
     remaining = purchase.amount_agorot - purchase.refunded_agorot
     if amount_agorot > remaining:
-        raise RefundTooLarge(remaining=rules.format_agorot(remaining))
-    take = rules.taken_back(
+        raise RefundTooLarge(remaining=earning.format_agorot(remaining))
+    take = earning.taken_back(
         purchase.cashback_agorot,
         purchase.amount_agorot,
         purchase.refunded_agorot + amount_agorot,
