@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.orm import Session
 
 from cashback import earning
 from cashback.models import Campaign, Merchant, Purchase, Refund
 from cashback.schemas import AddressOut, CampaignBriefOut, Label, PurchaseOut, RefundOut
 from cashback.service import campaigns as campaigns_service
-from cashback.service import merchants as merchants_service
 from cashback.service import purchases as purchases_service
 from cashback.service import refunds as refunds_service
+from resident_card.city.models import Neighbourhood, Street
 from resident_card.i18n import Language, Text
 
 
@@ -18,8 +20,9 @@ def label(text: Text) -> Label:
     return Label(he=text["he"], ar=text["ar"], en=text["en"])
 
 
-def merchant_fields(session: Session, merchant: Merchant) -> dict[str, object]:
-    street, neighbourhood = merchants_service.places(session, [merchant])[merchant.id]
+def merchant_fields(merchant: Merchant, place: tuple[Street, Neighbourhood]) -> dict[str, object]:
+    """A business's fields, ``place`` its street and neighbourhood (``merchants.places``)."""
+    street, neighbourhood = place
     return {
         "id": merchant.id,
         "registry_number": merchant.registry_number,
@@ -76,14 +79,21 @@ def refund_out(refund: Refund) -> RefundOut:
     )
 
 
-def purchase_out(session: Session, purchase: Purchase, language: Language) -> PurchaseOut:
-    campaign = campaigns_service.get_campaign(session, purchase.campaign_id)
-    return PurchaseOut.model_validate(
-        {
-            **receipt_fields(purchase, campaign, language),
-            "state": purchases_service.purchase_state(purchase),
-            "refunded_agorot": purchase.refunded_agorot,
-            "cashback_returned_agorot": purchase.cashback_returned_agorot,
-            "refunds": [refund_out(r) for r in refunds_service.refunds_of(session, purchase)],
-        }
-    )
+def purchase_outs(
+    session: Session, purchases: Sequence[Purchase], language: Language
+) -> list[PurchaseOut]:
+    """Purchases with their campaigns and refunds, read for all of them at once."""
+    campaigns = campaigns_service.campaigns_by_id(session, {p.campaign_id for p in purchases})
+    refunds = refunds_service.refunds_of_each(session, purchases)
+    return [
+        PurchaseOut.model_validate(
+            {
+                **receipt_fields(purchase, campaigns[purchase.campaign_id], language),
+                "state": purchases_service.purchase_state(purchase),
+                "refunded_agorot": purchase.refunded_agorot,
+                "cashback_returned_agorot": purchase.cashback_returned_agorot,
+                "refunds": [refund_out(r) for r in refunds[purchase.id]],
+            }
+        )
+        for purchase in purchases
+    ]

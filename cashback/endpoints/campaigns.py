@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from benefits.ledger.exceptions import IdempotencyMismatch
+from benefits.ledger.service import Balance
 from cashback.endpoints.answers import label
 from cashback.endpoints.dependencies import AUTH, REPLAYED, Limit, Offset
 from cashback.exceptions import (
@@ -40,8 +42,19 @@ from resident_card.errors import responses
 router = APIRouter(tags=["cashback"])
 
 
+def _campaign_outs(
+    session: Session, campaigns: Sequence[Campaign], now: datetime
+) -> list[CampaignOut]:
+    """Campaigns with their budgets, read for all of them at once."""
+    budgets = campaigns_service.budgets_of(session, campaigns, now=now)
+    return [_shaped(campaign, budgets[campaign.id], now) for campaign in campaigns]
+
+
 def _campaign_out(session: Session, campaign: Campaign, now: datetime) -> CampaignOut:
-    budget = campaigns_service.budget_of(session, campaign, now=now)
+    return _campaign_outs(session, [campaign], now)[0]
+
+
+def _shaped(campaign: Campaign, budget: Balance, now: datetime) -> CampaignOut:
     return CampaignOut(
         id=campaign.id,
         code=campaign.code,
@@ -108,10 +121,8 @@ def campaigns(
     caller: StaffReader, session: DbSession, now: Now, limit: Limit = 50, offset: Offset = 0
 ) -> list[CampaignOut]:
     """Every campaign with its budget, newest first (staff)."""
-    return [
-        _campaign_out(session, c, now)
-        for c in campaigns_service.list_campaigns(session, limit=limit, offset=offset)
-    ]
+    found = campaigns_service.list_campaigns(session, limit=limit, offset=offset)
+    return _campaign_outs(session, found, now)
 
 
 @router.get(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -31,14 +32,27 @@ from resident_card.errors import responses
 router = APIRouter(tags=["cashback"])
 
 
+def _admin_merchants(
+    session: Session, merchants: Sequence[Merchant], now: datetime
+) -> list[AdminMerchantOut]:
+    """Businesses with their places, staff and what the city owes them, read for all at once."""
+    places = merchants_service.places(session, merchants)
+    staff = merchants_service.staff_of_each(session, merchants)
+    owed = merchants_service.owed_to_each(session, merchants, now=now)
+    return [
+        AdminMerchantOut.model_validate(
+            {
+                **merchant_fields(merchant, places[merchant.id]),
+                "staff_user_ids": staff[merchant.id],
+                "owed_agorot": owed[merchant.id],
+            }
+        )
+        for merchant in merchants
+    ]
+
+
 def _admin_merchant(session: Session, merchant: Merchant, now: datetime) -> AdminMerchantOut:
-    return AdminMerchantOut.model_validate(
-        {
-            **merchant_fields(session, merchant),
-            "staff_user_ids": merchants_service.staff_of(session, merchant.id),
-            "owed_agorot": merchants_service.owed_to(session, merchant, now=now),
-        }
-    )
+    return _admin_merchants(session, [merchant], now)[0]
 
 
 @router.get(
@@ -53,12 +67,10 @@ def merchants(
     offset: Offset = 0,
 ) -> list[AdminMerchantOut]:
     """Businesses in the scheme or applying to it, newest first (staff)."""
-    return [
-        _admin_merchant(session, m, now)
-        for m in merchants_service.list_merchants(
-            session, status=status_filter, limit=limit, offset=offset
-        )
-    ]
+    found = merchants_service.list_merchants(
+        session, status=status_filter, limit=limit, offset=offset
+    )
+    return _admin_merchants(session, found, now)
 
 
 @router.post(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, status
+from sqlalchemy.orm import Session
 
-from cashback.endpoints.answers import brief, merchant_fields, purchase_out
+from cashback.endpoints.answers import brief, merchant_fields, purchase_outs
 from cashback.endpoints.dependencies import AUTH, Limit, MerchantCaller, Offset, RequestLanguage
 from cashback.exceptions import (
     AddressNotInCity,
@@ -14,16 +15,21 @@ from cashback.exceptions import (
     NotMerchantStaff,
     RegistryNumberTaken,
 )
-from cashback.models import MerchantStatus
+from cashback.models import Merchant, MerchantStatus
 from cashback.schemas import MerchantApplicationIn, MerchantOut, MyMerchantOut, PurchaseOut
 from cashback.service import campaigns as campaigns_service
 from cashback.service import merchants as merchants_service
 from cashback.service import purchases as purchases_service
+from resident_card.city.models import Neighbourhood, Street
 from resident_card.clock import Now
 from resident_card.database import DbSession
 from resident_card.errors import responses
 
 router = APIRouter(tags=["cashback"])
+
+
+def _place(session: Session, merchant: Merchant) -> tuple[Street, Neighbourhood]:
+    return merchants_service.places(session, [merchant])[merchant.id]
 
 
 @router.post(
@@ -56,7 +62,7 @@ def apply(
         as_staff=True,
         now=now,
     )
-    return MerchantOut.model_validate(merchant_fields(session, merchant))
+    return MerchantOut.model_validate(merchant_fields(merchant, _place(session, merchant)))
 
 
 @router.get(
@@ -74,7 +80,7 @@ def my_merchant(caller: MerchantCaller, session: DbSession, now: Now) -> MyMerch
     )
     return MyMerchantOut.model_validate(
         {
-            **merchant_fields(session, merchant),
+            **merchant_fields(merchant, _place(session, merchant)),
             "owed_agorot": merchants_service.owed_to(session, merchant, now=now),
             "campaigns": [brief(c) for c in campaigns],
         }
@@ -95,7 +101,5 @@ def my_purchases(
 ) -> list[PurchaseOut]:
     """My business's purchases, newest first."""
     merchant = merchants_service.staff_merchant(session, caller.id)
-    return [
-        purchase_out(session, p, language)
-        for p in purchases_service.purchases_of(session, merchant, limit=limit, offset=offset)
-    ]
+    found = purchases_service.purchases_of(session, merchant, limit=limit, offset=offset)
+    return purchase_outs(session, found, language)

@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Response, status
 
 from benefits.ledger.exceptions import IdempotencyMismatch
-from cashback.endpoints.answers import purchase_out, receipt_fields, refund_out
+from cashback.endpoints.answers import purchase_outs, receipt_fields, refund_out
 from cashback.endpoints.dependencies import (
     AUTH,
     REPLAYED,
@@ -106,9 +106,8 @@ def purchase(
 ) -> PurchaseOut:
     """A purchase at my business, with its refunds."""
     merchant = merchants_service.staff_merchant(session, caller.id)
-    return purchase_out(
-        session, purchases_service.get_purchase(session, merchant, purchase_id), language
-    )
+    found = purchases_service.get_purchase(session, merchant, purchase_id)
+    return purchase_outs(session, [found], language)[0]
 
 
 @router.post(

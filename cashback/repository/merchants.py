@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from sqlalchemy import and_, bindparam, select
 
@@ -139,9 +139,19 @@ class MerchantRepository(Repository):
         self.session.delete(link)
         self.session.flush()
 
-    def staff_of(self, merchant_id: uuid.UUID) -> Sequence[MerchantStaff]:
-        return self.session.scalars(
-            select(MerchantStaff)
-            .where(MerchantStaff.merchant_id == merchant_id)
-            .order_by(MerchantStaff.created_at)
-        ).all()
+    def staff_of_each(
+        self, merchant_ids: Iterable[uuid.UUID]
+    ) -> Mapping[uuid.UUID, Sequence[uuid.UUID]]:
+        """Each business's staff accounts, oldest first, in one statement."""
+        wanted = set(merchant_ids)
+        staff: dict[uuid.UUID, list[uuid.UUID]] = {merchant_id: [] for merchant_id in wanted}
+        if not wanted:
+            return staff
+        rows = self.session.execute(
+            select(MerchantStaff.merchant_id, MerchantStaff.user_id)
+            .where(MerchantStaff.merchant_id.in_(wanted))
+            .order_by(MerchantStaff.created_at, MerchantStaff.id)
+        )
+        for merchant_id, user_id in rows:
+            staff[merchant_id].append(user_id)
+        return staff

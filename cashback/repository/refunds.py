@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -26,10 +26,19 @@ class RefundRepository(Repository):
             select(Refund).where(Refund.purchase_id == purchase_id, Refund.idempotency_key == key)
         )
 
-    def of_purchase(self, purchase_id: uuid.UUID) -> Sequence[Refund]:
-        return self.session.scalars(
-            select(Refund).where(Refund.purchase_id == purchase_id).order_by(Refund.created_at)
-        ).all()
+    def of_each(self, purchase_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Refund]]:
+        """Each purchase's refunds, oldest first, in one statement."""
+        wanted = set(purchase_ids)
+        refunds: dict[uuid.UUID, list[Refund]] = {purchase_id: [] for purchase_id in wanted}
+        if not wanted:
+            return refunds
+        for refund in self.session.scalars(
+            select(Refund)
+            .where(Refund.purchase_id.in_(wanted))
+            .order_by(Refund.created_at, Refund.id)
+        ):
+            refunds[refund.purchase_id].append(refund)
+        return refunds
 
     def in_period(self, merchant_id: uuid.UUID, start: datetime, end: datetime) -> Sequence[Refund]:
         return self.session.scalars(

@@ -5,7 +5,7 @@ and which campaigns cover a business.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -128,8 +128,22 @@ def list_campaigns(session: Session, *, limit: int, offset: int) -> Sequence[Cam
     return CampaignRepository(session).list(limit=limit, offset=offset)
 
 
+def campaigns_by_id(
+    session: Session, campaign_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Campaign]:
+    return CampaignRepository(session).by_ids(campaign_ids)
+
+
 def budget_of(session: Session, campaign: Campaign, *, now: datetime) -> Balance:
     return ledger.get_balance(session, campaign.budget_account_id, now=now)
+
+
+def budgets_of(
+    session: Session, campaigns: Sequence[Campaign], *, now: datetime
+) -> dict[uuid.UUID, Balance]:
+    """Each campaign's budget now, by campaign."""
+    balances = ledger.get_balances(session, [c.budget_account_id for c in campaigns], now=now)
+    return {c.id: balances[c.budget_account_id] for c in campaigns}
 
 
 def top_up(

@@ -5,7 +5,7 @@ and what the city owes them.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from benefits.ledger import service as ledger
+from benefits.ledger.models import OwnerType, Unit
 from cashback import earning
 from cashback.exceptions import (
     AddressNotInCity,
@@ -219,8 +220,11 @@ def places(
     return MerchantRepository(session).places(merchants)
 
 
-def staff_of(session: Session, merchant_id: uuid.UUID) -> list[uuid.UUID]:
-    return [link.user_id for link in MerchantRepository(session).staff_of(merchant_id)]
+def staff_of_each(
+    session: Session, merchants: Sequence[Merchant]
+) -> Mapping[uuid.UUID, Sequence[uuid.UUID]]:
+    """Each business's staff accounts, by business."""
+    return MerchantRepository(session).staff_of_each(m.id for m in merchants)
 
 
 def neighbourhood_code(session: Session, merchant: Merchant) -> str:
@@ -234,6 +238,22 @@ def owed_to(session: Session, merchant: Merchant, *, now: datetime) -> int:
     return ledger.get_balance(
         session, accounts.owed_account(session, merchant.id).id, now=now
     ).posted
+
+
+def owed_to_each(
+    session: Session, merchants: Sequence[Merchant], *, now: datetime
+) -> dict[uuid.UUID, int]:
+    """What the city owes each business now, by business; one with no account in the ledger yet
+    is owed nothing (reading makes no account)."""
+    balances = ledger.balances_of_owners(
+        session,
+        owner_type=OwnerType.merchant,
+        owner_ids=[m.id for m in merchants],
+        purpose=accounts.OWED,
+        unit=Unit.ILS,
+        now=now,
+    )
+    return {m.id: balances[m.id].posted if m.id in balances else 0 for m in merchants}
 
 
 def check_approved(merchant: Merchant) -> None:

@@ -154,5 +154,8 @@ def _shrink_hold(
     purchase.hold_id = hold.id
 
 
-def refunds_of(session: Session, purchase: Purchase) -> Sequence[Refund]:
-    return RefundRepository(session).of_purchase(purchase.id)
+def refunds_of_each(
+    session: Session, purchases: Sequence[Purchase]
+) -> dict[uuid.UUID, list[Refund]]:
+    """Each purchase's refunds, oldest first, by purchase."""
+    return RefundRepository(session).of_each(p.id for p in purchases)
