@@ -202,20 +202,6 @@ def get_or_create_account(
     return account
 
 
-def find_account(
-    session: Session,
-    *,
-    owner_type: OwnerType | str,
-    owner_id: uuid.UUID | None,
-    purpose: str,
-    unit: Unit | str,
-) -> Account | None:
-    """The owner's account for this purpose and unit, or None: reading never makes one."""
-    return LedgerRepository(session).account_by_owner(
-        _owner_type(owner_type).value, owner_id, purpose, _unit(unit)
-    )
-
-
 def get_account(session: Session, account_id: uuid.UUID) -> Account:
     account = LedgerRepository(session).account(account_id)
     if account is None:

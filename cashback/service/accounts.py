@@ -35,6 +35,8 @@ def city_account(session: Session, purpose: str, *, allow_negative: bool = False
 
 
 def owed_account(session: Session, merchant_id: uuid.UUID) -> Account:
+    """The business's account of what the city owes it, made on first use: for posting to it (a
+    redemption, a settlement) only; a read goes through ``merchants.owed_to``, which makes none."""
     return ledger.get_or_create_account(
         session, owner_type=OwnerType.merchant, owner_id=merchant_id, purpose=OWED, unit=Unit.ILS
     )

@@ -235,16 +235,15 @@ def neighbourhood_code(session: Session, merchant: Merchant) -> str:
 
 def owed_to(session: Session, merchant: Merchant, *, now: datetime) -> int:
     """What the city owes the business now (redemptions not yet settled)."""
-    return ledger.get_balance(
-        session, accounts.owed_account(session, merchant.id).id, now=now
-    ).posted
+    return owed_to_each(session, [merchant], now=now)[merchant.id]
 
 
 def owed_to_each(
     session: Session, merchants: Sequence[Merchant], *, now: datetime
 ) -> dict[uuid.UUID, int]:
-    """What the city owes each business now, by business; one with no account in the ledger yet
-    is owed nothing (reading makes no account)."""
+    """What the city owes each business now, by business. Reading makes no account: a business
+    that no redemption has reached has none in the ledger yet, and is owed nothing; its account
+    is made where money is first posted to it (``accounts.owed_account``)."""
     balances = ledger.balances_of_owners(
         session,
         owner_type=OwnerType.merchant,

@@ -552,16 +552,6 @@ def test_many_balances_read_at_once_are_each_as_read_alone(session: Session, now
     assert by_owner == {payer_owner: balances[payer.id], idle_owner: balances[idle.id]}
 
 
-def test_finding_an_account_makes_none(session: Session) -> None:
-    account = resident_account(session)
-    wanted = {"owner_type": account.owner_type, "purpose": account.purpose, "unit": account.unit}
-    accounts = count(session, Account)
-
-    assert ledger.find_account(session, owner_id=account.owner_id, **wanted) == account
-    assert ledger.find_account(session, owner_id=uuid.uuid4(), **wanted) is None
-    assert count(session, Account) == accounts
-
-
 def test_a_statement_is_newest_first_with_running_balances(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
