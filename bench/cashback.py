@@ -73,8 +73,8 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     """The city, a business, a funded campaign, residents with cards, and card tokens to scan."""
     import parking.service  # noqa: F401 - registers the facts the parking programme's rules read
     from benefits.eligibility import service as eligibility
-    from cashback import service
     from cashback.models import BusinessCategory, MerchantStatus
+    from cashback.service import campaigns, merchants
     from resident_card.accounts import service as accounts
     from resident_card.accounts.models import Role
     from resident_card.cards import service as cards
@@ -116,14 +116,16 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
                 password=uuid.uuid4().hex,
                 roles=[Role.merchant],
             )
-            merchant = service.apply(
+            merchant = merchants.apply(
                 session,
-                service.Application("515040012", "Bench café", BusinessCategory.cafe, "herzl", 20),
+                merchants.Application(
+                    "515040012", "Bench café", BusinessCategory.cafe, "herzl", 20
+                ),
                 actor_id=staff.id,
                 as_staff=True,
                 now=now,
             )
-            service.change_status(
+            merchants.change_status(
                 session,
                 merchant.id,
                 to=MerchantStatus.approved,
@@ -131,9 +133,9 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
                 actor_id=None,
                 now=now,
             )
-            campaign = service.create_campaign(
+            campaign = campaigns.create_campaign(
                 session,
-                service.CampaignTerms(
+                campaigns.CampaignTerms(
                     code="bench",
                     names={"he": "בנץ'", "ar": "بنش", "en": "Bench"},
                     rate_bp=1000,
@@ -144,7 +146,7 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
                 actor_id=None,
                 now=now,
             )
-            service.top_up(
+            campaigns.top_up(
                 session,
                 campaign.id,
                 amount_agorot=10**9,

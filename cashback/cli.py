@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import click
 
-from cashback import rules, service
+from cashback import earning
+from cashback.service import campaigns, releases, settlement
 from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.database import make_engine, make_sessionmaker
 from resident_card.errors import ToshavError
@@ -55,34 +56,34 @@ def release_holds(language: Language) -> None:
     """Make held cashback available once its return window is over (run it hourly)."""
     settings = command_settings()
     now = datetime.now(UTC)
-    report = service.ReleaseReport()
+    report = releases.ReleaseReport()
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     try:
         while True:
             with sessions() as session:
-                due = service.residents_with_due_holds(session, now=now, limit=500)
+                due = releases.residents_with_due_holds(session, now=now, limit=500)
             if not due:
                 break
             # One resident per transaction: a release locks a campaign's budget, which purchases
             # by other residents wait for while holding their own wallets.
             for resident_id in due:
                 with sessions() as session, session.begin():
-                    done = service.release_due_holds(session, now=now, resident_id=resident_id)
+                    done = releases.release_due_holds(session, now=now, resident_id=resident_id)
                 report.released += done.released
                 report.amount_agorot += done.amount_agorot
                 report.recovered_agorot += done.recovered_agorot
         # What came back to ended campaigns' budgets (refunds, lapsed holds) goes to the city,
         # one campaign per transaction.
-        returned = campaigns = 0
+        returned = emptied = 0
         with sessions() as session:
-            ended = service.ended_campaigns_with_budget(session, now=now)
+            ended = campaigns.ended_campaigns_with_budget(session, now=now)
         for campaign_id in ended:
             with sessions() as session, session.begin():
-                amount = service.return_unspent_budgets(session, campaign_id, now=now)
+                amount = campaigns.return_unspent_budgets(session, campaign_id, now=now)
             if amount:
                 returned += amount
-                campaigns += 1
+                emptied += 1
     finally:
         engine.dispose()
     click.echo(
@@ -90,13 +91,13 @@ def release_holds(language: Language) -> None:
             RELEASED,
             language,
             count=report.released,
-            amount=rules.format_agorot(report.amount_agorot),
-            recovered=rules.format_agorot(report.recovered_agorot),
+            amount=earning.format_agorot(report.amount_agorot),
+            recovered=earning.format_agorot(report.recovered_agorot),
         )
     )
     if returned:
         click.echo(
-            render(RETURNED, language, amount=rules.format_agorot(returned), count=campaigns)
+            render(RETURNED, language, amount=earning.format_agorot(returned), count=emptied)
         )
 
 
@@ -108,13 +109,15 @@ def settle(period: str, language: Language) -> None:
     settings = command_settings()
     try:
         with unit_of_work(settings) as session:
-            answers = service.settle(session, settings, period_label=period, now=datetime.now(UTC))
+            answers = settlement.settle(
+                session, settings, period_label=period, now=datetime.now(UTC)
+            )
     except ToshavError as exc:
         raise click.ClickException(exc.detail(language)) from exc
     if not answers:
         click.echo(render(NONE, language))
     for answer in answers:
-        path = service.write_statement(settings, answer)
+        path = settlement.write_statement(settings, answer)
         click.echo(
             render(
                 SETTLED if answer.created else ALREADY,
@@ -123,7 +126,7 @@ def settle(period: str, language: Language) -> None:
                 registry=answer.merchant.registry_number,
                 period=answer.settlement.period,
                 purchases=answer.settlement.purchases,
-                paid=rules.format_agorot(answer.settlement.paid_agorot),
+                paid=earning.format_agorot(answer.settlement.paid_agorot),
                 path=path,
             )
         )

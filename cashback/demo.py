@@ -8,9 +8,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from cashback import service
 from cashback.models import BusinessCategory, MerchantStatus
-from cashback.repository import CampaignRepository, MerchantRepository
+from cashback.repository.campaigns import CampaignRepository
+from cashback.repository.merchants import MerchantRepository
+from cashback.service import campaigns, merchants
 from resident_card.accounts.repository import UserRepository
 from resident_card.city import service as city
 from resident_card.settings import Settings
@@ -28,11 +29,10 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
     if city.street_by_code(session, "herzl") is None:
         return ["cashback: the city's streets are not loaded, skipped"]
     lines: list[str] = []
-    merchants = MerchantRepository(session)
-    if merchants.merchant_of_staff(user.id) is None:
-        merchant = service.apply(
+    if MerchantRepository(session).merchant_of_staff(user.id) is None:
+        merchant = merchants.apply(
             session,
-            service.Application(
+            merchants.Application(
                 registry_number=DEMO_REGISTRY_NUMBER,
                 name=DEMO_BUSINESS,
                 category=BusinessCategory.cafe,
@@ -43,7 +43,7 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
             as_staff=True,
             now=now,
         )
-        service.change_status(
+        merchants.change_status(
             session,
             merchant.id,
             to=MerchantStatus.approved,
@@ -55,9 +55,9 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
     else:
         lines.append("cashback: the demo business is already there")
     if CampaignRepository(session).by_code(DEMO_CAMPAIGN) is None:
-        campaign = service.create_campaign(
+        campaign = campaigns.create_campaign(
             session,
-            service.CampaignTerms(
+            campaigns.CampaignTerms(
                 code=DEMO_CAMPAIGN,
                 names={
                     "he": "חיפה קאשבק",
@@ -73,7 +73,7 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
             actor_id=None,
             now=now,
         )
-        service.top_up(
+        campaigns.top_up(
             session,
             campaign.id,
             amount_agorot=DEMO_BUDGET_AGOROT,

@@ -16,8 +16,8 @@ from pydantic import (
     model_validator,
 )
 
+from cashback.earning import MAX_AMOUNT_AGOROT
 from cashback.models import BusinessCategory, FlagOutcome, FlagStatus, MerchantStatus
-from cashback.rules import MAX_AMOUNT_AGOROT
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Receipt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]

@@ -40,12 +40,12 @@ CORE_ROUTERS = (
 # The domains a deployment turns on in settings (TOSHAV_MODULES), rolled out in stages.
 MODULE_ROUTERS: dict[str, tuple[str, ...]] = {
     "parking": ("parking.endpoints",),
-    "cashback": ("cashback.endpoints",),
+    "cashback": ("cashback.routers",),
 }
 
 
 def _domains(settings: Settings) -> list[ModuleType]:
-    """Each enabled domain's endpoints module, the domains' first (see ``_routers``)."""
+    """Each enabled domain's routers module, the domains' first (see ``_routers``)."""
     names = [name for enabled in settings.modules for name in MODULE_ROUTERS[enabled]]
     names.extend(CORE_ROUTERS)
     modules: list[ModuleType] = []
@@ -60,7 +60,8 @@ def _domains(settings: Settings) -> list[ModuleType]:
 
 
 def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
-    """Each enabled domain's router under /api/v1, and its ``root_router`` (if any) at the site's root.
+    """Each enabled domain's routers under /api/v1 (its ``ROUTERS`` in order, or its one ``router``),
+    and its ``root_router`` (if any) at the site's root.
 
     The domains' routers come first: a request is matched against the routes one by one in this
     order, and the busiest callers are devices (an inspector's scanner, a business's till), whose
@@ -68,7 +69,8 @@ def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
     """
     routers: list[tuple[APIRouter, str]] = []
     for module in _domains(settings):
-        routers.append((module.router, API_PREFIX))
+        for router in getattr(module, "ROUTERS", None) or (module.router,):
+            routers.append((router, API_PREFIX))
         root_router = getattr(module, "root_router", None)
         if root_router is not None:  # e.g. /.well-known/jwks.json
             routers.append((root_router, ""))

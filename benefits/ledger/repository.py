@@ -133,6 +133,11 @@ _PG_WRITE_CACHE = """
 """
 
 
+# What holds reserve from an account (its outgoing side) and bring to it (its incoming side).
+_RESERVED = func.coalesce(func.sum(case((HoldPosting.amount < 0, -HoldPosting.amount), else_=0)), 0)
+_INCOMING = func.coalesce(func.sum(case((HoldPosting.amount > 0, HoldPosting.amount), else_=0)), 0)
+
+
 class LedgerRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
@@ -157,6 +162,34 @@ class LedgerRepository:
 
     def account(self, account_id: uuid.UUID, *, fresh: bool = False) -> Account | None:
         return self.session.get(Account, account_id, populate_existing=fresh)
+
+    def accounts(self, account_ids: Iterable[uuid.UUID]) -> Sequence[Account]:
+        """These accounts, read afresh, in one statement."""
+        wanted = sorted(set(account_ids))
+        if not wanted:
+            return []
+        return self.session.scalars(
+            select(Account).where(Account.id.in_(wanted)).execution_options(populate_existing=True)
+        ).all()
+
+    def accounts_by_owners(
+        self, owner_type: str, owner_ids: Iterable[uuid.UUID], purpose: str, unit: str
+    ) -> Sequence[Account]:
+        """The accounts for this purpose and unit of those of these owners who have one, read
+        afresh, in one statement."""
+        wanted = sorted(set(owner_ids))
+        if not wanted:
+            return []
+        return self.session.scalars(
+            select(Account)
+            .where(
+                Account.owner_type == owner_type,
+                Account.owner_id.in_(wanted),
+                Account.purpose == purpose,
+                Account.unit == unit,
+            )
+            .execution_options(populate_existing=True)
+        ).all()
 
     def account_by_owner(
         self, owner_type: str, owner_id: uuid.UUID | None, purpose: str, unit: str
@@ -408,18 +441,31 @@ class LedgerRepository:
             else and_(Hold.status == HoldStatus.pending.value, Hold.expires_at > at)
         )
         row = self.session.execute(
-            select(
-                func.coalesce(
-                    func.sum(case((HoldPosting.amount < 0, -HoldPosting.amount), else_=0)), 0
-                ),
-                func.coalesce(
-                    func.sum(case((HoldPosting.amount > 0, HoldPosting.amount), else_=0)), 0
-                ),
-            )
+            select(_RESERVED, _INCOMING)
             .join(Hold, Hold.id == HoldPosting.hold_id)
             .where(HoldPosting.account_id == account_id, pending_at)
         ).one()
         return int(row[0]), int(row[1])
+
+    def held_amounts_now(
+        self, account_ids: Iterable[uuid.UUID], *, at: datetime
+    ) -> dict[uuid.UUID, tuple[int, int]]:
+        """``held_amounts`` now, for several accounts in one statement; an account without a
+        pending hold is left out."""
+        wanted = sorted(set(account_ids))
+        if not wanted:
+            return {}
+        rows = self.session.execute(
+            select(HoldPosting.account_id, _RESERVED, _INCOMING)
+            .join(Hold, Hold.id == HoldPosting.hold_id)
+            .where(
+                HoldPosting.account_id.in_(wanted),
+                Hold.status == HoldStatus.pending.value,
+                Hold.expires_at > at,
+            )
+            .group_by(HoldPosting.account_id)
+        )
+        return {row[0]: (int(row[1]), int(row[2])) for row in rows}
 
 
 class LedgerCheckRepository:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -619,6 +619,47 @@ def get_balance(
         held_out, held_in = (0, 0)
         if account.held_out or account.held_in:
             held_out, held_in = repository.held_amounts(account.id, at=now)
+    return _balance(account, posted, held_out, held_in)
+
+
+def get_balances(
+    session: Session, account_ids: Iterable[uuid.UUID], *, now: datetime
+) -> dict[uuid.UUID, Balance]:
+    """Several accounts' balances now, as ``get_balance`` gives each, in at most two statements
+    however many accounts; an id with no account is left out."""
+    repository = LedgerRepository(session)
+    return _balances_now(repository, repository.accounts(account_ids), now)
+
+
+def balances_of_owners(
+    session: Session,
+    *,
+    owner_type: OwnerType | str,
+    owner_ids: Iterable[uuid.UUID],
+    purpose: str,
+    unit: Unit | str,
+    now: datetime,
+) -> dict[uuid.UUID, Balance]:
+    """Each owner's balance now in their account for this purpose and unit, by owner id, in at
+    most two statements however many owners; an owner without such an account is left out (and
+    none is made)."""
+    repository = LedgerRepository(session)
+    accounts = repository.accounts_by_owners(
+        _owner_type(owner_type).value, owner_ids, purpose, _unit(unit)
+    )
+    balances = _balances_now(repository, accounts, now)
+    return {account.owner_id: balances[account.id] for account in accounts if account.owner_id}
+
+
+def _balances_now(
+    repository: LedgerRepository, accounts: Sequence[Account], now: datetime
+) -> dict[uuid.UUID, Balance]:
+    holding = [a.id for a in accounts if a.held_out or a.held_in]
+    held = repository.held_amounts_now(holding, at=now) if holding else {}
+    return {a.id: _balance(a, a.balance, *held.get(a.id, (0, 0))) for a in accounts}
+
+
+def _balance(account: Account, posted: int, held_out: int, held_in: int) -> Balance:
     return Balance(
         account_id=account.id,
         unit=account.unit,

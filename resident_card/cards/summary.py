@@ -1,7 +1,7 @@
 """What the wallet shows beside the card, from packages the card cannot import.
 
 ``benefits`` (the ledger, the eligibility engine) and ``cashback`` sit above ``resident_card``, so the
-card never imports them. Instead they register here, when their endpoints module is imported (the
+card never imports them. Instead they register here, when their routes are imported (the
 app factory imports every enabled domain), a function that answers for one resident:
 
 - ``register_summary_source(fn)``: ``fn(session, resident_id, now) -> Sequence[BenefitLine]``, the

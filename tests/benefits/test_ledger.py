@@ -528,6 +528,30 @@ def test_a_past_balance_counts_the_holds_pending_then(session: Session, now: dat
     assert (after.available, after.reserved) == (100, 0)
 
 
+def test_many_balances_read_at_once_are_each_as_read_alone(session: Session, now: datetime) -> None:
+    payer_owner, idle_owner = uuid.uuid4(), uuid.uuid4()
+    payer = resident_account(session, owner_id=payer_owner)
+    payee = resident_account(session)
+    idle = resident_account(session, owner_id=idle_owner)
+    fund(session, payer, 100, now=now)
+    make_hold(session, payer, payee, 60, now)
+    make_hold(session, payer, payee, 10, now - timedelta(hours=1), minutes=30)  # expired by now
+    ids = [payer.id, payee.id, idle.id, uuid.uuid4()]
+
+    balances = ledger.get_balances(session, ids, now=now)
+
+    assert balances == {i: ledger.get_balance(session, i, now=now) for i in ids[:3]}
+    by_owner = ledger.balances_of_owners(
+        session,
+        owner_type=payer.owner_type,
+        owner_ids=[payer_owner, idle_owner, uuid.uuid4()],
+        purpose=payer.purpose,
+        unit=payer.unit,
+        now=now,
+    )
+    assert by_owner == {payer_owner: balances[payer.id], idle_owner: balances[idle.id]}
+
+
 def test_a_statement_is_newest_first_with_running_balances(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)

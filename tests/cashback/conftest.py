@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from benefits.eligibility import service as eligibility
 from benefits.ledger import service as ledger
-from cashback import service
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
+from cashback.service import accounts, campaigns, merchants
 from resident_card.accounts.models import Role, User
 from resident_card.cards import service as cards
 from resident_card.city.service import load_city
@@ -59,9 +59,9 @@ def make_business(
 ) -> tuple[Merchant, User]:
     """A business in the scheme and its first staff account (role merchant)."""
     staff = create_user(session, settings, role=Role.merchant)
-    merchant = service.apply(
+    merchant = merchants.apply(
         session,
-        service.Application(registry_number(), name, category, street_code, house_number),
+        merchants.Application(registry_number(), name, category, street_code, house_number),
         actor_id=staff.id,
         as_staff=True,
         now=now,
@@ -73,7 +73,7 @@ def make_business(
             MerchantStatus.rejected: [MerchantStatus.rejected],
         }[status]
         for step in path:
-            service.change_status(
+            merchants.change_status(
                 session, merchant.id, to=step, reason="test", actor_id=None, now=now
             )
     return merchant, staff
@@ -89,9 +89,9 @@ def make_campaign(
     **terms: Any,
 ) -> Campaign:
     """A running campaign (from an hour ago), its budget funded with ``budget`` agorot."""
-    campaign = service.create_campaign(
+    campaign = campaigns.create_campaign(
         session,
-        service.CampaignTerms(
+        campaigns.CampaignTerms(
             code=code or f"c-{uuid.uuid4().hex[:10]}",
             names={"he": "קאשבק", "ar": "كاش باك", "en": "Cash back"},
             rate_bp=rate_bp,
@@ -102,7 +102,7 @@ def make_campaign(
         now=now,
     )
     if budget:
-        service.top_up(
+        campaigns.top_up(
             session,
             campaign.id,
             amount_agorot=budget,
@@ -130,7 +130,7 @@ def card_token(
 
 
 def cashback_balance(session: Session, resident: Resident, now: datetime) -> ledger.Balance:
-    wallet = service.lock_wallet(session, resident.id)
+    wallet = accounts.lock_wallet(session, resident.id)
     return ledger.get_balance(session, wallet.cashback_account_id, now=now)
 
 

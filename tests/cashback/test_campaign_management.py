@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Transaction, Unit
-from cashback import service
 from cashback.models import Campaign, CardTokenUse, Flag, Purchase
+from cashback.service import accounts, campaigns, flags, purchases, releases
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
 from resident_card.clock import SetClock
@@ -65,7 +65,7 @@ def city_funding(session: Session, now: Any) -> int:
         session,
         owner_type=OwnerType.city,
         owner_id=None,
-        purpose=service.FUNDING,
+        purpose=accounts.FUNDING,
         unit=Unit.ILS,
         allow_negative=True,
     )
@@ -280,7 +280,7 @@ def test_held_cashback_of_a_paused_campaign_settles_as_usual(
     manage(client, admin, shop.campaign, "pause")
 
     clock.advance(days=shop.settings.cashback_return_window_days, minutes=1)
-    service.release_due_holds(session, now=clock.now())
+    releases.release_due_holds(session, now=clock.now())
 
     assert cashback_balance(session, shop.resident, clock.now()).available == 1_200
     assert ledger.check_ledger(session).ok
@@ -343,16 +343,16 @@ def test_ending_a_campaign_returns_its_unspent_budget_and_held_cashback_still_se
         headers={**till, "Idempotency-Key": "r-1"},
     )
     assert refund.status_code == 201, refund.text
-    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 500
-    assert service.ended_campaigns_with_budget(session, now=clock.now()) == [shop.campaign.id]
-    assert service.return_unspent_budgets(session, shop.campaign.id, now=clock.now()) == 500
-    assert service.ended_campaigns_with_budget(session, now=clock.now()) == []
+    assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 500
+    assert campaigns.ended_campaigns_with_budget(session, now=clock.now()) == [shop.campaign.id]
+    assert campaigns.return_unspent_budgets(session, shop.campaign.id, now=clock.now()) == 500
+    assert campaigns.ended_campaigns_with_budget(session, now=clock.now()) == []
 
     # The held cashback becomes the resident's when its window is over.
     clock.advance(days=settings.cashback_return_window_days, minutes=1)
-    service.release_due_holds(session, now=clock.now())
+    releases.release_due_holds(session, now=clock.now())
     assert cashback_balance(session, shop.resident, clock.now()).available == 1_200
-    budget = service.budget_of(session, shop.campaign, now=clock.now())
+    budget = campaigns.budget_of(session, shop.campaign, now=clock.now())
     assert (budget.posted, budget.reserved) == (0, 0)
     shown = client.get(f"/api/v1/admin/cashback/campaigns/{shop.campaign.id}", headers=admin)
     assert shown.json()["returned_agorot"] == 1_000_000 - 1_700 + 500
@@ -366,7 +366,7 @@ def test_a_campaign_ended_with_nothing_spent_returns_all_of_it(
     ended = manage(client, admin, shop.campaign, "end")
 
     assert ended.json()["returned_agorot"] == 1_000_000
-    assert service.budget_of(session, shop.campaign, now=clock.now()).posted == 0
+    assert campaigns.budget_of(session, shop.campaign, now=clock.now()).posted == 0
     assert ledger.check_ledger(session).ok
 
 
@@ -385,7 +385,7 @@ def test_a_lower_velocity_threshold_flags_what_the_default_lets_pass(
             _merchant, staff = make_business(
                 session, settings, now=clock.now(), house_number=40 + resident_offset + index
             )
-            answer = service.record_purchase(
+            answer = purchases.record_purchase(
                 session,
                 at_settings,
                 staff_user_id=staff.id,
@@ -412,7 +412,7 @@ def test_thresholds_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("TOSHAV_CASHBACK_ROUND_AMOUNT_FROM_AGOROT", "50000")
     monkeypatch.setenv("TOSHAV_CASHBACK_OUTLIER_DEVIATIONS", "2.5")
 
-    thresholds = service.fraud_thresholds(Settings())
+    thresholds = flags.fraud_thresholds(Settings())
 
     assert (thresholds.repeats_per_day, thresholds.round_amount_from_agorot) == (9, 50_000)
     assert thresholds.outlier_deviations == 2.5

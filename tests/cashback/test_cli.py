@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from benefits.eligibility.service import city_zone
 from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Transaction
-from cashback import service
 from cashback.models import Merchant, Settlement
-from cashback.repository import PurchaseRepository
+from cashback.repository.purchases import PurchaseRepository
+from cashback.service import accounts, campaigns, purchases, redemptions, refunds, wallets
 from resident_card.accounts.models import User
 from resident_card.app import create_app
 from resident_card.cli import main
@@ -68,7 +68,7 @@ def buy(database: FreshDatabase, world: October, amount: int, at: datetime, key:
         resident = session.get(Resident, world.resident.id)
         assert resident is not None
         token = card_token(session, database.settings, keyed(database), resident, at)
-        service.record_purchase(
+        purchases.record_purchase(
             session,
             database.settings,
             staff_user_id=world.staff.id,
@@ -99,7 +99,7 @@ def october(fresh_database: FreshDatabase) -> October:
     with fresh_database.session() as session:
         purchase = PurchaseRepository(session).purchase_by_key(merchant.id, "oct-2")
         assert purchase is not None
-        service.refund_purchase(
+        refunds.refund_purchase(
             session,
             staff_user_id=staff.id,
             purchase_id=purchase.id,
@@ -111,7 +111,7 @@ def october(fresh_database: FreshDatabase) -> October:
         at = OCTOBER + timedelta(days=20)
         holder = session.get(Resident, resident.id)
         assert holder is not None
-        service.redeem(
+        redemptions.redeem(
             session,
             settings,
             staff_user_id=staff.id,
@@ -148,12 +148,12 @@ def test_settling_a_month_pays_each_business_and_writes_its_statement(
         ("total", "40000", "4000", "2500"),
     ]
     with fresh_database.session() as session:
-        owed = service.owed_account(session, october.merchant.id)
+        owed = accounts.owed_account(session, october.merchant.id)
         assert ledger.get_balance(session, owed.id, now=datetime.now(UTC)).posted == 0
         payouts = [
             a
             for a in ledger.accounts_of_owner(session, OwnerType.city, None)
-            if a.purpose == service.PAYOUTS
+            if a.purpose == accounts.PAYOUTS
         ]
         assert [
             ledger.get_balance(session, a.id, now=datetime.now(UTC)).posted for a in payouts
@@ -232,7 +232,7 @@ def test_release_holds_makes_cashback_past_its_window_available(
     assert result.exit_code == 0, result.output
     assert "Released 1 cashback holds (₪8.00)" in result.output
     with fresh_database.session() as session:
-        view = service.wallet_view(session, resident.id, now=datetime.now(UTC))
+        view = wallets.wallet_view(session, resident.id, now=datetime.now(UTC))
         assert (view.available_agorot, view.pending_agorot) == (800, 900)
         assert ledger.check_ledger(session).ok
     assert "Released 0" in toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
@@ -254,13 +254,13 @@ def test_release_holds_returns_what_came_back_to_an_ended_campaign(
     buy(fresh_database, world, 8_000, then, "kept")
     buy(fresh_database, world, 6_000, then + timedelta(minutes=1), "returned")
     with fresh_database.session() as session:
-        ended = service.end_campaign(
+        ended = campaigns.end_campaign(
             session, campaign.id, reason="test", actor_id=staff.id, now=now - timedelta(hours=1)
         )
         assert ended.returned_agorot == 50_000 - 1_400
         returned = PurchaseRepository(session).purchase_by_key(merchant.id, "returned")
         assert returned is not None
-        service.refund_purchase(
+        refunds.refund_purchase(
             session,
             staff_user_id=staff.id,
             purchase_id=returned.id,
@@ -276,7 +276,7 @@ def test_release_holds_returns_what_came_back_to_an_ended_campaign(
     assert result.exit_code == 0, result.output
     assert "Returned ₪6.00 to the city from the budgets of ended campaigns (1)." in result.output
     with fresh_database.session() as session:
-        budget = service.budget_of(session, campaign, now=datetime.now(UTC))
+        budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
         assert (budget.available, budget.reserved) == (0, 800)
         assert ledger.check_ledger(session).ok
     again = toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output

@@ -20,8 +20,8 @@ from sqlalchemy import func, select
 
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold
-from cashback import service
 from cashback.models import CardTokenUse, Purchase
+from cashback.service import accounts, campaigns, purchases
 from resident_card.accounts.models import Role, User
 from resident_card.cli import main
 from resident_card.credentials.service import Keyring
@@ -139,8 +139,8 @@ def test_a_budget_for_37_purchases_against_100_tills(live_server: LiveServer) ->
     assert codes(responses) == {"created": 37, "409 budget_exhausted": 63}
     assert all(r.json()["cashback_agorot"] == 1_000 for r in responses if r.status_code == 201)
     with live_server.database.session() as session:
-        campaign = service.get_campaign(session, till.campaign_id)
-        budget = service.budget_of(session, campaign, now=datetime.now(UTC))
+        campaign = campaigns.get_campaign(session, till.campaign_id)
+        budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
         assert (budget.posted, budget.reserved, budget.available) == (37_000, 37_000, 0)
         held = session.scalars(
             select(Hold).where(Hold.reference.like("purchase:%"), Hold.status == "pending")
@@ -198,7 +198,7 @@ def test_refunds_racing_on_one_purchase_never_refund_more_than_it(live_server: L
         assert (stored.refunded_agorot, stored.cashback_returned_agorot) == (9_000, 900)
         balance = ledger.get_balance(
             session,
-            service.lock_wallet(session, till.residents[0].id).cashback_account_id,
+            accounts.lock_wallet(session, till.residents[0].id).cashback_account_id,
             now=datetime.now(UTC),
         )
         assert balance.pending == 100
@@ -223,7 +223,7 @@ def test_releases_purchases_and_redemptions_at_once_never_deadlock(
     keyring = Keyring(settings)
     for index, resident in enumerate(due):
         with database.session() as session:
-            service.record_purchase(
+            purchases.record_purchase(
                 session,
                 settings,
                 staff_user_id=staff.id,
@@ -309,8 +309,8 @@ def test_ending_a_campaign_while_40_tills_buy(live_server: LiveServer) -> None:
     assert set(answers) <= {"created", "409 campaign_ended"}, answers
     created = answers["created"]
     with live_server.database.session() as session:
-        campaign = service.get_campaign(session, till.campaign_id)
-        budget = service.budget_of(session, campaign, now=datetime.now(UTC))
+        campaign = campaigns.get_campaign(session, till.campaign_id)
+        budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
         assert (budget.posted, budget.reserved, budget.available) == (
             created * 1_000,
             created * 1_000,

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from benefits.ledger.models import Account, Hold, HoldPosting, Posting, Transaction
 from cashback.models import Merchant, MerchantStaff, MerchantStatus
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
@@ -226,3 +227,31 @@ def test_a_clerk_files_a_paper_application_and_adds_staff(
     assert removed.status_code == 204
     gone = client.get("/api/v1/cashback/merchants/me", headers=auth_headers(app, cashier))
     assert gone.json()["error"] == "not_merchant_staff"
+
+
+LEDGER_TABLES = (Account, Transaction, Posting, Hold, HoldPosting)
+
+
+def ledger_rows(session: Session) -> dict[str, int]:
+    return {table.__tablename__: count(session, table) for table in LEDGER_TABLES}
+
+
+@pytest.mark.usefixtures("city")
+def test_reading_what_the_city_owes_a_business_writes_nothing(
+    client: TestClient, app: FastAPI, session: Session, settings: Settings, clock: SetClock
+) -> None:
+    """A business no redemption has reached yet has no account in the ledger: reading it, as a
+    clerk, an auditor or its staff, says the city owes it nothing and makes none."""
+    merchant, staff = make_business(session, settings, now=clock.now())
+    auditor = auth_headers(app, create_user(session, settings, role=Role.auditor))
+    before = ledger_rows(session)
+
+    one = client.get(f"/api/v1/admin/cashback/merchants/{merchant.id}", headers=auditor)
+    listed = client.get("/api/v1/admin/cashback/merchants", headers=auditor)
+    mine = client.get("/api/v1/cashback/merchants/me", headers=auth_headers(app, staff))
+
+    assert [r.status_code for r in (one, listed, mine)] == [200, 200, 200]
+    assert one.json()["owed_agorot"] == 0
+    assert [m["owed_agorot"] for m in listed.json()] == [0]
+    assert mine.json()["owed_agorot"] == 0
+    assert ledger_rows(session) == before

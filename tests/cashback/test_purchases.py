@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.models import Decision
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold, Transaction
-from cashback import service
 from cashback.models import (
     BusinessCategory,
     CardTokenUse,
@@ -24,6 +23,7 @@ from cashback.models import (
     Purchase,
     Wallet,
 )
+from cashback.service import campaigns
 from resident_card.clock import SetClock
 from resident_card.settings import Settings
 from tests.cashback.conftest import (
@@ -82,7 +82,7 @@ def test_a_purchase_earns_cashback_held_for_the_return_window(
     assert body["available_at"].startswith((now + timedelta(days=window)).date().isoformat())
     balance = cashback_balance(session, shop.resident, now)
     assert (balance.available, balance.pending) == (0, 1_200)
-    budget = service.budget_of(session, shop.campaign, now=now)
+    budget = campaigns.budget_of(session, shop.campaign, now=now)
     assert (budget.available, budget.reserved) == (1_000_000 - 1_200, 1_200)
     purchase = session.get(Purchase, uuid.UUID(body["purchase_id"]))
     assert purchase is not None
@@ -359,7 +359,7 @@ def test_a_budget_that_cannot_pay_refuses_with_budget_exhausted(
     assert refused.status_code == 409
     assert refused.json()["error"] == "budget_exhausted"
     assert snapshot(session) == written
-    budget = service.budget_of(session, small, now=clock.now())
+    budget = campaigns.budget_of(session, small, now=clock.now())
     assert (budget.available, budget.posted) == (500, 1_500)
     # A smaller purchase still fits what is left.
     assert buy(client, headers, shop.token(clock.now()), 5_000).json()["cashback_agorot"] == 500

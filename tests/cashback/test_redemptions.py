@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Transaction
-from cashback import service
 from cashback.models import CardTokenUse, Redemption
+from cashback.service import merchants, releases
 from resident_card.clock import SetClock
 from resident_card.settings import Settings
 from tests.cashback.conftest import Shop, cashback_balance, count, make_business
@@ -66,7 +66,7 @@ def test_spending_cashback_moves_it_to_what_the_city_owes_the_business(
     assert response.status_code == 201, response.text
     assert response.json()["balance_after_agorot"] == 500
     assert cashback_balance(session, shop.resident, clock.now()).available == 500
-    assert service.owed_to(session, other, now=clock.now()) == 1_500
+    assert merchants.owed_to(session, other, now=clock.now()) == 1_500
     me = client.get("/api/v1/cashback/merchants/me", headers=headers).json()
     assert me["owed_agorot"] == 1_500
     assert ledger.check_ledger(session).ok
@@ -76,7 +76,7 @@ def test_more_than_the_balance_is_refused_and_writes_nothing(
     shop: Shop, client: TestClient, app: FastAPI, session: Session, clock: SetClock
 ) -> None:
     earn(shop, client, app, clock, 20_000)
-    service.release_due_holds(session, now=clock.now())
+    releases.release_due_holds(session, now=clock.now())
     before = written(session)
 
     response = redeem(client, auth_headers(app, shop.staff), shop.token(clock.now()), 2_001)

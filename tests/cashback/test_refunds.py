@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold, Transaction
-from cashback import service
 from cashback.models import Purchase, Refund
+from cashback.service import accounts, campaigns, merchants, releases
 from resident_card.clock import SetClock
 from tests.cashback.conftest import Shop, cashback_balance, count
 from tests.cashback.test_purchases import buy
@@ -50,7 +50,7 @@ def written(session: Session) -> tuple[int, int, int]:
 
 
 def owed_by(session: Session, shop: Shop, now: Any) -> int:
-    wallet = service.lock_wallet(session, shop.resident.id)
+    wallet = accounts.lock_wallet(session, shop.resident.id)
     return -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
 
 
@@ -67,7 +67,7 @@ def test_partial_refunds_in_the_return_window_shrink_the_hold(
     assert first.json()["from_hold_agorot"] == 600
     balance = cashback_balance(session, shop.resident, clock.now())
     assert (balance.available, balance.pending) == (0, 600)
-    budget = service.budget_of(session, shop.campaign, now=clock.now())
+    budget = campaigns.budget_of(session, shop.campaign, now=clock.now())
     assert (budget.available, budget.reserved) == (1_000_000 - 600, 600)
 
     rest = refund(client, headers, purchase["purchase_id"], 6_000)
@@ -77,7 +77,7 @@ def test_partial_refunds_in_the_return_window_shrink_the_hold(
     assert shown.json()["refunded_agorot"] == 12_000
     assert [r["amount_agorot"] for r in shown.json()["refunds"]] == [6_000, 6_000]
     assert cashback_balance(session, shop.resident, clock.now()).pending == 0
-    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
+    assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
     assert ledger.check_ledger(session).ok
 
 
@@ -89,7 +89,7 @@ def test_the_held_rest_still_becomes_available_when_the_window_ends(
     refund(client, headers, purchase["purchase_id"], 2_500)
 
     clock.advance(days=shop.settings.cashback_return_window_days, seconds=1)
-    report = service.release_due_holds(session, now=clock.now())
+    report = releases.release_due_holds(session, now=clock.now())
 
     assert report.released == 1
     assert report.amount_agorot == 750
@@ -128,7 +128,7 @@ def test_a_refund_after_the_window_comes_out_of_the_balance(
     assert response.json()["shortfall_agorot"] == 0
     balance = cashback_balance(session, shop.resident, clock.now())
     assert (balance.available, balance.pending) == (0, 0)
-    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
+    assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
     assert ledger.check_ledger(session).ok
 
 
@@ -152,19 +152,19 @@ def test_a_refund_after_spending_is_owed_and_the_next_cashback_settles_it(
     assert owed_by(session, shop, clock.now()) == 1_000
     assert cashback_balance(session, shop.resident, clock.now()).available == 0
     # The budget has all of it back; what the resident spent is now their debt.
-    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
+    assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
     # What the business was paid for stays owed to it: the resident owes the city, not the shop.
-    assert service.owed_to(session, shop.merchant, now=clock.now()) == 1_000
+    assert merchants.owed_to(session, shop.merchant, now=clock.now()) == 1_000
     assert ledger.check_ledger(session).ok
 
     # The next cashback that becomes available pays the debt first.
     buy(client, headers, shop.token(clock.now()), 15_000)
     clock.advance(days=window, seconds=1)
-    report = service.release_due_holds(session, now=clock.now())
+    report = releases.release_due_holds(session, now=clock.now())
     assert (report.amount_agorot, report.recovered_agorot) == (1_500, 1_000)
     assert owed_by(session, shop, clock.now()) == 0
     assert cashback_balance(session, shop.resident, clock.now()).available == 500
-    assert service.budget_of(session, shop.campaign, now=clock.now()).available == 998_500
+    assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 998_500
     assert ledger.check_ledger(session).ok
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from cashback import service
+from cashback.service import purchases
 from resident_card.accounts.models import User
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
@@ -44,7 +44,7 @@ class OpenShop:
         token = self.card_token()
         database = self.live_server.database
         with database.session() as session:
-            service.record_purchase(
+            purchases.record_purchase(
                 session,
                 database.settings,
                 staff_user_id=self.staff.id,

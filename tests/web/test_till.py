@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from cashback import service
 from cashback.exceptions import TokenReplayed
 from cashback.models import Purchase, Refund
+from cashback.service import settlement
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD
 from tests.web.cashback_support import open_shop
@@ -91,7 +91,7 @@ def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
         # Last month is over: the city settles it (nothing was sold then, so nothing is owed).
         city_today = now.astimezone(ZoneInfo(database.settings.city_time_zone)).date()
         last_month = (city_today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
-        service.settle(session, database.settings, period_label=last_month, now=now)
+        settlement.settle(session, database.settings, period_label=last_month, now=now)
         session.commit()
     english = texts("en")
     page = browser.open("/", locale="en-GB")
@@ -139,6 +139,6 @@ def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
     download = downloading.value
     assert download.suggested_filename == f"statement-{last_month}.csv"
     rows = list(csv.reader(Path(download.path()).read_text(encoding="utf-8").splitlines()))
-    assert rows[0] == list(service.STATEMENT_COLUMNS)
+    assert rows[0] == list(settlement.STATEMENT_COLUMNS)
     assert rows[-1][0] == last_month
     assert rows[-1][3] == "total"

@@ -1,5 +1,7 @@
-"""Cashback's pure rules: the registry number, how much cashback a purchase earns and why, and
-which fraud signals a purchase raises. No database, no clock: the service feeds them figures."""
+"""Cashback's arithmetic: how much cashback a purchase earns and why (in the resident's words),
+what a refund takes back, which fraud signals a purchase raises, and the figures and names they
+are shown in (agorot, rates, business categories, registry numbers). No database, no clock: the
+service feeds it figures."""
 
 from __future__ import annotations
 

@@ -1,0 +1,81 @@
+"""A business's monthly statements and the city's payments, as its staff read them."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi import APIRouter, Response
+
+from cashback.endpoints.dependencies import AUTH, MerchantCaller, Period
+from cashback.exceptions import NotMerchantStaff, StatementNotFound
+from cashback.models import Settlement
+from cashback.schemas import StatementDetailOut, StatementOut
+from cashback.service import merchants as merchants_service
+from cashback.service import settlement as settlement_service
+from resident_card.database import DbSession
+from resident_card.errors import responses
+
+router = APIRouter(tags=["cashback"])
+
+
+def _statement_out(settlement: Settlement) -> StatementOut:
+    return StatementOut(
+        period=settlement.period,
+        purchases=settlement.purchases,
+        purchases_agorot=settlement.purchases_agorot,
+        cashback_agorot=settlement.cashback_agorot,
+        refunds_agorot=settlement.refunds_agorot,
+        redemptions=settlement.redemptions,
+        paid_agorot=settlement.paid_agorot,
+        created_at=settlement.created_at,
+    )
+
+
+@router.get(
+    "/cashback/merchants/me/statements",
+    response_model=list[StatementOut],
+    responses=responses(*AUTH, NotMerchantStaff),
+)
+def my_statements(caller: MerchantCaller, session: DbSession) -> list[StatementOut]:
+    """My business's monthly statements and the city's payments, newest first."""
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    return [_statement_out(s) for s in settlement_service.statements_of(session, merchant)]
+
+
+@router.get(
+    "/cashback/merchants/me/statements/{period}",
+    response_model=StatementDetailOut,
+    responses=responses(*AUTH, NotMerchantStaff, StatementNotFound),
+)
+def my_statement(period: Period, caller: MerchantCaller, session: DbSession) -> StatementDetailOut:
+    """One month's statement of my business, line by line."""
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    settlement = settlement_service.statement_of(session, merchant, period)
+    lines = list(csv.DictReader(io.StringIO(settlement.statement_csv)))
+    return StatementDetailOut.model_validate(
+        {**_statement_out(settlement).model_dump(), "lines": lines}
+    )
+
+
+@router.get(
+    "/cashback/merchants/me/statements/{period}/csv",
+    response_class=Response,
+    responses={
+        **responses(*AUTH, NotMerchantStaff, StatementNotFound),
+        200: {"content": {"text/csv": {}}, "description": "The statement as CSV."},
+    },
+)
+def my_statement_csv(period: Period, caller: MerchantCaller, session: DbSession) -> Response:
+    """One month's statement of my business as CSV (as written under the service's var_dir)."""
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    settlement = settlement_service.statement_of(session, merchant, period)
+    return Response(
+        content=settlement.statement_csv,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{merchant.registry_number}-{settlement.period}.csv"'
+            )
+        },
+    )

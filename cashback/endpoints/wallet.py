@@ -1,0 +1,44 @@
+"""A resident's own cashback."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from cashback.endpoints.dependencies import AUTH
+from cashback.schemas import WalletOut, WalletPurchaseOut
+from cashback.service import purchases as purchases_service
+from cashback.service import wallets as wallets_service
+from resident_card.accounts.dependencies import ResidentCaller
+from resident_card.clock import Now
+from resident_card.database import DbSession
+from resident_card.errors import responses
+from resident_card.residents import service as residents
+
+router = APIRouter(tags=["cashback"])
+
+
+@router.get("/cashback/me", response_model=WalletOut, responses=responses(*AUTH))
+def my_cashback(caller: ResidentCaller, session: DbSession, now: Now) -> WalletOut:
+    """My cashback: what I can spend, what is held until return windows end, and my purchases."""
+    resident = residents.resident_for_user(session, caller.id)
+    if resident is None:
+        return WalletOut(available_agorot=0, pending_agorot=0, owed_agorot=0, purchases=[])
+    view = wallets_service.wallet_view(session, resident.id, now=now)
+    return WalletOut(
+        available_agorot=view.available_agorot,
+        pending_agorot=view.pending_agorot,
+        owed_agorot=view.owed_agorot,
+        purchases=[
+            WalletPurchaseOut(
+                id=p.id,
+                business=merchant.name,
+                amount_agorot=p.amount_agorot,
+                cashback_agorot=p.cashback_agorot,
+                cashback_returned_agorot=p.cashback_returned_agorot,
+                state=purchases_service.purchase_state(p),
+                available_at=p.available_at,
+                created_at=p.created_at,
+            )
+            for p, merchant in view.purchases
+        ],
+    )

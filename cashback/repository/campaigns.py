@@ -1,0 +1,96 @@
+"""Campaigns, and the programmes their purchases are decided under."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import or_, select
+
+from benefits.eligibility.models import Programme
+from benefits.ledger.models import Account
+from cashback.models import Campaign
+from cashback.repository.base import Repository
+
+# Ended campaigns a refused purchase looks through to say ``campaign_ended``.
+LATEST_ENDED = 20
+
+
+class CampaignRepository(Repository):
+    def add(self, campaign: Campaign) -> Campaign:
+        self.session.add(campaign)
+        self.session.flush()
+        return campaign
+
+    def get(self, campaign_id: uuid.UUID, *, for_update: bool = False) -> Campaign | None:
+        if not for_update:
+            return self.session.get(Campaign, campaign_id)
+        return self.session.scalar(
+            select(Campaign)
+            .where(Campaign.id == campaign_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+
+    def programme(self, programme_id: uuid.UUID) -> Programme:
+        """A programme by id (a query unless the session still holds it)."""
+        programme = self.session.get(Programme, programme_id)
+        assert programme is not None  # a decision's foreign key
+        return programme
+
+    def by_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Campaign]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        return {
+            c.id: c for c in self.session.scalars(select(Campaign).where(Campaign.id.in_(wanted)))
+        }
+
+    def by_code(self, code: str) -> Campaign | None:
+        return self.session.scalar(select(Campaign).where(Campaign.code == code))
+
+    def list(self, *, limit: int, offset: int) -> Sequence[Campaign]:
+        return self.session.scalars(
+            select(Campaign)
+            .order_by(Campaign.starts_at.desc(), Campaign.code)
+            .limit(limit)
+            .offset(offset)
+        ).all()
+
+    def within_dates(self, at: datetime) -> Sequence[Campaign]:
+        """Campaigns that have started and not ended at this moment (paused ones too)."""
+        return self.session.scalars(
+            select(Campaign)
+            .where(Campaign.starts_at <= at, or_(Campaign.ends_at.is_(None), Campaign.ends_at > at))
+            .order_by(Campaign.code)
+        ).all()
+
+    def latest_ended(self, at: datetime) -> Sequence[Campaign]:
+        return self.session.scalars(
+            select(Campaign)
+            .where(Campaign.ends_at <= at)
+            .order_by(Campaign.ends_at.desc(), Campaign.code)
+            .limit(LATEST_ENDED)
+        ).all()
+
+    def ended_among(self, ids: Sequence[uuid.UUID], at: datetime) -> Sequence[Campaign]:
+        """Which of these campaigns have ended by now or been ended by a clerk (at a moment after
+        ``at``, while a request that began at ``at`` was on its way), read afresh."""
+        return self.session.scalars(
+            select(Campaign)
+            .where(
+                Campaign.id.in_(ids), or_(Campaign.ended_at.is_not(None), Campaign.ends_at <= at)
+            )
+            .order_by(Campaign.code)
+            .execution_options(populate_existing=True)
+        ).all()
+
+    def ended_with_budget(self, at: datetime) -> Sequence[uuid.UUID]:
+        """Ended campaigns whose budget account has more than it holds for return windows."""
+        return self.session.scalars(
+            select(Campaign.id)
+            .join(Account, Account.id == Campaign.budget_account_id)
+            .where(Campaign.ends_at <= at, Account.balance > Account.held_out)
+            .order_by(Campaign.id)
+        ).all()

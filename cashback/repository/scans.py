@@ -1,0 +1,24 @@
+"""The card tokens businesses have scanned: each token's ``jti`` is used once."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from cashback.models import CardTokenUse
+from cashback.repository.base import Repository
+
+
+class ScanRepository(Repository):
+    def consume_jti(self, jti: str, merchant_id: uuid.UUID, used_for: str, now: datetime) -> bool:
+        """Record a token's use; False when it was used before (or is being used right now by a
+        transaction that then commits: PostgreSQL waits for it)."""
+        statement = (
+            self._insert()(CardTokenUse)
+            .values(
+                id=uuid.uuid4(), created_at=now, jti=jti, merchant_id=merchant_id, used_for=used_for
+            )
+            .on_conflict_do_nothing()
+            .returning(CardTokenUse.id)
+        )
+        return self.session.scalar(statement) is not None

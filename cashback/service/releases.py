@@ -1,0 +1,106 @@
+"""Releasing held cashback: ``release_due_holds`` captures every hold whose return window is over.
+It runs from ``toshav cashback release-holds`` (hourly, say) and, for one resident, whenever their
+cashback is read or used (their wallet view, a redemption, a refund), so a resident never waits on
+the command to spend what is theirs. Newly available cashback first settles what the resident owes.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from benefits.ledger import service as ledger
+from benefits.ledger.exceptions import HoldAlreadyCaptured, HoldAlreadyReleased, HoldExpired
+from benefits.ledger.service import PostingInput
+from cashback.models import Purchase, Wallet
+from cashback.repository.purchases import PurchaseRepository
+from cashback.service import accounts
+
+RELEASE_BATCH = 500
+
+
+@dataclass
+class ReleaseReport:
+    released: int = 0
+    amount_agorot: int = 0
+    recovered_agorot: int = 0  # of it, what settled residents' debts first
+
+
+def release_due_holds(
+    session: Session, *, now: datetime, resident_id: uuid.UUID | None = None
+) -> ReleaseReport:
+    """Capture the cashback holds whose return window is over (every resident's, or one's)."""
+    repository = PurchaseRepository(session)
+    report = ReleaseReport()
+    while True:
+        due = repository.due(now, resident_id=resident_id, limit=RELEASE_BATCH)
+        if not due:
+            return report
+        for purchase_id, owner in due:
+            _release(session, purchase_id, owner, report, now=now)
+
+
+def residents_with_due_holds(session: Session, *, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Residents with cashback past its return window still held (for the release command, which
+    commits one resident at a time)."""
+    return PurchaseRepository(session).residents_due(now, limit=limit)
+
+
+def _release(
+    session: Session,
+    purchase_id: uuid.UUID,
+    resident_id: uuid.UUID,
+    report: ReleaseReport,
+    *,
+    now: datetime,
+) -> None:
+    wallet = accounts.lock_wallet(session, resident_id)
+    purchase = PurchaseRepository(session).purchase(purchase_id, for_update=True)
+    if (
+        purchase is None
+        or purchase.released_at is not None
+        or purchase.hold_id is None
+        or purchase.available_at > now
+    ):
+        return  # released by another run meanwhile
+    try:
+        transaction = ledger.capture_hold(session, purchase.hold_id, now=now)
+    except (HoldExpired, HoldAlreadyReleased, HoldAlreadyCaptured):
+        # Expired by `toshav ledger expire-holds` long after its window: the cashback went back to
+        # the budget. Nothing is held for this purchase any more.
+        purchase.hold_id = None
+        purchase.released_at = now
+        session.flush()
+        return
+    captured = sum(p.amount for p in ledger.postings_of(session, transaction.id) if p.amount > 0)
+    purchase.released_at = now
+    session.flush()
+    report.released += 1
+    report.amount_agorot += captured
+    report.recovered_agorot += _settle_debt(session, wallet, captured, purchase, now=now)
+
+
+def _settle_debt(
+    session: Session, wallet: Wallet, up_to: int, purchase: Purchase, *, now: datetime
+) -> int:
+    """Newly available cashback first pays back what the resident owes (refunds of cashback they
+    had already spent), from their cashback account to their receivable one."""
+    owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    paying = min(owed, up_to)
+    if paying <= 0:
+        return 0
+    ledger.post_transaction(
+        session,
+        idempotency_key=f"cashback:recovery:{purchase.id}",
+        kind="cashback_recovery",
+        postings=[
+            PostingInput(wallet.cashback_account_id, -paying),
+            PostingInput(wallet.receivable_account_id, paying),
+        ],
+        reference=f"purchase:{purchase.id}",
+        now=now,
+    )
+    return paying

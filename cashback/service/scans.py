@@ -1,0 +1,34 @@
+"""The card a business scans at the till: verified, and its ``jti`` consumed once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from cashback.exceptions import CardInvalid
+from cashback.models import Merchant
+from cashback.repository.scans import ScanRepository
+from resident_card.cards import service as cards
+from resident_card.residents.models import Resident
+from resident_card.settings import Settings
+
+
+def scanned_resident(
+    session: Session,
+    settings: Settings,
+    merchant: Merchant,
+    card_token: str,
+    *,
+    used_for: str,
+    now: datetime,
+) -> tuple[Resident, bool]:
+    """Verify the card token and consume its jti. (resident, True), or (…, False) when the jti was
+    already used: the caller decides between a replay and ``token_replayed``."""
+    check = cards.check_token(session, settings, card_token, now=now)
+    if not check.valid or check.resident is None:
+        raise CardInvalid(reason=check.reason or "unknown")
+    if not check.jti:
+        raise CardInvalid(reason="malformed")
+    fresh = ScanRepository(session).consume_jti(check.jti, merchant.id, used_for, now)
+    return check.resident, fresh

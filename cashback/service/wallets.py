@@ -1,0 +1,56 @@
+"""A resident's cashback as they see it: spendable, held in return windows, owed back, and their
+recent purchases.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from benefits.ledger import service as ledger
+from cashback.models import Merchant, Purchase
+from cashback.repository.merchants import MerchantRepository
+from cashback.repository.purchases import PurchaseRepository
+from cashback.repository.wallets import WalletRepository
+from cashback.service import accounts, releases
+
+
+@dataclass(frozen=True)
+class WalletView:
+    available_agorot: int
+    pending_agorot: int
+    owed_agorot: int
+    purchases: list[tuple[Purchase, Merchant]]
+
+
+def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> WalletView:
+    """A resident's cashback: spendable, held (in return windows), owed back, recent purchases.
+
+    Releases what has come due first, so the figures are as of now.
+    """
+    if WalletRepository(session).get(resident_id) is None:
+        return WalletView(0, 0, 0, [])
+    wallet = accounts.lock_wallet(session, resident_id)
+    releases.release_due_holds(session, now=now, resident_id=resident_id)
+    balance = ledger.get_balance(session, wallet.cashback_account_id, now=now)
+    owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    purchases = PurchaseRepository(session).purchases_of_resident(resident_id, limit=20)
+    merchants = MerchantRepository(session).by_ids(p.merchant_id for p in purchases)
+    return WalletView(
+        available_agorot=balance.available,
+        pending_agorot=balance.pending,
+        owed_agorot=max(owed, 0),
+        purchases=[(p, merchants[p.merchant_id]) for p in purchases],
+    )
+
+
+def available_cashback(session: Session, resident_id: uuid.UUID, *, now: datetime) -> int | None:
+    """What a resident can spend now, read only (for the wallet's summary line); None for a
+    resident who never earned cashback."""
+    wallet = WalletRepository(session).get(resident_id)
+    if wallet is None:
+        return None
+    return ledger.get_balance(session, wallet.cashback_account_id, now=now).available
