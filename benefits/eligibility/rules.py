@@ -22,6 +22,7 @@ from types import MappingProxyType
 from typing import Any, Literal, TypeAlias, cast, get_args
 
 from benefits.eligibility.exceptions import InvalidRule, UnknownFact
+from benefits.eligibility.rule_problems import RuleProblem
 from resident_card.i18n import LANGUAGES, Language, Named, Text
 
 MAX_DEPTH = 8
@@ -150,17 +151,6 @@ register_fact("disability", bool, {"he": "מוגבלות", "ar": "إعاقة", "
 
 
 # --- problems with a rule ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RuleProblem:
-    """What is wrong with a rule, and where (``all[2].value``; ``rule`` for the whole of it)."""
-
-    path: str
-    message: Text
-
-    def describe(self, language: Language) -> str:
-        return f"{self.path or 'rule'}: {self.message[language]}"
 
 
 def _problem(path: str, he: str, ar: str, en: str) -> InvalidRule:
