@@ -34,7 +34,7 @@ from benefits.eligibility.models import (
     ProgrammeStatus,
     RuleVersion,
 )
-from benefits.eligibility.rules import Reason
+from benefits.eligibility.rules.evaluation import Reason
 from benefits.eligibility.schemas import (
     Allowance,
     BenefitOut,

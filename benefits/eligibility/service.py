@@ -50,7 +50,8 @@ from benefits.eligibility.repository import (
     ResidentRollRepository,
     RuleVersionRepository,
 )
-from benefits.eligibility.rules import Evaluation, Reason, check_rule, evaluate
+from benefits.eligibility.rules.evaluation import Evaluation, Reason, evaluate
+from benefits.eligibility.rules.parsing import check_rule
 from benefits.eligibility.schemas import (
     ProgrammeCreate,
     ProgrammeDefinition,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from benefits.eligibility import service as eligibility
 from benefits.eligibility.models import Decision
-from benefits.eligibility.rules import register_fact
+from benefits.eligibility.rules.known_facts import register_fact
 from parking.exceptions import (
     PermitAlreadyActive,
     PermitNotActive,
