@@ -47,9 +47,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
 from benefits.eligibility.exceptions import ProgrammeNotFound
 from benefits.eligibility.models import Decision
+from benefits.eligibility.service.allowances import parse_period
+from benefits.eligibility.service.city_clock import city_zone
+from benefits.eligibility.service.decisions import decide, is_eligible
+from benefits.eligibility.service.programmes import get_programme
 from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import (
     HoldAlreadyCaptured,
@@ -423,7 +426,7 @@ def create_campaign(
     if terms.ends_at is not None and terms.ends_at <= terms.starts_at:
         raise InvalidCampaign(problem="ends_at must be after starts_at")
     try:
-        eligibility.get_programme(session, terms.programme_code)
+        get_programme(session, terms.programme_code)
     except ProgrammeNotFound as exc:
         raise InvalidCampaign(problem=f"no programme {terms.programme_code[:50]!r}") from exc
     known = {n.code for n in city.list_neighbourhoods(session)}
@@ -810,14 +813,12 @@ def programmes_at(
     resident = residents.get_resident(session, resident_id)
     if not codes or resident is None:
         return []
-    zone = eligibility.city_zone()
+    zone = city_zone()
     facts = residents.resident_facts(session, resident, now.astimezone(zone).date())
     return sorted(
         code
         for code in codes
-        if eligibility.is_eligible(
-            session, programme_code=code, resident_id=resident_id, facts=facts, now=now
-        )
+        if is_eligible(session, programme_code=code, resident_id=resident_id, facts=facts, now=now)
     )
 
 
@@ -1007,7 +1008,7 @@ def record_purchase(
         raise ResidentNotEligible()
 
     zone = _zone(settings)
-    month = eligibility.parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
+    month = parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     # What the caps and the fraud signals look at, in one read (under the wallet's lock).
     figures = repository.purchase_figures(
@@ -1155,9 +1156,7 @@ def _decide(
     """One recorded eligibility decision per programme the campaigns name."""
     facts = residents.resident_facts(session, resident, residents.city_today(now, settings))
     return {
-        code: eligibility.decide(
-            session, programme_code=code, resident_id=resident.id, facts=facts, now=now
-        )
+        code: decide(session, programme_code=code, resident_id=resident.id, facts=facts, now=now)
         for code in sorted({c.programme_code for c in campaigns})
     }
 
@@ -1669,7 +1668,7 @@ def settle(
     """Each business's statement for a month that is over, and the city's payment of what it owes
     for the month's redemptions. Running it again for the same month changes nothing."""
     zone = _zone(settings)
-    period = eligibility.parse_period(period_label, zone)
+    period = parse_period(period_label, zone)
     if period.end > now:
         raise PeriodNotOver(period=period.label)
     merchants = MerchantRepository(session).settleable()

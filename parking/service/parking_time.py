@@ -11,7 +11,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.allowances import GrantReport, grant_allowance
+from benefits.eligibility.service.facts import facts_of
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType, Unit
 from benefits.ledger.service import PostingInput
@@ -66,11 +67,11 @@ def free_minutes(session: Session, resident: Resident, *, now: datetime) -> int:
 
 def grant_free_minutes(
     session: Session, resident: Resident, *, now: datetime, settings: Settings
-) -> eligibility.GrantReport:
+) -> GrantReport:
     """This month's free minutes for one resident, if eligible and not yet granted."""
     zone = city_time_zone(settings)
-    facts = eligibility.facts_of(session, resident, now, zone=zone)
-    return eligibility.grant_allowance(
+    facts = facts_of(session, resident, now, zone=zone)
+    return grant_allowance(
         session,
         programme_code=FREE_MINUTES_PROGRAMME,
         period=now.astimezone(zone).strftime("%Y-%m"),

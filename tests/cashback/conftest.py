@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger import service as ledger
 from cashback import service
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
@@ -39,7 +39,7 @@ def registry_number() -> str:
 def prepare_city(session: Session, settings: Settings, now: datetime) -> None:
     """The bundled streets, the programme files, and a key that signs card tokens."""
     load_city(session)
-    eligibility.load_programmes(session, now=now, zone=ZONE)
+    load_programmes(session, now=now, zone=ZONE)
     credentials.rotate_key(
         session, settings, now=now - timedelta(hours=1), activate_in=timedelta(0)
     )

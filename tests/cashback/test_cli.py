@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from benefits.eligibility.service import city_zone
+from benefits.eligibility.service.city_clock import city_zone
 from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Transaction
 from cashback import service

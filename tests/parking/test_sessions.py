@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger import service as ledger
 from benefits.ledger.models import Posting, Transaction
 from parking import service
@@ -189,7 +189,7 @@ def test_concurrent_stops_debit_once(live_server: LiveServer) -> None:
     with database.session() as db:
         load_city(db)
         service.import_demo_zones(db)
-        eligibility.load_programmes(db, now=now)
+        load_programmes(db, now=now)
         who = person(db, settings, live_server.app)
         register_in(db, settings, who)
         service.grant_free_minutes(db, who.resident, now=now, settings=settings)
