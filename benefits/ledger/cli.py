@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 
 from benefits.ledger import service
-from benefits.ledger.repository import Violation
+from benefits.ledger.repository.check import Violation
 from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.i18n import Language, Text, render
 

@@ -52,13 +52,11 @@ from benefits.ledger.models import (
     Transaction,
     Unit,
 )
-from benefits.ledger.repository import (
-    LedgerCheckRepository,
-    LedgerRepository,
-    Locked,
-    LockedAccount,
-    Violation,
-)
+from benefits.ledger.repository.accounts import AccountRepository
+from benefits.ledger.repository.check import LedgerCheckRepository, Violation
+from benefits.ledger.repository.holds import HoldRepository
+from benefits.ledger.repository.posting import Locked, LockedAccount, PostingRepository
+from benefits.ledger.repository.transactions import TransactionRepository
 from resident_card.audit import service as audit
 from resident_card.errors import Unprocessable
 
@@ -177,7 +175,7 @@ def get_or_create_account(
         raise InvalidAccountOwner(problem="an owner id is required")
     if not purpose or len(purpose) > MAX_PURPOSE_LENGTH:
         raise InvalidAccountOwner(problem=f"purpose must be 1 to {MAX_PURPOSE_LENGTH} characters")
-    repository = LedgerRepository(session)
+    repository = AccountRepository(session)
     account = repository.account_by_owner(owner.value, owner_id, purpose, unit_value)
     if account is None:
         account = repository.insert_account_if_absent(
@@ -203,7 +201,7 @@ def get_or_create_account(
 
 
 def get_account(session: Session, account_id: uuid.UUID) -> Account:
-    account = LedgerRepository(session).account(account_id)
+    account = AccountRepository(session).account(account_id)
     if account is None:
         raise AccountNotFound()
     return account
@@ -212,7 +210,7 @@ def get_account(session: Session, account_id: uuid.UUID) -> Account:
 def accounts_of_owner(
     session: Session, owner_type: OwnerType | str, owner_id: uuid.UUID | None
 ) -> list[Account]:
-    return list(LedgerRepository(session).accounts_of_owner(_owner_type(owner_type), owner_id))
+    return list(AccountRepository(session).accounts_of_owner(_owner_type(owner_type), owner_id))
 
 
 # Transactions
@@ -304,7 +302,7 @@ def reverse_transaction_once(
     reason = reason.strip()
     if not reason or len(reason) > 500:
         raise Unprocessable(problem="reason (1 to 500 characters)")
-    repository = LedgerRepository(session)
+    repository = TransactionRepository(session)
     original = repository.transaction(transaction_id)
     if original is None:
         raise TransactionNotFound()
@@ -324,18 +322,18 @@ def reverse_transaction_once(
 
 
 def get_transaction(session: Session, transaction_id: uuid.UUID) -> Transaction:
-    transaction = LedgerRepository(session).transaction(transaction_id)
+    transaction = TransactionRepository(session).transaction(transaction_id)
     if transaction is None:
         raise TransactionNotFound()
     return transaction
 
 
 def postings_of(session: Session, transaction_id: uuid.UUID) -> list[Posting]:
-    return list(LedgerRepository(session).postings_of(transaction_id))
+    return list(TransactionRepository(session).postings_of(transaction_id))
 
 
 def reversal_of(session: Session, transaction_id: uuid.UUID) -> Transaction | None:
-    return LedgerRepository(session).reversal_of(transaction_id)
+    return TransactionRepository(session).reversal_of(transaction_id)
 
 
 # A clerk's corrections: each one audited
@@ -460,10 +458,9 @@ def create_hold(
         effective_at=None,
         extra={"expires_at": expires_at.isoformat()},
     )
-    repository = LedgerRepository(session)
-    locked = repository.lock_accounts(
-        (p.account_id for p in postings), key=idempotency_key, keyed=Hold
-    )
+    repository = HoldRepository(session)
+    writes = PostingRepository(session)
+    locked = writes.lock_accounts((p.account_id for p in postings), key=idempotency_key, keyed=Hold)
     if locked.existing_id is not None:
         return _replayed(_found(repository.hold(locked.existing_id)), request_hash)
     plan = _plan(locked, postings)
@@ -510,7 +507,7 @@ def create_hold(
             for p in postings
         ]
     )
-    repository.write_cached(_apply(plan))
+    writes.write_cached(_apply(plan))
     return hold
 
 
@@ -519,7 +516,7 @@ def capture_hold(
 ) -> Transaction:
     """Post a pending hold, in full or (a two-posting hold) for a smaller amount; the rest of the
     reservation is freed."""
-    repository = LedgerRepository(session)
+    repository = HoldRepository(session)
     hold = _pending_hold(repository, hold_id, now)
     held = list(repository.hold_postings_of([hold.id]))
     postings = [PostingInput(p.account_id, p.amount) for p in held]
@@ -561,7 +558,7 @@ def capture_hold(
 
 def release_hold(session: Session, hold_id: uuid.UUID, *, now: datetime) -> Hold:
     """Void a pending hold: what it reserved is available again."""
-    repository = LedgerRepository(session)
+    repository = HoldRepository(session)
     hold = _pending_hold(repository, hold_id, now)
     _unreserve(repository, [hold])
     hold.status = HoldStatus.released.value
@@ -575,7 +572,7 @@ def expire_holds(session: Session, *, now: datetime) -> int:
 
     Holds read after their expiry already count as expired; this tidies the cache and the status.
     """
-    repository = LedgerRepository(session)
+    repository = HoldRepository(session)
     expired = 0
     while True:
         due = list(repository.due_holds(now, limit=EXPIRY_BATCH))
@@ -590,14 +587,14 @@ def expire_holds(session: Session, *, now: datetime) -> int:
 
 
 def get_hold(session: Session, hold_id: uuid.UUID) -> Hold:
-    hold = LedgerRepository(session).hold(hold_id)
+    hold = HoldRepository(session).hold(hold_id)
     if hold is None:
         raise HoldNotFound()
     return hold
 
 
 def hold_postings_of(session: Session, hold_id: uuid.UUID) -> list[HoldPosting]:
-    return list(LedgerRepository(session).hold_postings_of([hold_id]))
+    return list(HoldRepository(session).hold_postings_of([hold_id]))
 
 
 # Reading
@@ -607,18 +604,18 @@ def get_balance(
     session: Session, account_id: uuid.UUID, *, as_of: datetime | None = None, now: datetime
 ) -> Balance:
     """The account's balance now, or as it stood at ``as_of`` (by the postings' effective times)."""
-    repository = LedgerRepository(session)
-    account = repository.account(account_id, fresh=True)
+    account = AccountRepository(session).account(account_id, fresh=True)
     if account is None:
         raise AccountNotFound()
+    holds = HoldRepository(session)
     if as_of is not None and as_of < now:
-        posted = repository.posted_as_of(account.id, as_of)
-        held_out, held_in = repository.held_amounts(account.id, at=as_of, as_of_history=True)
+        posted = TransactionRepository(session).posted_as_of(account.id, as_of)
+        held_out, held_in = holds.held_amounts(account.id, at=as_of, as_of_history=True)
     else:
         posted = account.balance
         held_out, held_in = (0, 0)
         if account.held_out or account.held_in:
-            held_out, held_in = repository.held_amounts(account.id, at=now)
+            held_out, held_in = holds.held_amounts(account.id, at=now)
     return Balance(
         account_id=account.id,
         unit=account.unit,
@@ -635,11 +632,10 @@ def statement(
     """The account's postings, newest first, each with the balance right after it."""
     if not 1 <= limit <= MAX_STATEMENT_PAGE:
         raise Unprocessable(problem=f"limit (1 to {MAX_STATEMENT_PAGE})")
-    repository = LedgerRepository(session)
-    account = repository.account(account_id)
+    account = AccountRepository(session).account(account_id)
     if account is None:
         raise AccountNotFound()
-    rows = repository.statement(account.id, limit=limit + 1, before=before)
+    rows = TransactionRepository(session).statement(account.id, limit=limit + 1, before=before)
     entries = [
         StatementEntry(
             posting_id=posting.id,
@@ -772,7 +768,7 @@ def _plan(locked: Locked, postings: Sequence[PostingInput]) -> _Plan:
     return _Plan(accounts=locked.accounts)
 
 
-def _check_available(repository: LedgerRepository, plan: _Plan, now: datetime) -> None:
+def _check_available(holds: HoldRepository, plan: _Plan, now: datetime) -> None:
     """Refuse when an account that may not go negative would have less than nothing available."""
     for account_id, effect in plan.effects.items():
         account = plan.accounts[account_id]
@@ -785,7 +781,7 @@ def _check_available(repository: LedgerRepository, plan: _Plan, now: datetime) -
         if account.balance + effect.posted - (held_out + effect.held_out) >= 0:
             continue
         if held_out:  # a hold read after its expiry no longer reserves anything
-            held_out, _ = repository.held_amounts(account.id, at=now)
+            held_out, _ = holds.held_amounts(account.id, at=now)
         if account.balance + effect.posted - (held_out + effect.held_out) < 0:
             raise InsufficientBalance()
 
@@ -826,13 +822,14 @@ def _post(
         effective_at=effective_at,
         extra={"reverses": str(reverses)} if reverses is not None else None,
     )
-    repository = LedgerRepository(session)
-    locked = repository.lock_accounts((p.account_id for p in postings), key=idempotency_key)
+    writes = PostingRepository(session)
+    transactions = TransactionRepository(session)
+    locked = writes.lock_accounts((p.account_id for p in postings), key=idempotency_key)
     if locked.existing_id is not None:
-        return _replayed(_found(repository.transaction(locked.existing_id)), request_hash), False
+        return _replayed(_found(transactions.transaction(locked.existing_id)), request_hash), False
     plan = _plan(locked, postings)
     # The accounts are locked, so a concurrent reversal of the same transaction has committed.
-    if reverses is not None and repository.reversal_of(reverses) is not None:
+    if reverses is not None and transactions.reversal_of(reverses) is not None:
         raise AlreadyReversed()
     for posting in postings:
         plan.effects[posting.account_id].posted += posting.amount
@@ -840,10 +837,10 @@ def _post(
         plan.effects[account_id].held_out += effect.held_out
         plan.effects[account_id].held_in += effect.held_in
     try:
-        _check_available(repository, plan, now)
+        _check_available(HoldRepository(session), plan, now)
     except InsufficientBalance:
         # While we waited for the locks, a request with this key may have posted: its answer.
-        winner = repository.transaction_by_key(idempotency_key)
+        winner = transactions.transaction_by_key(idempotency_key)
         if winner is None:
             raise
         return _replayed(winner, request_hash), False
@@ -859,7 +856,7 @@ def _post(
                 "balance_after": running[posting.account_id],
             }
         )
-    transaction = repository.record_transaction(
+    transaction = writes.record_transaction(
         {
             "id": uuid.uuid4(),
             "created_at": now,
@@ -876,14 +873,14 @@ def _post(
         _apply(plan),
     )
     if transaction is None:  # the same key, posted concurrently: the winner's answer
-        winner = repository.transaction_by_key(idempotency_key)
+        winner = transactions.transaction_by_key(idempotency_key)
         if winner is None:
             raise AlreadyReversed()
         return _replayed(winner, request_hash), False
     return transaction, True
 
 
-def _pending_hold(repository: LedgerRepository, hold_id: uuid.UUID, now: datetime) -> Hold:
+def _pending_hold(repository: HoldRepository, hold_id: uuid.UUID, now: datetime) -> Hold:
     """The hold, locked, if it is still pending; otherwise say what became of it."""
     hold = repository.hold(hold_id, for_update=True)
     if hold is None:
@@ -897,9 +894,10 @@ def _pending_hold(repository: LedgerRepository, hold_id: uuid.UUID, now: datetim
     return hold
 
 
-def _unreserve(repository: LedgerRepository, holds: Sequence[Hold]) -> None:
+def _unreserve(repository: HoldRepository, holds: Sequence[Hold]) -> None:
     postings = repository.hold_postings_of(hold.id for hold in holds)
-    locked = repository.lock_accounts(p.account_id for p in postings)
+    writes = PostingRepository(repository.session)
+    locked = writes.lock_accounts(p.account_id for p in postings)
     plan = _Plan(accounts=locked.accounts)
     for posting in postings:
         effect = plan.effects[posting.account_id]
@@ -907,4 +905,4 @@ def _unreserve(repository: LedgerRepository, holds: Sequence[Hold]) -> None:
             effect.held_out -= -posting.amount
         else:
             effect.held_in -= posting.amount
-    repository.write_cached(_apply(plan))
+    writes.write_cached(_apply(plan))
