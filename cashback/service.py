@@ -53,7 +53,6 @@ from benefits.eligibility.service.allowances import parse_period
 from benefits.eligibility.service.city_clock import city_zone
 from benefits.eligibility.service.decisions import decide, is_eligible
 from benefits.eligibility.service.programmes import get_programme
-from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import (
     HoldAlreadyCaptured,
     HoldAlreadyReleased,
@@ -62,7 +61,15 @@ from benefits.ledger.exceptions import (
     InsufficientBalance,
 )
 from benefits.ledger.models import Account, OwnerType, Transaction, Unit
-from benefits.ledger.service import Balance, PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import Balance, get_balance
+from benefits.ledger.service.holds import capture_hold, create_hold, get_hold, release_hold
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import (
+    post_transaction,
+    post_transaction_once,
+    postings_of,
+)
 from cashback import rules
 from cashback.exceptions import (
     AddressNotInCity,
@@ -179,7 +186,7 @@ def _request_hash(**content: object) -> str:
 
 
 def _city_account(session: Session, purpose: str, *, allow_negative: bool = False) -> Account:
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -190,7 +197,7 @@ def _city_account(session: Session, purpose: str, *, allow_negative: bool = Fals
 
 
 def owed_account(session: Session, merchant_id: uuid.UUID) -> Account:
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session, owner_type=OwnerType.merchant, owner_id=merchant_id, purpose=OWED, unit=Unit.ILS
     )
 
@@ -394,7 +401,7 @@ def neighbourhood_code(session: Session, merchant: Merchant) -> str:
 
 def owed_to(session: Session, merchant: Merchant, *, now: datetime) -> int:
     """What the city owes the business now (redemptions not yet settled)."""
-    return ledger.get_balance(session, owed_account(session, merchant.id).id, now=now).posted
+    return get_balance(session, owed_account(session, merchant.id).id, now=now).posted
 
 
 # --- campaigns -------------------------------------------------------------------------------------
@@ -434,7 +441,7 @@ def create_campaign(
     if unknown:
         raise InvalidCampaign(problem="unknown neighbourhoods: " + ", ".join(unknown[:5]))
     campaign_id = uuid.uuid4()
-    budget = ledger.get_or_create_account(
+    budget = get_or_create_account(
         session, owner_type=OwnerType.campaign, owner_id=campaign_id, purpose=BUDGET, unit=Unit.ILS
     )
     campaign = repository.add(
@@ -487,7 +494,7 @@ def list_campaigns(session: Session, *, limit: int, offset: int) -> Sequence[Cam
 
 
 def budget_of(session: Session, campaign: Campaign, *, now: datetime) -> Balance:
-    return ledger.get_balance(session, campaign.budget_account_id, now=now)
+    return get_balance(session, campaign.budget_account_id, now=now)
 
 
 def top_up(
@@ -505,8 +512,8 @@ def top_up(
     campaign = _campaign_to_manage(session, campaign_id, now=now)
     check_amount(amount_agorot)
     funding = _city_account(session, FUNDING, allow_negative=True)
-    before = ledger.get_balance(session, campaign.budget_account_id, now=now).posted
-    transaction, created = ledger.post_transaction_once(
+    before = get_balance(session, campaign.budget_account_id, now=now).posted
+    transaction, created = post_transaction_once(
         session,
         idempotency_key=f"cashback:top-up:{campaign.id}:{idempotency_key}",
         kind="cashback_top_up",
@@ -741,7 +748,7 @@ def _return_unspent(
         if available <= 0:
             return 0
         try:
-            ledger.post_transaction(
+            post_transaction(
                 session,
                 idempotency_key=f"cashback:campaign:{campaign.id}:return:{uuid.uuid4()}",
                 kind="cashback_budget_return",
@@ -842,14 +849,14 @@ def lock_wallet(session: Session, resident_id: uuid.UUID) -> Wallet:
     wallet = repository.lock_wallet(resident_id)
     if wallet is not None:
         return wallet
-    cashback = ledger.get_or_create_account(
+    cashback = get_or_create_account(
         session,
         owner_type=OwnerType.resident,
         owner_id=resident_id,
         purpose=CASHBACK,
         unit=Unit.ILS,
     )
-    receivable = ledger.get_or_create_account(
+    receivable = get_or_create_account(
         session,
         owner_type=OwnerType.resident,
         owner_id=resident_id,
@@ -889,8 +896,8 @@ def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> W
         return WalletView(0, 0, 0, [])
     wallet = lock_wallet(session, resident_id)
     release_due_holds(session, now=now, resident_id=resident_id)
-    balance = ledger.get_balance(session, wallet.cashback_account_id, now=now)
-    owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    balance = get_balance(session, wallet.cashback_account_id, now=now)
+    owed = -get_balance(session, wallet.receivable_account_id, now=now).posted
     purchases = repository.purchases_of_resident(resident_id, limit=20)
     merchants = MerchantRepository(session).by_ids(p.merchant_id for p in purchases)
     return WalletView(
@@ -907,7 +914,7 @@ def available_cashback(session: Session, resident_id: uuid.UUID, *, now: datetim
     wallet = PurchaseRepository(session).wallet(resident_id)
     if wallet is None:
         return None
-    return ledger.get_balance(session, wallet.cashback_account_id, now=now).available
+    return get_balance(session, wallet.cashback_account_id, now=now).available
 
 
 # --- the card a business scans ---------------------------------------------------------------------
@@ -1096,7 +1103,7 @@ def record_purchase(
     # Last: the hold, which locks the campaign's budget until the request commits.
     for rank, (campaign, earned) in enumerate(ranked):
         try:
-            hold = ledger.create_hold(
+            hold = create_hold(
                 session,
                 idempotency_key=f"cashback:purchase:{purchase_id}:hold:1",
                 kind="cashback",
@@ -1244,7 +1251,7 @@ def _release(
     ):
         return  # released by another run meanwhile
     try:
-        transaction = ledger.capture_hold(session, purchase.hold_id, now=now)
+        transaction = capture_hold(session, purchase.hold_id, now=now)
     except (HoldExpired, HoldAlreadyReleased, HoldAlreadyCaptured):
         # Expired by `toshav ledger expire-holds` long after its window: the cashback went back to
         # the budget. Nothing is held for this purchase any more.
@@ -1252,7 +1259,7 @@ def _release(
         purchase.released_at = now
         session.flush()
         return
-    captured = sum(p.amount for p in ledger.postings_of(session, transaction.id) if p.amount > 0)
+    captured = sum(p.amount for p in postings_of(session, transaction.id) if p.amount > 0)
     purchase.released_at = now
     session.flush()
     report.released += 1
@@ -1265,11 +1272,11 @@ def _settle_debt(
 ) -> int:
     """Newly available cashback first pays back what the resident owes (refunds of cashback they
     had already spent), from their cashback account to their receivable one."""
-    owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    owed = -get_balance(session, wallet.receivable_account_id, now=now).posted
     paying = min(owed, up_to)
     if paying <= 0:
         return 0
-    ledger.post_transaction(
+    post_transaction(
         session,
         idempotency_key=f"cashback:recovery:{purchase.id}",
         kind="cashback_recovery",
@@ -1343,7 +1350,7 @@ def refund_purchase(
         from_hold = take
         _shrink_hold(session, purchase, wallet, campaign, by=take, now=now)
     elif take > 0:
-        available = ledger.get_balance(session, wallet.cashback_account_id, now=now).available
+        available = get_balance(session, wallet.cashback_account_id, now=now).available
         from_balance = min(take, max(available, 0))
         shortfall = take - from_balance
         # All of it goes back to the budget: what the resident already spent, as their debt.
@@ -1352,7 +1359,7 @@ def refund_purchase(
             postings.append(PostingInput(wallet.cashback_account_id, -from_balance))
         if shortfall:
             postings.append(PostingInput(wallet.receivable_account_id, -shortfall))
-        transaction_id = ledger.post_transaction(
+        transaction_id = post_transaction(
             session,
             idempotency_key=f"cashback:refund:{refund_id}",
             kind="cashback_refund",
@@ -1394,14 +1401,14 @@ def _shrink_hold(
 ) -> None:
     """Within the return window: void the hold, and hold what is left until the same moment."""
     assert purchase.hold_id is not None
-    old = ledger.get_hold(session, purchase.hold_id)
-    ledger.release_hold(session, old.id, now=now)
+    old = get_hold(session, purchase.hold_id)
+    release_hold(session, old.id, now=now)
     left = purchase.cashback_agorot - purchase.cashback_returned_agorot - by
     if left <= 0:
         purchase.hold_id = None
         return
     purchase.hold_count += 1
-    hold = ledger.create_hold(
+    hold = create_hold(
         session,
         idempotency_key=f"cashback:purchase:{purchase.id}:hold:{purchase.hold_count}",
         kind="cashback",
@@ -1471,11 +1478,11 @@ def redeem(
         raise TokenReplayed()
     wallet = lock_wallet(session, resident.id)
     release_due_holds(session, now=now, resident_id=resident.id)
-    available = ledger.get_balance(session, wallet.cashback_account_id, now=now).available
+    available = get_balance(session, wallet.cashback_account_id, now=now).available
     if amount_agorot > available:
         raise InsufficientCashback(available=rules.format_agorot(max(available, 0)))
     redemption_id = uuid.uuid4()
-    transaction = ledger.post_transaction(
+    transaction = post_transaction(
         session,
         idempotency_key=f"cashback:redemption:{redemption_id}",
         kind="cashback_redemption",
@@ -1683,7 +1690,7 @@ def settle(
         paid = int(values["paid_agorot"])
         transaction_id: uuid.UUID | None = None
         if paid > 0:
-            transaction_id = ledger.post_transaction(
+            transaction_id = post_transaction(
                 session,
                 idempotency_key=f"cashback:settlement:{merchant.id}:{period.label}",
                 kind="cashback_settlement",

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.demo import load_demo
 from benefits.eligibility.service.allowances import allowance_account
 from benefits.eligibility.service.programmes import get_programme
-from benefits.ledger import service as ledger
+from benefits.ledger.service.balances import get_balance
 from resident_card.settings import Settings
 from tests.factories import create_resident
 
@@ -33,4 +33,4 @@ def test_the_demo_loads_programmes_and_grants_this_months_allowances_once(
     for code, minutes in (("parking_free_minutes", 120), ("senior_extra_parking", 240)):
         programme = get_programme(session, code)
         account = allowance_account(session, programme, senior.id)
-        assert ledger.get_balance(session, account.id, now=NOW).posted == minutes
+        assert get_balance(session, account.id, now=NOW).posted == minutes

@@ -34,9 +34,11 @@ from benefits.eligibility.service.allowances import (
 )
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.eligibility.service.programmes import get_programme, retire_programme
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType, Transaction
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from resident_card import settings as settings_module
 from resident_card.cli import main
 from resident_card.residents.models import Resident
@@ -77,12 +79,12 @@ def account_of(session: Session, resident: Resident) -> Account:
 
 
 def balance(session: Session, resident: Resident, now: datetime) -> int:
-    return ledger.get_balance(session, account_of(session, resident).id, now=now).posted
+    return get_balance(session, account_of(session, resident).id, now=now).posted
 
 
 def spend(session: Session, resident: Resident, minutes: int, now: datetime) -> None:
     """Park: minutes leave the resident's account for the city's parking account."""
-    parking = ledger.get_or_create_account(
+    parking = get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -90,7 +92,7 @@ def spend(session: Session, resident: Resident, minutes: int, now: datetime) -> 
         unit="PARKING_MIN",
         allow_negative=True,
     )
-    ledger.post_transaction(
+    post_transaction(
         session,
         idempotency_key=f"park-{uuid.uuid4()}",
         kind="parking",
@@ -120,7 +122,7 @@ def test_every_eligible_resident_is_credited_once_even_when_run_twice(
     )
     issuance = issuance_account(session, get_programme(session, MINUTES))
     assert (issuance.owner_type, issuance.allow_negative) == ("programme", True)
-    assert ledger.get_balance(session, issuance.id, now=NOW).posted == -240
+    assert get_balance(session, issuance.id, now=NOW).posted == -240
 
 
 def test_each_credit_links_to_the_decision_that_caused_it(
@@ -207,7 +209,7 @@ def test_the_senior_programme_grants_its_own_allowance(
     assert (report.granted, report.not_eligible, report.amount) == (1, 2, 240)
     programme = get_programme(session, "senior_extra_parking")
     senior_account = allowance_account(session, programme, people["senior"].id)
-    assert ledger.get_balance(session, senior_account.id, now=NOW).posted == 240
+    assert get_balance(session, senior_account.id, now=NOW).posted == 240
 
 
 @pytest.mark.usefixtures("people")
@@ -264,7 +266,7 @@ def test_what_is_unused_expires_at_the_end_of_the_month_once(
     assert {t.effective_at for t in expiry} == {city_time(2027, 1, 1) - timedelta(microseconds=1)}
     assert all(t.reference and t.reference.startswith("decision:") for t in expiry)
     issuance = issuance_account(session, get_programme(session, MINUTES))
-    assert ledger.get_balance(session, issuance.id, now=after).posted == -50
+    assert get_balance(session, issuance.id, now=after).posted == -50
 
 
 def test_expiry_takes_only_last_months_minutes_when_this_months_are_already_in(

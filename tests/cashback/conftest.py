@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.service.programme_files import load_programmes
-from benefits.ledger import service as ledger
+from benefits.ledger.service.balances import Balance, get_balance
 from cashback import service
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
 from resident_card.accounts.models import Role, User
@@ -129,9 +129,9 @@ def card_token(
     return cards.mint_token(session, settings, keyring, card, resident, now=now).token
 
 
-def cashback_balance(session: Session, resident: Resident, now: datetime) -> ledger.Balance:
+def cashback_balance(session: Session, resident: Resident, now: datetime) -> Balance:
     wallet = service.lock_wallet(session, resident.id)
-    return ledger.get_balance(session, wallet.cashback_account_id, now=now)
+    return get_balance(session, wallet.cashback_account_id, now=now)
 
 
 def count(session: Session, model: type[Any]) -> int:

@@ -31,9 +31,11 @@ from benefits.eligibility.repository import (
 from benefits.eligibility.service.city_clock import city_zone, show_moment
 from benefits.eligibility.service.decisions import judge, new_decision
 from benefits.eligibility.service.facts import facts_of
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from resident_card.residents import service as residents
 
 ISSUANCE_PURPOSE = "issuance"
@@ -88,7 +90,7 @@ def _unit_of(programme: Programme) -> str:
 
 def issuance_account(session: Session, programme: Programme) -> Account:
     """Where a programme's allowances come from: its own account, which may go below zero."""
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session,
         owner_type=OwnerType.programme,
         owner_id=programme.id,
@@ -100,7 +102,7 @@ def issuance_account(session: Session, programme: Programme) -> Account:
 
 def allowance_account(session: Session, programme: Programme, resident_id: uuid.UUID) -> Account:
     """A resident's account for a programme's allowance; it may not go below zero."""
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session,
         owner_type=OwnerType.resident,
         owner_id=resident_id,
@@ -196,7 +198,7 @@ def grant_allowance(
             continue
         decision = decisions.add(new_decision(programme, version, resident_id, evaluation, now))
         account = allowance_account(session, programme, resident_id)
-        transaction = ledger.post_transaction(
+        transaction = post_transaction(
             session,
             idempotency_key=f"grant:{programme.code}:{resident_id}:{period.label}",
             kind="grant",
@@ -260,11 +262,11 @@ def expire_allowance(
             report.already_expired += 1
             continue
         account = allowance_account(session, programme, grant.resident_id)
-        at_end = ledger.get_balance(session, account.id, as_of=period.last_moment, now=now)
-        current = ledger.get_balance(session, account.id, now=now)
+        at_end = get_balance(session, account.id, as_of=period.last_moment, now=now)
+        current = get_balance(session, account.id, now=now)
         left = max(0, min(grant.amount, at_end.available, current.available))
         if left:
-            transaction = ledger.post_transaction(
+            transaction = post_transaction(
                 session,
                 idempotency_key=f"expire:{programme.code}:{grant.resident_id}:{period.label}",
                 kind="expiry",

@@ -8,8 +8,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.repository import ProgrammeRepository
-from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType
+from benefits.ledger.service.accounts import accounts_of_owner
+from benefits.ledger.service.balances import get_balance
 from resident_card.cards.summary import BenefitLine
 from resident_card.i18n import Text
 
@@ -21,7 +22,7 @@ _ACCOUNT_LABELS: dict[str, Text] = {
 def wallet_lines(session: Session, resident_id: uuid.UUID, now: datetime) -> list[BenefitLine]:
     """The resident's ledger balances, named by their programme, for the card in the wallet."""
     lines: list[BenefitLine] = []
-    for account in ledger.accounts_of_owner(session, OwnerType.resident, resident_id):
+    for account in accounts_of_owner(session, OwnerType.resident, resident_id):
         programme = ProgrammeRepository(session).by_code(account.purpose)
         if programme is not None:
             label: Text = programme.names
@@ -30,7 +31,7 @@ def wallet_lines(session: Session, resident_id: uuid.UUID, now: datetime) -> lis
                 account.purpose,
                 {"he": account.purpose, "ar": account.purpose, "en": account.purpose},
             )
-        balance = ledger.get_balance(session, account.id, now=now)
+        balance = get_balance(session, account.id, now=now)
         lines.append(
             BenefitLine(
                 code=account.purpose,
