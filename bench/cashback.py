@@ -72,7 +72,8 @@ class Measured:
 def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) -> Seeded:
     """The city, a business, a funded campaign, residents with cards, and card tokens to scan."""
     import parking.service  # noqa: F401 - registers the facts the parking programme's rules read
-    from benefits.eligibility import service as eligibility
+    from benefits.eligibility.service.city_clock import city_zone
+    from benefits.eligibility.service.programme_files import load_programmes
     from cashback.models import BusinessCategory, MerchantStatus
     from cashback.service import campaigns, merchants
     from resident_card.accounts import service as accounts
@@ -105,7 +106,7 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     try:
         with make_sessionmaker(engine)() as session:
             load_city(session)
-            eligibility.load_programmes(session, now=now, zone=eligibility.city_zone())
+            load_programmes(session, now=now, zone=city_zone())
             credentials.rotate_key(
                 session, settings, now=now - timedelta(minutes=1), activate_in=timedelta(0)
             )

@@ -121,7 +121,7 @@ class Seeded:
 def seed(database_url: str, access_key: str) -> Seeded:
     from pydantic import SecretStr
 
-    from benefits.eligibility import service as eligibility
+    from benefits.eligibility.service.programme_files import load_programmes
     from parking import service as parking
     from parking.models import ParkingPass, Permit, VehicleRelation
     from resident_card.accounts import service as accounts
@@ -143,7 +143,7 @@ def seed(database_url: str, access_key: str) -> Seeded:
     with unit_of_work(settings) as session:
         load_city(session)
         parking.import_demo_zones(session)
-        eligibility.load_programmes(session, now=now)
+        load_programmes(session, now=now)
         credentials.rotate_key(session, settings, now=now - timedelta(minutes=1))
         inspector = accounts.create_user(
             session,

@@ -75,8 +75,9 @@ def drop_database(admin: Engine, name: str) -> None:
 
 def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
     """Migrate, then open ``accounts`` resident accounts funded from the city in one transaction."""
-    from benefits.ledger import service as ledger
-    from benefits.ledger.service import PostingInput
+    from benefits.ledger.service.accounts import get_or_create_account
+    from benefits.ledger.service.posting import PostingInput
+    from benefits.ledger.service.transactions import post_transaction
     from resident_card.database import make_engine, make_sessionmaker
     from resident_card.schema import upgrade
 
@@ -85,7 +86,7 @@ def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
     now = datetime.now(UTC)
     try:
         with make_sessionmaker(engine)() as session:
-            city = ledger.get_or_create_account(
+            city = get_or_create_account(
                 session,
                 owner_type="city",
                 owner_id=None,
@@ -94,7 +95,7 @@ def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
                 allow_negative=True,
             )
             ids = [
-                ledger.get_or_create_account(
+                get_or_create_account(
                     session,
                     owner_type="resident",
                     owner_id=uuid.uuid4(),
@@ -103,7 +104,7 @@ def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
                 ).id
                 for _ in range(accounts)
             ]
-            ledger.post_transaction(
+            post_transaction(
                 session,
                 idempotency_key="bench:funding",
                 kind="grant",
@@ -128,8 +129,8 @@ def post_transfers(
 ) -> None:
     """One worker: transfers between random accounts, one transaction each, until the window
     closes; the latencies of those sent and finished inside it are kept."""
-    from benefits.ledger import service as ledger
-    from benefits.ledger.service import PostingInput
+    from benefits.ledger.service.posting import PostingInput
+    from benefits.ledger.service.transactions import post_transaction
 
     window_opens, window_closes = window
     chooser = random.Random(number)
@@ -143,7 +144,7 @@ def post_transfers(
         amount = chooser.randint(1, 100)
         sequence += 1
         with sessions() as session:
-            ledger.post_transaction(
+            post_transaction(
                 session,
                 idempotency_key=f"bench:{tag}:{number}:{sequence}",
                 kind="transfer",
@@ -303,13 +304,13 @@ class Pgbench:
 
 
 def check(url: str) -> str:
-    from benefits.ledger import service as ledger
+    from benefits.ledger.service.check import check_ledger
     from resident_card.database import make_engine, make_sessionmaker
 
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:
-            result = ledger.check_ledger(session)
+            result = check_ledger(session)
     finally:
         engine.dispose()
     counted = (

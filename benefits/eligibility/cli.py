@@ -9,7 +9,19 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from benefits.eligibility import service
+from benefits.eligibility.service.allowances import (
+    Candidate,
+    expire_allowance,
+    grant_allowance,
+    resident_candidates,
+    resident_count,
+)
+from benefits.eligibility.service.programme_files import ProgrammeFileError, load_programmes
+from benefits.eligibility.service.rule_tests import (
+    RuleTestResult,
+    rule_test_files,
+    run_rule_test_file,
+)
 from resident_card.clock import SystemClock
 from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.errors import ToshavError
@@ -52,7 +64,7 @@ def _show_expected_reason(expected: object) -> str:
     return str(expected)
 
 
-def _report(result: service.RuleTestResult, language: Language) -> None:
+def _report(result: RuleTestResult, language: Language) -> None:
     title = f"{result.path}" + (f" ({result.programme})" if result.programme else "")
     click.echo(title)
     for case in result.cases:
@@ -96,13 +108,11 @@ def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language
 
     Exit status: 0 when every case passes, 1 when a case fails, 2 when a file cannot be run.
     """
-    files = service.rule_test_files(list(paths))
+    files = rule_test_files(list(paths))
     if not files:
         click.echo(_word("no_files", language), err=True)
         raise SystemExit(2)
-    results = [
-        service.run_rule_test_file(path, programmes_folder=programmes_folder) for path in files
-    ]
+    results = [run_rule_test_file(path, programmes_folder=programmes_folder) for path in files]
     for result in results:
         _report(result, language)
     cases = [case for result in results for case in result.cases]
@@ -134,13 +144,13 @@ def rules_load(folder: Path | None, language: Language) -> None:
     settings = command_settings()
     try:
         with unit_of_work(settings) as session:
-            report = service.load_programmes(
+            report = load_programmes(
                 session,
                 folder,
                 now=SystemClock().now(),
                 zone=ZoneInfo(settings.city_time_zone),
             )
-    except service.ProgrammeFileError as exc:
+    except ProgrammeFileError as exc:
         raise click.ClickException(str(exc)) from exc
     except ToshavError as exc:
         raise click.ClickException(exc.detail(language)) from exc
@@ -177,8 +187,8 @@ def _say(key: str, language: Language, **params: object) -> str:
 
 
 def _tracked(
-    candidates: Iterator[service.Candidate], advance: Callable[[int], None]
-) -> Iterator[service.Candidate]:
+    candidates: Iterator[Candidate], advance: Callable[[int], None]
+) -> Iterator[Candidate]:
     for candidate in candidates:
         yield candidate
         advance(1)
@@ -195,17 +205,17 @@ def benefits_grant(programme_code: str, period: str, language: Language) -> None
     now = SystemClock().now()
     try:
         with unit_of_work(settings) as session:
-            total = service.resident_count(session)
+            total = resident_count(session)
             with click.progressbar(
                 length=total, label=_say("granting", language), file=sys.stderr
             ) as bar:
-                report = service.grant_allowance(
+                report = grant_allowance(
                     session,
                     programme_code=programme_code,
                     period=period,
                     now=now,
                     candidates=_tracked(
-                        service.resident_candidates(session, on=now, zone=zone),
+                        resident_candidates(session, on=now, zone=zone),
                         bar.update,
                     ),
                     zone=zone,
@@ -236,7 +246,7 @@ def benefits_expire(programme_code: str, period: str, language: Language) -> Non
     settings = command_settings()
     try:
         with unit_of_work(settings) as session:
-            report = service.expire_allowance(
+            report = expire_allowance(
                 session,
                 programme_code=programme_code,
                 period=period,

@@ -8,22 +8,24 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service
+from benefits.eligibility.service.allowances import grant_allowance, parse_period
+from benefits.eligibility.service.programme_files import load_programmes
+from benefits.eligibility.service.programmes import running_programmes
 from resident_card.settings import Settings
 
 
 def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
     zone = ZoneInfo(settings.city_time_zone)
-    loaded = service.load_programmes(session, now=now, zone=zone)
+    loaded = load_programmes(session, now=now, zone=zone)
     lines = [
         "programmes: "
         + (", ".join(loaded.programmes_created) if loaded.programmes_created else "already there")
     ]
-    period = service.parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
-    for programme in service.running_programmes(session, now=now):
+    period = parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
+    for programme in running_programmes(session, now=now):
         if programme.allowance_amount is None:
             continue
-        report = service.grant_allowance(
+        report = grant_allowance(
             session, programme_code=programme.code, period=period, now=now, zone=zone
         )
         lines.append(

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from benefits.eligibility import service
 from benefits.eligibility.exceptions import (
     DecisionNotFound,
     InvalidPeriod,
@@ -34,7 +33,8 @@ from benefits.eligibility.models import (
     ProgrammeStatus,
     RuleVersion,
 )
-from benefits.eligibility.rules import Reason
+from benefits.eligibility.rules.evaluation import Reason, evaluate
+from benefits.eligibility.rules.parsing import check_rule
 from benefits.eligibility.schemas import (
     Allowance,
     BenefitOut,
@@ -50,6 +50,9 @@ from benefits.eligibility.schemas import (
     RuleVersionOut,
     Texts,
 )
+from benefits.eligibility.service import decisions, programmes, rule_versions
+from benefits.eligibility.service.facts import facts_of
+from benefits.eligibility.service.wallet import wallet_lines
 from resident_card.accounts import service as accounts
 from resident_card.accounts.dependencies import (
     AdminCaller,
@@ -68,7 +71,7 @@ from resident_card.residents.models import Resident
 from resident_card.settings import AppSettings
 
 # The card in the wallet shows the resident's balances, named by their programmes.
-register_summary_source(service.wallet_lines)
+register_summary_source(wallet_lines)
 
 router = APIRouter()
 
@@ -149,7 +152,7 @@ def reason_out(reason: Reason, language: Language) -> ReasonOut:
 
 
 def decision_out(
-    decision: Decision, context: service.DecisionContext, language: Language
+    decision: Decision, context: decisions.DecisionContext, language: Language
 ) -> DecisionOut:
     programme = context.programmes[decision.programme_id]
     version = (
@@ -172,10 +175,10 @@ def decision_out(
 
 
 def decisions_out(
-    session: DbSession, decisions: Sequence[Decision], language: Language
+    session: DbSession, found: Sequence[Decision], language: Language
 ) -> list[DecisionOut]:
-    context = service.decision_context(session, decisions)
-    return [decision_out(decision, context, language) for decision in decisions]
+    context = decisions.decision_context(session, found)
+    return [decision_out(decision, context, language) for decision in found]
 
 
 # --- programmes (clerks change; auditors read) -----------------------------------------------------
@@ -195,7 +198,7 @@ def create_programme(
     body: ProgrammeCreate, session: DbSession, caller: AdminCaller, now: Now, settings: AppSettings
 ) -> ProgrammeOut:
     """Create a programme (it has no rule, so nobody is eligible, until a rule version is added)."""
-    programme = service.create_programme(
+    programme = programmes.create_programme(
         session, body, actor_id=caller.id, now=now, zone=_zone(settings)
     )
     return programme_out(programme)
@@ -211,7 +214,7 @@ def list_programmes(
     session: DbSession, caller: StaffReader, status: ProgrammeStatus | None = None
 ) -> list[ProgrammeOut]:
     """List the programmes, optionally only active or only retired ones."""
-    return [programme_out(p) for p in service.list_programmes(session, status=status)]
+    return [programme_out(p) for p in programmes.list_programmes(session, status=status)]
 
 
 @router.get(
@@ -222,7 +225,7 @@ def list_programmes(
 )
 def read_programme(code: Code, session: DbSession, caller: StaffReader) -> ProgrammeOut:
     """Read one programme."""
-    return programme_out(service.get_programme(session, code))
+    return programme_out(programmes.get_programme(session, code))
 
 
 @router.post(
@@ -235,7 +238,7 @@ def retire_programme(
     code: Code, body: RetireRequest, session: DbSession, caller: AdminCaller, now: Now
 ) -> ProgrammeOut:
     """Retire a programme: from now nobody is eligible for it; its rules and decisions stay."""
-    programme = service.retire_programme(
+    programme = programmes.retire_programme(
         session, code, actor_id=caller.id, now=now, reason=body.reason
     )
     return programme_out(programme)
@@ -266,10 +269,10 @@ def create_rule_version(
     settings: AppSettings,
 ) -> RuleVersionOut:
     """Add a rule version; the version in force at its start is closed there."""
-    version = service.create_rule_version(
+    version = rule_versions.create_rule_version(
         session, code, body, actor_id=caller.id, now=now, zone=_zone(settings)
     )
-    return version_out(service.get_programme(session, code), version)
+    return version_out(programmes.get_programme(session, code), version)
 
 
 @router.get(
@@ -280,8 +283,8 @@ def create_rule_version(
 )
 def list_rule_versions(code: Code, session: DbSession, caller: StaffReader) -> list[RuleVersionOut]:
     """List a programme's rule versions, oldest first."""
-    programme = service.get_programme(session, code)
-    return [version_out(programme, v) for v in service.list_rule_versions(session, code)]
+    programme = programmes.get_programme(session, code)
+    return [version_out(programme, v) for v in rule_versions.list_rule_versions(session, code)]
 
 
 @router.get(
@@ -294,8 +297,8 @@ def read_rule_version(
     code: Code, version: VersionNumber, session: DbSession, caller: StaffReader
 ) -> RuleVersionOut:
     """Read one rule version."""
-    found = service.get_rule_version(session, code, version)
-    return version_out(service.get_programme(session, code), found)
+    found = rule_versions.get_rule_version(session, code, version)
+    return version_out(programmes.get_programme(session, code), found)
 
 
 @router.post(
@@ -313,10 +316,10 @@ def retire_rule_version(
     now: Now,
 ) -> RuleVersionOut:
     """Withdraw a rule version: it stops now (or never starts); nothing replaces it by itself."""
-    found = service.retire_rule_version(
+    found = rule_versions.retire_rule_version(
         session, code, version, actor_id=caller.id, now=now, reason=body.reason
     )
-    return version_out(service.get_programme(session, code), found)
+    return version_out(programmes.get_programme(session, code), found)
 
 
 class RuleTrial(BaseModel):
@@ -342,8 +345,8 @@ class TrialOut(BaseModel):
 )
 def try_rule(body: RuleTrial, caller: StaffReader, language: CallerLanguage) -> TrialOut:
     """Try a rule on made-up facts and see its verdict and reasons; nothing is stored."""
-    service.check_rule(body.rule)
-    evaluation = service.evaluate(body.rule, body.facts)
+    check_rule(body.rule)
+    evaluation = evaluate(body.rule, body.facts)
     return TrialOut(
         eligible=evaluation.eligible,
         outcome=evaluation.outcome,
@@ -370,10 +373,10 @@ def list_decisions(
     offset: Offset = 0,
 ) -> list[DecisionOut]:
     """List stored decisions, newest first, for a resident and/or a programme."""
-    decisions = service.list_decisions(
+    found = decisions.list_decisions(
         session, resident_id=resident_id, programme_code=programme, limit=limit, offset=offset
     )
-    return decisions_out(session, decisions, language)
+    return decisions_out(session, found, language)
 
 
 @router.get(
@@ -386,7 +389,7 @@ def read_decision(
     decision_id: uuid.UUID, session: DbSession, caller: StaffReader, language: CallerLanguage
 ) -> DecisionOut:
     """Read one decision (a ledger reference ``decision:<id>`` names it)."""
-    return decisions_out(session, [service.get_decision(session, decision_id)], language)[0]
+    return decisions_out(session, [decisions.get_decision(session, decision_id)], language)[0]
 
 
 # --- the resident's own benefits ---------------------------------------------------------------------
@@ -439,8 +442,8 @@ def my_benefits(
     """Every running programme, whether you are eligible for it now, and why (or why not)."""
     today = now.astimezone(_zone(settings)).date()
     resident = _resident_in_view(session, caller, resident_id, today)
-    facts = service.facts_of(session, resident, now, zone=_zone(settings))
-    assessments = service.assess_running(session, resident_id=resident.id, facts=facts, now=now)
+    facts = facts_of(session, resident, now, zone=_zone(settings))
+    assessments = decisions.assess_running(session, resident_id=resident.id, facts=facts, now=now)
     return MyBenefits(
         resident_id=resident.id,
         language=language,
@@ -476,10 +479,10 @@ def my_decisions(
 ) -> list[DecisionOut]:
     """The decisions made about you (grants, permits, refusals), newest first, with their reasons."""
     resident = _resident_in_view(session, caller, resident_id, today)
-    decisions = service.list_decisions(
+    found = decisions.list_decisions(
         session, resident_id=resident.id, programme_code=programme, limit=limit, offset=offset
     )
-    return decisions_out(session, decisions, language)
+    return decisions_out(session, found, language)
 
 
 @router.get(
@@ -499,7 +502,7 @@ def my_decision(
     own = residents.resident_for_user(session, caller.id)
     if own is None:
         raise NoResidentRecord()
-    decision = service.get_decision(session, decision_id)
+    decision = decisions.get_decision(session, decision_id)
     if not residents.can_act_for(session, own, decision.resident_id, today=today):
         raise DecisionNotFound()
     return decisions_out(session, [decision], language)[0]

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
+from benefits.eligibility.rule_problems import RuleProblem
 from resident_card.errors import Conflict, NotFound, ToshavError
 from resident_card.i18n import Language, Text
-
-if TYPE_CHECKING:
-    from benefits.eligibility.rules import RuleProblem
 
 
 class ProgrammeNotFound(NotFound):

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from benefits.eligibility.rules import Reason
+from benefits.eligibility.rules.evaluation import Reason
 from resident_card.database import Base, RecordMixin, utcnow
 from resident_card.i18n import Text
 

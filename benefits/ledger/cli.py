@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import click
 
-from benefits.ledger import service
-from benefits.ledger.repository import Violation
+from benefits.ledger.repository.check import Violation
+from benefits.ledger.service import holds
+from benefits.ledger.service.check import check_ledger
 from resident_card.console import command_settings, language_option, unit_of_work
 from resident_card.i18n import Language, Text, render
 
@@ -90,7 +91,7 @@ def check(language: Language) -> None:
     """Rebuild every balance from the postings and compare; exit non-zero at the first violation."""
     settings = command_settings()
     with unit_of_work(settings) as session:
-        result = service.check_ledger(session)
+        result = check_ledger(session)
     if result.violation is not None:
         click.echo(render(BROKEN, language, problem=describe(result.violation, language)), err=True)
         raise SystemExit(1)
@@ -112,5 +113,5 @@ def expire_holds(language: Language) -> None:
     """Mark the pending holds past their expiry as expired, freeing what they reserved."""
     settings = command_settings()
     with unit_of_work(settings) as session:
-        count = service.expire_holds(session, now=datetime.now(UTC))
+        count = holds.expire_holds(session, now=datetime.now(UTC))
     click.echo(render(EXPIRED, language, count=count))

@@ -8,7 +8,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from benefits.ledger import service
 from benefits.ledger.exceptions import (
     AccountNotFound,
     AlreadyReversed,
@@ -29,7 +28,10 @@ from benefits.ledger.schemas import (
     StatementOut,
     TransactionOut,
 )
-from benefits.ledger.service import MAX_STATEMENT_PAGE
+from benefits.ledger.service.accounts import accounts_of_owner, get_account
+from benefits.ledger.service.balances import MAX_STATEMENT_PAGE, get_balance, statement
+from benefits.ledger.service.corrections import adjust_balance, reverse_with_audit
+from benefits.ledger.service.transactions import get_transaction, postings_of, reversal_of
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.clock import Now
 from resident_card.database import DbSession
@@ -50,7 +52,7 @@ AUTH = (NotAuthenticated, InvalidToken, Forbidden)
 
 
 def _account_out(session: DbSession, account: Account, now: datetime) -> AccountOut:
-    balance = service.get_balance(session, account.id, now=now)
+    balance = get_balance(session, account.id, now=now)
     return AccountOut(
         id=account.id,
         owner_type=account.owner_type,
@@ -64,7 +66,7 @@ def _account_out(session: DbSession, account: Account, now: datetime) -> Account
 
 
 def _transaction_out(session: DbSession, transaction: Transaction) -> TransactionOut:
-    reversal = service.reversal_of(session, transaction.id)
+    reversal = reversal_of(session, transaction.id)
     return TransactionOut(
         id=transaction.id,
         kind=transaction.kind,
@@ -77,7 +79,7 @@ def _transaction_out(session: DbSession, transaction: Transaction) -> Transactio
         reversed_by=reversal.id if reversal is not None else None,
         postings=[
             PostingOut(account_id=p.account_id, amount=p.amount, unit=p.unit)
-            for p in service.postings_of(session, transaction.id)
+            for p in postings_of(session, transaction.id)
         ],
     )
 
@@ -85,7 +87,7 @@ def _transaction_out(session: DbSession, transaction: Transaction) -> Transactio
 def _own_account(session: DbSession, caller: ResidentCaller, account_id: uuid.UUID) -> Account:
     """The caller's own resident account; anyone else's is not found, as if it did not exist."""
     resident = resident_for_user(session, caller.id)
-    account = service.get_account(session, account_id)
+    account = get_account(session, account_id)
     if (
         resident is None
         or account.owner_type != OwnerType.resident.value
@@ -113,9 +115,9 @@ def my_accounts(session: DbSession, caller: ResidentCaller, now: Now) -> list[Re
             id=account.id,
             purpose=account.purpose,
             unit=account.unit,
-            balance=BalanceOut.of(service.get_balance(session, account.id, now=now)),
+            balance=BalanceOut.of(get_balance(session, account.id, now=now)),
         )
-        for account in service.accounts_of_owner(session, OwnerType.resident, resident.id)
+        for account in accounts_of_owner(session, OwnerType.resident, resident.id)
     ]
 
 
@@ -133,7 +135,7 @@ def my_statement(
 ) -> StatementOut:
     """The entries of one of my accounts, newest first, each with the balance after it."""
     account = _own_account(session, caller, account_id)
-    return StatementOut.of(service.statement(session, account.id, limit=limit, before=before))
+    return StatementOut.of(statement(session, account.id, limit=limit, before=before))
 
 
 # Staff: admins change, auditors only read
@@ -157,7 +159,7 @@ def adjust(
     body: AdjustmentIn, session: DbSession, caller: AdminCaller, now: Now, response: Response
 ) -> TransactionOut:
     """Correct an account by hand, with a reason; audited. A retry with the same key answers 200."""
-    transaction, created = service.adjust_balance(
+    transaction, created = adjust_balance(
         session,
         account_id=body.account_id,
         amount=body.amount,
@@ -189,7 +191,7 @@ def reverse(
     response: Response,
 ) -> TransactionOut:
     """Reverse a transaction with a reason (its postings negated); audited; at most once."""
-    reversal, created = service.reverse_with_audit(
+    reversal, created = reverse_with_audit(
         session,
         transaction_id,
         reason=body.reason,
@@ -219,10 +221,10 @@ def account_detail(
     """One account and its balance, now or as it stood at `as_of`."""
     if as_of is not None and as_of.tzinfo is None:
         raise Unprocessable(problem="as_of needs a time zone")
-    account = service.get_account(session, account_id)
+    account = get_account(session, account_id)
     out = _account_out(session, account, now)
     if as_of is not None:
-        out.balance = BalanceOut.of(service.get_balance(session, account.id, as_of=as_of, now=now))
+        out.balance = BalanceOut.of(get_balance(session, account.id, as_of=as_of, now=now))
     return out
 
 
@@ -239,7 +241,7 @@ def account_statement(
     before: Before = None,
 ) -> StatementOut:
     """The entries of any account, newest first, each with the balance after it."""
-    return StatementOut.of(service.statement(session, account_id, limit=limit, before=before))
+    return StatementOut.of(statement(session, account_id, limit=limit, before=before))
 
 
 @router.get(
@@ -251,4 +253,4 @@ def transaction_detail(
     transaction_id: uuid.UUID, session: DbSession, caller: StaffReader
 ) -> TransactionOut:
     """One transaction with its postings, and the reversal that undid it, if any."""
-    return _transaction_out(session, service.get_transaction(session, transaction_id))
+    return _transaction_out(session, get_transaction(session, transaction_id))

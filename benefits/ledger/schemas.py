@@ -9,7 +9,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from benefits.ledger.models import Unit
-from benefits.ledger.service import MAX_AMOUNT, MAX_KEY_LENGTH, Balance, StatementPage
+from benefits.ledger.service.balances import Balance, StatementPage
+from benefits.ledger.service.posting import MAX_AMOUNT, MAX_KEY_LENGTH
 
 
 class BalanceOut(BaseModel):

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response, status
 from sqlalchemy.orm import Session
 
 from benefits.ledger.exceptions import IdempotencyMismatch
-from benefits.ledger.service import Balance
+from benefits.ledger.service.balances import Balance
 from cashback.endpoints.answers import label
 from cashback.endpoints.dependencies import AUTH, REPLAYED, Limit, Offset
 from cashback.exceptions import (

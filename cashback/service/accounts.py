@@ -9,8 +9,8 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType, Unit
+from benefits.ledger.service.accounts import get_or_create_account
 from cashback.models import Wallet
 from cashback.repository.wallets import WalletRepository
 
@@ -24,7 +24,7 @@ PAYOUTS = "cashback_payouts"  # the city's: what it has paid businesses
 
 
 def city_account(session: Session, purpose: str, *, allow_negative: bool = False) -> Account:
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -37,7 +37,7 @@ def city_account(session: Session, purpose: str, *, allow_negative: bool = False
 def owed_account(session: Session, merchant_id: uuid.UUID) -> Account:
     """The business's account of what the city owes it, made on first use: for posting to it (a
     redemption, a settlement) only; a read goes through ``merchants.owed_to``, which makes none."""
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session, owner_type=OwnerType.merchant, owner_id=merchant_id, purpose=OWED, unit=Unit.ILS
     )
 
@@ -48,14 +48,14 @@ def lock_wallet(session: Session, resident_id: uuid.UUID) -> Wallet:
     wallet = repository.lock(resident_id)
     if wallet is not None:
         return wallet
-    cashback = ledger.get_or_create_account(
+    cashback = get_or_create_account(
         session,
         owner_type=OwnerType.resident,
         owner_id=resident_id,
         purpose=CASHBACK,
         unit=Unit.ILS,
     )
-    receivable = ledger.get_or_create_account(
+    receivable = get_or_create_account(
         session,
         owner_type=OwnerType.resident,
         owner_id=resident_id,

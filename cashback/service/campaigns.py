@@ -12,12 +12,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
 from benefits.eligibility.exceptions import ProgrammeNotFound
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.city_clock import city_zone
+from benefits.eligibility.service.decisions import is_eligible
+from benefits.eligibility.service.programmes import get_programme
 from benefits.ledger.exceptions import InsufficientBalance
 from benefits.ledger.models import OwnerType, Transaction, Unit
-from benefits.ledger.service import Balance, PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import Balance, get_balance, get_balances
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction, post_transaction_once
 from cashback.exceptions import (
     CampaignEnded,
     CampaignExists,
@@ -64,7 +68,7 @@ def create_campaign(
     if terms.ends_at is not None and terms.ends_at <= terms.starts_at:
         raise InvalidCampaign(problem="ends_at must be after starts_at")
     try:
-        eligibility.get_programme(session, terms.programme_code)
+        get_programme(session, terms.programme_code)
     except ProgrammeNotFound as exc:
         raise InvalidCampaign(problem=f"no programme {terms.programme_code[:50]!r}") from exc
     known = {n.code for n in city.list_neighbourhoods(session)}
@@ -72,7 +76,7 @@ def create_campaign(
     if unknown:
         raise InvalidCampaign(problem="unknown neighbourhoods: " + ", ".join(unknown[:5]))
     campaign_id = uuid.uuid4()
-    budget = ledger.get_or_create_account(
+    budget = get_or_create_account(
         session,
         owner_type=OwnerType.campaign,
         owner_id=campaign_id,
@@ -135,14 +139,14 @@ def campaigns_by_id(
 
 
 def budget_of(session: Session, campaign: Campaign, *, now: datetime) -> Balance:
-    return ledger.get_balance(session, campaign.budget_account_id, now=now)
+    return get_balance(session, campaign.budget_account_id, now=now)
 
 
 def budgets_of(
     session: Session, campaigns: Sequence[Campaign], *, now: datetime
 ) -> dict[uuid.UUID, Balance]:
     """Each campaign's budget now, by campaign."""
-    balances = ledger.get_balances(session, [c.budget_account_id for c in campaigns], now=now)
+    balances = get_balances(session, [c.budget_account_id for c in campaigns], now=now)
     return {c.id: balances[c.budget_account_id] for c in campaigns}
 
 
@@ -161,8 +165,8 @@ def top_up(
     campaign = _campaign_to_manage(session, campaign_id, now=now)
     checks.check_amount(amount_agorot)
     funding = accounts.city_account(session, accounts.FUNDING, allow_negative=True)
-    before = ledger.get_balance(session, campaign.budget_account_id, now=now).posted
-    transaction, created = ledger.post_transaction_once(
+    before = get_balance(session, campaign.budget_account_id, now=now).posted
+    transaction, created = post_transaction_once(
         session,
         idempotency_key=f"cashback:top-up:{campaign.id}:{idempotency_key}",
         kind="cashback_top_up",
@@ -397,7 +401,7 @@ def _return_unspent(
         if available <= 0:
             return 0
         try:
-            ledger.post_transaction(
+            post_transaction(
                 session,
                 idempotency_key=f"cashback:campaign:{campaign.id}:return:{uuid.uuid4()}",
                 kind="cashback_budget_return",
@@ -469,12 +473,10 @@ def programmes_at(
     resident = residents.get_resident(session, resident_id)
     if not codes or resident is None:
         return []
-    zone = eligibility.city_zone()
+    zone = city_zone()
     facts = residents.resident_facts(session, resident, now.astimezone(zone).date())
     return sorted(
         code
         for code in codes
-        if eligibility.is_eligible(
-            session, programme_code=code, resident_id=resident_id, facts=facts, now=now
-        )
+        if is_eligible(session, programme_code=code, resident_id=resident_id, facts=facts, now=now)
     )

@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Unit
+from benefits.ledger.service.balances import balances_of_owners
 from cashback import earning
 from cashback.exceptions import (
     AddressNotInCity,
@@ -244,7 +244,7 @@ def owed_to_each(
     """What the city owes each business now, by business. Reading makes no account: a business
     that no redemption has reached has none in the ledger yet, and is owed nothing; its account
     is made where money is first posted to it (``accounts.owed_account``)."""
-    balances = ledger.balances_of_owners(
+    balances = balances_of_owners(
         session,
         owner_type=OwnerType.merchant,
         owner_ids=[m.id for m in merchants],

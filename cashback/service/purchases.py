@@ -13,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
 from benefits.eligibility.models import Decision
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.allowances import parse_period
+from benefits.eligibility.service.decisions import decide
 from benefits.ledger.exceptions import IdempotencyMismatch, InsufficientBalance
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.holds import create_hold
+from benefits.ledger.service.posting import PostingInput
 from cashback import earning
 from cashback.exceptions import (
     AmountInvalid,
@@ -115,7 +116,7 @@ def record_purchase(
         raise ResidentNotEligible()
 
     zone = ZoneInfo(settings.city_time_zone)
-    month = eligibility.parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
+    month = parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
     day_start = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
     # What the caps and the fraud signals look at, in one read (under the wallet's lock).
     figures = repository.purchase_figures(
@@ -205,7 +206,7 @@ def record_purchase(
     # Last: the hold, which locks the campaign's budget until the request commits.
     for rank, (campaign, earned) in enumerate(ranked):
         try:
-            hold = ledger.create_hold(
+            hold = create_hold(
                 session,
                 idempotency_key=f"cashback:purchase:{purchase_id}:hold:1",
                 kind="cashback",
@@ -267,9 +268,7 @@ def _decide(
     """One recorded eligibility decision per programme the campaigns name."""
     facts = residents.resident_facts(session, resident, residents.city_today(now, settings))
     return {
-        code: eligibility.decide(
-            session, programme_code=code, resident_id=resident.id, facts=facts, now=now
-        )
+        code: decide(session, programme_code=code, resident_id=resident.id, facts=facts, now=now)
         for code in sorted({c.programme_code for c in candidates})
     }
 

@@ -10,9 +10,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import IdempotencyMismatch
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from cashback import earning
 from cashback.exceptions import CardInvalid, InsufficientCashback, TokenReplayed
 from cashback.models import Redemption
@@ -68,11 +69,11 @@ def redeem(
         raise TokenReplayed()
     wallet = accounts.lock_wallet(session, resident.id)
     releases.release_due_holds(session, now=now, resident_id=resident.id)
-    available = ledger.get_balance(session, wallet.cashback_account_id, now=now).available
+    available = get_balance(session, wallet.cashback_account_id, now=now).available
     if amount_agorot > available:
         raise InsufficientCashback(available=earning.format_agorot(max(available, 0)))
     redemption_id = uuid.uuid4()
-    transaction = ledger.post_transaction(
+    transaction = post_transaction(
         session,
         idempotency_key=f"cashback:redemption:{redemption_id}",
         kind="cashback_redemption",

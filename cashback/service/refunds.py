@@ -11,9 +11,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import IdempotencyMismatch
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.holds import create_hold, get_hold, release_hold
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from cashback import earning
 from cashback.exceptions import PurchaseNotFound, RefundOfRefund, RefundTooLarge
 from cashback.models import Campaign, Purchase, Refund, Wallet
@@ -79,7 +81,7 @@ def refund_purchase(
         from_hold = take
         _shrink_hold(session, purchase, wallet, campaign, by=take, now=now)
     elif take > 0:
-        available = ledger.get_balance(session, wallet.cashback_account_id, now=now).available
+        available = get_balance(session, wallet.cashback_account_id, now=now).available
         from_balance = min(take, max(available, 0))
         shortfall = take - from_balance
         # All of it goes back to the budget: what the resident already spent, as their debt.
@@ -88,7 +90,7 @@ def refund_purchase(
             postings.append(PostingInput(wallet.cashback_account_id, -from_balance))
         if shortfall:
             postings.append(PostingInput(wallet.receivable_account_id, -shortfall))
-        transaction_id = ledger.post_transaction(
+        transaction_id = post_transaction(
             session,
             idempotency_key=f"cashback:refund:{refund_id}",
             kind="cashback_refund",
@@ -130,14 +132,14 @@ def _shrink_hold(
 ) -> None:
     """Within the return window: void the hold, and hold what is left until the same moment."""
     assert purchase.hold_id is not None
-    old = ledger.get_hold(session, purchase.hold_id)
-    ledger.release_hold(session, old.id, now=now)
+    old = get_hold(session, purchase.hold_id)
+    release_hold(session, old.id, now=now)
     left = purchase.cashback_agorot - purchase.cashback_returned_agorot - by
     if left <= 0:
         purchase.hold_id = None
         return
     purchase.hold_count += 1
-    hold = ledger.create_hold(
+    hold = create_hold(
         session,
         idempotency_key=f"cashback:purchase:{purchase.id}:hold:{purchase.hold_count}",
         kind="cashback",

@@ -12,9 +12,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import HoldAlreadyCaptured, HoldAlreadyReleased, HoldExpired
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.holds import capture_hold
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction, postings_of
 from cashback.models import Purchase, Wallet
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts
@@ -67,7 +69,7 @@ def _release(
     ):
         return  # released by another run meanwhile
     try:
-        transaction = ledger.capture_hold(session, purchase.hold_id, now=now)
+        transaction = capture_hold(session, purchase.hold_id, now=now)
     except (HoldExpired, HoldAlreadyReleased, HoldAlreadyCaptured):
         # Expired by `toshav ledger expire-holds` long after its window: the cashback went back to
         # the budget. Nothing is held for this purchase any more.
@@ -75,7 +77,7 @@ def _release(
         purchase.released_at = now
         session.flush()
         return
-    captured = sum(p.amount for p in ledger.postings_of(session, transaction.id) if p.amount > 0)
+    captured = sum(p.amount for p in postings_of(session, transaction.id) if p.amount > 0)
     purchase.released_at = now
     session.flush()
     report.released += 1
@@ -88,11 +90,11 @@ def _settle_debt(
 ) -> int:
     """Newly available cashback first pays back what the resident owes (refunds of cashback they
     had already spent), from their cashback account to their receivable one."""
-    owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    owed = -get_balance(session, wallet.receivable_account_id, now=now).posted
     paying = min(owed, up_to)
     if paying <= 0:
         return 0
-    ledger.post_transaction(
+    post_transaction(
         session,
         idempotency_key=f"cashback:recovery:{purchase.id}",
         kind="cashback_recovery",

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
-from benefits.ledger import service as ledger
-from benefits.ledger.service import PostingInput
+from benefits.eligibility.service.allowances import parse_period
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from cashback.exceptions import PeriodNotOver, StatementNotFound
 from cashback.models import Merchant, Settlement
 from cashback.repository.merchants import MerchantRepository
@@ -55,7 +55,7 @@ def settle(
     """Each business's statement for a month that is over, and the city's payment of what it owes
     for the month's redemptions. Running it again for the same month changes nothing."""
     zone = ZoneInfo(settings.city_time_zone)
-    period = eligibility.parse_period(period_label, zone)
+    period = parse_period(period_label, zone)
     if period.end > now:
         raise PeriodNotOver(period=period.label)
     merchants = MerchantRepository(session).settleable()
@@ -70,7 +70,7 @@ def settle(
         paid = int(values["paid_agorot"])
         transaction_id: uuid.UUID | None = None
         if paid > 0:
-            transaction_id = ledger.post_transaction(
+            transaction_id = post_transaction(
                 session,
                 idempotency_key=f"cashback:settlement:{merchant.id}:{period.label}",
                 kind="cashback_settlement",

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
+from benefits.ledger.service.balances import get_balance
 from cashback.models import Merchant, Purchase
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseRepository
@@ -35,8 +35,8 @@ def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> W
         return WalletView(0, 0, 0, [])
     wallet = accounts.lock_wallet(session, resident_id)
     releases.release_due_holds(session, now=now, resident_id=resident_id)
-    balance = ledger.get_balance(session, wallet.cashback_account_id, now=now)
-    owed = -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    balance = get_balance(session, wallet.cashback_account_id, now=now)
+    owed = -get_balance(session, wallet.receivable_account_id, now=now).posted
     purchases = PurchaseRepository(session).purchases_of_resident(resident_id, limit=20)
     merchants = MerchantRepository(session).by_ids(p.merchant_id for p in purchases)
     return WalletView(
@@ -53,4 +53,4 @@ def available_cashback(session: Session, resident_id: uuid.UUID, *, now: datetim
     wallet = WalletRepository(session).get(resident_id)
     if wallet is None:
         return None
-    return ledger.get_balance(session, wallet.cashback_account_id, now=now).available
+    return get_balance(session, wallet.cashback_account_id, now=now).available

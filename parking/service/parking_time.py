@@ -11,10 +11,13 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.allowances import GrantReport, grant_allowance
+from benefits.eligibility.service.facts import facts_of
 from benefits.ledger.models import Account, OwnerType, Unit
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import accounts_of_owner, get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from parking.exceptions import (
     NotALot,
     NotAResidentialZone,
@@ -50,7 +53,7 @@ def minute_accounts(session: Session, resident_id: uuid.UUID) -> list[Account]:
     """The resident's free-minute accounts: the monthly free minutes first, then other grants."""
     accounts = [
         account
-        for account in ledger.accounts_of_owner(session, OwnerType.resident, resident_id)
+        for account in accounts_of_owner(session, OwnerType.resident, resident_id)
         if account.unit == Unit.PARKING_MIN.value
     ]
     return sorted(accounts, key=lambda a: (a.purpose != FREE_MINUTES_PROGRAMME, a.purpose))
@@ -59,18 +62,18 @@ def minute_accounts(session: Session, resident_id: uuid.UUID) -> list[Account]:
 def free_minutes(session: Session, resident: Resident, *, now: datetime) -> int:
     """Free parking minutes the resident may use now."""
     return sum(
-        ledger.get_balance(session, account.id, now=now).available
+        get_balance(session, account.id, now=now).available
         for account in minute_accounts(session, resident.id)
     )
 
 
 def grant_free_minutes(
     session: Session, resident: Resident, *, now: datetime, settings: Settings
-) -> eligibility.GrantReport:
+) -> GrantReport:
     """This month's free minutes for one resident, if eligible and not yet granted."""
     zone = city_time_zone(settings)
-    facts = eligibility.facts_of(session, resident, now, zone=zone)
-    return eligibility.grant_allowance(
+    facts = facts_of(session, resident, now, zone=zone)
+    return grant_allowance(
         session,
         programme_code=FREE_MINUTES_PROGRAMME,
         period=now.astimezone(zone).strftime("%Y-%m"),
@@ -156,7 +159,7 @@ def stop_session(
     taken = 0
     postings: list[PostingInput] = []
     for account in minute_accounts(session, resident.id):
-        available = ledger.get_balance(session, account.id, now=now).available
+        available = get_balance(session, account.id, now=now).available
         take = min(available, minutes - taken)
         if take > 0:
             postings.append(PostingInput(account.id, -take))
@@ -164,14 +167,14 @@ def stop_session(
         if taken == minutes:
             break
     if taken:
-        used = ledger.get_or_create_account(
+        used = get_or_create_account(
             session,
             owner_type=OwnerType.city,
             owner_id=None,
             purpose=USED_MINUTES_PURPOSE,
             unit=Unit.PARKING_MIN,
         )
-        transaction = ledger.post_transaction(
+        transaction = post_transaction(
             session,
             idempotency_key=f"parking-session:{row.id}",
             kind="parking",

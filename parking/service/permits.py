@@ -11,9 +11,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
 from benefits.eligibility.models import Decision
-from benefits.eligibility.rules import register_fact
+from benefits.eligibility.rules.known_facts import register_fact
+from benefits.eligibility.service.decisions import decide, get_decision, list_decisions
+from benefits.eligibility.service.facts import facts_of, register_fact_source
 from parking.exceptions import (
     PermitAlreadyActive,
     PermitNotActive,
@@ -100,7 +101,7 @@ def permit_state(permit: Permit, now: datetime) -> str:
     return "active" if now < permit.valid_to else "expired"
 
 
-@eligibility.register_fact_source
+@register_fact_source
 def resident_parking_facts(session: Session, resident: Resident, at: datetime) -> dict[str, object]:
     """What parking knows of a resident for any programme's rule (``/benefits/me``, grants): the
     zone of their address, their household's vehicles (``vehicle_in_household``: at least one is
@@ -122,7 +123,7 @@ def permit_facts(
 ) -> dict[str, object]:
     """What the resident-permit rule reads when applying for one plate: every fact of the
     resident's, with ``vehicle_in_household`` saying whether *this* vehicle is the household's."""
-    facts = eligibility.facts_of(session, resident, now, zone=city_time_zone(settings))
+    facts = facts_of(session, resident, now, zone=city_time_zone(settings))
     vehicles = VehicleRepository(session)
     vehicle = vehicles.registered(plate)
     facts["vehicle_in_household"] = (
@@ -158,7 +159,7 @@ def apply_for_permit(
             raise PermitAlreadyActive(zone=zone.code if zone else "?")
     zone = address_zone(session, resident)
     facts = permit_facts(session, resident, digits, now=now, settings=settings)
-    decision = eligibility.decide(
+    decision = decide(
         session, programme_code=PERMIT_PROGRAMME, resident_id=resident.id, facts=facts, now=now
     )
     granted = decision.eligible and zone is not None and vehicle is not None
@@ -252,13 +253,13 @@ def _decisions(session: Session, permits: Sequence[Permit]) -> dict[uuid.UUID, D
     wanted = {p.decision_id for p in permits}
     found: dict[uuid.UUID, Decision] = {}
     for resident_id in {p.resident_id for p in permits}:
-        for decision in eligibility.list_decisions(
+        for decision in list_decisions(
             session, resident_id=resident_id, programme_code=PERMIT_PROGRAMME, limit=1000
         ):
             if decision.id in wanted:
                 found[decision.id] = decision
     for missing in wanted - set(found):  # beyond the newest thousand: rare
-        found[missing] = eligibility.get_decision(session, missing)
+        found[missing] = get_decision(session, missing)
     return found
 
 

@@ -8,9 +8,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType, Transaction, Unit
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 
 _keys = itertools.count()
 
@@ -26,7 +27,7 @@ def resident_account(
     purpose: str = "parking_allowance",
     unit: Unit = Unit.PARKING_MIN,
 ) -> Account:
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session,
         owner_type=OwnerType.resident,
         owner_id=owner_id or uuid.uuid4(),
@@ -38,7 +39,7 @@ def resident_account(
 def city_account(
     session: Session, *, purpose: str = "issuance", unit: Unit = Unit.PARKING_MIN
 ) -> Account:
-    return ledger.get_or_create_account(
+    return get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -58,7 +59,7 @@ def fund(
 ) -> Transaction:
     """Give an account ``amount`` from the city's issuance account of its unit."""
     source = city_account(session, unit=Unit(account.unit))
-    return ledger.post_transaction(
+    return post_transaction(
         session,
         idempotency_key=new_key("fund"),
         kind="grant",

@@ -13,7 +13,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service
 from benefits.eligibility.exceptions import (
     InvalidPeriod,
     InvalidRule,
@@ -28,6 +27,25 @@ from benefits.eligibility.exceptions import (
 )
 from benefits.eligibility.models import Decision, Programme, RuleVersion
 from benefits.eligibility.schemas import ProgrammeCreate, RuleVersionCreate
+from benefits.eligibility.service.allowances import parse_period
+from benefits.eligibility.service.decisions import decide, is_eligible, list_decisions
+from benefits.eligibility.service.programme_files import (
+    PROGRAMMES_FOLDER,
+    ProgrammeFileError,
+    load_programmes,
+)
+from benefits.eligibility.service.programmes import (
+    create_programme,
+    get_programme,
+    retire_programme,
+    running_programmes,
+)
+from benefits.eligibility.service.rule_versions import (
+    create_rule_version,
+    list_rule_versions,
+    retire_rule_version,
+    rule_version_at,
+)
 from resident_card.audit.models import AuditEntry
 
 ZONE = ZoneInfo("Asia/Jerusalem")
@@ -44,7 +62,7 @@ def programme(session: Session, code: str = "test_programme", **overrides: Any) 
         "active_from": date(2026, 1, 1),
     }
     values.update(overrides)
-    return service.create_programme(
+    return create_programme(
         session, ProgrammeCreate.model_validate(values), actor_id=None, now=NOW, zone=ZONE
     )
 
@@ -59,7 +77,7 @@ def version(
     allow_gap: bool = False,
     now: datetime = NOW,
 ) -> RuleVersion:
-    return service.create_rule_version(
+    return create_rule_version(
         session,
         code,
         RuleVersionCreate(rule=rule, effective_from=start, effective_to=end, allow_gap=allow_gap),
@@ -76,7 +94,7 @@ def midnight(day: date) -> datetime:
 def ranges(session: Session) -> list[tuple[int, datetime, datetime | None]]:
     return [
         (v.version, v.effective_from, v.effective_to)
-        for v in service.list_rule_versions(session, "test_programme")
+        for v in list_rule_versions(session, "test_programme")
     ]
 
 
@@ -100,7 +118,7 @@ def test_a_programme_is_created_with_its_dates_on_the_city_clock_and_audited(
         120,
         "month",
     )
-    assert service.get_programme(session, "test_programme").id == made.id
+    assert get_programme(session, "test_programme").id == made.id
     entry = session.scalars(select(AuditEntry).where(AuditEntry.subject_id == str(made.id))).one()
     assert entry.action == "programme.create"
     assert entry.after is not None
@@ -112,7 +130,7 @@ def test_codes_are_unique_and_unknown_codes_are_not_found(session: Session) -> N
     with pytest.raises(ProgrammeExists):
         programme(session)
     with pytest.raises(ProgrammeNotFound):
-        service.get_programme(session, "nothing_here")
+        get_programme(session, "nothing_here")
 
 
 def test_a_programme_ending_before_it_begins_is_refused(session: Session) -> None:
@@ -125,9 +143,9 @@ def test_a_retired_programme_decides_nobody_eligible_and_takes_no_new_rule(
 ) -> None:
     programme(session)
     version(session, VERIFIED, date(2026, 1, 1))
-    service.retire_programme(session, "test_programme", actor_id=None, now=NOW, reason="ended")
+    retire_programme(session, "test_programme", actor_id=None, now=NOW, reason="ended")
 
-    decision = service.decide(
+    decision = decide(
         session,
         programme_code="test_programme",
         resident_id=uuid.uuid4(),
@@ -141,8 +159,8 @@ def test_a_retired_programme_decides_nobody_eligible_and_takes_no_new_rule(
     with pytest.raises(ProgrammeRetired):
         version(session, ADULT, date(2027, 1, 1))
     with pytest.raises(ProgrammeRetired):
-        service.retire_programme(session, "test_programme", actor_id=None, now=NOW)
-    assert [p.code for p in service.running_programmes(session, now=NOW)] == []
+        retire_programme(session, "test_programme", actor_id=None, now=NOW)
+    assert [p.code for p in running_programmes(session, now=NOW)] == []
 
 
 # --- rule versions ---------------------------------------------------------------------------------
@@ -171,7 +189,7 @@ def test_the_version_in_force_is_found_at_any_moment(session: Session) -> None:
     version(session, ADULT, date(2026, 7, 1))
 
     def at(moment: datetime) -> int | None:
-        found = service.rule_version_at(session, made, moment)
+        found = rule_version_at(session, made, moment)
         return found.version if found is not None else None
 
     first_of_july = midnight(date(2026, 7, 1))
@@ -180,7 +198,7 @@ def test_the_version_in_force_is_found_at_any_moment(session: Session) -> None:
     assert at(first_of_july - timedelta(microseconds=1)) == 1
     assert at(first_of_july) == 2
     assert at(datetime(2040, 1, 1, tzinfo=UTC)) == 2
-    assert service.rule_version_at(session, "test_programme", first_of_july) is not None
+    assert rule_version_at(session, "test_programme", first_of_july) is not None
 
 
 def test_a_version_without_a_start_starts_now(session: Session) -> None:
@@ -229,7 +247,7 @@ def test_a_gap_is_refused_unless_the_clerk_means_it(session: Session) -> None:
     )
 
     version(session, ADULT, date(2026, 7, 1), allow_gap=True)
-    assert service.rule_version_at(session, "test_programme", midnight(date(2026, 6, 15))) is None
+    assert rule_version_at(session, "test_programme", midnight(date(2026, 6, 15))) is None
 
 
 def test_a_version_filling_a_hole_must_meet_the_next_one(session: Session) -> None:
@@ -266,18 +284,18 @@ def test_retiring_the_current_version_stops_it_now_and_keeps_its_past(session: S
     programme(session)
     version(session, VERIFIED, date(2026, 1, 1))
 
-    retired = service.retire_rule_version(
+    retired = retire_rule_version(
         session, "test_programme", 1, actor_id=None, now=NOW, reason="mistake"
     )
 
     assert retired.effective_to == NOW
     assert retired.retired_at == NOW
-    assert service.rule_version_at(session, "test_programme", NOW - timedelta(days=1)) is not None
-    assert service.rule_version_at(session, "test_programme", NOW) is None
+    assert rule_version_at(session, "test_programme", NOW - timedelta(days=1)) is not None
+    assert rule_version_at(session, "test_programme", NOW) is None
     with pytest.raises(RuleVersionRetired):
-        service.retire_rule_version(session, "test_programme", 1, actor_id=None, now=NOW)
+        retire_rule_version(session, "test_programme", 1, actor_id=None, now=NOW)
     with pytest.raises(RuleVersionNotFound):
-        service.retire_rule_version(session, "test_programme", 9, actor_id=None, now=NOW)
+        retire_rule_version(session, "test_programme", 9, actor_id=None, now=NOW)
 
 
 def test_a_future_version_retired_before_it_starts_never_applies(session: Session) -> None:
@@ -285,13 +303,13 @@ def test_a_future_version_retired_before_it_starts_never_applies(session: Sessio
     version(session, VERIFIED, date(2026, 1, 1))
     version(session, SENIOR, date(2027, 1, 1))
 
-    service.retire_rule_version(session, "test_programme", 2, actor_id=None, now=NOW)
+    retire_rule_version(session, "test_programme", 2, actor_id=None, now=NOW)
 
     future = datetime(2027, 6, 1, tzinfo=UTC)
-    assert service.rule_version_at(session, "test_programme", future) is None
+    assert rule_version_at(session, "test_programme", future) is None
     # Its (empty) range blocks nothing: a corrected version can take its place.
     version(session, ADULT, date(2027, 1, 1))
-    found = service.rule_version_at(session, "test_programme", future)
+    found = rule_version_at(session, "test_programme", future)
     assert found is not None
     assert found.version == 3
 
@@ -306,7 +324,7 @@ def test_a_decision_is_stored_with_the_facts_used_the_version_and_the_reasons(
     first = version(session, VERIFIED, date(2026, 1, 1))
     resident_id = uuid.uuid4()
 
-    decision = service.decide(
+    decision = decide(
         session,
         programme_code="test_programme",
         resident_id=resident_id,
@@ -333,11 +351,11 @@ def test_a_decision_months_later_still_names_the_rule_it_was_made_under(session:
     resident_id = uuid.uuid4()
     facts = {"residency_status": "verified", "age": 30}
     march = midnight(date(2026, 3, 1))
-    given = service.decide(
+    given = decide(
         session, programme_code="test_programme", resident_id=resident_id, facts=facts, now=march
     )
     version(session, SENIOR, date(2026, 7, 1), now=march)
-    refused = service.decide(
+    refused = decide(
         session, programme_code="test_programme", resident_id=resident_id, facts=facts, now=NOW
     )
 
@@ -348,9 +366,7 @@ def test_a_decision_months_later_still_names_the_rule_it_was_made_under(session:
         "all of 2 conditions (1 met) ✗",
         "age 30 ≥ 67 ✗",
     ]
-    history = service.list_decisions(
-        session, resident_id=resident_id, programme_code="test_programme"
-    )
+    history = list_decisions(session, resident_id=resident_id, programme_code="test_programme")
     assert [d.id for d in history] == [refused.id, given.id]
 
 
@@ -358,7 +374,7 @@ def test_with_no_rule_in_force_nobody_is_eligible_and_the_reason_says_so(
     session: Session,
 ) -> None:
     programme(session)
-    decision = service.decide(
+    decision = decide(
         session,
         programme_code="test_programme",
         resident_id=uuid.uuid4(),
@@ -378,14 +394,14 @@ def test_is_eligible_stores_nothing_unless_asked(session: Session) -> None:
         return session.scalar(select(func.count()).select_from(Decision)) or 0
 
     before = count()
-    assert service.is_eligible(
+    assert is_eligible(
         session,
         programme_code="test_programme",
         resident_id=resident_id,
         facts={"residency_status": "verified"},
         now=NOW,
     )
-    assert not service.is_eligible(
+    assert not is_eligible(
         session,
         programme_code="test_programme",
         resident_id=resident_id,
@@ -393,7 +409,7 @@ def test_is_eligible_stores_nothing_unless_asked(session: Session) -> None:
         now=NOW,
     )
     assert count() == before
-    service.decide(
+    decide(
         session,
         programme_code="test_programme",
         resident_id=resident_id,
@@ -407,7 +423,7 @@ def test_is_eligible_stores_nothing_unless_asked(session: Session) -> None:
 def test_a_stored_decision_cannot_be_changed_or_deleted(session: Session) -> None:
     programme(session)
     version(session, VERIFIED, date(2026, 1, 1))
-    decision = service.decide(
+    decision = decide(
         session,
         programme_code="test_programme",
         resident_id=uuid.uuid4(),
@@ -431,8 +447,8 @@ def test_a_stored_decision_cannot_be_changed_or_deleted(session: Session) -> Non
 def test_loading_the_shipped_programmes_twice_changes_nothing_the_second_time(
     session: Session,
 ) -> None:
-    first = service.load_programmes(session, now=NOW, zone=ZONE)
-    second = service.load_programmes(session, now=NOW, zone=ZONE)
+    first = load_programmes(session, now=NOW, zone=ZONE)
+    second = load_programmes(session, now=NOW, zone=ZONE)
 
     assert sorted(first.programmes_created) == [
         "cashback_resident",
@@ -444,9 +460,9 @@ def test_loading_the_shipped_programmes_twice_changes_nothing_the_second_time(
     assert second.programmes_created == []
     assert second.versions_created == []
     assert sorted(second.unchanged) == sorted(first.programmes_created)
-    senior = service.get_programme(session, "senior_extra_parking")
+    senior = get_programme(session, "senior_extra_parking")
     assert (senior.unit, senior.allowance_amount) == ("PARKING_MIN", 240)
-    decision = service.decide(
+    decision = decide(
         session,
         programme_code="senior_extra_parking",
         resident_id=uuid.uuid4(),
@@ -459,9 +475,9 @@ def test_loading_the_shipped_programmes_twice_changes_nothing_the_second_time(
 def test_loading_adds_a_version_a_file_gained_and_keeps_what_the_city_changed(
     session: Session, tmp_path: Path
 ) -> None:
-    source = (service.PROGRAMMES_FOLDER / "cashback_resident.yaml").read_text(encoding="utf-8")
+    source = (PROGRAMMES_FOLDER / "cashback_resident.yaml").read_text(encoding="utf-8")
     (tmp_path / "cashback_resident.yaml").write_text(source, encoding="utf-8")
-    service.load_programmes(session, tmp_path, now=NOW, zone=ZONE)
+    load_programmes(session, tmp_path, now=NOW, zone=ZONE)
     (tmp_path / "cashback_resident.yaml").write_text(
         source
         + "  - effective_from: 2027-01-01\n"
@@ -470,10 +486,10 @@ def test_loading_adds_a_version_a_file_gained_and_keeps_what_the_city_changed(
         encoding="utf-8",
     )
 
-    report = service.load_programmes(session, tmp_path, now=NOW, zone=ZONE)
+    report = load_programmes(session, tmp_path, now=NOW, zone=ZONE)
 
     assert report.versions_created == ["cashback_resident v2"]
-    versions = service.list_rule_versions(session, "cashback_resident")
+    versions = list_rule_versions(session, "cashback_resident")
     assert versions[0].effective_to == versions[1].effective_from
 
 
@@ -483,17 +499,17 @@ def test_a_broken_programme_file_is_refused_naming_it(session: Session, tmp_path
         "rules: [{effective_from: 2026-01-01, rule: {fact: age, op: '>=', value: old}}]\n",
         encoding="utf-8",
     )
-    with pytest.raises(service.ProgrammeFileError, match=r"bad.yaml: rules\[0\]\.rule: value"):
-        service.load_programmes(session, tmp_path, now=NOW, zone=ZONE)
+    with pytest.raises(ProgrammeFileError, match=r"bad.yaml: rules\[0\]\.rule: value"):
+        load_programmes(session, tmp_path, now=NOW, zone=ZONE)
 
 
 def test_a_month_is_read_on_the_city_calendar() -> None:
-    december = service.parse_period("2026-12", ZONE)
-    july = service.parse_period("2026-07", ZONE)
+    december = parse_period("2026-12", ZONE)
+    july = parse_period("2026-07", ZONE)
 
     assert december.start == datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
     assert december.end == datetime(2026, 12, 31, 22, 0, tzinfo=UTC)
     assert july.start == datetime(2026, 6, 30, 21, 0, tzinfo=UTC)  # summer time
     for bad in ("2026-13", "2026-1", "December", "1999-12", ""):
         with pytest.raises(InvalidPeriod):
-            service.parse_period(bad, ZONE)
+            parse_period(bad, ZONE)

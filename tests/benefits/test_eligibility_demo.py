@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service
 from benefits.eligibility.demo import load_demo
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.allowances import allowance_account
+from benefits.eligibility.service.programmes import get_programme
+from benefits.ledger.service.balances import get_balance
 from resident_card.settings import Settings
 from tests.factories import create_resident
 
@@ -30,6 +31,6 @@ def test_the_demo_loads_programmes_and_grants_this_months_allowances_once(
     assert second[0] == "programmes: already there"
     assert "parking_free_minutes 2026-12: 0 granted, 1 already, 1 not eligible" in second
     for code, minutes in (("parking_free_minutes", 120), ("senior_extra_parking", 240)):
-        programme = service.get_programme(session, code)
-        account = service.allowance_account(session, programme, senior.id)
-        assert ledger.get_balance(session, account.id, now=NOW).posted == minutes
+        programme = get_programme(session, code)
+        account = allowance_account(session, programme, senior.id)
+        assert get_balance(session, account.id, now=NOW).posted == minutes

@@ -14,7 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service
+from benefits.eligibility.service.decisions import decide
+from benefits.eligibility.service.programme_files import load_programmes
+from benefits.eligibility.service.programmes import get_programme, retire_programme
+from benefits.eligibility.service.rule_versions import list_rule_versions
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
 from resident_card.clock import SetClock
@@ -59,7 +62,7 @@ def auditor(session: Session, settings: Settings, app: FastAPI) -> dict[str, str
 
 @pytest.fixture
 def loaded(session: Session) -> None:
-    service.load_programmes(session, now=NOW, zone=ZoneInfo("Asia/Jerusalem"))
+    load_programmes(session, now=NOW, zone=ZoneInfo("Asia/Jerusalem"))
 
 
 def resident_with_login(
@@ -105,7 +108,7 @@ def test_a_clerk_creates_reads_lists_and_retires_a_programme_each_change_audited
     assert retired.json()["status"] == "retired"
     assert client.get(PROGRAMMES, headers=admin, params={"status": "active"}).json() == []
 
-    programme_id = str(service.get_programme(session, "sports_pass").id)
+    programme_id = str(get_programme(session, "sports_pass").id)
     assert audit_actions(session, programme_id) == ["programme.create", "programme.retire"]
     again = client.post(f"{PROGRAMMES}/sports_pass/retire", json={}, headers=admin)
     assert (again.status_code, again.json()["error"]) == (409, "programme_retired")
@@ -180,7 +183,7 @@ def test_a_clerk_adds_reads_lists_and_retires_rule_versions(
     missing = client.get(f"{rules}/7", headers=admin)
     assert (missing.status_code, missing.json()["error"]) == (404, "rule_version_not_found")
 
-    version_ids = [str(v.id) for v in service.list_rule_versions(session, "sports_pass")]
+    version_ids = [str(v.id) for v in list_rule_versions(session, "sports_pass")]
     assert audit_actions(session, version_ids[0]) == [
         "programme_rule.create",
         "programme_rule.close",
@@ -380,7 +383,7 @@ def test_a_retired_programme_is_no_longer_listed(
     client: TestClient, session: Session, settings: Settings, app: FastAPI
 ) -> None:
     _resident, me = resident_with_login(session, settings, app)
-    service.retire_programme(session, "cashback_resident", actor_id=None, now=NOW)
+    retire_programme(session, "cashback_resident", actor_id=None, now=NOW)
 
     codes = [
         b["programme"]["code"]
@@ -438,14 +441,14 @@ def test_decisions_are_read_by_their_resident_and_by_staff_and_by_nobody_else(
 ) -> None:
     resident, me = resident_with_login(session, settings, app)
     _other, someone_else = resident_with_login(session, settings, app)
-    decision = service.decide(
+    decision = decide(
         session,
         programme_code="cashback_resident",
         resident_id=resident.id,
         facts={"residency_status": "verified", "age": 15},
         now=NOW,
     )
-    service.decide(
+    decide(
         session,
         programme_code="resident_parking_permit",
         resident_id=resident.id,

@@ -15,7 +15,6 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service
 from benefits.eligibility.exceptions import (
     InvalidPeriod,
     NoAllowance,
@@ -25,9 +24,21 @@ from benefits.eligibility.exceptions import (
     ProgrammeNotFound,
 )
 from benefits.eligibility.models import AllowanceGrant, Decision
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.allowances import (
+    ExpiryReport,
+    GrantReport,
+    allowance_account,
+    expire_allowance,
+    grant_allowance,
+    issuance_account,
+)
+from benefits.eligibility.service.programme_files import load_programmes
+from benefits.eligibility.service.programmes import get_programme, retire_programme
 from benefits.ledger.models import Account, OwnerType, Transaction
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from resident_card import settings as settings_module
 from resident_card.cli import main
 from resident_card.residents.models import Resident
@@ -46,7 +57,7 @@ def city_time(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -
 
 @pytest.fixture
 def people(session: Session, settings: Settings) -> dict[str, Resident]:
-    service.load_programmes(session, now=NOW, zone=ZONE)
+    load_programmes(session, now=NOW, zone=ZONE)
     return {
         "verified": create_resident(session, settings, now=NOW),
         "pending": create_resident(session, settings, status="pending", now=NOW),
@@ -54,30 +65,26 @@ def people(session: Session, settings: Settings) -> dict[str, Resident]:
     }
 
 
-def grant(session: Session, now: datetime = NOW, period: str = "2026-12") -> service.GrantReport:
-    return service.grant_allowance(
-        session, programme_code=MINUTES, period=period, now=now, zone=ZONE
-    )
+def grant(session: Session, now: datetime = NOW, period: str = "2026-12") -> GrantReport:
+    return grant_allowance(session, programme_code=MINUTES, period=period, now=now, zone=ZONE)
 
 
-def expire(session: Session, now: datetime, period: str = "2026-12") -> service.ExpiryReport:
-    return service.expire_allowance(
-        session, programme_code=MINUTES, period=period, now=now, zone=ZONE
-    )
+def expire(session: Session, now: datetime, period: str = "2026-12") -> ExpiryReport:
+    return expire_allowance(session, programme_code=MINUTES, period=period, now=now, zone=ZONE)
 
 
 def account_of(session: Session, resident: Resident) -> Account:
-    programme = service.get_programme(session, MINUTES)
-    return service.allowance_account(session, programme, resident.id)
+    programme = get_programme(session, MINUTES)
+    return allowance_account(session, programme, resident.id)
 
 
 def balance(session: Session, resident: Resident, now: datetime) -> int:
-    return ledger.get_balance(session, account_of(session, resident).id, now=now).posted
+    return get_balance(session, account_of(session, resident).id, now=now).posted
 
 
 def spend(session: Session, resident: Resident, minutes: int, now: datetime) -> None:
     """Park: minutes leave the resident's account for the city's parking account."""
-    parking = ledger.get_or_create_account(
+    parking = get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -85,7 +92,7 @@ def spend(session: Session, resident: Resident, minutes: int, now: datetime) -> 
         unit="PARKING_MIN",
         allow_negative=True,
     )
-    ledger.post_transaction(
+    post_transaction(
         session,
         idempotency_key=f"park-{uuid.uuid4()}",
         kind="parking",
@@ -113,9 +120,9 @@ def test_every_eligible_resident_is_credited_once_even_when_run_twice(
     assert sorted(keys) == sorted(
         f"grant:{MINUTES}:{people[who].id}:2026-12" for who in ("verified", "senior")
     )
-    issuance = service.issuance_account(session, service.get_programme(session, MINUTES))
+    issuance = issuance_account(session, get_programme(session, MINUTES))
     assert (issuance.owner_type, issuance.allow_negative) == ("programme", True)
-    assert ledger.get_balance(session, issuance.id, now=NOW).posted == -240
+    assert get_balance(session, issuance.id, now=NOW).posted == -240
 
 
 def test_each_credit_links_to_the_decision_that_caused_it(
@@ -195,14 +202,14 @@ def test_a_resident_verified_later_in_the_month_is_credited_on_the_next_run(
 def test_the_senior_programme_grants_its_own_allowance(
     session: Session, people: dict[str, Resident]
 ) -> None:
-    report = service.grant_allowance(
+    report = grant_allowance(
         session, programme_code="senior_extra_parking", period="2026-12", now=NOW, zone=ZONE
     )
 
     assert (report.granted, report.not_eligible, report.amount) == (1, 2, 240)
-    programme = service.get_programme(session, "senior_extra_parking")
-    senior_account = service.allowance_account(session, programme, people["senior"].id)
-    assert ledger.get_balance(session, senior_account.id, now=NOW).posted == 240
+    programme = get_programme(session, "senior_extra_parking")
+    senior_account = allowance_account(session, programme, people["senior"].id)
+    assert get_balance(session, senior_account.id, now=NOW).posted == 240
 
 
 @pytest.mark.usefixtures("people")
@@ -217,12 +224,12 @@ def test_a_grant_is_refused_outside_its_month_or_without_an_allowance(session: S
     with pytest.raises(InvalidPeriod):
         grant(session, period="2026-12-01")
     with pytest.raises(NoAllowance):
-        service.grant_allowance(
+        grant_allowance(
             session, programme_code="resident_parking_permit", period="2026-12", now=NOW
         )
     with pytest.raises(ProgrammeNotFound):
-        service.grant_allowance(session, programme_code="nope", period="2026-12", now=NOW)
-    service.retire_programme(session, MINUTES, actor_id=None, now=NOW)
+        grant_allowance(session, programme_code="nope", period="2026-12", now=NOW)
+    retire_programme(session, MINUTES, actor_id=None, now=NOW)
     with pytest.raises(ProgrammeNotActive):
         grant(session, NOW + timedelta(minutes=1))
 
@@ -258,8 +265,8 @@ def test_what_is_unused_expires_at_the_end_of_the_month_once(
     assert len(expiry) == 2
     assert {t.effective_at for t in expiry} == {city_time(2027, 1, 1) - timedelta(microseconds=1)}
     assert all(t.reference and t.reference.startswith("decision:") for t in expiry)
-    issuance = service.issuance_account(session, service.get_programme(session, MINUTES))
-    assert ledger.get_balance(session, issuance.id, now=after).posted == -50
+    issuance = issuance_account(session, get_programme(session, MINUTES))
+    assert get_balance(session, issuance.id, now=after).posted == -50
 
 
 def test_expiry_takes_only_last_months_minutes_when_this_months_are_already_in(
@@ -410,15 +417,15 @@ def test_two_grant_runs_at_once_still_credit_each_resident_once(
     fresh_database: FreshDatabase,
 ) -> None:
     with fresh_database.session() as session:
-        service.load_programmes(session, now=NOW, zone=ZONE)
-        programme = service.get_programme(session, MINUTES)
-        service.issuance_account(session, programme)  # made now, so neither run waits on it
+        load_programmes(session, now=NOW, zone=ZONE)
+        programme = get_programme(session, MINUTES)
+        issuance_account(session, programme)  # made now, so neither run waits on it
         for _ in range(RESIDENTS):
             resident = create_resident(session, fresh_database.settings, now=NOW)
-            service.allowance_account(session, programme, resident.id)
+            allowance_account(session, programme, resident.id)
         session.commit()
     barrier = threading.Barrier(2)
-    reports: list[service.GrantReport] = []
+    reports: list[GrantReport] = []
     errors: list[BaseException] = []
 
     def run() -> None:

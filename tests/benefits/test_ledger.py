@@ -10,7 +10,6 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import (
     AccountNotFound,
     AccountSettingsMismatch,
@@ -31,7 +30,24 @@ from benefits.ledger.exceptions import (
     UnitMismatch,
 )
 from benefits.ledger.models import Account, Hold, HoldStatus, Posting, Transaction, Unit
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service import balances
+from benefits.ledger.service.accounts import accounts_of_owner, get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
+from benefits.ledger.service.holds import (
+    capture_hold,
+    create_hold,
+    expire_holds,
+    get_hold,
+    release_hold,
+)
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import (
+    post_transaction,
+    postings_of,
+    reversal_of,
+    reverse_transaction,
+)
 from resident_card.clock import SetClock
 from resident_card.errors import ToshavError
 from tests.benefits.conftest import city_account, fund, new_key, resident_account
@@ -47,18 +63,18 @@ def count(session: Session, model: type[object]) -> int:
 
 
 def available(session: Session, account: Account, now: datetime) -> int:
-    return ledger.get_balance(session, account.id, now=now).available
+    return get_balance(session, account.id, now=now).available
 
 
 def assert_sound(session: Session) -> None:
-    result = ledger.check_ledger(session)
+    result = check_ledger(session)
     assert result.violation is None, result.violation
 
 
 def spend(
     session: Session, payer: Account, payee: Account, amount: int, now: datetime, key: str = ""
 ) -> Transaction:
-    return ledger.post_transaction(
+    return post_transaction(
         session,
         idempotency_key=key or new_key("spend"),
         kind="parking",
@@ -77,7 +93,7 @@ def test_get_or_create_account_returns_the_same_account(session: Session) -> Non
     other_unit = resident_account(session, owner_id=owner, purpose="cashback", unit=Unit.ILS)
     assert again.id == first.id
     assert other_unit.id != first.id
-    assert {a.id for a in ledger.accounts_of_owner(session, "resident", owner)} == {
+    assert {a.id for a in accounts_of_owner(session, "resident", owner)} == {
         first.id,
         other_unit.id,
     }
@@ -103,19 +119,19 @@ def test_the_database_refuses_a_second_city_account_of_one_purpose(session: Sess
 
 def test_account_owner_is_checked(session: Session) -> None:
     with pytest.raises(InvalidAccountOwner):
-        ledger.get_or_create_account(
+        get_or_create_account(
             session, owner_type="landlord", owner_id=uuid.uuid4(), purpose="x", unit="ILS"
         )
     with pytest.raises(InvalidAccountOwner):
-        ledger.get_or_create_account(
+        get_or_create_account(
             session, owner_type="resident", owner_id=None, purpose="x", unit="ILS"
         )
     with pytest.raises(InvalidAccountOwner):
-        ledger.get_or_create_account(
+        get_or_create_account(
             session, owner_type="city", owner_id=uuid.uuid4(), purpose="x", unit="ILS"
         )
     with pytest.raises(UnitMismatch):
-        ledger.get_or_create_account(
+        get_or_create_account(
             session, owner_type="resident", owner_id=uuid.uuid4(), purpose="x", unit="USD"
         )
 
@@ -124,7 +140,7 @@ def test_an_account_keeps_its_negative_balance_setting(session: Session) -> None
     owner = uuid.uuid4()
     resident_account(session, owner_id=owner)
     with pytest.raises(AccountSettingsMismatch) as caught:
-        ledger.get_or_create_account(
+        get_or_create_account(
             session,
             owner_type="resident",
             owner_id=owner,
@@ -141,17 +157,17 @@ def test_an_account_keeps_its_negative_balance_setting(session: Session) -> None
 def test_a_transaction_moves_value_and_balances(session: Session, now: datetime) -> None:
     resident = resident_account(session)
     transaction = fund(session, resident, 120, now=now)
-    postings = ledger.postings_of(session, transaction.id)
+    postings = postings_of(session, transaction.id)
     assert sorted(p.amount for p in postings) == [-120, 120]
     assert all(p.unit == "PARKING_MIN" for p in postings)
-    balance = ledger.get_balance(session, resident.id, now=now)
+    balance = get_balance(session, resident.id, now=now)
     assert (balance.posted, balance.available, balance.pending, balance.unit) == (
         120,
         120,
         0,
         "PARKING_MIN",
     )
-    assert ledger.get_balance(session, city_account(session).id, now=now).available == -120
+    assert get_balance(session, city_account(session).id, now=now).available == -120
     assert resident.balance == 120  # an Account already loaded is kept in step
     assert_sound(session)
 
@@ -238,7 +254,7 @@ def test_bad_transactions_are_refused_and_write_nothing(
     fund(session, payer, 100, now=now)
     transactions = count(session, Transaction)
     with pytest.raises(error) as caught:
-        ledger.post_transaction(
+        post_transaction(
             session,
             idempotency_key=new_key(),
             kind="parking",
@@ -265,18 +281,18 @@ def test_a_reversal_negates_the_postings(session: Session, now: datetime) -> Non
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
     original = spend(session, payer, payee, 40, now)
-    reversal = ledger.reverse_transaction(
+    reversal = reverse_transaction(
         session, original.id, idempotency_key=new_key(), reason="wrong zone", now=now
     )
     assert reversal.reverses == original.id
     assert reversal.kind == "reversal"
-    assert {(p.account_id, p.amount) for p in ledger.postings_of(session, reversal.id)} == {
+    assert {(p.account_id, p.amount) for p in postings_of(session, reversal.id)} == {
         (payer.id, 40),
         (payee.id, -40),
     }
     assert available(session, payer, now) == 100
     assert available(session, payee, now) == 0
-    assert ledger.reversal_of(session, original.id) == reversal
+    assert reversal_of(session, original.id) == reversal
     assert_sound(session)
 
 
@@ -284,17 +300,15 @@ def test_a_second_reversal_is_refused(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
     original = spend(session, payer, payee, 40, now)
-    first = ledger.reverse_transaction(
+    first = reverse_transaction(
         session, original.id, idempotency_key="undo-1", reason="wrong zone", now=now
     )
-    retried = ledger.reverse_transaction(
+    retried = reverse_transaction(
         session, original.id, idempotency_key="undo-1", reason="wrong zone", now=now
     )
     assert retried.id == first.id
     with pytest.raises(AlreadyReversed) as caught:
-        ledger.reverse_transaction(
-            session, original.id, idempotency_key="undo-2", reason="again", now=now
-        )
+        reverse_transaction(session, original.id, idempotency_key="undo-2", reason="again", now=now)
     assert (caught.value.status_code, caught.value.code) == (409, "already_reversed")
     assert available(session, payer, now) == 100
 
@@ -304,17 +318,15 @@ def test_a_reversal_cannot_take_what_was_already_spent(session: Session, now: da
     grant = fund(session, resident, 60, now=now)
     spend(session, resident, merchant, 50, now)
     with pytest.raises(InsufficientBalance):
-        ledger.reverse_transaction(
+        reverse_transaction(
             session, grant.id, idempotency_key=new_key(), reason="granted by mistake", now=now
         )
-    assert ledger.reversal_of(session, grant.id) is None
+    assert reversal_of(session, grant.id) is None
 
 
 def test_reversing_an_unknown_transaction_is_not_found(session: Session, now: datetime) -> None:
     with pytest.raises(TransactionNotFound):
-        ledger.reverse_transaction(
-            session, uuid.uuid4(), idempotency_key=new_key(), reason="?", now=now
-        )
+        reverse_transaction(session, uuid.uuid4(), idempotency_key=new_key(), reason="?", now=now)
 
 
 # Holds
@@ -330,7 +342,7 @@ def make_hold(
     minutes: int = 30,
     key: str = "",
 ) -> Hold:
-    return ledger.create_hold(
+    return create_hold(
         session,
         idempotency_key=key or new_key("hold"),
         kind="parking",
@@ -347,8 +359,8 @@ def test_a_hold_reserves_on_one_side_and_is_pending_on_the_other(
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
     make_hold(session, payer, payee, 60, now)
-    paying = ledger.get_balance(session, payer.id, now=now)
-    receiving = ledger.get_balance(session, payee.id, now=now)
+    paying = get_balance(session, payer.id, now=now)
+    receiving = get_balance(session, payee.id, now=now)
     assert (paying.posted, paying.available, paying.reserved) == (100, 40, 60)
     assert (receiving.posted, receiving.available, receiving.pending) == (0, 0, 60)
     with pytest.raises(InsufficientBalance):
@@ -362,14 +374,14 @@ def test_capturing_a_hold_posts_it(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
     hold = make_hold(session, payer, payee, 60, now)
-    transaction = ledger.capture_hold(session, hold.id, now=now)
+    transaction = capture_hold(session, hold.id, now=now)
     assert transaction.kind == "parking"
     assert transaction.reference == "session:abc"
     assert transaction.details["hold_id"] == str(hold.id)
-    assert ledger.get_balance(session, payer.id, now=now).available == 40
-    receiving = ledger.get_balance(session, payee.id, now=now)
+    assert get_balance(session, payer.id, now=now).available == 40
+    receiving = get_balance(session, payee.id, now=now)
     assert (receiving.available, receiving.pending) == (60, 0)
-    hold = ledger.get_hold(session, hold.id)
+    hold = get_hold(session, hold.id)
     assert (hold.status, hold.captured_amount, hold.transaction_id) == (
         HoldStatus.captured,
         60,
@@ -382,10 +394,10 @@ def test_capturing_less_frees_the_rest(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
     hold = make_hold(session, payer, payee, 60, now)
-    ledger.capture_hold(session, hold.id, amount=25, now=now)
+    capture_hold(session, hold.id, amount=25, now=now)
     assert available(session, payer, now) == 75
     assert available(session, payee, now) == 25
-    assert ledger.get_balance(session, payee.id, now=now).pending == 0
+    assert get_balance(session, payee.id, now=now).pending == 0
     assert_sound(session)
 
 
@@ -395,14 +407,14 @@ def test_capturing_a_wrong_amount_is_refused(session: Session, now: datetime, am
     fund(session, payer, 100, now=now)
     hold = make_hold(session, payer, payee, 60, now)
     with pytest.raises(InvalidCaptureAmount):
-        ledger.capture_hold(session, hold.id, amount=amount, now=now)
-    assert ledger.get_hold(session, hold.id).status == HoldStatus.pending
+        capture_hold(session, hold.id, amount=amount, now=now)
+    assert get_hold(session, hold.id).status == HoldStatus.pending
 
 
 def test_a_hold_of_three_postings_is_captured_only_in_full(session: Session, now: datetime) -> None:
     payer, first, second = (resident_account(session) for _ in range(3))
     fund(session, payer, 100, now=now)
-    hold = ledger.create_hold(
+    hold = create_hold(
         session,
         idempotency_key=new_key(),
         kind="split",
@@ -415,8 +427,8 @@ def test_a_hold_of_three_postings_is_captured_only_in_full(session: Session, now
         now=now,
     )
     with pytest.raises(PartialCaptureNotSupported):
-        ledger.capture_hold(session, hold.id, amount=20, now=now)
-    ledger.capture_hold(session, hold.id, amount=30, now=now)
+        capture_hold(session, hold.id, amount=20, now=now)
+    capture_hold(session, hold.id, amount=30, now=now)
     assert [available(session, a, now) for a in (payer, first, second)] == [70, 10, 20]
     assert_sound(session)
 
@@ -426,13 +438,13 @@ def test_a_hold_is_captured_or_released_once(session: Session, now: datetime) ->
     fund(session, payer, 100, now=now)
     captured = make_hold(session, payer, payee, 10, now)
     released = make_hold(session, payer, payee, 10, now)
-    ledger.capture_hold(session, captured.id, now=now)
-    ledger.release_hold(session, released.id, now=now)
+    capture_hold(session, captured.id, now=now)
+    release_hold(session, released.id, now=now)
     for action, hold, error in (
-        (ledger.capture_hold, captured, HoldAlreadyCaptured),
-        (ledger.release_hold, captured, HoldAlreadyCaptured),
-        (ledger.capture_hold, released, HoldAlreadyReleased),
-        (ledger.release_hold, released, HoldAlreadyReleased),
+        (capture_hold, captured, HoldAlreadyCaptured),
+        (release_hold, captured, HoldAlreadyCaptured),
+        (capture_hold, released, HoldAlreadyReleased),
+        (release_hold, released, HoldAlreadyReleased),
     ):
         with pytest.raises(error) as caught:
             action(session, hold.id, now=now)
@@ -448,10 +460,10 @@ def test_releasing_a_hold_frees_it(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now)
     hold = make_hold(session, payer, payee, 60, now)
-    released = ledger.release_hold(session, hold.id, now=now)
+    released = release_hold(session, hold.id, now=now)
     assert released.status == HoldStatus.released
     assert available(session, payer, now) == 100
-    assert ledger.get_balance(session, payee.id, now=now).pending == 0
+    assert get_balance(session, payee.id, now=now).pending == 0
     assert_sound(session)
 
 
@@ -461,16 +473,16 @@ def test_a_hold_read_after_its_expiry_counts_as_expired(session: Session, now: d
     hold = make_hold(session, payer, payee, 60, now, minutes=10)
     later = now + timedelta(minutes=10)
     assert available(session, payer, later) == 100
-    assert ledger.get_balance(session, payee.id, now=later).pending == 0
+    assert get_balance(session, payee.id, now=later).pending == 0
     spend(session, payer, payee, 100, later)  # the reservation no longer stands in the way
     with pytest.raises(HoldExpired) as caught:
-        ledger.capture_hold(session, hold.id, now=later)
+        capture_hold(session, hold.id, now=later)
     assert (caught.value.status_code, caught.value.code) == (409, "hold_expired")
     with pytest.raises(HoldExpired):
-        ledger.release_hold(session, hold.id, now=later)
-    assert ledger.expire_holds(session, now=later) == 1
-    assert ledger.get_hold(session, hold.id).status == HoldStatus.expired
-    assert ledger.expire_holds(session, now=later) == 0
+        release_hold(session, hold.id, now=later)
+    assert expire_holds(session, now=later) == 1
+    assert get_hold(session, hold.id).status == HoldStatus.expired
+    assert expire_holds(session, now=later) == 0
     assert available(session, payer, later) == 0
     assert_sound(session)
 
@@ -480,8 +492,8 @@ def test_expire_holds_leaves_holds_still_running(session: Session, now: datetime
     fund(session, payer, 100, now=now)
     make_hold(session, payer, payee, 10, now, minutes=5)
     running = make_hold(session, payer, payee, 20, now, minutes=60)
-    assert ledger.expire_holds(session, now=now + timedelta(minutes=5)) == 1
-    assert ledger.get_hold(session, running.id).status == HoldStatus.pending
+    assert expire_holds(session, now=now + timedelta(minutes=5)) == 1
+    assert get_hold(session, running.id).status == HoldStatus.pending
     assert available(session, payer, now + timedelta(minutes=5)) == 80
     assert_sound(session)
 
@@ -512,18 +524,18 @@ def test_balance_as_of_a_past_moment(session: Session, now: datetime) -> None:
     fund(session, payer, 100, now=now, effective_at=now - timedelta(days=2))
     spend(session, payer, payee, 30, now)
     yesterday = now - timedelta(days=1)
-    assert ledger.get_balance(session, payer.id, as_of=yesterday, now=now).available == 100
-    assert ledger.get_balance(session, payer.id, as_of=now - timedelta(days=3), now=now).posted == 0
-    assert ledger.get_balance(session, payer.id, now=now).available == 70
+    assert get_balance(session, payer.id, as_of=yesterday, now=now).available == 100
+    assert get_balance(session, payer.id, as_of=now - timedelta(days=3), now=now).posted == 0
+    assert get_balance(session, payer.id, now=now).available == 70
 
 
 def test_a_past_balance_counts_the_holds_pending_then(session: Session, now: datetime) -> None:
     payer, payee = resident_account(session), resident_account(session)
     fund(session, payer, 100, now=now - timedelta(hours=1))
     hold = make_hold(session, payer, payee, 60, now - timedelta(minutes=30), minutes=60)
-    ledger.release_hold(session, hold.id, now=now - timedelta(minutes=10))
-    during = ledger.get_balance(session, payer.id, as_of=now - timedelta(minutes=20), now=now)
-    after = ledger.get_balance(session, payer.id, as_of=now - timedelta(minutes=5), now=now)
+    release_hold(session, hold.id, now=now - timedelta(minutes=10))
+    during = get_balance(session, payer.id, as_of=now - timedelta(minutes=20), now=now)
+    after = get_balance(session, payer.id, as_of=now - timedelta(minutes=5), now=now)
     assert (during.available, during.reserved) == (40, 60)
     assert (after.available, after.reserved) == (100, 0)
 
@@ -538,10 +550,10 @@ def test_many_balances_read_at_once_are_each_as_read_alone(session: Session, now
     make_hold(session, payer, payee, 10, now - timedelta(hours=1), minutes=30)  # expired by now
     ids = [payer.id, payee.id, idle.id, uuid.uuid4()]
 
-    balances = ledger.get_balances(session, ids, now=now)
+    found = balances.get_balances(session, ids, now=now)
 
-    assert balances == {i: ledger.get_balance(session, i, now=now) for i in ids[:3]}
-    by_owner = ledger.balances_of_owners(
+    assert found == {i: get_balance(session, i, now=now) for i in ids[:3]}
+    by_owner = balances.balances_of_owners(
         session,
         owner_type=payer.owner_type,
         owner_ids=[payer_owner, idle_owner, uuid.uuid4()],
@@ -549,7 +561,7 @@ def test_many_balances_read_at_once_are_each_as_read_alone(session: Session, now
         unit=payer.unit,
         now=now,
     )
-    assert by_owner == {payer_owner: balances[payer.id], idle_owner: balances[idle.id]}
+    assert by_owner == {payer_owner: found[payer.id], idle_owner: found[idle.id]}
 
 
 def test_a_statement_is_newest_first_with_running_balances(session: Session, now: datetime) -> None:
@@ -557,14 +569,14 @@ def test_a_statement_is_newest_first_with_running_balances(session: Session, now
     fund(session, payer, 100, now=now)
     for amount in (10, 20, 30):
         spend(session, payer, payee, amount, now)
-    first = ledger.statement(session, payer.id, limit=3)
+    first = balances.statement(session, payer.id, limit=3)
     assert [(e.amount, e.balance_after) for e in first.entries] == [(-30, 40), (-20, 70), (-10, 90)]
     assert first.next_before is not None
-    rest = ledger.statement(session, payer.id, limit=3, before=first.next_before)
+    rest = balances.statement(session, payer.id, limit=3, before=first.next_before)
     assert [(e.amount, e.balance_after, e.kind) for e in rest.entries] == [(100, 100, "grant")]
     assert rest.next_before is None
     with pytest.raises(AccountNotFound):
-        ledger.statement(session, uuid.uuid4())
+        balances.statement(session, uuid.uuid4())
 
 
 # The ledger cannot be rewritten
@@ -601,7 +613,7 @@ def test_the_check_finds_a_cached_balance_that_drifted(session: Session, now: da
         text("UPDATE ledger_accounts SET balance = balance + 1 WHERE id = :id"),
         {"id": resident.id.hex if session.get_bind().dialect.name == "sqlite" else resident.id},
     )
-    result = ledger.check_ledger(session)
+    result = check_ledger(session)
     assert result.violation is not None
     assert result.violation.code == "balance_cache_mismatch"
     assert str(resident.id) in result.violation.subject

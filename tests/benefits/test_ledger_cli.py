@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import HoldStatus
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.holds import create_hold, get_hold
+from benefits.ledger.service.posting import PostingInput
 from resident_card.cli import main
 from resident_card.settings import get_settings
 from tests.benefits.conftest import fund, new_key, resident_account
@@ -37,7 +38,7 @@ def test_check_prints_what_it_counted_when_the_ledger_is_sound(
     with fresh_database.session() as session:
         payer, payee = resident_account(session), resident_account(session)
         fund(session, payer, 100, now=now)
-        ledger.create_hold(
+        create_hold(
             session,
             idempotency_key=new_key(),
             kind="parking",
@@ -112,7 +113,7 @@ def test_expire_holds_frees_what_expired_holds_reserved(
     with fresh_database.session() as session:
         payer, payee = resident_account(session), resident_account(session)
         fund(session, payer, 100, now=now - timedelta(hours=2))
-        hold = ledger.create_hold(
+        hold = create_hold(
             session,
             idempotency_key=new_key(),
             kind="parking",
@@ -124,6 +125,6 @@ def test_expire_holds_frees_what_expired_holds_reserved(
     result = toshav.invoke(main, ["ledger", "expire-holds", "--lang", "en"])
     assert (result.exit_code, result.output.strip()) == (0, "1 holds expired.")
     with fresh_database.session() as session:
-        assert ledger.get_hold(session, hold.id).status == HoldStatus.expired
-        assert ledger.get_balance(session, payer.id, now=now).available == 100
+        assert get_hold(session, hold.id).status == HoldStatus.expired
+        assert get_balance(session, payer.id, now=now).available == 100
     assert toshav.invoke(main, ["ledger", "check"]).exit_code == 0

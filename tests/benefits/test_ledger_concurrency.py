@@ -15,9 +15,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, Transaction
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service import balances
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
+from benefits.ledger.service.holds import capture_hold, create_hold, release_hold
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction, reverse_transaction
 from resident_card.accounts.models import Role
 from resident_card.errors import ToshavError
 from tests.benefits.conftest import fund, new_key, resident_account
@@ -52,7 +57,7 @@ def race(database: FreshDatabase, count: int, work: Callable[[Session, int], T])
 
 def assert_sound(database: FreshDatabase) -> None:
     with database.session() as session:
-        result = ledger.check_ledger(session)
+        result = check_ledger(session)
         assert result.violation is None, result.violation
 
 
@@ -64,7 +69,7 @@ def test_fifty_debits_against_a_balance_for_ten(fresh_database: FreshDatabase) -
         session.commit()
 
     def debit(session: Session, index: int) -> uuid.UUID:
-        return ledger.post_transaction(
+        return post_transaction(
             session,
             idempotency_key=f"debit-{index}",
             kind="parking",
@@ -76,9 +81,9 @@ def test_fifty_debits_against_a_balance_for_ten(fresh_database: FreshDatabase) -
     codes = Counter(o if isinstance(o, str) else "posted" for o in outcomes)
     assert codes == {"posted": 10, "insufficient_balance": 40}
     with fresh_database.session() as session:
-        assert ledger.get_balance(session, payer.id, now=now).available == 0
-        assert ledger.get_balance(session, payee.id, now=now).available == 100
-        statement = ledger.statement(session, payer.id, limit=20)
+        assert get_balance(session, payer.id, now=now).available == 0
+        assert get_balance(session, payee.id, now=now).available == 100
+        statement = balances.statement(session, payer.id, limit=20)
         assert [e.balance_after for e in statement.entries] == [*range(0, 100, 10), 100]
     assert_sound(fresh_database)
 
@@ -91,7 +96,7 @@ def test_twenty_posts_with_one_key_make_one_transaction(fresh_database: FreshDat
         session.commit()
 
     def post(session: Session, _index: int) -> uuid.UUID:
-        return ledger.post_transaction(
+        return post_transaction(
             session,
             idempotency_key="purchase:one",
             kind="cashback",
@@ -105,7 +110,7 @@ def test_twenty_posts_with_one_key_make_one_transaction(fresh_database: FreshDat
     with fresh_database.session() as session:
         keyed = select(func.count()).where(Transaction.idempotency_key == "purchase:one")
         assert session.scalar(keyed) == 1
-        assert ledger.get_balance(session, payer.id, now=now).available == 0
+        assert get_balance(session, payer.id, now=now).available == 0
     assert_sound(fresh_database)
 
 
@@ -117,7 +122,7 @@ def test_ten_holds_with_one_key_make_one_hold(fresh_database: FreshDatabase) -> 
         session.commit()
 
     def hold(session: Session, _index: int) -> uuid.UUID:
-        return ledger.create_hold(
+        return create_hold(
             session,
             idempotency_key="session:one",
             kind="parking",
@@ -130,7 +135,7 @@ def test_ten_holds_with_one_key_make_one_hold(fresh_database: FreshDatabase) -> 
     assert len(set(outcomes)) == 1
     assert isinstance(outcomes[0], uuid.UUID)
     with fresh_database.session() as session:
-        balance = ledger.get_balance(session, payer.id, now=now)
+        balance = get_balance(session, payer.id, now=now)
         assert (balance.available, balance.reserved) == (0, 25)
     assert_sound(fresh_database)
 
@@ -143,7 +148,7 @@ def test_one_key_with_different_content_concurrently(fresh_database: FreshDataba
         session.commit()
 
     def post(session: Session, index: int) -> uuid.UUID:
-        return ledger.post_transaction(
+        return post_transaction(
             session,
             idempotency_key="contested",
             kind="cashback",
@@ -166,7 +171,7 @@ def test_concurrent_account_creation_makes_one_account(fresh_database: FreshData
 
     def make(session: Session, index: int) -> uuid.UUID:
         if index % 2:
-            return ledger.get_or_create_account(
+            return get_or_create_account(
                 session,
                 owner_type="city",
                 owner_id=None,
@@ -187,7 +192,7 @@ def test_concurrent_reversals_reverse_once(fresh_database: FreshDatabase) -> Non
     with fresh_database.session() as session:
         payer, payee = resident_account(session), resident_account(session)
         fund(session, payer, 100, now=now)
-        original = ledger.post_transaction(
+        original = post_transaction(
             session,
             idempotency_key=new_key(),
             kind="parking",
@@ -197,7 +202,7 @@ def test_concurrent_reversals_reverse_once(fresh_database: FreshDatabase) -> Non
         session.commit()
 
     def reverse(session: Session, index: int) -> uuid.UUID:
-        return ledger.reverse_transaction(
+        return reverse_transaction(
             session, original.id, idempotency_key=f"undo-{index}", reason="race", now=now
         ).id
 
@@ -205,7 +210,7 @@ def test_concurrent_reversals_reverse_once(fresh_database: FreshDatabase) -> Non
     codes = Counter(o if isinstance(o, str) else "reversed" for o in outcomes)
     assert codes == {"reversed": 1, "already_reversed": 11}
     with fresh_database.session() as session:
-        assert ledger.get_balance(session, payer.id, now=now).available == 100
+        assert get_balance(session, payer.id, now=now).available == 100
     assert_sound(fresh_database)
 
 
@@ -214,7 +219,7 @@ def test_concurrent_captures_and_releases_of_one_hold(fresh_database: FreshDatab
     with fresh_database.session() as session:
         payer, payee = resident_account(session), resident_account(session)
         fund(session, payer, 100, now=now)
-        hold = ledger.create_hold(
+        hold = create_hold(
             session,
             idempotency_key=new_key(),
             kind="parking",
@@ -226,15 +231,15 @@ def test_concurrent_captures_and_releases_of_one_hold(fresh_database: FreshDatab
 
     def settle(session: Session, index: int) -> str:
         if index % 2:
-            ledger.release_hold(session, hold.id, now=now)
+            release_hold(session, hold.id, now=now)
             return "released"
-        ledger.capture_hold(session, hold.id, now=now)
+        capture_hold(session, hold.id, now=now)
         return "captured"
 
     outcomes = Counter(race(fresh_database, 16, settle))
     assert sum(outcomes[won] for won in ("captured", "released")) == 1
     with fresh_database.session() as session:
-        paid = ledger.get_balance(session, payer.id, now=now)
+        paid = get_balance(session, payer.id, now=now)
         assert paid.reserved == 0
         assert paid.available in (40, 100)
     assert_sound(fresh_database)
@@ -252,7 +257,7 @@ def test_concurrent_holds_never_reserve_more_than_there_is(
     def hold_or_spend(session: Session, index: int) -> str:
         postings = [PostingInput(payer.id, -10), PostingInput(payee.id, 10)]
         if index % 2:
-            ledger.create_hold(
+            create_hold(
                 session,
                 idempotency_key=f"h-{index}",
                 kind="parking",
@@ -261,7 +266,7 @@ def test_concurrent_holds_never_reserve_more_than_there_is(
                 now=now,
             )
             return "held"
-        ledger.post_transaction(
+        post_transaction(
             session, idempotency_key=f"p-{index}", kind="parking", postings=postings, now=now
         )
         return "posted"
@@ -270,7 +275,7 @@ def test_concurrent_holds_never_reserve_more_than_there_is(
     assert outcomes["held"] + outcomes["posted"] == 5
     assert outcomes["insufficient_balance"] == 25
     with fresh_database.session() as session:
-        balance = ledger.get_balance(session, payer.id, now=now)
+        balance = get_balance(session, payer.id, now=now)
         assert balance.available == 0
         assert balance.reserved == 10 * outcomes["held"]
     assert_sound(fresh_database)
@@ -310,5 +315,5 @@ def test_concurrent_adjustments_over_http(live_server: LiveServer) -> None:
         assert len({r.json()["id"] for r in same}) == 1
         assert sorted(r.status_code for r in same) == [200] * 7 + [201]
     with database.session() as session:
-        assert ledger.get_balance(session, account.id, now=now).available == 0
+        assert get_balance(session, account.id, now=now).available == 0
     assert_sound(database)

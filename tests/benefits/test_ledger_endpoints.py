@@ -11,9 +11,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, OwnerType, Unit
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import accounts_of_owner, get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
 from resident_card.clock import SetClock
@@ -111,7 +113,7 @@ def test_a_resident_cannot_read_a_city_account_through_their_statement(
     client: TestClient, app: FastAPI, session: Session, settings: Settings, now: datetime
 ) -> None:
     user, _account = resident_with_account(session, settings, now)
-    city = ledger.accounts_of_owner(session, OwnerType.city, None)[0]
+    city = accounts_of_owner(session, OwnerType.city, None)[0]
     response = client.get(
         f"/api/v1/ledger/me/accounts/{city.id}/statement", headers=auth_headers(app, user)
     )
@@ -172,7 +174,7 @@ def test_an_admin_adjusts_an_account_and_it_is_audited(
     assert created["metadata"] == {"reason": "double grant in March"}
     postings = {p["account_id"]: p["amount"] for p in created["postings"]}
     assert postings[str(account.id)] == -20
-    city = ledger.get_or_create_account(
+    city = get_or_create_account(
         session,
         owner_type="city",
         owner_id=None,
@@ -181,7 +183,7 @@ def test_an_admin_adjusts_an_account_and_it_is_audited(
         allow_negative=True,
     )
     assert postings[str(city.id)] == 20
-    assert ledger.get_balance(session, account.id, now=now).available == 100
+    assert get_balance(session, account.id, now=now).available == 100
     [entry] = audit_entries(session, "ledger.adjustment")
     assert entry.actor_id == admin.id
     assert entry.subject_id == str(account.id)
@@ -234,7 +236,7 @@ def test_a_bad_adjustment_is_refused_and_changes_nothing(
         "/api/v1/admin/ledger/adjustments", json=body, headers=auth_headers(app, admin)
     )
     assert (response.status_code, response.json()["error"]) == (status, error)
-    assert ledger.get_balance(session, account.id, now=now).available == 120
+    assert get_balance(session, account.id, now=now).available == 120
     assert audit_entries(session, "ledger.adjustment") == []
 
 
@@ -260,7 +262,7 @@ def test_an_auditor_reads_but_never_changes(
         headers=headers,
     )
     assert adjust.status_code == reverse.status_code == 403
-    assert ledger.get_balance(session, account.id, now=now).available == 121
+    assert get_balance(session, account.id, now=now).available == 121
     assert client.get(f"/api/v1/admin/ledger/accounts/{account.id}", headers=headers).is_success
     assert client.get(
         f"/api/v1/admin/ledger/accounts/{account.id}/statement", headers=headers
@@ -307,7 +309,7 @@ def test_an_admin_reverses_a_transaction_once(
     reversal = response.json()
     assert reversal["reverses"] == str(grant.id)
     assert {p["account_id"]: p["amount"] for p in reversal["postings"]}[str(account.id)] == -30
-    assert ledger.get_balance(session, account.id, now=now).available == 120
+    assert get_balance(session, account.id, now=now).available == 120
     [entry] = audit_entries(session, "ledger.reversal")
     assert (entry.actor_id, entry.subject_id, entry.reason) == (
         admin.id,
@@ -393,7 +395,7 @@ def test_staff_read_a_transaction_with_its_postings(
 ) -> None:
     _user, account = resident_with_account(session, settings, now)
     other = resident_account(session)
-    transaction = ledger.post_transaction(
+    transaction = post_transaction(
         session,
         idempotency_key=new_key(),
         kind="transfer",

@@ -14,7 +14,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.exceptions import (
     AlreadyReversed,
     HoldAlreadyCaptured,
@@ -24,7 +23,11 @@ from benefits.ledger.exceptions import (
     InsufficientBalance,
 )
 from benefits.ledger.models import Account, Transaction, Unit
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
+from benefits.ledger.service.holds import capture_hold, create_hold, expire_holds, release_hold
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction, reverse_transaction
 from resident_card.errors import ToshavError
 from tests.benefits.conftest import city_account, resident_account
 
@@ -72,7 +75,7 @@ class LedgerMachine(RuleBasedStateMachine):
             city, *residents = accounts
             for resident in residents:
                 postings = [PostingInput(city.id, -100), PostingInput(resident.id, 100)]
-                transaction = ledger.post_transaction(
+                transaction = post_transaction(
                     session, idempotency_key=self.key(), kind="test", postings=postings, now=START
                 )
                 self.posted[city.id] -= 100
@@ -156,7 +159,7 @@ class LedgerMachine(RuleBasedStateMachine):
         fits = self.fits(pairs)
         transaction = self.expect(
             None if fits else InsufficientBalance,
-            lambda: ledger.post_transaction(
+            lambda: post_transaction(
                 self.session, idempotency_key=key, kind="test", postings=postings, now=self.now
             ),
         )
@@ -183,7 +186,7 @@ class LedgerMachine(RuleBasedStateMachine):
         key = self.key()
         made = self.expect(
             None if fits else InsufficientBalance,
-            lambda: ledger.create_hold(
+            lambda: create_hold(
                 self.session,
                 idempotency_key=key,
                 kind="test",
@@ -214,7 +217,7 @@ class LedgerMachine(RuleBasedStateMachine):
         amount = data.draw(st.integers(1, full)) if part else None
         error = self.settle_error(hold)
         captured = self.expect(
-            error, lambda: ledger.capture_hold(self.session, hold.id, amount=amount, now=self.now)
+            error, lambda: capture_hold(self.session, hold.id, amount=amount, now=self.now)
         )
         if error is None:
             assert isinstance(captured, Transaction)
@@ -234,7 +237,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         hold = data.draw(st.sampled_from(self.holds))
         error = self.settle_error(hold)
-        self.expect(error, lambda: ledger.release_hold(self.session, hold.id, now=self.now))
+        self.expect(error, lambda: release_hold(self.session, hold.id, now=self.now))
         if error is None:
             hold.state = "released"
 
@@ -245,7 +248,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule()
     def expire(self) -> None:
         due = [h for h in self.holds if h.state == "pending" and h.expires_at <= self.now]
-        assert ledger.expire_holds(self.session, now=self.now) == len(due)
+        assert expire_holds(self.session, now=self.now) == len(due)
         for hold in due:
             hold.state = "expired"
 
@@ -262,7 +265,7 @@ class LedgerMachine(RuleBasedStateMachine):
         key = self.key()
         reversal = self.expect(
             error,
-            lambda: ledger.reverse_transaction(
+            lambda: reverse_transaction(
                 self.session, post.transaction_id, idempotency_key=key, reason="test", now=self.now
             ),
         )
@@ -288,7 +291,7 @@ class LedgerMachine(RuleBasedStateMachine):
         before = self.transactions()
         again = self.expect(
             None if same else IdempotencyMismatch,
-            lambda: ledger.post_transaction(
+            lambda: post_transaction(
                 self.session, idempotency_key=post.key, kind="test", postings=postings, now=self.now
             ),
         )
@@ -301,13 +304,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def the_ledger_agrees_with_itself(self) -> None:
-        result = ledger.check_ledger(self.session)
+        result = check_ledger(self.session)
         assert result.violation is None, result.violation
 
     @invariant()
     def the_ledger_agrees_with_the_model(self) -> None:
         for account_id, posted in self.posted.items():
-            balance = ledger.get_balance(self.session, account_id, now=self.now)
+            balance = get_balance(self.session, account_id, now=self.now)
             assert balance.posted == posted
             assert balance.reserved == self.reserved(account_id)
             assert balance.pending == self.incoming(account_id)

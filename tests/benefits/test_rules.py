@@ -11,14 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benefits.eligibility.exceptions import InvalidRule, UnknownFact
-from benefits.eligibility.rules import (
-    MAX_DEPTH,
-    MAX_NODES,
-    check_rule,
-    evaluate,
-    known_facts,
-    register_fact,
-)
+from benefits.eligibility.rules.evaluation import evaluate
+from benefits.eligibility.rules.known_facts import known_facts, register_fact
+from benefits.eligibility.rules.parsing import MAX_DEPTH, MAX_NODES, check_rule
 from resident_card.i18n import LANGUAGES, Named
 
 VERIFIED = {"fact": "residency_status", "op": "==", "value": "verified"}

@@ -8,7 +8,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service
+from benefits.eligibility.service.allowances import grant_allowance
+from benefits.eligibility.service.programme_files import load_programmes
+from benefits.eligibility.service.programmes import get_programme
 from resident_card.clock import SetClock
 from resident_card.settings import Settings
 from tests.factories import auth_headers
@@ -22,7 +24,7 @@ def test_card_shows_this_months_free_minutes(
 ) -> None:
     now = clock.now()
     signing_key(session, settings, now)
-    service.load_programmes(session, now=now, zone=ZONE)
+    load_programmes(session, now=now, zone=ZONE)
     _, user = resident_user(session, settings)
     headers = auth_headers(app, user)
 
@@ -31,7 +33,7 @@ def test_card_shows_this_months_free_minutes(
     assert before.json()["benefits"] == []
 
     period = now.astimezone(ZONE).strftime("%Y-%m")
-    service.grant_allowance(
+    grant_allowance(
         session, programme_code="parking_free_minutes", period=period, now=now, zone=ZONE
     )
     after = client.get("/api/v1/cards/me", headers={**headers, "Accept-Language": "he"}).json()[
@@ -41,5 +43,5 @@ def test_card_shows_this_months_free_minutes(
     assert len(minutes) == 1
     assert minutes[0]["balance"] == 120
     assert minutes[0]["unit"] == "PARKING_MIN"
-    programme = service.get_programme(session, "parking_free_minutes")
+    programme = get_programme(session, "parking_free_minutes")
     assert minutes[0]["label"] == programme.names

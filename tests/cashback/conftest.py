@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.programme_files import load_programmes
+from benefits.ledger.service.balances import Balance, get_balance
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
 from cashback.service import accounts, campaigns, merchants
 from resident_card.accounts.models import Role, User
@@ -39,7 +39,7 @@ def registry_number() -> str:
 def prepare_city(session: Session, settings: Settings, now: datetime) -> None:
     """The bundled streets, the programme files, and a key that signs card tokens."""
     load_city(session)
-    eligibility.load_programmes(session, now=now, zone=ZONE)
+    load_programmes(session, now=now, zone=ZONE)
     credentials.rotate_key(
         session, settings, now=now - timedelta(hours=1), activate_in=timedelta(0)
     )
@@ -129,9 +129,9 @@ def card_token(
     return cards.mint_token(session, settings, keyring, card, resident, now=now).token
 
 
-def cashback_balance(session: Session, resident: Resident, now: datetime) -> ledger.Balance:
+def cashback_balance(session: Session, resident: Resident, now: datetime) -> Balance:
     wallet = accounts.lock_wallet(session, resident.id)
-    return ledger.get_balance(session, wallet.cashback_account_id, now=now)
+    return get_balance(session, wallet.cashback_account_id, now=now)
 
 
 def count(session: Session, model: type[Any]) -> int:

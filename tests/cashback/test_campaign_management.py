@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Transaction, Unit
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
 from cashback.models import Campaign, CardTokenUse, Flag, Purchase
 from cashback.service import accounts, campaigns, flags, purchases, releases
 from resident_card.accounts.models import Role
@@ -61,7 +63,7 @@ def audit_trail(session: Session, campaign: Campaign) -> list[AuditEntry]:
 
 
 def city_funding(session: Session, now: Any) -> int:
-    account = ledger.get_or_create_account(
+    account = get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -69,7 +71,7 @@ def city_funding(session: Session, now: Any) -> int:
         unit=Unit.ILS,
         allow_negative=True,
     )
-    return ledger.get_balance(session, account.id, now=now).posted
+    return get_balance(session, account.id, now=now).posted
 
 
 # --- changing the terms ----------------------------------------------------------------------------
@@ -283,7 +285,7 @@ def test_held_cashback_of_a_paused_campaign_settles_as_usual(
     releases.release_due_holds(session, now=clock.now())
 
     assert cashback_balance(session, shop.resident, clock.now()).available == 1_200
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 # --- ending early ----------------------------------------------------------------------------------
@@ -357,7 +359,7 @@ def test_ending_a_campaign_returns_its_unspent_budget_and_held_cashback_still_se
     shown = client.get(f"/api/v1/admin/cashback/campaigns/{shop.campaign.id}", headers=admin)
     assert shown.json()["returned_agorot"] == 1_000_000 - 1_700 + 500
     assert kept.status_code == 201
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_a_campaign_ended_with_nothing_spent_returns_all_of_it(
@@ -367,7 +369,7 @@ def test_a_campaign_ended_with_nothing_spent_returns_all_of_it(
 
     assert ended.json()["returned_agorot"] == 1_000_000
     assert campaigns.budget_of(session, shop.campaign, now=clock.now()).posted == 0
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 # --- fraud thresholds are the city's settings ------------------------------------------------------

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Account, Transaction
+from benefits.ledger.service.check import check_ledger
 from cashback.models import Campaign
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
@@ -80,7 +80,7 @@ def test_a_clerk_creates_a_campaign_and_funds_its_budget(
     budget = session.get(Account, stored.budget_account_id)
     assert budget is not None
     assert (budget.owner_type, budget.allow_negative) == ("campaign", False)
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 @pytest.mark.parametrize(

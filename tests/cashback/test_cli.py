@@ -14,9 +14,11 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
-from benefits.eligibility.service import city_zone
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.city_clock import city_zone
 from benefits.ledger.models import OwnerType, Transaction
+from benefits.ledger.service.accounts import accounts_of_owner
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
 from cashback.models import Merchant, Settlement
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, purchases, redemptions, refunds, wallets
@@ -149,16 +151,16 @@ def test_settling_a_month_pays_each_business_and_writes_its_statement(
     ]
     with fresh_database.session() as session:
         owed = accounts.owed_account(session, october.merchant.id)
-        assert ledger.get_balance(session, owed.id, now=datetime.now(UTC)).posted == 0
+        assert get_balance(session, owed.id, now=datetime.now(UTC)).posted == 0
         payouts = [
             a
-            for a in ledger.accounts_of_owner(session, OwnerType.city, None)
+            for a in accounts_of_owner(session, OwnerType.city, None)
             if a.purpose == accounts.PAYOUTS
         ]
-        assert [
-            ledger.get_balance(session, a.id, now=datetime.now(UTC)).posted for a in payouts
-        ] == [2_500]
-        assert ledger.check_ledger(session).ok
+        assert [get_balance(session, a.id, now=datetime.now(UTC)).posted for a in payouts] == [
+            2_500
+        ]
+        assert check_ledger(session).ok
         transactions = count(session, Transaction)
         settlements = count(session, Settlement)
 
@@ -234,7 +236,7 @@ def test_release_holds_makes_cashback_past_its_window_available(
     with fresh_database.session() as session:
         view = wallets.wallet_view(session, resident.id, now=datetime.now(UTC))
         assert (view.available_agorot, view.pending_agorot) == (800, 900)
-        assert ledger.check_ledger(session).ok
+        assert check_ledger(session).ok
     assert "Released 0" in toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
 
 
@@ -278,6 +280,6 @@ def test_release_holds_returns_what_came_back_to_an_ended_campaign(
     with fresh_database.session() as session:
         budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
         assert (budget.available, budget.reserved) == (0, 800)
-        assert ledger.check_ledger(session).ok
+        assert check_ledger(session).ok
     again = toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
     assert "Returned" not in again

@@ -18,8 +18,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
 from cashback.models import CardTokenUse, Purchase
 from cashback.service import accounts, campaigns, purchases
 from resident_card.accounts.models import Role, User
@@ -121,7 +122,7 @@ def codes(responses: list[httpx.Response]) -> Counter[str]:
 
 def assert_sound(live_server: LiveServer) -> None:
     with live_server.database.session() as session:
-        result = ledger.check_ledger(session)
+        result = check_ledger(session)
         assert result.violation is None, result.violation
 
 
@@ -196,7 +197,7 @@ def test_refunds_racing_on_one_purchase_never_refund_more_than_it(live_server: L
         stored = session.get(Purchase, uuid.UUID(bought["purchase_id"]))
         assert stored is not None
         assert (stored.refunded_agorot, stored.cashback_returned_agorot) == (9_000, 900)
-        balance = ledger.get_balance(
+        balance = get_balance(
             session,
             accounts.lock_wallet(session, till.residents[0].id).cashback_account_id,
             now=datetime.now(UTC),

@@ -18,7 +18,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
+from benefits.ledger.service.check import check_ledger
 from resident_card.accounts.repository import UserRepository
 from resident_card.app import create_app
 from resident_card.cli import main
@@ -84,7 +84,7 @@ def test_the_demo_makes_a_cafe_and_a_campaign_the_resident_can_use(
     assert bought.json()["cashback_agorot"] == 800
     assert bought.json()["campaign"]["names"]["en"] == "Haifa Cash Back"
     with fresh_database.session() as session:
-        assert ledger.check_ledger(session).ok
+        assert check_ledger(session).ok
 
 
 def test_the_demo_logins_name_the_till(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

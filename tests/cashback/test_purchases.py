@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import Decision
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold, Transaction
+from benefits.ledger.service.check import check_ledger
 from cashback.models import (
     BusinessCategory,
     CardTokenUse,
@@ -87,7 +87,7 @@ def test_a_purchase_earns_cashback_held_for_the_return_window(
     purchase = session.get(Purchase, uuid.UUID(body["purchase_id"]))
     assert purchase is not None
     assert purchase.decision_id is not None
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_why_is_told_in_the_callers_language(
@@ -473,7 +473,7 @@ def test_the_resident_sees_the_cashback_in_the_wallet(
     assert {"code": "cashback", "balance": 1_200, "unit": "ILS"}.items() <= next(
         line for line in card["benefits"] if line["code"] == "cashback"
     ).items()
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_a_scan_at_the_till_names_the_cashback_programme(

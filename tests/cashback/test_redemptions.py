@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Transaction
+from benefits.ledger.service.check import check_ledger
 from cashback.models import CardTokenUse, Redemption
 from cashback.service import merchants, releases
 from resident_card.clock import SetClock
@@ -69,7 +69,7 @@ def test_spending_cashback_moves_it_to_what_the_city_owes_the_business(
     assert merchants.owed_to(session, other, now=clock.now()) == 1_500
     me = client.get("/api/v1/cashback/merchants/me", headers=headers).json()
     assert me["owed_agorot"] == 1_500
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_more_than_the_balance_is_refused_and_writes_nothing(

@@ -11,8 +11,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import Hold, Transaction
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.check import check_ledger
 from cashback.models import Purchase, Refund
 from cashback.service import accounts, campaigns, merchants, releases
 from resident_card.clock import SetClock
@@ -51,7 +52,7 @@ def written(session: Session) -> tuple[int, int, int]:
 
 def owed_by(session: Session, shop: Shop, now: Any) -> int:
     wallet = accounts.lock_wallet(session, shop.resident.id)
-    return -ledger.get_balance(session, wallet.receivable_account_id, now=now).posted
+    return -get_balance(session, wallet.receivable_account_id, now=now).posted
 
 
 def test_partial_refunds_in_the_return_window_shrink_the_hold(
@@ -78,7 +79,7 @@ def test_partial_refunds_in_the_return_window_shrink_the_hold(
     assert [r["amount_agorot"] for r in shown.json()["refunds"]] == [6_000, 6_000]
     assert cashback_balance(session, shop.resident, clock.now()).pending == 0
     assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_the_held_rest_still_becomes_available_when_the_window_ends(
@@ -94,7 +95,7 @@ def test_the_held_rest_still_becomes_available_when_the_window_ends(
     assert report.released == 1
     assert report.amount_agorot == 750
     assert cashback_balance(session, shop.resident, clock.now()).available == 750
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_rounding_never_takes_back_more_than_was_given(
@@ -129,7 +130,7 @@ def test_a_refund_after_the_window_comes_out_of_the_balance(
     balance = cashback_balance(session, shop.resident, clock.now())
     assert (balance.available, balance.pending) == (0, 0)
     assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_a_refund_after_spending_is_owed_and_the_next_cashback_settles_it(
@@ -155,7 +156,7 @@ def test_a_refund_after_spending_is_owed_and_the_next_cashback_settles_it(
     assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 1_000_000
     # What the business was paid for stays owed to it: the resident owes the city, not the shop.
     assert merchants.owed_to(session, shop.merchant, now=clock.now()) == 1_000
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
     # The next cashback that becomes available pays the debt first.
     buy(client, headers, shop.token(clock.now()), 15_000)
@@ -165,7 +166,7 @@ def test_a_refund_after_spending_is_owed_and_the_next_cashback_settles_it(
     assert owed_by(session, shop, clock.now()) == 0
     assert cashback_balance(session, shop.resident, clock.now()).available == 500
     assert campaigns.budget_of(session, shop.campaign, now=clock.now()).available == 998_500
-    assert ledger.check_ledger(session).ok
+    assert check_ledger(session).ok
 
 
 def test_a_refund_larger_than_what_is_left_is_refused(

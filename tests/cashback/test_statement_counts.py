@@ -16,9 +16,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session
 
-from benefits.ledger import service as ledger
 from benefits.ledger.models import OwnerType, Unit
-from benefits.ledger.service import PostingInput
+from benefits.ledger.service.accounts import get_or_create_account
+from benefits.ledger.service.holds import create_hold
+from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.transactions import post_transaction
 from cashback.models import BusinessCategory, Campaign, Purchase, Refund
 from cashback.service import accounts, merchants, purchases
 from resident_card.accounts.models import Role
@@ -83,7 +85,7 @@ def listing(
 
 def post_to(session: Session, account_id: uuid.UUID, amount: int, *, now: Any) -> None:
     """Money from the city into an account (what a redemption does to a business's)."""
-    city = ledger.get_or_create_account(
+    city = get_or_create_account(
         session,
         owner_type=OwnerType.city,
         owner_id=None,
@@ -91,7 +93,7 @@ def post_to(session: Session, account_id: uuid.UUID, amount: int, *, now: Any) -
         unit=Unit.ILS,
         allow_negative=True,
     )
-    ledger.post_transaction(
+    post_transaction(
         session,
         idempotency_key=f"test:{uuid.uuid4()}",
         kind="test",
@@ -161,12 +163,12 @@ def test_the_clerks_list_of_campaigns(
     """Each campaign with its budget: funded or not, with cashback held from it or not."""
     now = clock.now()
     auditor = auth_headers(app, create_user(session, settings, role=Role.auditor))
-    payee = ledger.get_or_create_account(
+    payee = get_or_create_account(
         session, owner_type=OwnerType.city, owner_id=None, purpose="held_to", unit=Unit.ILS
     )
 
     def hold_from(campaign: Campaign) -> None:
-        ledger.create_hold(
+        create_hold(
             session,
             idempotency_key=f"test:{uuid.uuid4()}",
             kind="test",

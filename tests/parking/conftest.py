@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from parking import service
 from resident_card.accounts.models import Role, User
 from resident_card.city.service import load_city, street_by_code
@@ -45,7 +45,7 @@ def parking_ready(session: Session, settings: Settings, clock: SetClock) -> None
     """The bundled streets and parking zones, the shipped programmes, and a key that signs now."""
     load_city(session)
     service.import_demo_zones(session)
-    eligibility.load_programmes(session, now=clock.now(), zone=ZoneInfo(settings.city_time_zone))
+    load_programmes(session, now=clock.now(), zone=ZoneInfo(settings.city_time_zone))
     credentials.rotate_key(
         session, settings, now=clock.now() - timedelta(days=2), activate_in=timedelta(0)
     )

@@ -26,7 +26,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from parking import service
 from parking.models import ParkingPass, Permit, PermitEnd, PermitStatus, VehicleRelation
 from resident_card.accounts.models import Role
@@ -181,7 +181,7 @@ def _city(database: FreshDatabase) -> tuple[dict[str, str], dict[str, Holder]]:
     with database.session() as db:
         load_city(db)
         service.import_demo_zones(db)
-        eligibility.load_programmes(db, now=now)
+        load_programmes(db, now=now)
         credentials.rotate_key(db, settings, now=now - timedelta(minutes=5))
         inspector = create_user(db, settings, role=Role.inspector)
         street = street_by_code(db, "herzl")

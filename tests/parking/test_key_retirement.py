@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from parking import service
 from parking.models import ParkingPass, Permit, VehicleRelation
 from parking.offline import Reason, judge_pass
@@ -46,7 +46,7 @@ def _two_holders(database: FreshDatabase) -> tuple[str, list[str]]:
     with database.session() as db:
         load_city(db)
         service.import_demo_zones(db)
-        eligibility.load_programmes(db, now=now)
+        load_programmes(db, now=now)
         first = credentials.rotate_key(db, settings, now=now - timedelta(days=1))
         street = street_by_code(db, "herzl")
         for number in range(2):

@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from benefits.eligibility import service as eligibility
-from benefits.ledger import service as ledger
+from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger.models import Posting, Transaction
+from benefits.ledger.service.balances import get_balance
+from benefits.ledger.service.transactions import postings_of
 from parking import service
 from parking.models import ParkingSession
 from resident_card.city.service import load_city
@@ -100,12 +101,12 @@ def test_parking_uses_free_minutes_first_then_records_paid_time_and_never_goes_b
     assert (third["minutes"], third["free_minutes"], third["paid_minutes"]) == (10, 0, 10)
     assert minutes_left(client, driver) == 0
     accounts = service.minute_accounts(session, driver.resident.id)
-    assert [ledger.get_balance(session, a.id, now=clock.now()).available for a in accounts] == [0]
+    assert [get_balance(session, a.id, now=clock.now()).available for a in accounts] == [0]
     rows = session.scalars(select(ParkingSession).order_by(ParkingSession.started_at)).all()
     assert [r.transaction_id is not None for r in rows] == [True, True, False]
     for row in rows[:2]:
         assert row.transaction_id is not None
-        postings = ledger.postings_of(session, row.transaction_id)
+        postings = postings_of(session, row.transaction_id)
         assert sum(p.amount for p in postings) == 0
         assert -sum(p.amount for p in postings if p.amount < 0) == row.free_minutes
     listed = client.get(f"{SESSIONS}/me", headers=driver.headers).json()
@@ -189,7 +190,7 @@ def test_concurrent_stops_debit_once(live_server: LiveServer) -> None:
     with database.session() as db:
         load_city(db)
         service.import_demo_zones(db)
-        eligibility.load_programmes(db, now=now)
+        load_programmes(db, now=now)
         who = person(db, settings, live_server.app)
         register_in(db, settings, who)
         service.grant_free_minutes(db, who.resident, now=now, settings=settings)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from playwright.sync_api import expect
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from parking import service
 from parking.models import VehicleRelation
 from parking.service.inspections import InspectionDesk
@@ -52,7 +52,7 @@ def parked(live_server: LiveServer) -> dict[str, Any]:
     now = datetime.now(UTC)
     with database.session() as db:
         service.import_demo_zones(db)
-        eligibility.load_programmes(db, now=now)
+        load_programmes(db, now=now)
         credentials.rotate_key(db, settings, now=now - timedelta(minutes=1))
         street = street_by_code(db, "herzl")
         resident = create_resident(db, settings, street=street, house_number=15)

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from playwright.sync_api import Geolocation, Page, expect
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from parking import service
 from parking.models import VehicleRelation
 from parking.service.inspections import InspectionDesk
@@ -65,7 +65,7 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
     now = datetime.now(UTC)
     with database.session() as db:
         service.import_demo_zones(db)
-        eligibility.load_programmes(db, now=now)
+        load_programmes(db, now=now)
         credentials.rotate_key(db, settings, now=now - timedelta(minutes=1))
         valid = _permit(db, settings, house_number=15, plate="1234567", now=now)
         revoked = _permit(db, settings, house_number=17, plate="7654321", now=now)

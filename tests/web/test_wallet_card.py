@@ -19,7 +19,8 @@ from PIL import Image
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 from sqlalchemy import select
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.allowances import grant_allowance
+from benefits.eligibility.service.programme_files import load_programmes
 from resident_card.accounts.models import Role
 from resident_card.cards import service as cards
 from resident_card.cards.models import Card, CardStatus
@@ -292,7 +293,7 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
 ) -> None:
     english = texts("en")
     with live_server.database.session() as session:
-        eligibility.load_programmes(session, now=_now(), zone=ZONE)
+        load_programmes(session, now=_now(), zone=ZONE)
         session.commit()
     holder = make_holder(live_server, date_of_birth=date(1990, 3, 4))
     page = open_wallet(browser, holder)
@@ -323,7 +324,7 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
 
     now = _now()
     with live_server.database.session() as session:
-        eligibility.grant_allowance(
+        grant_allowance(
             session,
             programme_code="parking_free_minutes",
             period=now.astimezone(ZONE).strftime("%Y-%m"),
@@ -470,11 +471,11 @@ def test_the_wallet_on_a_small_phone_in_each_language(
 ) -> None:
     now = _now()
     with live_server.database.session() as session:
-        eligibility.load_programmes(session, now=now, zone=ZONE)
+        load_programmes(session, now=now, zone=ZONE)
         session.commit()
     holder = make_holder(live_server, first_name="Maya", last_name="Azoulay")
     with live_server.database.session() as session:
-        eligibility.grant_allowance(
+        grant_allowance(
             session,
             programme_code="parking_free_minutes",
             period=now.astimezone(ZONE).strftime("%Y-%m"),

@@ -18,7 +18,7 @@ import httpx
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
-from benefits.eligibility import service as eligibility
+from benefits.eligibility.service.programme_files import load_programmes
 from parking import service as parking
 from parking.models import VehicleRelation
 from resident_card.accounts.models import Role
@@ -80,7 +80,7 @@ def parking_city(live_server: LiveServer, clock: SetClock, city: None) -> None:
     database = live_server.database
     with database.session() as db:
         parking.import_demo_zones(db)
-        eligibility.load_programmes(db, now=clock.now(), zone=CITY)
+        load_programmes(db, now=clock.now(), zone=CITY)
         credentials.rotate_key(
             db, database.settings, now=clock.now() - timedelta(days=2), activate_in=timedelta(0)
         )

@@ -1,0 +1,74 @@
+"""The ledger's accounts: found by id or by owner, and made once."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import select
+
+from benefits.ledger.models import Account
+from benefits.ledger.repository.base import RepositoryBase
+
+
+class AccountRepository(RepositoryBase):
+    def accounts(self, account_ids: Iterable[uuid.UUID]) -> Sequence[Account]:
+        """These accounts, read afresh, in one statement."""
+        wanted = sorted(set(account_ids))
+        if not wanted:
+            return []
+        return self.session.scalars(
+            select(Account).where(Account.id.in_(wanted)).execution_options(populate_existing=True)
+        ).all()
+
+    def accounts_by_owners(
+        self, owner_type: str, owner_ids: Iterable[uuid.UUID], purpose: str, unit: str
+    ) -> Sequence[Account]:
+        """The accounts for this purpose and unit of those of these owners who have one, read
+        afresh, in one statement."""
+        wanted = sorted(set(owner_ids))
+        if not wanted:
+            return []
+        return self.session.scalars(
+            select(Account)
+            .where(
+                Account.owner_type == owner_type,
+                Account.owner_id.in_(wanted),
+                Account.purpose == purpose,
+                Account.unit == unit,
+            )
+            .execution_options(populate_existing=True)
+        ).all()
+
+    def account(self, account_id: uuid.UUID, *, fresh: bool = False) -> Account | None:
+        return self.session.get(Account, account_id, populate_existing=fresh)
+
+    def account_by_owner(
+        self, owner_type: str, owner_id: uuid.UUID | None, purpose: str, unit: str
+    ) -> Account | None:
+        owner = Account.owner_id.is_(None) if owner_id is None else Account.owner_id == owner_id
+        return self.session.scalar(
+            select(Account).where(
+                Account.owner_type == owner_type,
+                owner,
+                Account.purpose == purpose,
+                Account.unit == unit,
+            )
+        )
+
+    def insert_account_if_absent(self, values: dict[str, Any]) -> Account | None:
+        """The new account, or None when one with the same owner, purpose and unit exists."""
+        statement = (
+            self._insert()(Account).values(**values).on_conflict_do_nothing().returning(Account)
+        )
+        account: Account | None = self.session.scalar(statement)
+        return account
+
+    def accounts_of_owner(self, owner_type: str, owner_id: uuid.UUID | None) -> Sequence[Account]:
+        owner = Account.owner_id.is_(None) if owner_id is None else Account.owner_id == owner_id
+        return self.session.scalars(
+            select(Account)
+            .where(Account.owner_type == owner_type, owner)
+            .order_by(Account.purpose, Account.unit, Account.id)
+        ).all()

@@ -1,0 +1,91 @@
+"""The ledger's accounts: one per owner, purpose and unit, made when first needed."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.orm import Session
+
+from benefits.ledger.exceptions import (
+    AccountNotFound,
+    AccountSettingsMismatch,
+    InvalidAccountOwner,
+    UnitMismatch,
+)
+from benefits.ledger.models import Account, OwnerType, Unit
+from benefits.ledger.repository.accounts import AccountRepository
+
+MAX_PURPOSE_LENGTH = 50
+
+
+def get_or_create_account(
+    session: Session,
+    *,
+    owner_type: OwnerType | str,
+    owner_id: uuid.UUID | None,
+    purpose: str,
+    unit: Unit | str,
+    allow_negative: bool = False,
+) -> Account:
+    """The owner's account for this purpose and unit, made if it does not exist yet.
+
+    Safe when two callers make the same account at once: one row is made and both get it.
+    """
+    owner = owner_type_of(owner_type)
+    unit_value = checked_unit(unit)
+    if owner is OwnerType.city and owner_id is not None:
+        raise InvalidAccountOwner(problem="the city's accounts have no owner id")
+    if owner is not OwnerType.city and owner_id is None:
+        raise InvalidAccountOwner(problem="an owner id is required")
+    if not purpose or len(purpose) > MAX_PURPOSE_LENGTH:
+        raise InvalidAccountOwner(problem=f"purpose must be 1 to {MAX_PURPOSE_LENGTH} characters")
+    repository = AccountRepository(session)
+    account = repository.account_by_owner(owner.value, owner_id, purpose, unit_value)
+    if account is None:
+        account = repository.insert_account_if_absent(
+            {
+                "id": uuid.uuid4(),
+                "owner_type": owner.value,
+                "owner_id": owner_id,
+                "purpose": purpose,
+                "unit": unit_value,
+                "allow_negative": allow_negative,
+                "balance": 0,
+                "held_out": 0,
+                "held_in": 0,
+            }
+        )
+    if account is None:  # made by a concurrent caller between our read and our insert
+        account = repository.account_by_owner(owner.value, owner_id, purpose, unit_value)
+    if account is None:  # pragma: no cover - the insert conflicted, so the row exists
+        raise RuntimeError("the account was neither found nor made")
+    if account.allow_negative != allow_negative:
+        raise AccountSettingsMismatch()
+    return account
+
+
+def get_account(session: Session, account_id: uuid.UUID) -> Account:
+    account = AccountRepository(session).account(account_id)
+    if account is None:
+        raise AccountNotFound()
+    return account
+
+
+def accounts_of_owner(
+    session: Session, owner_type: OwnerType | str, owner_id: uuid.UUID | None
+) -> list[Account]:
+    return list(AccountRepository(session).accounts_of_owner(owner_type_of(owner_type), owner_id))
+
+
+def owner_type_of(value: OwnerType | str) -> OwnerType:
+    try:
+        return OwnerType(value)
+    except ValueError as exc:
+        raise InvalidAccountOwner(problem=f"unknown owner type {str(value)[:20]!r}") from exc
+
+
+def checked_unit(value: Unit | str) -> str:
+    try:
+        return Unit(value).value
+    except ValueError as exc:
+        raise UnitMismatch() from exc
