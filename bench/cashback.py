@@ -76,6 +76,8 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     from benefits.eligibility.service.programme_files import load_programmes
     from cashback.models import BusinessCategory, MerchantStatus
     from cashback.service import campaigns, merchants
+    from kernel.database import make_engine, make_sessionmaker
+    from kernel.settings import Settings
     from resident_card.accounts import service as accounts
     from resident_card.accounts.models import Role
     from resident_card.cards import service as cards
@@ -83,7 +85,6 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     from resident_card.city.service import load_city
     from resident_card.credentials import service as credentials
     from resident_card.credentials.service import Keyring
-    from resident_card.database import make_engine, make_sessionmaker
     from resident_card.residents import service as people
     from resident_card.residents.identifiers import (
         IdentifierKind,
@@ -91,7 +92,6 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
         protect,
     )
     from resident_card.residents.models import ResidencyStatus
-    from resident_card.settings import Settings
 
     settings = Settings.model_validate(
         {
@@ -271,9 +271,9 @@ def count_statements(
     first round for the same residents opens their cashback wallets and warms the app."""
     from fastapi.testclient import TestClient
 
+    from kernel.settings import Settings
     from resident_card.accounts.tokens import issue_access_token, keys_from_pem
-    from resident_card.app import create_app
-    from resident_card.settings import Settings
+    from toshav.app import create_app
 
     counter = StatementCount()
     counter.install()
@@ -348,7 +348,7 @@ def start_server(env: dict[str, str], port: int, workers: int) -> subprocess.Pop
             sys.executable,
             "-m",
             "uvicorn",
-            "resident_card.main:app",
+            "toshav.main:app",
             "--host",
             "127.0.0.1",
             "--port",
@@ -460,12 +460,12 @@ def main() -> None:
     )
     options = parser.parse_args()
 
+    from kernel.settings import Settings
     from resident_card.accounts.tokens import (
         generate_private_pem,
         issue_access_token,
         keys_from_pem,
     )
-    from resident_card.settings import Settings
 
     server_url = os.environ.get("TOSHAV_BENCH_POSTGRES_URL", DEFAULT_URL)
     name = f"toshav_bench_cashback_{uuid.uuid4().hex[:8]}"
@@ -482,7 +482,7 @@ def main() -> None:
         try:
             ledger_bench.create_database(admin, name)
             url = ledger_bench.database_url(server_url, name)
-            from resident_card.schema import upgrade
+            from toshav.schema import upgrade
 
             upgrade(url)
             started = time.perf_counter()

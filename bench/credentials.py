@@ -96,9 +96,9 @@ def keyring_mint_rate(
     """Tokens per second through ``Keyring.sign`` on a migrated SQLite database, as an endpoint
     mints (with the real clock, so the keyring asks for the current kid once a second), beside
     ``baseline`` in alternating rounds."""
-    from resident_card.database import make_engine, make_sessionmaker
-    from resident_card.schema import upgrade
-    from resident_card.settings import Settings
+    from kernel.database import make_engine, make_sessionmaker
+    from kernel.settings import Settings
+    from toshav.schema import upgrade
 
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{folder}/bench.db"

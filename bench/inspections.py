@@ -62,8 +62,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, select
 
+from kernel.database import DbSession
 from resident_card.accounts.models import User
-from resident_card.database import DbSession
 
 ROOT = Path(__file__).resolve().parent.parent
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -81,7 +81,7 @@ def serve(port: int) -> None:
     import uvicorn
     from fastapi import FastAPI
 
-    from resident_card.main import app as served  # as ``toshav serve`` serves it
+    from toshav.main import app as served  # as ``toshav serve`` serves it
 
     app: FastAPI = served
 
@@ -122,20 +122,20 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from pydantic import SecretStr
 
     from benefits.eligibility.service.programme_files import load_programmes
+    from kernel.console import unit_of_work
+    from kernel.settings import Settings
     from parking import service as parking
     from parking.models import ParkingPass, Permit, VehicleRelation
     from resident_card.accounts import service as accounts
     from resident_card.accounts.models import Role
     from resident_card.accounts.tokens import issue_access_token, keys_from_pem
     from resident_card.city.service import load_city, street_by_code
-    from resident_card.console import unit_of_work
     from resident_card.credentials import service as credentials
     from resident_card.credentials.jws import new_jti
     from resident_card.residents import service as residents
     from resident_card.residents.identifiers import IdentifierKind, protect
     from resident_card.residents.models import ResidencyStatus
-    from resident_card.schema import upgrade
-    from resident_card.settings import Settings
+    from toshav.schema import upgrade
 
     upgrade(database_url)
     settings = Settings(database_url=database_url, access_token_key=SecretStr(access_key))

@@ -78,8 +78,8 @@ def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
     from benefits.ledger.service.accounts import get_or_create_account
     from benefits.ledger.service.posting import PostingInput
     from benefits.ledger.service.transactions import post_transaction
-    from resident_card.database import make_engine, make_sessionmaker
-    from resident_card.schema import upgrade
+    from kernel.database import make_engine, make_sessionmaker
+    from toshav.schema import upgrade
 
     upgrade(url)
     engine = make_engine(url)
@@ -169,7 +169,7 @@ def worker_process(
     results: multiprocessing.Queue[tuple[list[float], float]],
 ) -> None:
     """A process running ``threads`` workers, each with its own session and connection."""
-    from resident_card.database import make_engine, make_sessionmaker
+    from kernel.database import make_engine, make_sessionmaker
 
     # Long-lived connections, one per worker: no liveness ping before each transaction.
     engine = make_engine(url, pool_size=threads, max_overflow=0, pool_pre_ping=False)
@@ -305,7 +305,7 @@ class Pgbench:
 
 def check(url: str) -> str:
     from benefits.ledger.service.check import check_ledger
-    from resident_card.database import make_engine, make_sessionmaker
+    from kernel.database import make_engine, make_sessionmaker
 
     engine = make_engine(url)
     try:

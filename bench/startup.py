@@ -6,7 +6,7 @@ Each round starts a fresh process on a freshly migrated SQLite database, runs th
 (its lifespan, as uvicorn does) and sends one request to each domain's router, then the same
 requests again. The figure is how many times slower the first is than the second, best of the
 rounds; 1× means the first caller after a deploy or a restart waits no longer than anyone else.
-The same is shown with the start-up's preparation (``resident_card.app.prepare``) left out, for
+The same is shown with the start-up's preparation (``toshav.app.prepare``) left out, for
 what it saves.
 """
 
@@ -41,7 +41,7 @@ def once(cold: bool) -> None:
     """In a fresh process: start the app, time each path's first request, then each again."""
     from fastapi.testclient import TestClient
 
-    import resident_card.app as factory
+    import toshav.app as factory
 
     if cold:
 
@@ -72,7 +72,7 @@ def main() -> None:
         once(args.once == "cold")
         return
 
-    from resident_card.schema import upgrade
+    from toshav.schema import upgrade
 
     with tempfile.TemporaryDirectory(prefix="toshav-bench-") as folder:
         url = f"sqlite:///{folder}/bench.db"

@@ -9,10 +9,10 @@ import click
 
 from cashback import earning
 from cashback.service import campaigns, releases, settlement
-from resident_card.console import command_settings, language_option, unit_of_work
-from resident_card.database import make_engine, make_sessionmaker
-from resident_card.errors import ToshavError
-from resident_card.i18n import Language, Text, render
+from kernel.console import command_settings, language_option, unit_of_work
+from kernel.database import make_engine, make_sessionmaker
+from kernel.errors import ToshavError
+from kernel.i18n import Language, Text, render
 
 RELEASED: Text = {
     "he": "שוחררו {count} החזרים כספיים ({amount}); מתוכם {recovered} כיסו חובות של תושבים.",

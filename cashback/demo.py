@@ -12,9 +12,9 @@ from cashback.models import BusinessCategory, MerchantStatus
 from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.service import campaigns, merchants
+from kernel.settings import Settings
 from resident_card.accounts.repository import UserRepository
 from resident_card.city import service as city
-from resident_card.settings import Settings
 
 DEMO_REGISTRY_NUMBER = "515040012"  # made up; its check digit is right
 DEMO_BUSINESS = "Café Hadar"

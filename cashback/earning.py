@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from resident_card.i18n import Language, Text
+from kernel.i18n import Language, Text
 from resident_card.residents.identifiers import is_valid_id_number
 
 # Far above any purchase at a small business (₪10 million), far below any overflow.

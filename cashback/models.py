@@ -25,8 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.database import Base, RecordMixin
 from resident_card.city.models import NamedInThreeLanguages
-from resident_card.database import Base, RecordMixin
 
 
 class MerchantStatus(StrEnum):

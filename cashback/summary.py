@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from cashback.service import campaigns, wallets
+from kernel.i18n import Text
 from resident_card.cards.summary import BenefitLine
-from resident_card.i18n import Text
 
 CASHBACK_LABEL: Text = {"he": "החזר כספי", "ar": "استرداد نقدي", "en": "Cashback"}
 

@@ -8,9 +8,9 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
-from resident_card.database import Base, UTCDateTime, make_engine
-from resident_card.schema import load_all_models
-from resident_card.settings import get_settings
+from kernel.database import Base, UTCDateTime, make_engine
+from kernel.settings import get_settings
+from toshav.schema import load_all_models
 
 load_all_models()
 target_metadata = Base.metadata

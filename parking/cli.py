@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from kernel.console import command_settings, unit_of_work
+from kernel.i18n import LANGUAGES, Language, Text, render
 from parking import service
 from parking.exceptions import ZonesFileInvalid
-from resident_card.console import command_settings, unit_of_work
-from resident_card.i18n import LANGUAGES, Language, Text, render
 
 IMPORTED: Text = {
     "he": "אזורים: {zones_created} נוספו, {zones_updated} עודכנו, {zones_unchanged} ללא שינוי; "

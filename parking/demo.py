@@ -8,6 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from parking import service
 from parking.models import VehicleRelation
 from parking.repository import PermitRepository, VehicleRepository
@@ -16,7 +17,6 @@ from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
 from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 
 DEMO_PLATE = "1234567"
 

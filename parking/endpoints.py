@@ -14,6 +14,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from sqlalchemy.orm import Session
 
+from kernel.clock import Now
+from kernel.database import DbSession, in_own_session
+from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
+from kernel.i18n import Language, negotiate
+from kernel.runtime import Runtime, runtime_of
+from kernel.settings import AppSettings, Settings
 from parking import service
 from parking.exceptions import (
     InspectionTimeOutOfRange,
@@ -69,15 +75,9 @@ from resident_card.accounts.dependencies import (
     require_roles,
 )
 from resident_card.accounts.models import Role
-from resident_card.clock import Now
 from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
-from resident_card.database import DbSession, in_own_session
-from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
-from resident_card.i18n import Language, negotiate
-from resident_card.runtime import Runtime, RuntimePart, runtime_of
-from resident_card.settings import AppSettings, Settings
 
 router = APIRouter(prefix="/parking", tags=["parking"])
 
@@ -119,9 +119,6 @@ def inspection_desk(runtime: Runtime) -> Iterator[service.InspectionDesk]:
         yield desk
     finally:
         desk.log.stop()
-
-
-RUNTIME_PARTS: tuple[RuntimePart, ...] = (inspection_desk,)
 
 
 async def the_desk(request: Request) -> service.InspectionDesk:

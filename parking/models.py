@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from kernel.database import Base, RecordMixin
 from resident_card.city.models import NamedInThreeLanguages
-from resident_card.database import Base, RecordMixin
 
 
 class ZoneKind(StrEnum):

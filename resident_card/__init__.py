@@ -1,1 +1,1 @@
-"""Toshav: the city's digital resident card, and the home of the service's shared foundation."""
+"""Toshav: the city's digital resident card: residents, households, the card and its signed QR."""

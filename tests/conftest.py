@@ -33,13 +33,13 @@ from sqlalchemy.orm import Session, sessionmaker
 # Importing a domain's service registers the facts its rules name (the app and the CLI do the same),
 # so programme files are checked against every fact even where a test makes no app.
 import parking.service  # noqa: F401
+from kernel.clock import Clock, SetClock
+from kernel.database import make_engine, make_sessionmaker
+from kernel.runtime import Database
+from kernel.settings import Settings
 from resident_card.accounts.tokens import generate_private_pem
-from resident_card.app import configure, create_app
-from resident_card.clock import Clock, SetClock
-from resident_card.database import make_engine, make_sessionmaker
-from resident_card.runtime import Database
-from resident_card.schema import upgrade
-from resident_card.settings import Settings
+from toshav.app import configure, create_app
+from toshav.schema import upgrade
 
 POSTGRES_URL = os.environ.get(
     "TOSHAV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

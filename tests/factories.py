@@ -9,14 +9,15 @@ from datetime import UTC, date, datetime, timedelta
 from fastapi import FastAPI
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.accounts import service as accounts
 from resident_card.accounts.models import Role, User
+from resident_card.accounts.runtime import Sessions
 from resident_card.accounts.tokens import issue_access_token, load_access_token_keys
 from resident_card.city.models import Street
 from resident_card.residents import service as residents
 from resident_card.residents.identifiers import IdentifierKind, id_number_check_digit, protect
 from resident_card.residents.models import ResidencyStatus, Resident
-from resident_card.settings import Settings
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 
@@ -47,7 +48,8 @@ def auth_headers(app: FastAPI, user: User, *, now: datetime | None = None) -> di
     """A bearer header for a user, minted as the app would, without the cost of a password hash."""
     runtime = getattr(app.state, "runtime", None)  # while served; else what it will run with
     if runtime is not None:
-        keys, settings, clock = runtime.access_keys, runtime.settings, runtime.clock
+        keys, settings = runtime.part(Sessions).access_keys, runtime.settings
+        clock = runtime.clock
     else:
         recipe = app.state.recipe
         keys, settings = load_access_token_keys(recipe.settings), recipe.settings

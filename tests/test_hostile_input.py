@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_user
 from tests.test_roles import _fill
 

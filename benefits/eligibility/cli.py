@@ -22,10 +22,10 @@ from benefits.eligibility.service.rule_tests import (
     rule_test_files,
     run_rule_test_file,
 )
-from resident_card.clock import SystemClock
-from resident_card.console import command_settings, language_option, unit_of_work
-from resident_card.errors import ToshavError
-from resident_card.i18n import Language, Text
+from kernel.clock import SystemClock
+from kernel.console import command_settings, language_option, unit_of_work
+from kernel.errors import ToshavError
+from kernel.i18n import Language, Text
 
 _WORDS: dict[str, Text] = {
     "passed": {"he": "עבר", "ar": "نجح", "en": "passed"},

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.service.allowances import grant_allowance, parse_period
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.eligibility.service.programmes import running_programmes
-from resident_card.settings import Settings
+from kernel.settings import Settings
 
 
 def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:

@@ -53,6 +53,11 @@ from benefits.eligibility.schemas import (
 from benefits.eligibility.service import decisions, programmes, rule_versions
 from benefits.eligibility.service.facts import facts_of
 from benefits.eligibility.service.wallet import wallet_lines
+from kernel.clock import Now, Today
+from kernel.database import DbSession
+from kernel.errors import Forbidden, NotAuthenticated, responses
+from kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
+from kernel.settings import AppSettings
 from resident_card.accounts import service as accounts
 from resident_card.accounts.dependencies import (
     AdminCaller,
@@ -61,14 +66,9 @@ from resident_card.accounts.dependencies import (
     StaffReader,
 )
 from resident_card.cards.summary import register_summary_source
-from resident_card.clock import Now, Today
-from resident_card.database import DbSession
-from resident_card.errors import Forbidden, NotAuthenticated, responses
-from resident_card.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
 from resident_card.residents import service as residents
 from resident_card.residents.exceptions import ResidentNotFound
 from resident_card.residents.models import Resident
-from resident_card.settings import AppSettings
 
 # The card in the wallet shows the resident's balances, named by their programmes.
 register_summary_source(wallet_lines)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import ClassVar
 
 from benefits.eligibility.rule_problems import RuleProblem
-from resident_card.errors import Conflict, NotFound, ToshavError
-from resident_card.i18n import Language, Text
+from kernel.errors import Conflict, NotFound, ToshavError
+from kernel.i18n import Language, Text
 
 
 class ProgrammeNotFound(NotFound):

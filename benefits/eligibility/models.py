@@ -11,8 +11,8 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column
 
 from benefits.eligibility.rules.evaluation import Reason
-from resident_card.database import Base, RecordMixin, utcnow
-from resident_card.i18n import Text
+from kernel.database import Base, RecordMixin, utcnow
+from kernel.i18n import Text
 
 
 class ProgrammeStatus(StrEnum):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from resident_card.i18n import Language, Text
+from kernel.i18n import Language, Text
 
 
 @dataclass(frozen=True)

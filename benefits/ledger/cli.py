@@ -9,8 +9,8 @@ import click
 from benefits.ledger.repository.check import Violation
 from benefits.ledger.service import holds
 from benefits.ledger.service.check import check_ledger
-from resident_card.console import command_settings, language_option, unit_of_work
-from resident_card.i18n import Language, Text, render
+from kernel.console import command_settings, language_option, unit_of_work
+from kernel.i18n import Language, Text, render
 
 VIOLATIONS: dict[str, Text] = {
     "too_few_postings": {

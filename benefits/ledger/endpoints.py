@@ -32,16 +32,16 @@ from benefits.ledger.service.accounts import accounts_of_owner, get_account
 from benefits.ledger.service.balances import MAX_STATEMENT_PAGE, get_balance, statement
 from benefits.ledger.service.corrections import adjust_balance, reverse_with_audit
 from benefits.ledger.service.transactions import get_transaction, postings_of, reversal_of
-from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import (
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import (
     Forbidden,
     InvalidToken,
     NotAuthenticated,
     Unprocessable,
     responses,
 )
+from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.residents.service import resident_for_user
 
 router = APIRouter(tags=["ledger"])

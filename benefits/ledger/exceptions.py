@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from resident_card.errors import Conflict, NotFound, Unprocessable
-from resident_card.i18n import Text
+from kernel.errors import Conflict, NotFound, Unprocessable
+from kernel.i18n import Text
 
 
 class AccountNotFound(NotFound):

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base, RecordMixin
+from kernel.database import Base, RecordMixin
 
 # SQLite only numbers rows by itself for an ``INTEGER PRIMARY KEY``.
 SEQUENCE = BigInteger().with_variant(Integer(), "sqlite")

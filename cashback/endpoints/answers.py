@@ -12,8 +12,8 @@ from cashback.schemas import AddressOut, CampaignBriefOut, Label, PurchaseOut, R
 from cashback.service import campaigns as campaigns_service
 from cashback.service import purchases as purchases_service
 from cashback.service import refunds as refunds_service
+from kernel.i18n import Language, Text
 from resident_card.city.models import Neighbourhood, Street
-from resident_card.i18n import Language, Text
 
 
 def label(text: Text) -> Label:

@@ -34,10 +34,10 @@ from cashback.schemas import (
     TopUpOut,
 )
 from cashback.service import campaigns as campaigns_service
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
 from resident_card.accounts.dependencies import AdminCaller, StaffReader
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
 
 router = APIRouter(tags=["cashback"])
 

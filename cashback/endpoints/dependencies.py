@@ -7,10 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
 
+from kernel.errors import Forbidden, InvalidToken, NotAuthenticated
+from kernel.i18n import Language, negotiate
 from resident_card.accounts.dependencies import Caller, require_roles
 from resident_card.accounts.models import Role
-from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated
-from resident_card.i18n import Language, negotiate
 
 MAX_PAGE = 200
 

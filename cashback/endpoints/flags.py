@@ -14,10 +14,10 @@ from cashback.exceptions import FlagAlreadyResolved, FlagNotFound
 from cashback.models import Flag, FlagOutcome, FlagStatus, Merchant, Purchase
 from cashback.schemas import FlaggedPurchaseOut, FlagOut, FlagResolveIn
 from cashback.service import flags as flags_service
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
 from resident_card.accounts.dependencies import AdminCaller, StaffReader
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
 
 router = APIRouter(tags=["cashback"])
 

@@ -24,10 +24,10 @@ from cashback.exceptions import (
 from cashback.models import Merchant, MerchantStatus
 from cashback.schemas import AdminMerchantOut, MerchantApplicationIn, MerchantDecisionIn, StaffIn
 from cashback.service import merchants as merchants_service
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
 from resident_card.accounts.dependencies import AdminCaller, StaffReader
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
 
 router = APIRouter(tags=["cashback"])
 

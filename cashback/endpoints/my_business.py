@@ -20,10 +20,10 @@ from cashback.schemas import MerchantApplicationIn, MerchantOut, MyMerchantOut, 
 from cashback.service import campaigns as campaigns_service
 from cashback.service import merchants as merchants_service
 from cashback.service import purchases as purchases_service
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
 from resident_card.city.models import Neighbourhood, Street
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
 
 router = APIRouter(tags=["cashback"])
 

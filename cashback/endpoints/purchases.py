@@ -36,10 +36,10 @@ from cashback.schemas import PurchaseIn, PurchaseOut, PurchaseReceiptOut, Refund
 from cashback.service import merchants as merchants_service
 from cashback.service import purchases as purchases_service
 from cashback.service import refunds as refunds_service
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
-from resident_card.settings import AppSettings
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
+from kernel.settings import AppSettings
 
 router = APIRouter(tags=["cashback"])
 

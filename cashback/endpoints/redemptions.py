@@ -17,10 +17,10 @@ from cashback.exceptions import (
 )
 from cashback.schemas import BalanceCheckIn, BalanceCheckOut, RedemptionIn, RedemptionOut
 from cashback.service import redemptions as redemptions_service
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
-from resident_card.settings import AppSettings
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
+from kernel.settings import AppSettings
 
 router = APIRouter(tags=["cashback"])
 

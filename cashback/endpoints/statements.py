@@ -13,8 +13,8 @@ from cashback.models import Settlement
 from cashback.schemas import StatementDetailOut, StatementOut
 from cashback.service import merchants as merchants_service
 from cashback.service import settlement as settlement_service
-from resident_card.database import DbSession
-from resident_card.errors import responses
+from kernel.database import DbSession
+from kernel.errors import responses
 
 router = APIRouter(tags=["cashback"])
 

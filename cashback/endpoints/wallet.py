@@ -8,10 +8,10 @@ from cashback.endpoints.dependencies import AUTH
 from cashback.schemas import WalletOut, WalletPurchaseOut
 from cashback.service import purchases as purchases_service
 from cashback.service import wallets as wallets_service
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import responses
 from resident_card.accounts.dependencies import ResidentCaller
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import responses
 from resident_card.residents import service as residents
 
 router = APIRouter(tags=["cashback"])

@@ -34,9 +34,9 @@ from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
 from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.service import accounts, checks, merchants
+from kernel.i18n import Text
 from resident_card.audit import service as audit
 from resident_card.city import service as city
-from resident_card.i18n import Text
 from resident_card.residents import service as residents
 
 CASHBACK_PROGRAMME = "cashback_resident"

@@ -16,8 +16,8 @@ from cashback.repository.flags import FlagRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseFigures, PurchaseRepository
 from cashback.service import merchants
+from kernel.settings import Settings
 from resident_card.audit import service as audit
-from resident_card.settings import Settings
 
 
 def fraud_thresholds(settings: Settings) -> earning.Thresholds:

@@ -37,10 +37,10 @@ from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, checks, flags, merchants, scans
-from resident_card.i18n import Text
+from kernel.i18n import Text
+from kernel.settings import Settings
 from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 
 # Held cashback is captured when the return window ends; the ledger hold itself lasts this much
 # longer, so a late run of the release command still finds it pending.

@@ -19,8 +19,8 @@ from cashback.exceptions import CardInvalid, InsufficientCashback, TokenReplayed
 from cashback.models import Redemption
 from cashback.repository.redemptions import RedemptionRepository
 from cashback.service import accounts, checks, merchants, releases, scans, wallets
+from kernel.settings import Settings
 from resident_card.cards import service as cards
-from resident_card.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 from cashback.exceptions import CardInvalid
 from cashback.models import Merchant
 from cashback.repository.scans import ScanRepository
+from kernel.settings import Settings
 from resident_card.cards import service as cards
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 
 
 def scanned_resident(

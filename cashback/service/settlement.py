@@ -27,7 +27,7 @@ from cashback.repository.redemptions import RedemptionRepository
 from cashback.repository.refunds import RefundRepository
 from cashback.repository.settlement import SettlementRepository
 from cashback.service import accounts
-from resident_card.settings import Settings
+from kernel.settings import Settings
 
 STATEMENT_COLUMNS = (
     "period",

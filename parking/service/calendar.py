@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from resident_card.settings import Settings
+from kernel.settings import Settings
 
 
 def city_time_zone(settings: Settings) -> ZoneInfo:

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.changes.feed import ChangeFeed, Counters, read_counters
+from kernel.settings import Settings
 from parking.exceptions import (
     InspectionTimeOutOfRange,
     PlaceOutsideZones,
@@ -36,10 +38,8 @@ from parking.repository import (
 )
 from parking.service.vehicles import parse_plate
 from parking.service.zones import list_zones
-from resident_card.changes.feed import ChangeFeed, Counters, read_counters
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import CheckedSignatures
-from resident_card.settings import Settings
 
 MAX_INSPECTION_AGE = timedelta(days=7)
 INSPECTION_CLOCK_SKEW = timedelta(minutes=5)

@@ -18,6 +18,7 @@ from benefits.ledger.service.accounts import accounts_of_owner, get_or_create_ac
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
+from kernel.settings import Settings
 from parking.exceptions import (
     NotALot,
     NotAResidentialZone,
@@ -39,7 +40,6 @@ from parking.service.calendar import city_time_zone
 from parking.service.vehicles import parse_plate
 from parking.service.zones import zone_by_code
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 
 FREE_MINUTES_PROGRAMME = "parking_free_minutes"
 # Where used free minutes go: the city's account of parking time taken.

@@ -13,6 +13,8 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont, features
 from sqlalchemy.orm import Session
 
+from kernel.i18n import Language
+from kernel.settings import Settings
 from parking.models import (
     ParkingPass,
     ParkingZone,
@@ -28,8 +30,6 @@ from parking.service.calendar import last_day
 from parking.service.zones import list_zones
 from resident_card.credentials import service as credentials
 from resident_card.credentials.qr import qr_modules
-from resident_card.i18n import Language
-from resident_card.settings import Settings
 
 REVOCATIONS_OVERLAP = timedelta(minutes=1)
 

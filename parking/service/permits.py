@@ -15,6 +15,8 @@ from benefits.eligibility.models import Decision
 from benefits.eligibility.rules.known_facts import register_fact
 from benefits.eligibility.service.decisions import decide, get_decision, list_decisions
 from benefits.eligibility.service.facts import facts_of, register_fact_source
+from kernel.i18n import Named, Text
+from kernel.settings import Settings
 from parking.exceptions import (
     PermitAlreadyActive,
     PermitNotActive,
@@ -39,10 +41,8 @@ from parking.service.vehicles import household_vehicles, parse_plate
 from parking.service.zones import address_zone
 from resident_card.credentials.jws import new_jti, token_kid
 from resident_card.credentials.service import KeyHolders, Keyring
-from resident_card.i18n import Named, Text
 from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
-from resident_card.settings import Settings
 
 PERMIT_PROGRAMME = "resident_parking_permit"
 PASS_REISSUED = "reissued"  # noqa: S105 - why a pass was revoked when its permit got a new one

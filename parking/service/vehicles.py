@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from parking.exceptions import (
     InvalidPlate,
     NoResidentRecord,
@@ -34,7 +35,6 @@ from parking.schemas import normalise_plate
 from parking.service.passes import end_permit
 from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 
 
 def parse_plate(text: str) -> str:

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 
 import click
 
+from kernel.console import command_settings, terminal_language, unit_of_work
+from kernel.errors import ToshavError
+from kernel.i18n import Language, Text, render
 from resident_card.accounts import service
 from resident_card.accounts.models import Role
-from resident_card.console import command_settings, terminal_language, unit_of_work
-from resident_card.errors import ToshavError
-from resident_card.i18n import Language, Text, render
 
 PASSWORD: Text = {"he": "סיסמה", "ar": "كلمة المرور", "en": "Password"}
 REPEAT: Text = {

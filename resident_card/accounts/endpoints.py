@@ -9,6 +9,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Header, Query, Response, status
 from sqlalchemy.orm import Session
 
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import (
+    Forbidden,
+    InvalidToken,
+    NotAuthenticated,
+    Unprocessable,
+    responses,
+)
+from kernel.settings import AppSettings, Settings
 from resident_card.accounts import service
 from resident_card.accounts.dependencies import (
     AdminCaller,
@@ -41,16 +51,6 @@ from resident_card.accounts.schemas import (
     UserPage,
 )
 from resident_card.accounts.tokens import AccessTokenKeys
-from resident_card.clock import Now
-from resident_card.database import DbSession
-from resident_card.errors import (
-    Forbidden,
-    InvalidToken,
-    NotAuthenticated,
-    Unprocessable,
-    responses,
-)
-from resident_card.settings import AppSettings, Settings
 
 router = APIRouter(tags=["accounts"])
 Keys = Annotated[AccessTokenKeys, Depends(access_keys)]

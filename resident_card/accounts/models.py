@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base, RecordMixin
+from kernel.database import Base, RecordMixin
 
 
 class Role(StrEnum):

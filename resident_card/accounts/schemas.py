@@ -16,9 +16,9 @@ from pydantic import (
     model_validator,
 )
 
+from kernel.i18n import Language
 from resident_card.accounts.models import Role
 from resident_card.accounts.passwords import MAX_PASSWORD_BYTES, password_input_problem
-from resident_card.i18n import Language
 
 
 def _password(value: str) -> str:

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from kernel.errors import Unprocessable
+from kernel.settings import Settings
 from resident_card.accounts.exceptions import (
     CannotDisableSelf,
     InvalidCredentials,
@@ -44,8 +46,6 @@ from resident_card.accounts.tokens import (
     new_refresh_token,
 )
 from resident_card.audit import service as audit
-from resident_card.errors import Unprocessable
-from resident_card.settings import Settings
 
 # Plain ASCII after lower-casing: no look-alike letters from other scripts in a username.
 USERNAME_PATTERN = re.compile(r"[a-z0-9._@+-]{3,150}")

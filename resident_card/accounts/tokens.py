@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jose import jwt
 from jose.exceptions import JOSEError
 
-from resident_card.settings import InsecureSettingsError, Settings
+from kernel.settings import InsecureSettingsError, Settings
 
 ALGORITHM = "ES256"
 # RFC 9068's media type for JWT access tokens: a JWT of another kind is never taken as one.

@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kernel.database import DbSession
+from kernel.errors import Forbidden, NotAuthenticated, Unprocessable, responses
 from resident_card.accounts.dependencies import StaffReader
 from resident_card.audit import service
 from resident_card.audit.schemas import AuditEntryOut, AuditPage
-from resident_card.database import DbSession
-from resident_card.errors import Forbidden, NotAuthenticated, Unprocessable, responses
 
 router = APIRouter(tags=["audit"])
 

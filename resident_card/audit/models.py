@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base, RecordMixin
+from kernel.database import Base, RecordMixin
 
 
 class AuditEntry(RecordMixin, Base):

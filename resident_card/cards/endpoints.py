@@ -8,6 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
 
+from kernel.clock import Now, Today
+from kernel.database import DbSession
+from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
+from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import (
     AdminCaller,
     Caller,
@@ -41,15 +45,11 @@ from resident_card.cards.schemas import (
     VerifyIn,
     VerifyOut,
 )
-from resident_card.clock import Now, Today
 from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
-from resident_card.database import DbSession
-from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from resident_card.residents.models import Resident
 from resident_card.residents.service import city_today
-from resident_card.settings import AppSettings
 
 router = APIRouter(tags=["cards"])
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from resident_card.errors import Conflict, NotFound, ToshavError
-from resident_card.i18n import Language, Text, render
+from kernel.errors import Conflict, NotFound, ToshavError
+from kernel.i18n import Language, Text, render
 
 # A card's state, as the person reading the error reads it.
 STATE_WORDS: dict[str, Text] = {

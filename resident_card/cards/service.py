@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.audit import service as audit
 from resident_card.cards.exceptions import (
     CardAlreadyRevoked,
@@ -41,7 +42,6 @@ from resident_card.credentials.service import Keyring
 from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.residents.repository import ResidentRepository
-from resident_card.settings import Settings
 
 CARD_NUMBER_LENGTH = 10  # nine random digits and a Luhn check digit
 REFERENCE_BYTES = 9  # 12 base64url characters: the token's sub, and the card's address in the API

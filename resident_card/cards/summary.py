@@ -22,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from resident_card.i18n import Text
+from kernel.i18n import Text
 
 
 @dataclass(frozen=True)

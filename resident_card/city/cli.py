@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from kernel.console import command_settings, language_option, unit_of_work
+from kernel.i18n import Language, Text, render
 from resident_card.city.exceptions import CityDataInvalid
 from resident_card.city.service import load_city
-from resident_card.console import command_settings, language_option, unit_of_work
-from resident_card.i18n import Language, Text, render
 
 KINDS: dict[str, Text] = {
     "neighbourhoods": {"he": "שכונות", "ar": "أحياء", "en": "neighbourhoods"},

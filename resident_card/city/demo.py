@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.city.service import load_city
-from resident_card.settings import Settings
 
 
 def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:

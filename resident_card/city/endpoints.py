@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from kernel.database import DbSession
+from kernel.errors import Unprocessable, responses
 from resident_card.city import service
 from resident_card.city.schemas import Names, NeighbourhoodOut, StreetOut
-from resident_card.database import DbSession
-from resident_card.errors import Unprocessable, responses
 
 router = APIRouter(prefix="/city", tags=["city"])
 

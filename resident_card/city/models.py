@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base, RecordMixin
-from resident_card.i18n import Language, Text
+from kernel.database import Base, RecordMixin
+from kernel.i18n import Language, Text
 
 
 class NamedInThreeLanguages:

@@ -10,12 +10,12 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
-from resident_card.console import command_settings, language_option, unit_of_work
+from kernel.console import command_settings, language_option, unit_of_work
+from kernel.errors import ToshavError
+from kernel.i18n import Language, Text, render
+from kernel.settings import Settings
 from resident_card.credentials import service
 from resident_card.credentials.service import Keyring
-from resident_card.errors import ToshavError
-from resident_card.i18n import Language, Text, render
-from resident_card.settings import Settings
 
 TEXTS: dict[str, Text] = {
     "rotated": {

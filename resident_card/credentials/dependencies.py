@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from kernel.runtime import runtime_of
 from resident_card.credentials.service import Keyring
 
 
 def app_keyring(request: Request) -> Keyring:
-    keyring: Keyring = request.app.state.runtime.keyring
-    return keyring
+    return runtime_of(request).part(Keyring)
 
 
 AppKeyring = Annotated[Keyring, Depends(app_keyring)]

@@ -7,13 +7,13 @@ import json
 
 from fastapi import APIRouter, Request, Response
 
+from kernel.clock import Now
+from kernel.database import DbSession
+from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
+from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import StaffReader
-from resident_card.clock import Now
 from resident_card.credentials import service
 from resident_card.credentials.schemas import Jwks, KeyOut
-from resident_card.database import DbSession
-from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
-from resident_card.settings import AppSettings
 
 router = APIRouter(tags=["credentials"])
 # Mounted at the site's root, not under /api/v1: verifiers look for the keys where RFC 8615 says.

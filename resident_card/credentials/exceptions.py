@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from resident_card.errors import Conflict, NotFound, ToshavError
-from resident_card.i18n import Text
+from kernel.errors import Conflict, NotFound, ToshavError
+from kernel.i18n import Text
 
 
 class NoSigningKey(ToshavError):

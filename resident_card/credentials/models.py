@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base, RecordMixin
+from kernel.database import Base, RecordMixin
 
 
 class SigningKey(RecordMixin, Base):

@@ -19,6 +19,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kernel.i18n import Text
+from kernel.settings import Settings
 from resident_card.audit import service as audit
 from resident_card.credentials.exceptions import (
     NoSigningKey,
@@ -40,8 +42,6 @@ from resident_card.credentials.keys import (
 )
 from resident_card.credentials.models import SigningKey
 from resident_card.credentials.repository import SigningKeyRepository
-from resident_card.i18n import Text
-from resident_card.settings import Settings
 
 
 class KeyState(StrEnum):

@@ -15,9 +15,9 @@ from typing import TextIO
 
 import click
 
-from resident_card.console import command_settings, language_option, unit_of_work
-from resident_card.errors import ToshavError
-from resident_card.i18n import Language, Text, render
+from kernel.console import command_settings, language_option, unit_of_work
+from kernel.errors import ToshavError
+from kernel.i18n import Language, Text, render
 from resident_card.residents import service
 
 TEXTS: dict[str, Text] = {

@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.accounts.repository import UserRepository
 from resident_card.city import service as city
 from resident_card.residents import service
 from resident_card.residents.identifiers import IdentifierKind, protect
 from resident_card.residents.models import ResidencyStatus, WardRelation
-from resident_card.settings import Settings
 
 # Demo identifiers: valid check digits, made up.
 DEMO_ID_NUMBER = "123456782"

@@ -7,12 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
+from kernel.clock import Now, Today
+from kernel.database import DbSession
+from kernel.errors import Forbidden, NotAuthenticated, Unprocessable, responses
+from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
 from resident_card.city.schemas import Names, NeighbourhoodOut
-from resident_card.clock import Now, Today
-from resident_card.database import DbSession
-from resident_card.errors import Forbidden, NotAuthenticated, Unprocessable, responses
 from resident_card.residents import service
 from resident_card.residents.exceptions import (
     AlreadyAWard,
@@ -47,7 +48,6 @@ from resident_card.residents.schemas import (
     WardIn,
     WardOut,
 )
-from resident_card.settings import AppSettings
 
 router = APIRouter(tags=["residents"])
 AUTH = (NotAuthenticated, Forbidden)

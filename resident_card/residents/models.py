@@ -9,7 +9,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base, RecordMixin
+from kernel.database import Base, RecordMixin
 from resident_card.residents.identifiers import mask
 
 

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
+from kernel.i18n import Language
 from resident_card.city.schemas import Names, NeighbourhoodOut
-from resident_card.i18n import Language
 from resident_card.residents.identifiers import IdentifierKind
 from resident_card.residents.models import ResidencyStatus, WardRelation
 

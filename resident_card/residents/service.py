@@ -19,6 +19,8 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kernel.i18n import Named
+from kernel.settings import Settings
 from resident_card.accounts import service as accounts
 from resident_card.accounts.exceptions import UsernameTaken
 from resident_card.accounts.models import Role, User
@@ -26,7 +28,6 @@ from resident_card.accounts.repository import UserRepository
 from resident_card.audit import service as audit
 from resident_card.city import service as city
 from resident_card.city.models import Neighbourhood, Street
-from resident_card.i18n import Named
 from resident_card.residents.exceptions import (
     AlreadyAWard,
     ContactRequired,
@@ -52,7 +53,6 @@ from resident_card.residents.models import (
 )
 from resident_card.residents.repository import ResidentRepository
 from resident_card.residents.schemas import normalise_name, normalise_phone
-from resident_card.settings import Settings
 
 MIN_ENROLMENT_AGE = 16
 ADULT_AGE = 18

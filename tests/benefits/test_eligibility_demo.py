@@ -10,7 +10,7 @@ from benefits.eligibility.demo import load_demo
 from benefits.eligibility.service.allowances import allowance_account
 from benefits.eligibility.service.programmes import get_programme
 from benefits.ledger.service.balances import get_balance
-from resident_card.settings import Settings
+from kernel.settings import Settings
 from tests.factories import create_resident
 
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)

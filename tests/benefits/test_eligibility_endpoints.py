@@ -18,11 +18,11 @@ from benefits.eligibility.service.decisions import decide
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.eligibility.service.programmes import get_programme, retire_programme
 from benefits.eligibility.service.rule_versions import list_rule_versions
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
-from resident_card.clock import SetClock
 from resident_card.residents.models import Guardianship, Resident
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_resident, create_user
 
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)

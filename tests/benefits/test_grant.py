@@ -39,12 +39,12 @@ from benefits.ledger.service.accounts import get_or_create_account
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
-from resident_card import settings as settings_module
-from resident_card.cli import main
+from kernel import settings as settings_module
+from kernel.settings import Settings
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 from tests.conftest import FreshDatabase
 from tests.factories import create_resident
+from toshav.cli import main
 
 ZONE = ZoneInfo("Asia/Jerusalem")
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)

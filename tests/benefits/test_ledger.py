@@ -48,8 +48,8 @@ from benefits.ledger.service.transactions import (
     reversal_of,
     reverse_transaction,
 )
-from resident_card.clock import SetClock
-from resident_card.errors import ToshavError
+from kernel.clock import SetClock
+from kernel.errors import ToshavError
 from tests.benefits.conftest import city_account, fund, new_key, resident_account
 
 

@@ -23,8 +23,8 @@ from benefits.ledger.service.check import check_ledger
 from benefits.ledger.service.holds import capture_hold, create_hold, release_hold
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction, reverse_transaction
+from kernel.errors import ToshavError
 from resident_card.accounts.models import Role
-from resident_card.errors import ToshavError
 from tests.benefits.conftest import fund, new_key, resident_account
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import auth_headers, create_user

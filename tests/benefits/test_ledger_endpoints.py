@@ -16,10 +16,10 @@ from benefits.ledger.service.accounts import accounts_of_owner, get_or_create_ac
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.benefits.conftest import fund, new_key, resident_account
 from tests.factories import auth_headers, create_resident, create_user
 

@@ -28,7 +28,7 @@ from benefits.ledger.service.check import check_ledger
 from benefits.ledger.service.holds import capture_hold, create_hold, expire_holds, release_hold
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction, reverse_transaction
-from resident_card.errors import ToshavError
+from kernel.errors import ToshavError
 from tests.benefits.conftest import city_account, resident_account
 
 START = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)

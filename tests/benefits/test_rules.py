@@ -14,7 +14,7 @@ from benefits.eligibility.exceptions import InvalidRule, UnknownFact
 from benefits.eligibility.rules.evaluation import evaluate
 from benefits.eligibility.rules.known_facts import known_facts, register_fact
 from benefits.eligibility.rules.parsing import MAX_DEPTH, MAX_NODES, check_rule
-from resident_card.i18n import LANGUAGES, Named
+from kernel.i18n import LANGUAGES, Named
 
 VERIFIED = {"fact": "residency_status", "op": "==", "value": "verified"}
 SENIOR = {

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from benefits.eligibility.service.programme_files import PROGRAMMES_FOLDER, read_programme_files
 from benefits.eligibility.service.rule_tests import run_rule_test_file
-from resident_card.cli import main
+from toshav.cli import main
 
 SHIPPED_TESTS = sorted((PROGRAMMES_FOLDER / "tests").glob("*.yaml"))
 DEMO_PROGRAMMES = {

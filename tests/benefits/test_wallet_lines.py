@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.service.allowances import grant_allowance
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.eligibility.service.programmes import get_programme
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from tests.factories import auth_headers
 from tests.resident_card.credentials_support import resident_user, signing_key
 

@@ -18,13 +18,13 @@ from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger.service.balances import Balance, get_balance
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
 from cashback.service import accounts, campaigns, merchants
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.cards import service as cards
 from resident_card.city.service import load_city
 from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 from tests.factories import create_resident, create_user, israeli_id
 
 ZONE = ZoneInfo("Asia/Jerusalem")

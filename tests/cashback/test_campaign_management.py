@@ -20,10 +20,10 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.check import check_ledger
 from cashback.models import Campaign, CardTokenUse, Flag, Purchase
 from cashback.service import accounts, campaigns, flags, purchases, releases
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.cashback.conftest import Shop, card_holder, cashback_balance, count
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers, create_user

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session
 from benefits.ledger.models import Account, Transaction
 from benefits.ledger.service.check import check_ledger
 from cashback.models import Campaign
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.cashback.conftest import count, prepare_city
 from tests.factories import auth_headers, create_user
 

@@ -19,20 +19,20 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from benefits.ledger.service.check import check_ledger
+from kernel.clock import SetClock
+from kernel.database import Base
+from kernel.settings import Settings, get_settings
 from resident_card.accounts.repository import UserRepository
-from resident_card.app import create_app
-from resident_card.cli import main
-from resident_card.clock import SetClock
 from resident_card.credentials.service import Keyring
-from resident_card.database import Base
-from resident_card.demo import load_everything
 from resident_card.residents import service as residents
-from resident_card.schema import alembic_config, load_all_models
-from resident_card.settings import Settings, get_settings
 from tests.cashback.conftest import Shop, card_token
 from tests.cashback.test_purchases import buy
 from tests.conftest import FreshDatabase
 from tests.factories import auth_headers
+from toshav.app import create_app
+from toshav.cli import main
+from toshav.demo import load_everything
+from toshav.schema import alembic_config, load_all_models
 
 TABLES = {
     "cashback_merchants",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cashback import earning
 from cashback.earning import Earned, NotEarned, PurchaseFigures, Terms
 from cashback.service.flags import fraud_thresholds
-from resident_card.settings import Settings
+from kernel.settings import Settings
 
 NAMES = {"he": "ק", "ar": "ك", "en": "C"}
 

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cashback.models import Flag
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.cashback.conftest import Shop, card_holder, make_business
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers, create_user

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger.models import Account, Hold, HoldPosting, Posting, Transaction
 from cashback.models import Merchant, MerchantStaff, MerchantStatus
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.cashback.conftest import count, make_business, prepare_city, registry_number
 from tests.factories import auth_headers, create_user
 

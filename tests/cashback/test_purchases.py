@@ -24,8 +24,8 @@ from cashback.models import (
     Wallet,
 )
 from cashback.service import campaigns
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from tests.cashback.conftest import (
     Shop,
     card_holder,

@@ -13,8 +13,8 @@ from benefits.ledger.models import Transaction
 from benefits.ledger.service.check import check_ledger
 from cashback.models import CardTokenUse, Redemption
 from cashback.service import merchants, releases
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from tests.cashback.conftest import Shop, cashback_balance, count, make_business
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers

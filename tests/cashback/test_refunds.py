@@ -16,7 +16,7 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.check import check_ledger
 from cashback.models import Purchase, Refund
 from cashback.service import accounts, campaigns, merchants, releases
-from resident_card.clock import SetClock
+from kernel.clock import SetClock
 from tests.cashback.conftest import Shop, cashback_balance, count
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers

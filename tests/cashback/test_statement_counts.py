@@ -23,9 +23,9 @@ from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
 from cashback.models import BusinessCategory, Campaign, Purchase, Refund
 from cashback.service import accounts, merchants, purchases
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.cashback.conftest import Shop, make_campaign, registry_number
 from tests.factories import auth_headers, create_user
 

@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.service.programme_files import load_programmes
+from kernel.clock import SetClock
+from kernel.settings import Settings, get_settings
 from parking import service
 from resident_card.accounts.models import Role, User
 from resident_card.city.service import load_city, street_by_code
-from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings, get_settings
 from tests.conftest import FreshDatabase
 from tests.factories import auth_headers, create_resident, create_user
 

@@ -10,8 +10,8 @@ from click.testing import CliRunner
 from parking import service
 from parking.demo import DEMO_PLATE
 from resident_card.accounts.repository import UserRepository
-from resident_card.cli import main
 from tests.conftest import FreshDatabase
+from toshav.cli import main
 
 
 def test_the_demo_resident_parks_with_a_pass_and_free_minutes(

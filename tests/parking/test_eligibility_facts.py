@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from resident_card.settings import Settings
+from kernel.settings import Settings
 from tests.parking.conftest import Person, person, register
 
 PERMIT = "resident_parking_permit"

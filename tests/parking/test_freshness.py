@@ -27,18 +27,18 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from benefits.eligibility.service.programme_files import load_programmes
+from kernel.settings import get_settings
 from parking import service
 from parking.models import ParkingPass, Permit, PermitEnd, PermitStatus, VehicleRelation
 from resident_card.accounts.models import Role
 from resident_card.accounts.tokens import issue_access_token, load_access_token_keys
 from resident_card.city.service import load_city, street_by_code
-from resident_card.cli import main
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import token_kid
 from resident_card.credentials.service import Keyring
-from resident_card.settings import get_settings
 from tests.conftest import ACCESS_KEY, FreshDatabase, LiveServer
 from tests.factories import create_resident, create_user
+from toshav.cli import main
 
 INSPECT = "/api/v1/parking/inspections"
 BOUND = 1.0  # the default TOSHAV_PARKING_FRESHNESS_SECONDS
@@ -133,7 +133,7 @@ def environment(
 
 @pytest.fixture
 def processes(environment: dict[str, str], fresh_database: FreshDatabase) -> Iterator[list[str]]:
-    """Two server processes (``uvicorn resident_card.main:app``) over the test's database."""
+    """Two server processes (``uvicorn toshav.main:app``) over the test's database."""
     started: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
     env = {**os.environ, **environment, "TOSHAV_LOG_LEVEL": "warning"}
@@ -141,7 +141,7 @@ def processes(environment: dict[str, str], fresh_database: FreshDatabase) -> Ite
         port = _free_port()
         started.append(
             subprocess.Popen(  # noqa: S603 - our own server, on loopback
-                [sys.executable, "-m", "uvicorn", "resident_card.main:app", "--port", str(port)],
+                [sys.executable, "-m", "uvicorn", "toshav.main:app", "--port", str(port)],
                 env=env,
                 stdout=subprocess.DEVNULL,
             )

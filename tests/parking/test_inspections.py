@@ -21,13 +21,13 @@ from sqlalchemy import Connection, event, func, select
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
+from kernel.changes.feed import ChangeFeed
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from parking import service
 from parking.models import Inspection, ParkingPass, Permit
 from parking.offline import StaleBundle, judge_offline
 from resident_card.accounts.models import Role
-from resident_card.changes.feed import ChangeFeed
-from resident_card.cli import main
-from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import (
     CredentialSigner,
@@ -37,10 +37,10 @@ from resident_card.credentials.jws import (
     token_kid,
 )
 from resident_card.credentials.keys import generate_private_key, new_kid
-from resident_card.settings import Settings
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import auth_headers, create_user
 from tests.parking.conftest import Person, inspector, permit_holder, person, register
+from toshav.cli import main
 
 pytestmark = pytest.mark.usefixtures("parking_ready")
 

@@ -12,19 +12,19 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from benefits.eligibility.service.programme_files import load_programmes
+from kernel.settings import get_settings
 from parking import service
 from parking.models import ParkingPass, Permit, VehicleRelation
 from parking.offline import Reason, judge_pass
 from resident_card.city.service import load_city, street_by_code
-from resident_card.cli import main
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import token_kid
 from resident_card.credentials.models import SigningKey
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
-from resident_card.settings import get_settings
 from tests.conftest import FreshDatabase
 from tests.factories import create_resident
+from toshav.cli import main
 
 
 @pytest.fixture

@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from parking.models import ParkingPass
 from parking.offline import judge_offline
 from resident_card.accounts.models import Role, User
-from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import token_kid
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_user
 from tests.parking.conftest import permit_holder
 

@@ -15,11 +15,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import Decision
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from parking.models import ParkingPass, Permit
 from resident_card.city.service import street_by_code
-from resident_card.clock import SetClock
 from resident_card.credentials.jws import verify_credential
-from resident_card.settings import Settings
 from tests.parking.conftest import apply, permit_holder, person, register
 from tests.resident_card.credentials_support import (
     decode_qr_png,

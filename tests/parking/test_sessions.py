@@ -19,12 +19,12 @@ from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger.models import Posting, Transaction
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.transactions import postings_of
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from parking import service
 from parking.models import ParkingSession
 from resident_card.city.service import load_city
-from resident_card.clock import SetClock
 from resident_card.residents import service as residents
-from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import auth_headers
 from tests.parking.conftest import Person, person, register

@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from parking.models import Vehicle
 from parking.schemas import normalise_plate, show_plate
-from resident_card.settings import Settings
 from tests.parking.conftest import permit_holder, person, register
 
 pytestmark = pytest.mark.usefixtures("parking_ready")

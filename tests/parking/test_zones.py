@@ -17,8 +17,8 @@ from parking.exceptions import ZonesFileInvalid
 from parking.models import ParkingZone, ZoneStreetRange
 from resident_card.audit.models import AuditEntry
 from resident_card.city.service import load_city, street_by_code
-from resident_card.cli import main
 from tests.conftest import FreshDatabase
+from toshav.cli import main
 
 HEADER = "zone_code,kind,name_he,name_ar,name_en,street_code,from_number,to_number,parity\n"
 

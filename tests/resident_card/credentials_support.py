@@ -14,11 +14,11 @@ from joserfc.jwk import KeySet
 from PIL import Image
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.credentials import service as credentials
 from resident_card.credentials.models import SigningKey
 from resident_card.residents.models import Guardianship, Resident
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_resident, create_user
 
 

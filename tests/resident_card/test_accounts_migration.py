@@ -8,9 +8,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from resident_card.database import Base
-from resident_card.schema import alembic_config, load_all_models
+from kernel.database import Base
 from tests.conftest import FreshDatabase
+from toshav.schema import alembic_config, load_all_models
 
 
 def test_the_whole_migrated_schema_is_what_the_models_describe(

@@ -9,9 +9,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_resident, create_user
 
 AUDIT = "/api/v1/admin/audit"

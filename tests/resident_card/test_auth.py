@@ -13,10 +13,11 @@ from passlib.context import CryptContext
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import LoginFailure, Role
+from resident_card.accounts.runtime import Sessions
 from resident_card.accounts.tokens import decode_access_token
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_user
 
@@ -52,7 +53,7 @@ def test_sign_in_gives_a_bearer_pair(
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == settings.access_token_ttl_seconds
     assert response.headers["Cache-Control"] == "no-store"
-    keys = client.app.state.runtime.access_keys  # type: ignore[attr-defined]
+    keys = client.app.state.runtime.part(Sessions).access_keys  # type: ignore[attr-defined]
     claims = decode_access_token(body["access_token"], keys, settings)
     assert claims["sub"] == str(user.id)
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {body['access_token']}"})

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import RefreshToken, User
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_user
 

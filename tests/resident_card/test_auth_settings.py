@@ -10,10 +10,10 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
+from kernel.settings import InsecureSettingsError, get_settings
 from resident_card.accounts.tokens import generate_private_pem
-from resident_card.app import create_app
-from resident_card.cli import main
-from resident_card.settings import InsecureSettingsError, get_settings
+from toshav.app import create_app
+from toshav.cli import main
 
 GOOD = {
     "TOSHAV_ENV": "production",
@@ -116,7 +116,7 @@ def test_production_with_every_secret_set_starts(environment: pytest.MonkeyPatch
 
     assert app.state.recipe.settings.is_production
     assert result.exit_code == 0, result.output
-    assert started == [("resident_card.main:app",)]
+    assert started == [("toshav.main:app",)]
 
 
 def test_development_defaults_are_fine_outside_production(environment: pytest.MonkeyPatch) -> None:

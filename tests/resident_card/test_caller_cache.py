@@ -15,12 +15,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from resident_card.accounts.dependencies import KnownCallers, Standing
+from kernel.clock import SetClock
+from kernel.database import Base
+from kernel.settings import Settings
+from resident_card.accounts.callers import KnownCallers, Standing
 from resident_card.accounts.models import Role, User
+from resident_card.accounts.runtime import Sessions
 from resident_card.accounts.tokens import issue_access_token
-from resident_card.clock import SetClock
-from resident_card.database import Base
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_user
 
 # Needs the inspector role only: no resident record, no data of its own.
@@ -71,7 +72,7 @@ def test_a_user_disabled_by_another_process_is_refused_once_the_ttl_has_passed(
 def test_with_no_ttl_every_request_reads_the_users_standing(
     client: TestClient, app: FastAPI, session: Session, settings: Settings
 ) -> None:
-    app.state.runtime.known_callers = KnownCallers(0)
+    app.state.runtime.part(Sessions).known_callers = KnownCallers(0)
     inspector = create_user(session, settings, role=Role.inspector)
     headers = auth_headers(app, inspector)
     assert client.get(BUNDLE, headers=headers).status_code == 200
@@ -117,7 +118,7 @@ def test_an_expired_token_is_refused_though_it_was_verified_before(
     # Token expiry is judged by the real time, as every reader of the token judges it.
     issued = datetime.now(UTC) - timedelta(seconds=settings.access_token_ttl_seconds - 2)
     token = issue_access_token(
-        app.state.runtime.access_keys, settings, user_id=inspector.id, now=issued
+        app.state.runtime.part(Sessions).access_keys, settings, user_id=inspector.id, now=issued
     )
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get(BUNDLE, headers=headers).status_code == 200

@@ -19,6 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
 from resident_card.cards import service as cards
@@ -29,13 +31,11 @@ from resident_card.cards.summary import (
     register_summary_source,
     unregister,
 )
-from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import b64url, b64url_decode
 from resident_card.credentials.models import SigningKey
 from resident_card.residents.models import Resident
 from resident_card.residents.service import city_today
-from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_user, israeli_id
 from tests.resident_card.credentials_support import (

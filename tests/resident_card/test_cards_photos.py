@@ -13,11 +13,11 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.cards.models import CardPhoto
 from resident_card.cards.photos import MAX_PHOTO_BYTES, MAX_SIDE, prepare_photo
-from resident_card.clock import SetClock
-from resident_card.settings import Settings
 from tests.factories import auth_headers
 from tests.resident_card.credentials_support import (
     resident_user,

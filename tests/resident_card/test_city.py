@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from resident_card import settings as settings_module
+from kernel import settings as settings_module
 from resident_card.city.exceptions import CityDataInvalid
 from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
 from resident_card.city.service import DATA_FOLDER, load_city, neighbourhood_for
-from resident_card.cli import main
 from tests.conftest import FreshDatabase
+from toshav.cli import main
 
 NEIGHBOURHOODS_NAMED_IN_THE_BRIEF = {
     "Hadar HaCarmel",

@@ -15,11 +15,11 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from resident_card import settings as settings_module
+from kernel import settings as settings_module
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
-from resident_card.cli import main
-from resident_card.clock import SetClock
 from resident_card.credentials import service
 from resident_card.credentials.exceptions import (
     NoSigningKey,
@@ -31,9 +31,9 @@ from resident_card.credentials.exceptions import (
 from resident_card.credentials.jws import VerifiedClaims, verify_credential
 from resident_card.credentials.keys import unseal_private_key
 from resident_card.credentials.models import SigningKey
-from resident_card.settings import Settings
 from tests.conftest import FreshDatabase
 from tests.resident_card.credentials_support import signing_key, staff_headers
+from toshav.cli import main
 
 
 def _audit(session: Session, action: str) -> list[AuditEntry]:

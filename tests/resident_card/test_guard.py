@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from resident_card import guard
+from kernel import guard
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_user
 
 

@@ -11,12 +11,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import User
 from resident_card.city.models import Street
-from resident_card.clock import SetClock
 from resident_card.residents import service
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_resident, create_street, create_user, israeli_id
 from tests.resident_card.residents_support import row_counts
 

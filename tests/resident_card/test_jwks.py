@@ -8,11 +8,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
-from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import Rejection, RejectionReason, verify_credential
-from resident_card.settings import Settings
 from tests.factories import auth_headers
 from tests.resident_card.credentials_support import (
     decode_qr_png,

@@ -16,14 +16,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kernel.clock import SetClock
+from kernel.database import Base
+from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
 from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
-from resident_card.clock import SetClock
-from resident_card.database import Base
 from resident_card.residents import service
 from resident_card.residents.models import Resident
-from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_resident, create_street, create_user, israeli_id
 from tests.resident_card.residents_support import (

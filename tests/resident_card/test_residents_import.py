@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from resident_card import settings as settings_module
+from kernel import settings as settings_module
 from resident_card.audit.models import AuditEntry
 from resident_card.city.service import load_city
-from resident_card.cli import main
 from resident_card.residents.models import Resident, StatusChange
 from tests.conftest import FreshDatabase
 from tests.factories import israeli_id
+from toshav.cli import main
 
 COLUMNS = [
     "identifier_kind",

@@ -7,9 +7,9 @@ from pathlib import Path
 from alembic import command
 from fastapi.testclient import TestClient
 
-from resident_card.app import create_app
-from resident_card.schema import alembic_config, upgrade
 from tests.conftest import FreshDatabase, make_settings
+from toshav.app import create_app
+from toshav.schema import alembic_config, upgrade
 
 
 def test_healthz_answers_ok(client: TestClient) -> None:

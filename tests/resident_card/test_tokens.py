@@ -28,6 +28,7 @@ from joserfc import jwt as joserfc_jwt
 from joserfc.jwk import ECKey
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.accounts.tokens import (
     AccessTokenInvalid,
@@ -36,8 +37,8 @@ from resident_card.accounts.tokens import (
     generate_private_pem,
     issue_access_token,
     keys_from_pem,
+    load_access_token_keys,
 )
-from resident_card.settings import Settings
 from tests.factories import auth_headers, create_user
 
 Signer = Callable[[bytes], bytes]
@@ -104,7 +105,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_our_token_is_a_standard_es256_jwt(app: FastAPI, settings: Settings) -> None:
-    keys: AccessTokenKeys = app.state.recipe.access_keys
+    keys: AccessTokenKeys = load_access_token_keys(app.state.recipe.settings)
     user_id = uuid.uuid4()
     now = datetime.now(UTC).replace(microsecond=0)
     token = issue_access_token(keys, settings, user_id=user_id, now=now)
@@ -124,7 +125,9 @@ def test_a_genuine_token_lets_the_user_in(
 ) -> None:
     user = create_user(session, settings)
     token = forge(
-        header(app.state.recipe.access_keys), claims(settings, user.id), es256(_our_pem(app))
+        header(load_access_token_keys(app.state.recipe.settings)),
+        claims(settings, user.id),
+        es256(_our_pem(app)),
     )
     response = client.get("/api/v1/me", headers=bearer(token))
     assert response.status_code == 200, response.text
@@ -132,7 +135,7 @@ def test_a_genuine_token_lets_the_user_in(
 
 
 def _our_pem(app: FastAPI) -> str:
-    keys: AccessTokenKeys = app.state.recipe.access_keys
+    keys: AccessTokenKeys = load_access_token_keys(app.state.recipe.settings)
     return keys.private_pem
 
 
@@ -216,7 +219,9 @@ def test_forged_or_misused_token_is_refused(
     attack: str, client: TestClient, app: FastAPI, session: Session, settings: Settings
 ) -> None:
     user = create_user(session, settings, role=Role.admin)
-    token = ATTACKS[attack](app.state.recipe.access_keys, settings, user.id, _our_pem(app))
+    token = ATTACKS[attack](
+        load_access_token_keys(app.state.recipe.settings), settings, user.id, _our_pem(app)
+    )
 
     assert_refused(client.get("/api/v1/me", headers=bearer(token)))
     assert_refused(client.get("/api/v1/admin/users", headers=bearer(token)))

@@ -14,9 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kernel.settings import Settings
 from resident_card.accounts.models import RefreshToken, Role, User
 from resident_card.audit.models import AuditEntry
-from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user
 

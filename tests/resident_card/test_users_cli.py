@@ -10,14 +10,14 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
+from kernel.settings import get_settings
 from resident_card.accounts import service
 from resident_card.accounts.exceptions import InvalidCredentials
 from resident_card.accounts.models import User
 from resident_card.audit.models import AuditEntry
-from resident_card.cli import main
-from resident_card.settings import get_settings
 from tests.conftest import FreshDatabase
 from tests.factories import create_user
+from toshav.cli import main
 
 Toshav = Callable[..., Result]
 PASSWORD = "inspector-passphrase"

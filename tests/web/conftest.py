@@ -28,9 +28,9 @@ from playwright.sync_api import (
 
 from resident_card.accounts.models import Role
 from resident_card.city.service import load_city
-from resident_card.web.pages import dictionary
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_user, israeli_id
+from toshav.web.pages import dictionary
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -19,10 +19,10 @@ from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
-from resident_card.web.pages import PAGES, STATIC_DIR
 from tests.conftest import LiveServer
 from tests.factories import create_resident
 from tests.web.conftest import Browser, goto, make_staff, sign_in, texts
+from toshav.web.pages import PAGES, STATIC_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 

@@ -16,6 +16,7 @@ import pytest
 from playwright.sync_api import Geolocation, Page, expect
 
 from benefits.eligibility.service.programme_files import load_programmes
+from kernel.i18n import LANGUAGES
 from parking import service
 from parking.models import VehicleRelation
 from parking.service.inspections import InspectionDesk
@@ -25,11 +26,10 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import CredentialSigner, b64url, sign_credential
 from resident_card.credentials.keys import generate_private_key
 from resident_card.credentials.service import Keyring
-from resident_card.i18n import LANGUAGES
-from resident_card.web.pages import STATIC_DIR, TEMPLATES_DIR
 from tests.conftest import LiveServer
 from tests.factories import create_resident
 from tests.web.conftest import Account, Browser, goto, make_staff, sign_in, texts
+from toshav.web.pages import STATIC_DIR, TEMPLATES_DIR
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 

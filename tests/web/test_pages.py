@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from resident_card.i18n import LANGUAGES
-from resident_card.web.pages import (
+from kernel.i18n import LANGUAGES
+from toshav.web.pages import (
     PAGES,
     STATIC_DIR,
     TEMPLATES_DIR,

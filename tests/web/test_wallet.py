@@ -8,8 +8,8 @@ import httpx
 import pytest
 from playwright.sync_api import Page, Route, expect
 
+from kernel.i18n import LANGUAGES
 from resident_card.accounts.models import Role
-from resident_card.i18n import LANGUAGES
 from tests.conftest import LiveServer
 from tests.web.conftest import Browser, enrol_by_api, make_staff, sign_in, texts, wait_for_held
 

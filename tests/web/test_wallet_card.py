@@ -21,11 +21,11 @@ from sqlalchemy import select
 
 from benefits.eligibility.service.allowances import grant_allowance
 from benefits.eligibility.service.programme_files import load_programmes
+from kernel.i18n import LANGUAGES
 from resident_card.accounts.models import Role
 from resident_card.cards import service as cards
 from resident_card.cards.models import Card, CardStatus
 from resident_card.credentials import service as credentials
-from resident_card.i18n import LANGUAGES
 from resident_card.residents import service as residents
 from resident_card.residents.models import Guardianship, ResidencyStatus
 from tests.conftest import FreshDatabase, LiveServer

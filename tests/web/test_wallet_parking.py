@@ -19,14 +19,14 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from benefits.eligibility.service.programme_files import load_programmes
+from kernel.clock import SetClock
+from kernel.i18n import LANGUAGES
 from parking import service as parking
 from parking.models import VehicleRelation
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
-from resident_card.clock import SetClock
 from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
-from resident_card.i18n import LANGUAGES
 from resident_card.residents import service as residents
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user

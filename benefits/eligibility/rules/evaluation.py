@@ -25,7 +25,7 @@ from benefits.eligibility.rules.parsing import (
     is_rule_int,
     parse_rule,
 )
-from resident_card.i18n import LANGUAGES, Language, Named, Text
+from kernel.i18n import LANGUAGES, Language, Named, Text
 
 Outcome = Literal["pass", "fail", "missing"]
 Kind = Literal["all", "any", "not", "compare", "programme"]

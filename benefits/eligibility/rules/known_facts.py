@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TypeAlias
 
-from resident_card.i18n import LANGUAGES, Language, Text
+from kernel.i18n import LANGUAGES, Language, Text
 
 MAX_FACT_NAME = 64
 

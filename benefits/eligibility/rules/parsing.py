@@ -12,7 +12,7 @@ from typing import Any, Literal, TypeAlias, cast, get_args
 from benefits.eligibility.exceptions import InvalidRule, UnknownFact
 from benefits.eligibility.rule_problems import RuleProblem
 from benefits.eligibility.rules.known_facts import MAX_FACT_NAME, Fact, known_fact
-from resident_card.i18n import Text
+from kernel.i18n import Text
 
 MAX_DEPTH = 8
 MAX_NODES = 200

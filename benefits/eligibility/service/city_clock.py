@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from resident_card.settings import get_settings
+from kernel.settings import get_settings
 
 
 def city_zone(zone: ZoneInfo | None = None) -> ZoneInfo:

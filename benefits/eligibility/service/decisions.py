@@ -19,7 +19,7 @@ from benefits.eligibility.repository import (
 )
 from benefits.eligibility.rules.evaluation import Evaluation, Reason, evaluate
 from benefits.eligibility.service.programmes import get_programme, running_programmes
-from resident_card.i18n import Text
+from kernel.i18n import Text
 
 _NOT_RUNNING: Text = {
     "he": "התוכנית אינה פעילה במועד זה ✗",

@@ -22,7 +22,7 @@ from benefits.eligibility.schemas import ProgrammeDefinition, RuleVersionCreate
 from benefits.eligibility.service.city_clock import city_zone, to_moment
 from benefits.eligibility.service.programmes import create_programme
 from benefits.eligibility.service.rule_versions import create_rule_version
-from resident_card.errors import describe_validation
+from kernel.errors import describe_validation
 
 PROGRAMMES_FOLDER = Path(__file__).resolve().parent.parent / "programmes"
 

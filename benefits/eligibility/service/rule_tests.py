@@ -28,7 +28,7 @@ from benefits.eligibility.service.programme_files import (
     find_programme_file,
     read_yaml,
 )
-from resident_card.errors import describe_validation
+from kernel.errors import describe_validation
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ from benefits.eligibility.repository import ProgrammeRepository
 from benefits.ledger.models import OwnerType
 from benefits.ledger.service.accounts import accounts_of_owner
 from benefits.ledger.service.balances import get_balance
+from kernel.i18n import Text
 from resident_card.cards.summary import BenefitLine
-from resident_card.i18n import Text
 
 _ACCOUNT_LABELS: dict[str, Text] = {
     "cashback": {"he": "החזר כספי", "ar": "استرداد نقدي", "en": "Cashback"},

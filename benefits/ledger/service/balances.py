@@ -15,7 +15,7 @@ from benefits.ledger.repository.accounts import AccountRepository
 from benefits.ledger.repository.holds import HoldRepository
 from benefits.ledger.repository.transactions import TransactionRepository
 from benefits.ledger.service.accounts import checked_unit, owner_type_of
-from resident_card.errors import Unprocessable
+from kernel.errors import Unprocessable
 
 MAX_STATEMENT_PAGE = 500
 

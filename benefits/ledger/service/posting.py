@@ -35,7 +35,7 @@ from benefits.ledger.models import Hold, Transaction
 from benefits.ledger.repository.holds import HoldRepository
 from benefits.ledger.repository.posting import Locked, LockedAccount, PostingRepository
 from benefits.ledger.repository.transactions import TransactionRepository
-from resident_card.errors import Unprocessable
+from kernel.errors import Unprocessable
 
 # Far beyond any city's budget in agorot, far below where a 64-bit sum could overflow.
 MAX_AMOUNT = 10**15

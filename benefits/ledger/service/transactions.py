@@ -13,7 +13,7 @@ from benefits.ledger.exceptions import TransactionNotFound
 from benefits.ledger.models import Posting, Transaction
 from benefits.ledger.repository.transactions import TransactionRepository
 from benefits.ledger.service.posting import PostingInput, post
-from resident_card.errors import Unprocessable
+from kernel.errors import Unprocessable
 
 
 def post_transaction(

@@ -30,7 +30,7 @@ from sqlalchemy import make_url
 from sqlalchemy import select as select_rows
 from sqlalchemy.orm import Session
 
-from resident_card.changes.models import CHANNEL, TOPICS, ChangeCounter
+from kernel.changes.models import CHANNEL, TOPICS, ChangeCounter
 
 logger = logging.getLogger("toshav.changes")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from resident_card.web.pages import STATIC_DIR, HardenedStaticFiles, router
+from toshav.web.pages import STATIC_DIR, HardenedStaticFiles, router
 
 
 def mount_pages(app: FastAPI) -> None:

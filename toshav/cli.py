@@ -1,20 +1,46 @@
-"""The ``toshav`` command: serve, migrate, load demo data, manage users, import residents."""
+"""The ``toshav`` command: serve, migrate, load demo data, and each enabled domain's commands."""
 
 from __future__ import annotations
 
-import importlib
 import os
 import sys
 
 import click
+from pydantic import ValidationError
 
-from resident_card.console import command_settings
+from kernel.console import command_settings
+from kernel.settings import Settings, get_settings
+from parking.service.permits import pass_holders
 from resident_card.credentials.cli import KEY_HOLDERS
 from resident_card.credentials.service import KeyHolders
-from resident_card.settings import Settings
+from toshav.demo import demo
+from toshav.domains import EVERY, enabled
 
 
-@click.group()
+class DomainCommands(click.Group):
+    """The root's own commands, and those of the domains the settings turn on (TOSHAV_MODULES):
+    a domain that is off has no commands."""
+
+    def _domains(self) -> dict[str, click.Command]:
+        try:
+            manifests = enabled(get_settings())
+        except ValidationError:  # settings the command itself will refuse, saying why
+            manifests = EVERY
+        return {
+            command.name: command
+            for manifest in manifests
+            for command in manifest.commands
+            if command.name is not None
+        }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self._domains()})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return super().get_command(ctx, cmd_name) or self._domains().get(cmd_name)
+
+
+@click.group(cls=DomainCommands)
 @click.pass_context
 def main(context: click.Context) -> None:
     """Toshav: the city's digital resident card and its benefits."""
@@ -23,11 +49,7 @@ def main(context: click.Context) -> None:
 
 def _key_holders(settings: Settings) -> list[KeyHolders]:
     """The credentials the enabled domains keep that a signing key must not strand."""
-    holders: list[KeyHolders] = []
-    if "parking" in settings.modules:
-        permits = importlib.import_module("parking.service.permits")
-        holders.append(permits.pass_holders(settings))
-    return holders
+    return [pass_holders(settings)] if "parking" in settings.modules else []
 
 
 @main.command()
@@ -40,7 +62,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
     command_settings()
     uvicorn.run(
-        "resident_card.main:app",
+        "toshav.main:app",
         host=host,
         port=port,
         workers=workers,
@@ -58,41 +80,14 @@ def db() -> None:
 @click.option("--revision", default="heads", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Migrate the database to the newest schema (Alembic)."""
-    from resident_card.schema import upgrade
+    from toshav.schema import upgrade
 
     settings = command_settings()
     upgrade(settings.database_url, revision)
     click.echo("database is at the newest schema")
 
 
-# Each domain keeps its commands beside its code; the CLI, like the app factory, sees them all.
-DOMAIN_COMMANDS = (
-    ("resident_card.accounts.cli", "users"),
-    ("resident_card.residents.cli", "residents"),
-    ("resident_card.city.cli", "city"),
-    ("resident_card.credentials.cli", "keys"),
-    ("resident_card.cards.cli", "cards"),
-    ("resident_card.demo", "demo"),
-    ("benefits.ledger.cli", "ledger"),
-    ("benefits.eligibility.cli", "rules"),
-    ("benefits.eligibility.cli", "benefits"),
-    ("parking.cli", "parking"),
-    ("cashback.cli", "cashback"),
-)
-
-
-def _add_domain_commands() -> None:
-    for module_name, attribute in DOMAIN_COMMANDS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and module_name.startswith(exc.name):  # not built yet
-                continue
-            raise
-        main.add_command(getattr(module, attribute))
-
-
-_add_domain_commands()
+main.add_command(demo)
 
 
 def run() -> None:  # pragma: no cover - console entry for `python -m`

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from resident_card.database import Base
+from kernel.database import Base
 
 # Topics and what raises them (the triggers are in the migration that made this table):
 # ``parking``: a pass revoked or deleted, a zone added, changed or removed;

@@ -1,8 +1,8 @@
-"""The ASGI app for uvicorn: ``uvicorn resident_card.main:app``."""
+"""The ASGI app for uvicorn: ``uvicorn toshav.main:app``."""
 
 import gc
 
-from resident_card.app import create_app
+from toshav.app import create_app
 
 app = create_app()
 

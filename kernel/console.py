@@ -10,9 +10,9 @@ from pathlib import Path
 import click
 from sqlalchemy.orm import Session
 
-from resident_card.database import make_engine, make_sessionmaker
-from resident_card.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
-from resident_card.settings import InsecureSettingsError, Settings, check_settings, get_settings
+from kernel.database import make_engine, make_sessionmaker
+from kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
+from kernel.settings import InsecureSettingsError, Settings, check_settings, get_settings
 
 
 def command_settings() -> Settings:

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from resident_card.i18n import Language, Text, negotiate, render
+from kernel.i18n import Language, Text, negotiate, render
 
 logger = logging.getLogger("toshav.errors")
 

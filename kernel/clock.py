@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 
-from resident_card.settings import AppSettings
+from kernel.settings import AppSettings
 
 
 class Clock(Protocol):

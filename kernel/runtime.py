@@ -12,13 +12,10 @@ from fastapi import Request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from resident_card.accounts.dependencies import KnownCallers
-from resident_card.accounts.tokens import AccessTokenKeys, VerifiedTokens
-from resident_card.changes.feed import ChangeFeed, listen_url
-from resident_card.clock import Clock
-from resident_card.credentials.service import Keyring
-from resident_card.database import make_engine, make_sessionmaker
-from resident_card.settings import Settings
+from kernel.changes.feed import ChangeFeed, listen_url
+from kernel.clock import Clock
+from kernel.database import make_engine, make_sessionmaker
+from kernel.settings import Settings
 
 T = TypeVar("T")
 
@@ -42,18 +39,13 @@ def open_database(settings: Settings) -> Database:
 
 @dataclass
 class Runtime:
-    """The process's state: settings, clock, database, keys, the change feed, and each enabled
-    domain's own part (its caches and writers), found by type with ``part``."""
+    """The process's state: settings, clock, database, the change feed, and each enabled domain's
+    own part (its keys, caches and writers), found by type with ``part``."""
 
     settings: Settings
     clock: Clock
     database: Database
-    access_keys: AccessTokenKeys
-    keyring: Keyring
     changes: ChangeFeed
-    # Bearer tokens verified once, and users' standing read not long ago (accounts.dependencies).
-    verified_tokens: VerifiedTokens
-    known_callers: KnownCallers
     parts: dict[type[Any], Any] = field(default_factory=dict)
 
     def part(self, kind: type[T]) -> T:
@@ -70,11 +62,10 @@ RuntimePart = Callable[[Runtime], AbstractContextManager[Any]]
 @dataclass
 class Recipe:
     """What a runtime is made from: the settings, the clock, how to open the database, and the
-    enabled domains' parts."""
+    enabled domains' parts (in order: a part may use those made before it)."""
 
     settings: Settings
     clock: Clock
-    access_keys: AccessTokenKeys
     database: Callable[[Settings], Database] = open_database
     parts: tuple[RuntimePart, ...] = ()
 
@@ -90,17 +81,7 @@ def running(recipe: Recipe) -> Iterator[Runtime]:
         changes = ChangeFeed(listen_url=listen_url(settings.database_url))
         changes.start()
         stack.callback(changes.stop)
-        access_keys = recipe.access_keys
-        runtime = Runtime(
-            settings=settings,
-            clock=recipe.clock,
-            database=database,
-            access_keys=access_keys,
-            keyring=Keyring(settings),
-            changes=changes,
-            verified_tokens=VerifiedTokens(access_keys, settings),
-            known_callers=KnownCallers(settings.caller_cache_ttl_seconds),
-        )
+        runtime = Runtime(settings=settings, clock=recipe.clock, database=database, changes=changes)
         for make_part in recipe.parts:
             part = stack.enter_context(make_part(runtime))
             runtime.parts[type(part)] = part

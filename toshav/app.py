@@ -1,12 +1,10 @@
-"""The app factory: the only place (with the CLI) that sees every domain."""
+"""The app factory: the app, its runtime and its routes, from the enabled domains' manifests."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from types import ModuleType
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
@@ -14,66 +12,36 @@ from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 from starlette.types import Message, Scope
 
+from kernel.clock import Clock, SystemClock
+from kernel.errors import install_error_handlers
+from kernel.guard import JsonBodyGuard
+from kernel.runtime import Database, Recipe, open_database, running
+from kernel.settings import Settings, check_settings, get_settings
+from resident_card.accounts.runtime import sessions_part
 from resident_card.accounts.tokens import load_access_token_keys
-from resident_card.clock import Clock, SystemClock
-from resident_card.errors import install_error_handlers
-from resident_card.guard import JsonBodyGuard
-from resident_card.runtime import Database, Recipe, RuntimePart, open_database, running
-from resident_card.schema import is_current
-from resident_card.settings import Settings, check_settings, get_settings
+from toshav.domains import CORE, enabled
+from toshav.schema import is_current
+from toshav.web import mount_pages
 
 logger = logging.getLogger("toshav")
 
 API_PREFIX = "/api/v1"
 
-# The foundation's routers, always mounted.
-CORE_ROUTERS = (
-    "resident_card.accounts.endpoints",
-    "resident_card.residents.endpoints",
-    "resident_card.city.endpoints",
-    "resident_card.audit.endpoints",
-    "resident_card.cards.endpoints",
-    "resident_card.credentials.endpoints",
-    "benefits.ledger.endpoints",
-    "benefits.eligibility.endpoints",
-)
-# The domains a deployment turns on in settings (TOSHAV_MODULES), rolled out in stages.
-MODULE_ROUTERS: dict[str, tuple[str, ...]] = {
-    "parking": ("parking.endpoints",),
-    "cashback": ("cashback.routers",),
-}
-
-
-def _domains(settings: Settings) -> list[ModuleType]:
-    """Each enabled domain's routers module, the domains' first (see ``_routers``)."""
-    names = [name for enabled in settings.modules for name in MODULE_ROUTERS[enabled]]
-    names.extend(CORE_ROUTERS)
-    modules: list[ModuleType] = []
-    for name in names:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):  # a domain not built yet
-                continue
-            raise
-    return modules
-
 
 def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
-    """Each enabled domain's routers under /api/v1 (its ``ROUTERS`` in order, or its one ``router``),
-    and its ``root_router`` (if any) at the site's root.
+    """The enabled domains' routers under /api/v1, and their root routers at the site's root.
 
-    The domains' routers come first: a request is matched against the routes one by one in this
-    order, and the busiest callers are devices (an inspector's scanner, a business's till), whose
-    routes live there. No path of one router overlaps another's, so the order changes nothing else.
+    The optional domains' routers come first: a request is matched against the routes one by one
+    in this order, and the busiest callers are devices (an inspector's scanner, a business's
+    till), whose routes live there. No path of one router overlaps another's, so the order
+    changes nothing else.
     """
+    manifests = enabled(settings)
+    ordered = [m for m in manifests if m not in CORE] + [m for m in manifests if m in CORE]
     routers: list[tuple[APIRouter, str]] = []
-    for module in _domains(settings):
-        for router in getattr(module, "ROUTERS", None) or (module.router,):
-            routers.append((router, API_PREFIX))
-        root_router = getattr(module, "root_router", None)
-        if root_router is not None:  # e.g. /.well-known/jwks.json
-            routers.append((root_router, ""))
+    for manifest in ordered:
+        routers.extend((router, API_PREFIX) for router in manifest.routers)
+        routers.extend((router, "") for router in manifest.root_routers)
     return routers
 
 
@@ -88,18 +56,16 @@ def configure(
     by default) and this way of opening the database. ``create_app`` calls it; so may whoever
     serves one built app (its routes are the costly part to make) again and again."""
     check_settings(settings)
+    keys = load_access_token_keys(settings)  # refused here, before serving, if unusable
     app.state.recipe = Recipe(
         settings=settings,
         clock=clock or SystemClock(),
-        access_keys=load_access_token_keys(settings),  # refused here, before serving, if unusable
         database=database,
-        parts=tuple(part for module in _domains(settings) for part in _runtime_parts(module)),
+        parts=(
+            sessions_part(keys),
+            *(part for manifest in enabled(settings) for part in manifest.runtime_parts),
+        ),
     )
-
-
-def _runtime_parts(module: ModuleType) -> tuple[RuntimePart, ...]:
-    parts: tuple[RuntimePart, ...] = getattr(module, "RUNTIME_PARTS", ())
-    return parts
 
 
 async def prepare(app: FastAPI) -> None:
@@ -192,8 +158,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router, prefix in _routers(settings):
         app.include_router(router, prefix=prefix)
-
-    from resident_card.web import mount_pages
 
     mount_pages(app)
     return app

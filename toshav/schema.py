@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from pathlib import Path
 
 from alembic import command
@@ -12,17 +10,38 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
-DOMAIN_PACKAGES = ("resident_card", "benefits", "parking", "cashback")
+import benefits.eligibility.models
+import benefits.ledger.models
+import cashback.models
+import kernel.changes.models
+import parking.models
+import resident_card.accounts.models
+import resident_card.audit.models
+import resident_card.cards.models
+import resident_card.city.models
+import resident_card.credentials.models
+import resident_card.residents.models
+
 ROOT = Path(__file__).resolve().parent.parent
+# Every module of tables: the metadata knows a table once its module is imported.
+MODEL_MODULES = (
+    kernel.changes.models,
+    resident_card.accounts.models,
+    resident_card.audit.models,
+    resident_card.cards.models,
+    resident_card.city.models,
+    resident_card.credentials.models,
+    resident_card.residents.models,
+    benefits.eligibility.models,
+    benefits.ledger.models,
+    parking.models,
+    cashback.models,
+)
 
 
 def load_all_models() -> None:
-    """Import every ``models`` module so the metadata knows every table."""
-    for package_name in DOMAIN_PACKAGES:
-        package = importlib.import_module(package_name)
-        for info in pkgutil.walk_packages(package.__path__, prefix=f"{package_name}."):
-            if info.name.rsplit(".", 1)[-1] == "models":
-                importlib.import_module(info.name)
+    """Every table known to the metadata (the imports above did it; this names the intent)."""
+    assert MODEL_MODULES
 
 
 def alembic_config(database_url: str | None = None) -> Config:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from resident_card.i18n import LANGUAGES, RIGHT_TO_LEFT, Language, negotiate
+from kernel.i18n import LANGUAGES, RIGHT_TO_LEFT, Language, negotiate
 
 HERE = Path(__file__).resolve().parent
 STATIC_DIR = HERE / "static"

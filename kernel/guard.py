@@ -13,8 +13,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from resident_card.errors import error_response
-from resident_card.i18n import Text, negotiate
+from kernel.errors import error_response
+from kernel.i18n import Text, negotiate
 
 MAX_JSON_BYTES = 1_000_000
 # Unicode's control characters (Cc) but tab and line breaks, and the surrogates (Cs), which only

@@ -1,0 +1,17 @@
+"""The benefits domain as the root mounts it: the one ledger and the eligibility engine."""
+
+from __future__ import annotations
+
+from benefits.eligibility import cli as eligibility_cli
+from benefits.eligibility import demo as eligibility_demo
+from benefits.eligibility import endpoints as eligibility
+from benefits.ledger import cli as ledger_cli
+from benefits.ledger import endpoints as ledger
+from kernel.manifest import Manifest
+
+MANIFEST = Manifest(
+    name="benefits",
+    routers=(ledger.router, eligibility.router),
+    commands=(ledger_cli.ledger, eligibility_cli.rules, eligibility_cli.benefits),
+    demo=(eligibility_demo.load_demo,),
+)

@@ -1,3 +1,0 @@
-from resident_card.cli import main
-
-main()

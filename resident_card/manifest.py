@@ -1,0 +1,47 @@
+"""The resident card domain as the root mounts it: accounts, residents and households, the city's
+streets, the audit log, the card and its signed QR credentials."""
+
+from __future__ import annotations
+
+from kernel.manifest import Manifest
+from resident_card.accounts import cli as accounts_cli
+from resident_card.accounts import demo as accounts_demo
+from resident_card.accounts import endpoints as accounts
+from resident_card.audit import endpoints as audit
+from resident_card.cards import endpoints as cards
+from resident_card.city import cli as city_cli
+from resident_card.city import demo as city_demo
+from resident_card.city import endpoints as city
+from resident_card.credentials import cli as credentials_cli
+from resident_card.credentials import demo as credentials_demo
+from resident_card.credentials import endpoints as credentials
+from resident_card.credentials.runtime import keyring_part
+from resident_card.residents import cli as residents_cli
+from resident_card.residents import demo as residents_demo
+from resident_card.residents import endpoints as residents
+
+MANIFEST = Manifest(
+    name="resident_card",
+    routers=(
+        accounts.router,
+        residents.router,
+        city.router,
+        audit.router,
+        cards.router,
+        credentials.router,
+    ),
+    root_routers=(credentials.root_router,),
+    commands=(
+        accounts_cli.users,
+        residents_cli.residents,
+        city_cli.city,
+        credentials_cli.keys,
+    ),
+    demo=(
+        accounts_demo.load_demo,
+        city_demo.load_demo,
+        residents_demo.load_demo,
+        credentials_demo.load_demo,
+    ),
+    runtime_parts=(keyring_part,),
+)

@@ -1,0 +1,3 @@
+from toshav.cli import main
+
+main()

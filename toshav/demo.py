@@ -1,0 +1,74 @@
+"""Demo data of a Haifa-like city: ``toshav demo load`` (idempotent) and ``toshav demo logins``.
+
+Each domain's manifest names its demo loaders (``load(session, settings, now) -> list[str]``); they
+run in the domains' order (the card's, the ledger's, then each domain turned on), so a later loader
+may rely on an earlier one's data.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from kernel.console import command_settings, unit_of_work
+from kernel.settings import Settings
+from resident_card.accounts.demo import DEMO_USERS
+from toshav.domains import enabled
+
+
+def extra_login_lines(session: Session, settings: Settings, now: datetime) -> list[str]:
+    """Lines the enabled domains add to ``toshav demo logins`` (the demo resident's pass, say)."""
+    lines: list[str] = []
+    for manifest in enabled(settings):
+        for hook in manifest.demo_logins:
+            try:
+                with session.begin_nested():
+                    lines.extend(hook(session, settings, now))
+            except SQLAlchemyError:  # no demo data of that domain yet: its lines are left out
+                continue
+    return lines
+
+
+def load_everything(session: Session, settings: Settings, now: datetime) -> list[str]:
+    lines: list[str] = []
+    for manifest in enabled(settings):
+        for load in manifest.demo:
+            lines.extend(load(session, settings, now))
+    return lines
+
+
+@click.group()
+def demo() -> None:
+    """Demo data of a Haifa-like city."""
+
+
+@demo.command("load")
+def demo_load() -> None:
+    """Load the demo data; running it again changes nothing."""
+    settings = command_settings()
+    with unit_of_work(settings) as session:
+        for line in load_everything(session, settings, datetime.now(UTC)):
+            click.echo(line)
+
+
+@demo.command("logins")
+def demo_logins() -> None:
+    """Print the demo logins."""
+    settings = command_settings()
+    password = settings.demo_password.get_secret_value()
+    click.echo("")
+    click.echo("Toshav is at http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)")
+    click.echo("Demo logins (password for all: " + password + "):")
+    for username, role, _ in DEMO_USERS:
+        click.echo(f"  {username:<10} {role.value}")
+    try:
+        with unit_of_work(settings) as session:
+            extra = extra_login_lines(session, settings, datetime.now(UTC))
+    except SQLAlchemyError:  # no demo database yet: the logins alone
+        extra = []
+    for line in extra:
+        click.echo(line)
+    click.echo("")
