@@ -83,13 +83,13 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     from resident_card.credentials import service as credentials
     from resident_card.credentials.service import Keyring
     from resident_card.database import make_engine, make_sessionmaker
-    from resident_card.residents import service as people
     from resident_card.residents.identifiers import (
         IdentifierKind,
         id_number_check_digit,
         protect,
     )
     from resident_card.residents.models import ResidencyStatus
+    from resident_card.residents.service import records as people
     from resident_card.settings import Settings
 
     settings = Settings.model_validate(

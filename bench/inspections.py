@@ -129,9 +129,9 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from resident_card.console import unit_of_work
     from resident_card.credentials import service as credentials
     from resident_card.credentials.jws import new_jti
-    from resident_card.residents import service as residents
     from resident_card.residents.identifiers import IdentifierKind, protect
     from resident_card.residents.models import ResidencyStatus
+    from resident_card.residents.service import records as residents
     from resident_card.schema import upgrade
     from resident_card.settings import Settings
 

@@ -110,7 +110,7 @@ from resident_card.clock import Now
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from resident_card.i18n import Language, Text, negotiate
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 from resident_card.settings import AppSettings
 
 router = APIRouter(tags=["cashback"])

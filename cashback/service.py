@@ -123,8 +123,8 @@ from resident_card.cards import service as cards
 from resident_card.city import service as city
 from resident_card.city.models import Neighbourhood, Street
 from resident_card.i18n import Text
-from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 from resident_card.settings import Settings
 
 CASHBACK_PROGRAMME = "cashback_resident"

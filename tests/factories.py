@@ -13,9 +13,9 @@ from resident_card.accounts import service as accounts
 from resident_card.accounts.models import Role, User
 from resident_card.accounts.tokens import issue_access_token
 from resident_card.city.models import Street
-from resident_card.residents import service as residents
 from resident_card.residents.identifiers import IdentifierKind, id_number_check_digit, protect
 from resident_card.residents.models import ResidencyStatus, Resident
+from resident_card.residents.service import records as residents
 from resident_card.settings import Settings
 
 DEFAULT_PASSWORD = "correct-horse-battery"

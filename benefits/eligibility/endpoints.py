@@ -62,9 +62,9 @@ from resident_card.clock import Now, Today
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, NotAuthenticated, responses
 from resident_card.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
-from resident_card.residents import service as residents
 from resident_card.residents.exceptions import ResidentNotFound
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 from resident_card.settings import AppSettings
 
 # The card in the wallet shows the resident's balances, named by their programmes.

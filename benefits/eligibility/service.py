@@ -66,8 +66,8 @@ from resident_card.audit import service as audit
 from resident_card.cards.summary import BenefitLine
 from resident_card.errors import describe_validation
 from resident_card.i18n import Text
-from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 from resident_card.settings import get_settings
 
 __all__ = [

@@ -40,7 +40,7 @@ from resident_card.errors import (
     Unprocessable,
     responses,
 )
-from resident_card.residents.service import resident_for_user
+from resident_card.residents.service.records import resident_for_user
 
 router = APIRouter(tags=["ledger"])
 

@@ -39,8 +39,8 @@ from parking.service.zones import address_zone
 from resident_card.credentials.jws import new_jti
 from resident_card.credentials.service import Keyring
 from resident_card.i18n import Named
-from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
+from resident_card.residents.service import records as residents
 from resident_card.settings import Settings
 
 PERMIT_PROGRAMME = "resident_parking_permit"

@@ -48,7 +48,7 @@ from resident_card.credentials.qr import qr_png, qr_svg
 from resident_card.database import DbSession
 from resident_card.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from resident_card.residents.models import Resident
-from resident_card.residents.service import city_today
+from resident_card.residents.service.records import city_today
 from resident_card.settings import AppSettings
 
 router = APIRouter(tags=["cards"])

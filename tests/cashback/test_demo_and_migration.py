@@ -26,7 +26,7 @@ from resident_card.clock import SetClock
 from resident_card.credentials.service import Keyring
 from resident_card.database import Base
 from resident_card.demo import load_everything
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 from resident_card.schema import alembic_config, load_all_models
 from resident_card.settings import Settings, get_settings
 from tests.cashback.conftest import Shop, card_token

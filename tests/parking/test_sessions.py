@@ -22,7 +22,7 @@ from parking import service
 from parking.models import ParkingSession
 from resident_card.city.service import load_city
 from resident_card.clock import SetClock
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 from resident_card.settings import Settings
 from tests.conftest import LiveServer
 from tests.factories import auth_headers
