@@ -14,6 +14,7 @@ Two caches make that so, both per process:
   (another API worker, the CLI) reaches this one when its entry ages out, so a user disabled
   elsewhere may keep acting here for at most that many seconds. Refresh tokens are checked against
   the database every time, so a disabled user gets no new access token at all.
+  See docs/decisions/0003-caller-cache-ttl.md.
 """
 
 from __future__ import annotations
@@ -85,9 +86,9 @@ class KnownCallers:
         self, user_id: uuid.UUID, now: datetime, load: Callable[[], Awaitable[Standing]]
     ) -> Standing:
         """A user's standing, read with ``load`` and kept. Requests that come while a read of the
-        same user is under way wait for that one instead of each reading again: when an entry ages
-        out under load, a busy device's requests in flight (64 at once in the bench) would each
-        have taken a thread and a database connection to read the same row."""
+        same user is under way wait for that one instead of each reading again: an entry ageing
+        out costs one thread and one connection, however many of the user's requests are in
+        flight."""
         key = (id(asyncio.get_running_loop()), user_id)
         pending = self._reading.get(key)
         if pending is not None:
