@@ -4,17 +4,34 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do $$p -c '
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# uv installs from uv.lock, the lockfile: every package at its locked version, checked against the
+# lockfile's hashes. uv itself comes into the venv from PyPI at this version.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: run test install lint types unit bench clean
+.PHONY: run test install lock lint types unit bench clean
 
-$(STAMP): pyproject.toml
+$(UV_STAMP):
 	@test -n "$(PYTHON)" || { echo "Toshav needs Python 3.11 or newer; none was found on PATH." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet 'uv==$(UV_VERSION)'
+	@touch $(UV_STAMP)
+
+# --locked: a uv.lock that no longer matches pyproject.toml is an error (run `make lock`), never
+# re-resolved on the way. --inexact keeps the venv's own pip and uv. The project itself is
+# installed editable; its dependencies come from the lockfile only.
+$(STAMP): pyproject.toml uv.lock $(UV_STAMP)
+	$(UV) sync --locked --inexact --extra test --python $(BIN)/python
 	@touch $(STAMP)
 
 install: $(STAMP)
+
+# The newest releases pyproject.toml allows, written to uv.lock; `make install` then follows it.
+lock: $(UV_STAMP)
+	$(UV) lock --upgrade --python $(BIN)/python
 
 run: install
 	@mkdir -p var

@@ -85,13 +85,13 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     from resident_card.city.service import load_city
     from resident_card.credentials import service as credentials
     from resident_card.credentials.service import Keyring
-    from resident_card.residents import service as people
     from resident_card.residents.identifiers import (
         IdentifierKind,
         id_number_check_digit,
         protect,
     )
     from resident_card.residents.models import ResidencyStatus
+    from resident_card.residents.service import records as people
 
     settings = Settings.model_validate(
         {

@@ -132,9 +132,9 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from resident_card.city.service import load_city, street_by_code
     from resident_card.credentials import service as credentials
     from resident_card.credentials.jws import new_jti
-    from resident_card.residents import service as residents
     from resident_card.residents.identifiers import IdentifierKind, protect
     from resident_card.residents.models import ResidencyStatus
+    from resident_card.residents.service import records as residents
     from toshav.schema import upgrade
 
     upgrade(database_url)

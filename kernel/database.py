@@ -119,7 +119,8 @@ def _sqlite_pragmas(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        # The write lock up front: a balance read inside this transaction cannot be changed under it.
+        # The write lock up front: a balance read inside this transaction cannot be changed under
+        # it (docs/decisions/0001-sqlite-begin-immediate.md).
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -140,10 +141,11 @@ def _end(session: Session, *, commit: bool) -> None:
         session.close()
 
 
-# Sessions open at once, per event loop and kind, so some of anyio's threads (40 by default) are
-# always free: a request holding SQLite's write lock must find a thread to commit in. "request" is
-# the request's own session; "own" the short sessions async code opens (``in_own_session``), which
-# may run while their request holds a "request" one, so they count apart and never wait on it.
+# Sessions open at once, per event loop and kind, are capped so some of anyio's threads (40 by
+# default) are always free: a request holding SQLite's write lock must find a thread to commit in.
+# "request" is the request's own session; "own" the short sessions async code opens
+# (``in_own_session``), which may run while their request holds a "request" one, so they count
+# apart and never wait on it.
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
 )
@@ -181,9 +183,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
     Opened on the event loop (a session touches no connection until its first query); the commit
     or rollback, and the close, run in one thread. Fewer requests hold a session at once than
-    there are threads: a request holding SQLite's write lock (``BEGIN IMMEDIATE``) always finds a
-    thread to commit in, instead of every thread waiting on a lock whose holder waits for a thread
-    (with 64 concurrent clients that stalled the service 30 s, then answered 500).
+    there are threads (the "request" gate), so a request holding SQLite's write lock
+    (``BEGIN IMMEDIATE``) always finds a thread to commit in: no thread may wait on a lock whose
+    holder waits for a thread. See docs/decisions/0002-session-gates-per-event-loop.md.
     """
     async with _gate("request"):
         session: Session = request.app.state.runtime.database.sessionmaker()

@@ -15,8 +15,8 @@ from parking.repository import PermitRepository, VehicleRepository
 from parking.schemas import show_plate
 from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
-from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 
 DEMO_PLATE = "1234567"
 

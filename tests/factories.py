@@ -15,9 +15,9 @@ from resident_card.accounts.models import Role, User
 from resident_card.accounts.runtime import Sessions
 from resident_card.accounts.tokens import issue_access_token, load_access_token_keys
 from resident_card.city.models import Street
-from resident_card.residents import service as residents
 from resident_card.residents.identifiers import IdentifierKind, id_number_check_digit, protect
 from resident_card.residents.models import ResidencyStatus, Resident
+from resident_card.residents.service import records as residents
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 

@@ -12,7 +12,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every folder of the project's Python, the tests and benchmarks included.
-PACKAGES = ("kernel", "toshav", "resident_card", "benefits", "parking", "cashback", "migrations", "tests", "bench")
+PACKAGES = (
+    "kernel",
+    "toshav",
+    "resident_card",
+    "benefits",
+    "parking",
+    "cashback",
+    "migrations",
+    "tests",
+    "bench",
+)
 
 
 def _module_name(root: Path, path: Path) -> str:

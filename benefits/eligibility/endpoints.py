@@ -66,9 +66,9 @@ from resident_card.accounts.dependencies import (
     StaffReader,
 )
 from resident_card.cards.summary import register_summary_source
-from resident_card.residents import service as residents
 from resident_card.residents.exceptions import ResidentNotFound
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 
 # The card in the wallet shows the resident's balances, named by their programmes.
 register_summary_source(wallet_lines)

@@ -42,7 +42,7 @@ from kernel.errors import (
     responses,
 )
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
-from resident_card.residents.service import resident_for_user
+from resident_card.residents.service.records import resident_for_user
 
 router = APIRouter(tags=["ledger"])
 

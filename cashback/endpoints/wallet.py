@@ -12,7 +12,7 @@ from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from resident_card.accounts.dependencies import ResidentCaller
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 
 router = APIRouter(tags=["cashback"])
 

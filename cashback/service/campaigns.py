@@ -37,7 +37,7 @@ from cashback.service import accounts, checks, merchants
 from kernel.i18n import Text
 from resident_card.audit import service as audit
 from resident_card.city import service as city
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 
 CASHBACK_PROGRAMME = "cashback_resident"
 

@@ -39,8 +39,8 @@ from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, checks, flags, merchants, scans
 from kernel.i18n import Text
 from kernel.settings import Settings
-from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 
 # Held cashback is captured when the return window ends; the ledger hold itself lasts this much
 # longer, so a late run of the release command still finds it pending.

@@ -41,8 +41,8 @@ from parking.service.vehicles import household_vehicles, parse_plate
 from parking.service.zones import address_zone
 from resident_card.credentials.jws import new_jti, token_kid
 from resident_card.credentials.service import KeyHolders, Keyring
-from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
+from resident_card.residents.service import records as residents
 
 PERMIT_PROGRAMME = "resident_parking_permit"
 PASS_REISSUED = "reissued"  # noqa: S105 - why a pass was revoked when its permit got a new one

@@ -33,8 +33,8 @@ from parking.repository import (
 )
 from parking.schemas import normalise_plate
 from parking.service.passes import end_permit
-from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 
 
 def parse_plate(text: str) -> str:

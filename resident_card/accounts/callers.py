@@ -54,9 +54,9 @@ class KnownCallers:
         self, user_id: uuid.UUID, now: datetime, load: Callable[[], Awaitable[Standing]]
     ) -> Standing:
         """A user's standing, read with ``load`` and kept. Requests that come while a read of the
-        same user is under way wait for that one instead of each reading again: when an entry ages
-        out under load, a busy device's requests in flight (64 at once in the bench) would each
-        have taken a thread and a database connection to read the same row."""
+        same user is under way wait for that one instead of each reading again: an entry ageing
+        out costs one thread and one connection, however many of the user's requests are in
+        flight."""
         key = (id(asyncio.get_running_loop()), user_id)
         pending = self._reading.get(key)
         if pending is not None:

@@ -272,7 +272,8 @@ def refresh_tokens(
     (``retry_key``) the rotation came with, within ``refresh_retry_seconds`` of it, while the
     token it was rotated into has never been used. That is a device whose answer was lost on the
     way; it gets a new pair and the unused one it never received stops working, so the family
-    still has one live token. A replayed token without its key is still a reuse.
+    still has one live token. A replayed token without its key is still a reuse
+    (docs/decisions/0004-refresh-token-retry-window.md).
     """
     repository = RefreshTokenRepository(session)
     stored = repository.by_hash_for_update(hash_refresh_token(refresh_token))
@@ -396,8 +397,9 @@ def set_active(
 ) -> User:
     """Disable or enable an account, with a reason, audited. ``actor_id`` None means the command line.
 
-    Disabling revokes the user's refresh tokens; their access tokens stop working at once, because
-    every request loads the user and refuses a disabled one. Nobody can disable themselves.
+    Disabling revokes the user's refresh tokens. Their access tokens stop working at once in this
+    process, and in any other once its cached standing of the user ages out
+    (``TOSHAV_CALLER_CACHE_TTL_SECONDS``; see accounts.dependencies). Nobody can disable themselves.
     """
     clean_reason = _text(reason, "reason", 500)
     if clean_reason is None:

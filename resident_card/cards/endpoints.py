@@ -49,7 +49,7 @@ from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
 from resident_card.credentials.qr import qr_png, qr_svg
 from resident_card.residents.models import Resident
-from resident_card.residents.service import city_today
+from resident_card.residents.service.records import city_today
 
 router = APIRouter(tags=["cards"])
 

@@ -39,9 +39,9 @@ from resident_card.cards.summary import BenefitLine, benefit_summary, merchant_p
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import Rejection, b64url, verify_credential
 from resident_card.credentials.service import Keyring
-from resident_card.residents import service as residents
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.residents.repository import ResidentRepository
+from resident_card.residents.service import records as residents
 
 CARD_NUMBER_LENGTH = 10  # nine random digits and a Luhn check digit
 REFERENCE_BYTES = 9  # 12 base64url characters: the token's sub, and the card's address in the API

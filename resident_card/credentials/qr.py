@@ -1,8 +1,8 @@
 """QR images of credentials, cheap for the server: a fixed mask, and modules drawn as whole rows.
 
-qrcode tries all eight masks by default and scores each (about 20 ms for a card token); any mask
-is valid, and a decoder reads which one from the symbol, so we fix one. The PNG is drawn one
-pixel per module and scaled up with nearest-neighbour, instead of one rectangle per module.
+qrcode would try all eight masks and score each; any mask is valid, and a decoder reads which
+one from the symbol, so we fix one. The PNG is drawn one pixel per module and scaled up with
+nearest-neighbour, instead of one rectangle per module.
 Error correction M (15 %): a token of ~300 characters fits version 13, 69 modules a side.
 """
 

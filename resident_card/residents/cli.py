@@ -18,7 +18,7 @@ import click
 from kernel.console import command_settings, language_option, unit_of_work
 from kernel.errors import ToshavError
 from kernel.i18n import Language, Text, render
-from resident_card.residents import service
+from resident_card.residents.service import registry_import
 
 TEXTS: dict[str, Text] = {
     "progress": {"he": "מייבא תושבים", "ar": "استيراد المقيمين", "en": "Importing residents"},
@@ -92,13 +92,13 @@ def import_residents(file: Path, report: Path | None, language: Language) -> Non
             for number, row in progress:
                 try:
                     with session.begin_nested():
-                        outcome = service.import_row(session, settings, row, now)
+                        outcome = registry_import.import_row(session, settings, row, now)
                 except ToshavError as exc:
                     counts["rejected"] += 1
                     rejected.append((number, exc.code, exc.detail(language)))
                     continue
                 counts[outcome] += 1
-        service.record_import(session, counts=counts, source=file.name)
+        registry_import.record_import(session, counts=counts, source=file.name)
 
     for number, code, detail in rejected:
         click.echo(

@@ -14,7 +14,6 @@ from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
 from resident_card.city.schemas import Names, NeighbourhoodOut
-from resident_card.residents import service
 from resident_card.residents.exceptions import (
     AlreadyAWard,
     ContactRequired,
@@ -48,6 +47,7 @@ from resident_card.residents.schemas import (
     WardIn,
     WardOut,
 )
+from resident_card.residents.service import enrolment, records, residency, wards
 
 router = APIRouter(tags=["residents"])
 AUTH = (NotAuthenticated, Forbidden)
@@ -69,7 +69,7 @@ def _ward(ward: Resident, relation: str) -> WardOut:
     )
 
 
-def _resident_fields(found: service.ResidentDetails) -> dict[str, object]:
+def _resident_fields(found: records.ResidentDetails) -> dict[str, object]:
     resident = found.resident
     neighbourhood = found.neighbourhood
     return {
@@ -99,7 +99,7 @@ def _resident_fields(found: service.ResidentDetails) -> dict[str, object]:
     }
 
 
-def _resident_out(found: service.ResidentDetails) -> ResidentOut:
+def _resident_out(found: records.ResidentDetails) -> ResidentOut:
     history = [
         StatusChangeOut(from_status=c.from_status, to_status=c.to_status, reason=c.reason, at=c.at)
         for c in found.history
@@ -107,7 +107,7 @@ def _resident_out(found: service.ResidentDetails) -> ResidentOut:
     return ResidentOut.model_validate({**_resident_fields(found), "status_history": history})
 
 
-def _admin_out(found: service.ResidentDetails) -> AdminResidentOut:
+def _admin_out(found: records.ResidentDetails) -> AdminResidentOut:
     resident = found.resident
     history = [
         AdminStatusChangeOut(
@@ -154,27 +154,27 @@ def enrol(
     body: EnrolmentIn, session: DbSession, settings: AppSettings, now: Now, today: Today
 ) -> ResidentOut:
     """Enrol: a resident account and record, pending until the city verifies residency."""
-    resident = service.enrol(
+    resident = enrolment.enrol(
         session,
         settings,
-        service.Enrolment(
+        enrolment.Enrolment(
             username=body.username,
             password=body.password,
-            person=service.Person(
+            person=records.Person(
                 first_name=body.first_name,
                 last_name=body.last_name,
                 date_of_birth=body.date_of_birth,
                 identifier_kind=body.identifier.kind,
                 identifier_value=body.identifier.value,
             ),
-            address=service.Address(body.street_code, body.house_number, body.apartment),
+            address=records.Address(body.street_code, body.house_number, body.apartment),
             email=body.email,
             phone=body.phone,
             preferred_language=body.preferred_language,
         ),
         now,
     )
-    return _resident_out(service.details(session, resident, today=today))
+    return _resident_out(records.details(session, resident, today=today))
 
 
 @router.get(
@@ -182,8 +182,8 @@ def enrol(
 )
 def my_record(caller: ResidentCaller, session: DbSession, today: Today) -> ResidentOut:
     """My resident record: status and its history, address, household and the minors in my care."""
-    resident = service.own_resident(session, caller.id)
-    return _resident_out(service.details(session, resident, today=today))
+    resident = records.own_resident(session, caller.id)
+    return _resident_out(records.details(session, resident, today=today))
 
 
 @router.get(
@@ -193,10 +193,10 @@ def my_record(caller: ResidentCaller, session: DbSession, today: Today) -> Resid
 )
 def my_wards(caller: ResidentCaller, session: DbSession, today: Today) -> list[WardOut]:
     """The minors in my care (children and foster children)."""
-    resident = service.own_resident(session, caller.id)
-    relations = service.ward_relations(session, resident)
+    resident = records.own_resident(session, caller.id)
+    relations = wards.ward_relations(session, resident)
     return [
-        _ward(ward, relations[ward.id]) for ward in service.wards_of(session, resident, today=today)
+        _ward(ward, relations[ward.id]) for ward in records.wards_of(session, resident, today=today)
     ]
 
 
@@ -222,12 +222,12 @@ def add_ward(
     body: WardIn, caller: ResidentCaller, session: DbSession, settings: AppSettings, now: Now
 ) -> WardOut:
     """Add a child or foster child to my household; I act for them."""
-    guardian = service.own_resident(session, caller.id)
-    ward = service.add_ward(
+    guardian = records.own_resident(session, caller.id)
+    ward = wards.add_ward(
         session,
         settings,
         guardian,
-        person=service.Person(
+        person=records.Person(
             first_name=body.first_name,
             last_name=body.last_name,
             date_of_birth=body.date_of_birth,
@@ -250,9 +250,9 @@ def resident(
     resident_id: uuid.UUID, caller: ResidentCaller, session: DbSession, today: Today
 ) -> ResidentOut:
     """A resident record I may see: my own, or a minor's in my care."""
-    actor = service.own_resident(session, caller.id)
-    found = service.resident_visible_to(session, actor, resident_id, today=today)
-    return _resident_out(service.details(session, found, today=today))
+    actor = records.own_resident(session, caller.id)
+    found = records.resident_visible_to(session, actor, resident_id, today=today)
+    return _resident_out(records.details(session, found, today=today))
 
 
 # --- the clerk's desk ---------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def list_residents(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ResidentPage:
     """Residents by status and name, email or phone (admin, auditor)."""
-    rows, total = service.search(session, status=status_, text=q, limit=limit, offset=offset)
+    rows, total = residency.search(session, status=status_, text=q, limit=limit, offset=offset)
     return ResidentPage(
         items=[
             ResidentSummary(
@@ -306,14 +306,14 @@ def lookup(
     today: Today,
 ) -> AdminResidentOut:
     """Find a resident by ID number or other identifier (admin; the look-up is audited)."""
-    found = service.lookup(
+    found = residency.lookup(
         session,
         settings,
         kind=body.identifier.kind,
         value=body.identifier.value,
         actor_id=caller.id,
     )
-    return _admin_out(service.details(session, found, today=today))
+    return _admin_out(records.details(session, found, today=today))
 
 
 @router.get(
@@ -329,7 +329,7 @@ def admin_resident(
 ) -> AdminResidentOut:
     """One resident's full record and status history (admin, auditor)."""
     return _admin_out(
-        service.details(session, service.admin_resident(session, resident_id), today=today)
+        records.details(session, residency.admin_resident(session, resident_id), today=today)
     )
 
 
@@ -348,7 +348,7 @@ def change_status(
     today: Today,
 ) -> AdminResidentOut:
     """Verify, reject, suspend, reinstate or move out a resident, with a reason (admin; audited)."""
-    changed = service.change_status(
+    changed = residency.change_status(
         session,
         settings,
         resident_id=resident_id,
@@ -357,7 +357,7 @@ def change_status(
         actor_id=caller.id,
         now=now,
     )
-    return _admin_out(service.details(session, changed, today=today))
+    return _admin_out(records.details(session, changed, today=today))
 
 
 @router.put(
@@ -373,11 +373,11 @@ def set_disability(
     today: Today,
 ) -> AdminResidentOut:
     """Set or clear a resident's disability flag, with a reason (admin; audited)."""
-    changed = service.set_disability(
+    changed = residency.set_disability(
         session,
         resident_id=resident_id,
         disability=body.disability,
         reason=body.reason,
         actor_id=caller.id,
     )
-    return _admin_out(service.details(session, changed, today=today))
+    return _admin_out(records.details(session, changed, today=today))

@@ -24,7 +24,7 @@ from kernel.database import Base
 from kernel.settings import Settings, get_settings
 from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 from tests.cashback.conftest import Shop, card_token
 from tests.cashback.test_purchases import buy
 from tests.conftest import FreshDatabase

@@ -24,7 +24,7 @@ from kernel.settings import Settings
 from parking import service
 from parking.models import ParkingSession
 from resident_card.city.service import load_city
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 from tests.conftest import LiveServer
 from tests.factories import auth_headers
 from tests.parking.conftest import Person, person, register

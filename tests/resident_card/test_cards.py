@@ -35,7 +35,7 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import b64url, b64url_decode
 from resident_card.credentials.models import SigningKey
 from resident_card.residents.models import Resident
-from resident_card.residents.service import city_today
+from resident_card.residents.service.records import city_today
 from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_user, israeli_id
 from tests.resident_card.credentials_support import (

@@ -15,8 +15,8 @@ from kernel.clock import SetClock
 from kernel.settings import Settings
 from resident_card.accounts.models import User
 from resident_card.city.models import Street
-from resident_card.residents import service
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records
 from tests.factories import auth_headers, create_resident, create_street, create_user, israeli_id
 from tests.resident_card.residents_support import row_counts
 
@@ -92,8 +92,8 @@ def test_a_foster_child_without_an_id_number(
     assert added.status_code == 201, added.text
     assert added.json()["relation"] == "foster_child"
     assert added.json()["identifier"] == {"kind": "foster_care", "masked": "•••••• 417"}
-    wards = service.wards_of(session, parent, today=date(2026, 1, 1))
-    facts = service.resident_facts(session, wards[0], date(2026, 1, 1))
+    wards = records.wards_of(session, parent, today=date(2026, 1, 1))
+    facts = records.resident_facts(session, wards[0], date(2026, 1, 1))
     assert facts["identifier_kind"] == "foster_care"
     assert facts["is_minor"] is True
     assert facts["household_size"] == 2
@@ -110,17 +110,17 @@ def test_the_guardian_acts_for_the_ward_and_nobody_else_does(
     ward_id = client.post(
         WARDS, json=_ward_body(), headers=auth_headers(app, _user(session, parent))
     ).json()["id"]
-    ward = service.get_resident(session, uuid.UUID(ward_id))
+    ward = records.get_resident(session, uuid.UUID(ward_id))
     assert ward is not None
     neighbour = create_resident(
         session, settings, user=True, street=street, house_number=3, apartment="7"
     )
 
     today = date(2026, 6, 1)
-    assert service.can_act_for(session, parent, ward.id, today=today)
-    assert not service.can_act_for(session, neighbour, ward.id, today=today)
-    assert not service.can_act_for(session, ward, parent.id, today=today)
-    assert service.wards_of(session, parent, today=today) == [ward]
+    assert records.can_act_for(session, parent, ward.id, today=today)
+    assert not records.can_act_for(session, neighbour, ward.id, today=today)
+    assert not records.can_act_for(session, ward, parent.id, today=today)
+    assert records.wards_of(session, parent, today=today) == [ward]
     seen_by_neighbour = client.get(
         f"/api/v1/residents/{ward_id}", headers=auth_headers(app, _user(session, neighbour))
     )
@@ -136,7 +136,7 @@ def test_a_minor_cannot_add_wards(
     street: Street,
     clock: SetClock,
 ) -> None:
-    today = service.city_today(clock.now(), settings)
+    today = records.city_today(clock.now(), settings)
     teenager = create_resident(
         session,
         settings,
@@ -382,6 +382,6 @@ def test_a_ward_who_comes_of_age_acts_alone_from_their_18th_birthday_in_the_city
     ],
 )
 def test_who_counts_as_a_minor_on_a_day(today: date, cut_off: date) -> None:
-    assert service.minors_born_after(today) == cut_off
-    assert service.age_on(cut_off, today) == service.ADULT_AGE
-    assert service.age_on(cut_off + timedelta(days=1), today) == service.ADULT_AGE - 1
+    assert records.minors_born_after(today) == cut_off
+    assert records.age_on(cut_off, today) == records.ADULT_AGE
+    assert records.age_on(cut_off + timedelta(days=1), today) == records.ADULT_AGE - 1

@@ -22,8 +22,8 @@ from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
 from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
-from resident_card.residents import service
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records, registry_import
 from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_resident, create_street, create_user, israeli_id
 from tests.resident_card.residents_support import (
@@ -57,7 +57,7 @@ def test_facts_of_a_verified_adult(session: Session, settings: Settings) -> None
     create_resident(session, settings, street=street, house_number=12, status="pending")
     create_resident(session, settings, street=street, house_number=12, status="moved_out")
 
-    facts = service.resident_facts(session, resident, date(2026, 2, 28))
+    facts = records.resident_facts(session, resident, date(2026, 2, 28))
 
     assert facts == {
         "age": 35,
@@ -79,7 +79,7 @@ def test_facts_of_a_pending_minor_count_no_residency(session: Session, settings:
         date_of_birth=date(2010, 3, 1),
         identifier_kind="foster_care",
     )
-    facts = service.resident_facts(session, resident, date(2026, 2, 28))
+    facts = records.resident_facts(session, resident, date(2026, 2, 28))
     assert facts["age"] == 15
     assert facts["is_minor"] is True
     assert facts["months_of_residency"] == 0
@@ -90,14 +90,14 @@ def test_facts_of_a_pending_minor_count_no_residency(session: Session, settings:
 def test_resident_for_user_finds_the_record(session: Session, settings: Settings) -> None:
     resident = create_resident(session, settings, user=True)
     assert resident.user_id is not None
-    assert service.resident_for_user(session, resident.user_id) is resident
+    assert records.resident_for_user(session, resident.user_id) is resident
     other = create_resident(session, settings, user=True)
     assert other.user_id is not None
-    assert service.resident_for_user(session, other.user_id) is other
+    assert records.resident_for_user(session, other.user_id) is other
     today = date(2026, 6, 1)
-    assert service.can_act_for(session, resident, resident.id, today=today)
-    assert not service.can_act_for(session, resident, other.id, today=today)
-    assert service.wards_of(session, resident, today=today) == []
+    assert records.can_act_for(session, resident, resident.id, today=today)
+    assert not records.can_act_for(session, resident, other.id, today=today)
+    assert records.wards_of(session, resident, today=today) == []
 
 
 # --- enrolment ----------------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def test_enrolment_makes_a_pending_resident_and_their_user(
     user = session.scalars(select(User).where(User.username == "dana.levi")).one()
     assert user.roles == ["resident"]
     assert user.preferred_language == "en"
-    resident = service.resident_for_user(session, user.id)
+    resident = records.resident_for_user(session, user.id)
     assert resident is not None
     assert str(resident.id) == body["id"]
 
@@ -175,7 +175,7 @@ def test_a_phone_alone_is_enough_contact(client: TestClient, session: Session) -
 
 
 def _years_before(clock: SetClock, years: int, days: int = 0) -> date:
-    today = service.city_today(clock.now(), get_settings_for_tests())
+    today = records.city_today(clock.now(), get_settings_for_tests())
     return today.replace(year=today.year - years) - timedelta(days=days)
 
 
@@ -339,7 +339,7 @@ def test_errors_speak_the_callers_language(client: TestClient, session: Session)
 
 
 def _imported(session: Session, settings: Settings, clock: SetClock, number: str) -> Resident:
-    outcome = service.import_row(
+    outcome = registry_import.import_row(
         session,
         settings,
         {
@@ -590,7 +590,7 @@ def test_verification_starts_the_residency_clock(
     clock: SetClock,
 ) -> None:
     resident = create_resident(session, settings, status="pending")
-    assert service.resident_facts(session, resident, date(2030, 1, 1))["months_of_residency"] == 0
+    assert records.resident_facts(session, resident, date(2030, 1, 1))["months_of_residency"] == 0
 
     response = client.post(
         f"/api/v1/admin/residents/{resident.id}/status",
@@ -601,10 +601,10 @@ def test_verification_starts_the_residency_clock(
     assert response.status_code == 200
     session.refresh(resident)
     assert resident.verified_at == clock.now()
-    today = service.city_today(clock.now(), settings)
+    today = records.city_today(clock.now(), settings)
     assert resident.resident_since == today
     later = today.replace(year=today.year + 1)
-    assert service.resident_facts(session, resident, later)["months_of_residency"] == 12
+    assert records.resident_facts(session, resident, later)["months_of_residency"] == 12
 
 
 @pytest.mark.parametrize(
@@ -801,7 +801,7 @@ def test_an_admin_sets_the_disability_flag(
     assert response.status_code == 200
     assert response.json()["disability"] is True
     session.refresh(resident)
-    assert service.resident_facts(session, resident, date(2030, 1, 1))["disability"] is True
+    assert records.resident_facts(session, resident, date(2030, 1, 1))["disability"] is True
     entry = session.scalars(
         select(AuditEntry).where(AuditEntry.action == "resident.disability")
     ).one()

@@ -26,8 +26,9 @@ from resident_card.accounts.models import Role
 from resident_card.cards import service as cards
 from resident_card.cards.models import Card, CardStatus
 from resident_card.credentials import service as credentials
-from resident_card.residents import service as residents
 from resident_card.residents.models import Guardianship, ResidencyStatus
+from resident_card.residents.service import records as residents
+from resident_card.residents.service import residency
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
 from tests.resident_card.credentials_support import decode_qr_png, joserfc_claims
@@ -239,7 +240,7 @@ def test_a_suspended_resident_sees_no_code_and_why(
     settings = live_server.database.settings
     with live_server.database.session() as session:
         clerk = create_user(session, settings, role=Role.admin)
-        residents.change_status(
+        residency.change_status(
             session,
             settings,
             resident_id=holder.resident_id,

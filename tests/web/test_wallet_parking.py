@@ -27,7 +27,7 @@ from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
 from tests.resident_card.credentials_support import decode_qr_png

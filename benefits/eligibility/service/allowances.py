@@ -36,7 +36,7 @@ from benefits.ledger.service.accounts import get_or_create_account
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
-from resident_card.residents import service as residents
+from resident_card.residents.service import records as residents
 
 ISSUANCE_PURPOSE = "issuance"
 ROLL_PAGE = 500

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.service.city_clock import city_zone
-from resident_card.residents import service as residents
 from resident_card.residents.models import Resident
+from resident_card.residents.service import records as residents
 
 # Facts other packages know about a resident (parking: vehicles, the zone, permits held), which
 # ``benefits`` cannot import. A package registers its source when its service module is imported
