@@ -4,13 +4,13 @@ with the businesses (statements written under var_dir, the city's payments in th
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 
 import click
 
 from cashback import earning
 from cashback.service import campaigns, releases, settlement
-from kernel.console import command_settings, language_option, unit_of_work
-from kernel.database import make_engine, make_sessionmaker
+from kernel.console import command_settings, language_option, short_transactions, unit_of_work
 from kernel.errors import ToshavError
 from kernel.i18n import Language, Text, render
 
@@ -57,35 +57,31 @@ def release_holds(language: Language) -> None:
     settings = command_settings()
     now = datetime.now(UTC)
     report = releases.ReleaseReport()
-    engine = make_engine(settings.database_url)
-    sessions = make_sessionmaker(engine)
-    try:
+    with short_transactions(settings) as run:
         while True:
-            with sessions() as session:
-                due = releases.residents_with_due_holds(session, now=now, limit=500)
+            due = run(
+                lambda session: releases.residents_with_due_holds(session, now=now, limit=500)
+            )
             if not due:
                 break
             # One resident per transaction: a release locks a campaign's budget, which purchases
             # by other residents wait for while holding their own wallets.
             for resident_id in due:
-                with sessions() as session, session.begin():
-                    done = releases.release_due_holds(session, now=now, resident_id=resident_id)
+                done = run(partial(releases.release_due_holds, now=now, resident_id=resident_id))
                 report.released += done.released
                 report.amount_agorot += done.amount_agorot
                 report.recovered_agorot += done.recovered_agorot
         # What came back to ended campaigns' budgets (refunds, lapsed holds) goes to the city,
         # one campaign per transaction.
         returned = emptied = 0
-        with sessions() as session:
-            ended = campaigns.ended_campaigns_with_budget(session, now=now)
+        ended = run(lambda session: campaigns.ended_campaigns_with_budget(session, now=now))
         for campaign_id in ended:
-            with sessions() as session, session.begin():
-                amount = campaigns.return_unspent_budgets(session, campaign_id, now=now)
+            amount = run(
+                partial(campaigns.return_unspent_budgets, campaign_id=campaign_id, now=now)
+            )
             if amount:
                 returned += amount
                 emptied += 1
-    finally:
-        engine.dispose()
     click.echo(
         render(
             RELEASED,

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import click
 from sqlalchemy.orm import Session
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from kernel.database import make_engine, make_sessionmaker
 from kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
 from kernel.settings import InsecureSettingsError, Settings, check_settings, get_settings
+
+T = TypeVar("T")
 
 
 def command_settings() -> Settings:
@@ -25,6 +28,30 @@ def command_settings() -> Settings:
     if settings.is_sqlite:
         Path(settings.var_dir).mkdir(parents=True, exist_ok=True)
     return settings
+
+
+@contextmanager
+def short_transactions(settings: Settings) -> Iterator[Callable[[Callable[[Session], T]], T]]:
+    """For a command that works in many short transactions (one resident, one campaign at a
+    time): ``run(work)`` runs ``work(session)`` in a transaction of its own, committed when it
+    returns and rolled back when it raises."""
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+
+    def run(work: Callable[[Session], T]) -> T:
+        with sessions() as session:
+            try:
+                done = work(session)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+            return done
+
+    try:
+        yield run
+    finally:
+        engine.dispose()
 
 
 @contextmanager

@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from kernel.errors import ToshavError
+
 T = TypeVar("T")
 
 NAMING_CONVENTION = {
@@ -191,9 +193,10 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
         session: Session = request.app.state.runtime.database.sessionmaker()
         try:
             yield session
-        except BaseException:
+        except BaseException as exc:
+            keep = isinstance(exc, ToshavError) and exc.keeps_work
             with CancelScope(shield=True):  # a cancelled request still gives back its connection
-                await to_thread.run_sync(partial(_end, session, commit=False))
+                await to_thread.run_sync(partial(_end, session, commit=keep))
             raise
         with CancelScope(shield=True):
             await to_thread.run_sync(partial(_end, session, commit=True))

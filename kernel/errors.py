@@ -31,6 +31,10 @@ class ToshavError(Exception):
         "en": "The request is not valid.",
     }
 
+    # A refusal that must leave a record (a failed sign-in counted, a stolen token's family
+    # revoked): the request's transaction is committed before the error is answered.
+    keeps_work: bool = False
+
     def __init__(self, headers: dict[str, str] | None = None, **params: object) -> None:
         self.params = params
         self.headers = headers
@@ -38,6 +42,11 @@ class ToshavError(Exception):
 
     def detail(self, language: Language) -> str:
         return render(self.message, language, **self.params)
+
+    def keeping_work(self) -> ToshavError:
+        """This refusal, with what the request wrote committed (see ``keeps_work``)."""
+        self.keeps_work = True
+        return self
 
 
 class NotFound(ToshavError):

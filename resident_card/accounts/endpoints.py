@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Header, Query, Response, status
-from sqlalchemy.orm import Session
 
 from kernel.clock import Now
 from kernel.database import DbSession
@@ -18,7 +16,7 @@ from kernel.errors import (
     Unprocessable,
     responses,
 )
-from kernel.settings import AppSettings, Settings
+from kernel.settings import AppSettings
 from resident_card.accounts import service
 from resident_card.accounts.dependencies import (
     AdminCaller,
@@ -79,16 +77,6 @@ def _pair(issued: service.IssuedTokens, response: Response) -> TokenPair:
     )
 
 
-def _keep_failure(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Count a failed password check even though the request fails, or the lockout never sees it.
-
-    Committed in the same transaction as the check (which only read), so the username's lock is
-    released only once the failure counts: parallel guesses cannot slip past the limit.
-    """
-    service.record_failure(session, settings, username, now)
-    session.commit()
-
-
 def _me(user: User) -> Me:
     return Me.model_validate(user, from_attributes=True)
 
@@ -115,9 +103,12 @@ def sign_in(
         user = service.authenticate(
             session, settings, username=form.username, password=form.password, now=now
         )
-    except InvalidCredentials:
-        _keep_failure(session, settings, form.username, now)
-        raise
+    except InvalidCredentials as exc:
+        # Counted even though the request fails, or the lockout never sees it: committed in the
+        # transaction of the check (which only read), so the username's lock is released only
+        # once the failure counts, and parallel guesses cannot slip past the limit.
+        service.record_failure(session, settings, form.username, now)
+        raise exc.keeping_work() from None
     return _pair(service.issue_tokens(session, settings, keys, user=user, now=now), response)
 
 
@@ -146,9 +137,8 @@ def refresh(
             session, settings, keys, refresh_token=body.refresh_token, now=now, retry_key=retry_key
         )
     except service.RefreshReuse as exc:
-        # A stolen token came back: keep the family revoked even though we answer 401.
-        session.commit()
-        raise InvalidRefreshToken() from exc
+        # A stolen token came back: the family stays revoked though the answer is 401.
+        raise InvalidRefreshToken().keeping_work() from exc
     return _pair(issued, response)
 
 
@@ -194,9 +184,9 @@ def change_password(
             new_password=body.new_password,
             now=now,
         )
-    except InvalidCredentials:
-        _keep_failure(session, settings, username, now)
-        raise
+    except InvalidCredentials as exc:
+        service.record_failure(session, settings, username, now)  # counted, as at sign-in
+        raise exc.keeping_work() from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
