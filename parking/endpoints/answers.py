@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from kernel.i18n import Language
-from parking import service
 from parking.models import ParkingZone, Vehicle, VehicleRelation, ZoneKind
 from parking.schemas import (
     DecisionReasonOut,
@@ -16,6 +15,7 @@ from parking.schemas import (
     ZoneOut,
     show_plate,
 )
+from parking.service import permits
 
 
 def zone_names(zone: ParkingZone) -> Names:
@@ -38,7 +38,7 @@ def vehicle_out(vehicle: Vehicle, caller_resident_id: uuid.UUID) -> VehicleOut:
     )
 
 
-def permit_out(view: service.PermitView, language: Language) -> PermitOut:
+def permit_out(view: permits.PermitView, language: Language) -> PermitOut:
     permit = view.permit
     active = view.state == "active" and view.parking_pass is not None
     return PermitOut(
@@ -66,7 +66,7 @@ def permit_out(view: service.PermitView, language: Language) -> PermitOut:
     )
 
 
-def offer_out(offer: service.Offer | None, language: Language) -> OfferOut | None:
+def offer_out(offer: permits.Offer | None, language: Language) -> OfferOut | None:
     if offer is None:
         return None
     return OfferOut(

@@ -10,7 +10,7 @@ from fastapi import Depends, Request
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated
 from kernel.i18n import Language, negotiate
 from kernel.runtime import runtime_of
-from parking import service
+from parking.service import inspections
 from resident_card.accounts.dependencies import Caller, require_roles
 from resident_card.accounts.models import Role
 
@@ -18,11 +18,11 @@ AUTH = (NotAuthenticated, InvalidToken, Forbidden)
 InspectorCaller = Annotated[Caller, Depends(require_roles(Role.inspector))]
 
 
-async def the_desk(request: Request) -> service.InspectionDesk:
-    return runtime_of(request).part(service.InspectionDesk)
+async def the_desk(request: Request) -> inspections.InspectionDesk:
+    return runtime_of(request).part(inspections.InspectionDesk)
 
 
-Desk = Annotated[service.InspectionDesk, Depends(the_desk)]
+Desk = Annotated[inspections.InspectionDesk, Depends(the_desk)]
 
 
 async def request_language(request: Request) -> Language:

@@ -17,7 +17,6 @@ from kernel.database import in_own_session
 from kernel.errors import responses
 from kernel.runtime import Runtime, runtime_of
 from kernel.settings import Settings
-from parking import service
 from parking.endpoints.dependencies import AUTH, Desk, InspectorCaller
 from parking.exceptions import (
     InspectionTimeOutOfRange,
@@ -26,6 +25,7 @@ from parking.exceptions import (
     UnknownZone,
 )
 from parking.schemas import InspectionIn, InspectionOut
+from parking.service import inspections
 
 router = APIRouter(prefix="/parking", tags=["parking"])
 
@@ -37,21 +37,23 @@ def _inspection_writer(
 
     def write(records: list[dict[str, Any]]) -> None:
         with sessionmaker() as session:
-            service.record_inspections(session, records)
+            inspections.record_inspections(session, records)
             session.commit()
 
     return write
 
 
 @contextmanager
-def inspection_desk(runtime: Runtime) -> Iterator[service.InspectionDesk]:
+def inspection_desk(runtime: Runtime) -> Iterator[inspections.InspectionDesk]:
     """Parking's part of the runtime: the inspection cache on the process's change feed, and the
     inspection writer, started here and flushed when the process stops."""
     settings = runtime.settings
     interval = settings.parking_inspection_write_seconds
-    desk = service.InspectionDesk(
-        cache=service.InspectionCache(runtime.changes, bound=settings.parking_freshness_seconds),
-        log=service.InspectionLog(
+    desk = inspections.InspectionDesk(
+        cache=inspections.InspectionCache(
+            runtime.changes, bound=settings.parking_freshness_seconds
+        ),
+        log=inspections.InspectionLog(
             _inspection_writer(runtime.database.sessionmaker), interval=interval
         ),
         writes_at_once=interval == 0,
@@ -91,13 +93,13 @@ async def inspect(
     moment = runtime.changes.clock()
     asked = _asked(body)
     settings = runtime.settings
-    judged = service.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
+    judged = inspections.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
     if judged is None:  # a typed plate, or a piece of the cache to read afresh: in a thread
         judged = await in_own_session(
             runtime.database.sessionmaker,
             partial(_inspect, settings, desk.cache, asked, now, moment),
         )
-    record = service.inspection_record(judged, asked, inspector_id=caller.id, now=now)
+    record = inspections.inspection_record(judged, asked, inspector_id=caller.id, now=now)
     if desk.writes_at_once:
         await in_own_session(runtime.database.sessionmaker, partial(_record_now, [record]))
     else:
@@ -108,8 +110,8 @@ async def inspect(
     )
 
 
-def _asked(body: InspectionIn) -> service.InspectionRequest:
-    return service.InspectionRequest(
+def _asked(body: InspectionIn) -> inspections.InspectionRequest:
+    return inspections.InspectionRequest(
         pass_token=body.pass_token,
         plate=body.plate,
         zone=body.zone,
@@ -121,15 +123,15 @@ def _asked(body: InspectionIn) -> service.InspectionRequest:
 
 def _inspect(
     settings: Settings,
-    cache: service.InspectionCache,
-    asked: service.InspectionRequest,
+    cache: inspections.InspectionCache,
+    asked: inspections.InspectionRequest,
     now: datetime,
     moment: float,
     session: Session,
-) -> service.Judged:
-    return service.inspect(session, settings, cache, asked, now=now, moment=moment)
+) -> inspections.Judged:
+    return inspections.inspect(session, settings, cache, asked, now=now, moment=moment)
 
 
 def _record_now(records: list[dict[str, Any]], session: Session) -> None:
-    service.record_inspections(session, records)
+    inspections.record_inspections(session, records)
     session.commit()

@@ -9,7 +9,6 @@ from fastapi import APIRouter, status
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
-from parking import service
 from parking.endpoints.dependencies import AUTH
 from parking.exceptions import (
     InvalidPlate,
@@ -23,6 +22,7 @@ from parking.exceptions import (
 )
 from parking.models import ParkingSession, ParkingZone, ZoneKind
 from parking.schemas import SessionOut, SessionStart, show_plate
+from parking.service import parking_time, vehicles, zones
 from resident_card.accounts.dependencies import ResidentCaller
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -44,8 +44,8 @@ def _session_out(row: ParkingSession, zone: ParkingZone) -> SessionOut:
 
 
 def _sessions_out(session: DbSession, rows: list[ParkingSession]) -> list[SessionOut]:
-    zones = service.zone_codes(session, {row.zone_id for row in rows})
-    return [_session_out(row, zones[row.zone_id]) for row in rows]
+    zone_of = zones.zone_codes(session, {row.zone_id for row in rows})
+    return [_session_out(row, zone_of[row.zone_id]) for row in rows]
 
 
 @router.post(
@@ -67,8 +67,8 @@ def start_session(
     body: SessionStart, caller: ResidentCaller, session: DbSession, now: Now
 ) -> SessionOut:
     """Start parking a vehicle of my household in a zone or a municipal car park."""
-    resident = service.own_resident(session, caller.id)
-    row = service.start_session(
+    resident = vehicles.own_resident(session, caller.id)
+    row = parking_time.start_session(
         session, resident, plate=body.plate, zone=body.zone, lot=body.lot, now=now
     )
     return _sessions_out(session, [row])[0]
@@ -83,8 +83,8 @@ def stop_session(
     session_id: uuid.UUID, caller: ResidentCaller, session: DbSession, now: Now
 ) -> SessionOut:
     """Stop parking: free minutes are used first, the rest is paid time. Stopping twice changes nothing."""
-    resident = service.own_resident(session, caller.id)
-    row = service.stop_session(session, resident, session_id, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    row = parking_time.stop_session(session, resident, session_id, now=now)
     return _sessions_out(session, [row])[0]
 
 
@@ -93,5 +93,5 @@ def stop_session(
 )
 def my_sessions(caller: ResidentCaller, session: DbSession) -> list[SessionOut]:
     """My parking sessions, newest first."""
-    resident = service.own_resident(session, caller.id)
-    return _sessions_out(session, list(service.my_sessions(session, resident)))
+    resident = vehicles.own_resident(session, caller.id)
+    return _sessions_out(session, list(parking_time.my_sessions(session, resident)))

@@ -10,9 +10,9 @@ from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.settings import AppSettings
-from parking import service
 from parking.endpoints.dependencies import AUTH
 from parking.exceptions import NoResidentRecord, PermitNotActive, PermitNotFound
+from parking.service import passes, permits, vehicles
 from resident_card.accounts.dependencies import ResidentCaller
 from resident_card.credentials.qr import qr_png, qr_svg
 
@@ -34,8 +34,8 @@ def pass_png(
     permit_id: uuid.UUID, caller: ResidentCaller, session: DbSession, now: Now
 ) -> Response:
     """The QR code of my permit's parking pass (PNG)."""
-    resident = service.own_resident(session, caller.id)
-    parking_pass, _zone = service.active_pass(session, resident, permit_id, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    parking_pass, _zone = permits.active_pass(session, resident, permit_id, now=now)
     return Response(content=qr_png(parking_pass.token), media_type="image/png", headers=NO_STORE)
 
 
@@ -51,8 +51,8 @@ def pass_svg(
     permit_id: uuid.UUID, caller: ResidentCaller, session: DbSession, now: Now
 ) -> Response:
     """The QR code of my permit's parking pass (SVG)."""
-    resident = service.own_resident(session, caller.id)
-    parking_pass, _zone = service.active_pass(session, resident, permit_id, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    parking_pass, _zone = permits.active_pass(session, resident, permit_id, now=now)
     return Response(
         content=qr_svg(parking_pass.token), media_type="image/svg+xml", headers=NO_STORE
     )
@@ -74,10 +74,10 @@ def pass_pdf(
     now: Now,
 ) -> Response:
     """My parking pass to print and lay behind the windscreen: one A6 page with the QR, plate, zone and end date."""
-    resident = service.own_resident(session, caller.id)
-    parking_pass, found = service.active_pass(session, resident, permit_id, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    parking_pass, found = permits.active_pass(session, resident, permit_id, now=now)
     return Response(
-        content=service.pass_pdf(parking_pass, found, settings=settings),
+        content=passes.pass_pdf(parking_pass, found, settings=settings),
         media_type="application/pdf",
         headers={
             **NO_STORE,

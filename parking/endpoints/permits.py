@@ -10,7 +10,6 @@ from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.settings import AppSettings
-from parking import service
 from parking.endpoints.answers import permit_out
 from parking.endpoints.dependencies import AUTH, Desk, RequestLanguage
 from parking.exceptions import (
@@ -21,6 +20,7 @@ from parking.exceptions import (
     PermitNotFound,
 )
 from parking.schemas import PermitApply, PermitOut
+from parking.service import permits, vehicles
 from resident_card.accounts.dependencies import ResidentCaller
 from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
@@ -52,8 +52,8 @@ def apply_for_permit(
     desk: Desk,
 ) -> PermitOut:
     """Apply for a resident parking permit: granted (with its pass) or refused, with the reasons either way."""
-    resident = service.own_resident(session, caller.id)
-    view = service.apply_for_permit(session, settings, keyring, resident, plate=body.plate, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    view = permits.apply_for_permit(session, settings, keyring, resident, plate=body.plate, now=now)
     desk.cache.feed.changed_here("parking")  # applying ends the permits of a zone the resident left
     return permit_out(view, language)
 
@@ -65,8 +65,8 @@ def my_permits(
     caller: ResidentCaller, session: DbSession, now: Now, language: RequestLanguage
 ) -> list[PermitOut]:
     """My permits and applications, newest first: zone, plate, validity, status, and the pass of each one in force."""
-    resident = service.own_resident(session, caller.id)
-    return [permit_out(view, language) for view in service.my_permits(session, resident, now=now)]
+    resident = vehicles.own_resident(session, caller.id)
+    return [permit_out(view, language) for view in permits.my_permits(session, resident, now=now)]
 
 
 @router.get(
@@ -82,8 +82,8 @@ def my_permit(
     language: RequestLanguage,
 ) -> PermitOut:
     """One of my permits, with the decision's reasons."""
-    resident = service.own_resident(session, caller.id)
-    return permit_out(service.my_permit(session, resident, permit_id, now=now), language)
+    resident = vehicles.own_resident(session, caller.id)
+    return permit_out(permits.my_permit(session, resident, permit_id, now=now), language)
 
 
 @router.post(
@@ -100,7 +100,7 @@ def cancel_permit(
     desk: Desk,
 ) -> PermitOut:
     """Cancel one of my permits: its pass is revoked at once."""
-    resident = service.own_resident(session, caller.id)
-    view = service.cancel_permit(session, resident, permit_id, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    view = permits.cancel_permit(session, resident, permit_id, now=now)
     desk.cache.feed.changed_here("parking")
     return permit_out(view, language)

@@ -14,7 +14,6 @@ from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.settings import AppSettings
-from parking import service
 from parking.endpoints.answers import zone_names
 from parking.endpoints.dependencies import AUTH, InspectorCaller
 from parking.exceptions import InvalidSince
@@ -27,6 +26,8 @@ from parking.schemas import (
     RevokedPassOut,
     show_plate,
 )
+from parking.service import passes
+from parking.service.inspections import recorded_inspections
 from resident_card.accounts.dependencies import StaffReader
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -68,13 +69,13 @@ def inspections(
             reason=row.reason,
             anonymised=row.anonymised_at is not None,
         )
-        for row in service.inspections(
+        for row in recorded_inspections(
             session, limit=limit, offset=offset, inspector_id=inspector_id
         )
     ]
 
 
-def _revoked_out(rows: list[service.RevokedPass]) -> list[RevokedPassOut]:
+def _revoked_out(rows: list[passes.RevokedPass]) -> list[RevokedPassOut]:
     return [
         RevokedPassOut(pass_id=r.pass_id, revoked_at=r.revoked_at, expires_at=r.expires_at)
         for r in rows
@@ -104,7 +105,7 @@ def revocations(
             raise InvalidSince() from None
         if moment.tzinfo is None:
             raise InvalidSince()
-    rows, next_since = service.revocations(session, since=moment, now=now)
+    rows, next_since = passes.revocations(session, since=moment, now=now)
     body = RevocationsOut(revoked=_revoked_out(rows), next_since=next_since)
     return _cached_json(request, body.model_dump_json().encode(), "public, max-age=60")
 
@@ -114,7 +115,7 @@ def offline_bundle(
     caller: InspectorCaller, session: DbSession, settings: AppSettings, now: Now
 ) -> OfflineBundleOut:
     """All an inspector's device needs to judge passes with no network: keys, revocations, zones, and when to refresh."""
-    bundle = service.offline_bundle(session, settings, now=now)
+    bundle = passes.offline_bundle(session, settings, now=now)
     return OfflineBundleOut(
         jwks=bundle.jwks,
         retired_kids=bundle.retired_kids,

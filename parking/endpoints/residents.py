@@ -7,11 +7,11 @@ from fastapi import APIRouter
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
-from parking import service
 from parking.endpoints.answers import offer_out, permit_out, vehicle_out
 from parking.endpoints.dependencies import AUTH, Desk, RequestLanguage
 from parking.exceptions import NoResidentRecord
 from parking.schemas import MinutesOut, MovedOut, ParkingMeOut
+from parking.service import parking_time, permits, vehicles, zones
 from resident_card.accounts.dependencies import ResidentCaller
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -22,17 +22,17 @@ def my_parking(
     caller: ResidentCaller, session: DbSession, now: Now, language: RequestLanguage
 ) -> ParkingMeOut:
     """My parking: my address's zone, my household's vehicles, my permits, what I may apply for, and my free minutes."""
-    resident = service.own_resident(session, caller.id)
-    zone = service.address_zone(session, resident)
+    resident = vehicles.own_resident(session, caller.id)
+    zone = zones.address_zone(session, resident)
     return ParkingMeOut(
         zone=zone.code if zone else None,
         zone_name=zone.name(language) if zone else None,
         vehicles=[
-            vehicle_out(v, resident.id) for v in service.household_vehicles(session, resident)
+            vehicle_out(v, resident.id) for v in vehicles.household_vehicles(session, resident)
         ],
-        permits=[permit_out(v, language) for v in service.my_permits(session, resident, now=now)],
-        offer=offer_out(service.offer_for(session, resident, now=now), language),
-        free_minutes=service.free_minutes(session, resident, now=now),
+        permits=[permit_out(v, language) for v in permits.my_permits(session, resident, now=now)],
+        offer=offer_out(permits.offer_for(session, resident, now=now), language),
+        free_minutes=parking_time.free_minutes(session, resident, now=now),
     )
 
 
@@ -49,8 +49,8 @@ def i_moved(
     desk: Desk,
 ) -> MovedOut:
     """I moved: permits for my old zone end (their passes are revoked), and a permit for my new zone is offered."""
-    resident = service.own_resident(session, caller.id)
-    result = service.moved(session, resident, now=now)
+    resident = vehicles.own_resident(session, caller.id)
+    result = permits.moved(session, resident, now=now)
     if result.ended:
         desk.cache.feed.changed_here("parking")
     return MovedOut(
@@ -63,5 +63,5 @@ def i_moved(
 @router.get("/me/minutes", response_model=MinutesOut, responses=responses(*AUTH, NoResidentRecord))
 def my_minutes(caller: ResidentCaller, session: DbSession, now: Now) -> MinutesOut:
     """My free parking minutes left to use now."""
-    resident = service.own_resident(session, caller.id)
-    return MinutesOut(available=service.free_minutes(session, resident, now=now))
+    resident = vehicles.own_resident(session, caller.id)
+    return MinutesOut(available=parking_time.free_minutes(session, resident, now=now))

@@ -10,7 +10,6 @@ from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.settings import AppSettings
-from parking import service
 from parking.endpoints.answers import vehicle_out
 from parking.endpoints.dependencies import AUTH, Desk
 from parking.exceptions import (
@@ -22,6 +21,7 @@ from parking.exceptions import (
     VehicleParked,
 )
 from parking.schemas import VehicleIn, VehicleOut
+from parking.service import vehicles
 from resident_card.accounts.dependencies import ResidentCaller
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -37,8 +37,8 @@ def register_vehicle(
     body: VehicleIn, caller: ResidentCaller, session: DbSession, settings: AppSettings, now: Now
 ) -> VehicleOut:
     """Register a vehicle I own or use (Israeli plate, 7 or 8 digits); a household has a cap."""
-    resident = service.own_resident(session, caller.id)
-    vehicle = service.register_vehicle(
+    resident = vehicles.own_resident(session, caller.id)
+    vehicle = vehicles.register_vehicle(
         session, settings, resident, plate=body.plate, relation=body.relation, now=now
     )
     return vehicle_out(vehicle, resident.id)
@@ -49,8 +49,8 @@ def register_vehicle(
 )
 def my_vehicles(caller: ResidentCaller, session: DbSession) -> list[VehicleOut]:
     """The vehicles registered by my household."""
-    resident = service.own_resident(session, caller.id)
-    return [vehicle_out(v, resident.id) for v in service.household_vehicles(session, resident)]
+    resident = vehicles.own_resident(session, caller.id)
+    return [vehicle_out(v, resident.id) for v in vehicles.household_vehicles(session, resident)]
 
 
 @router.delete(
@@ -62,7 +62,7 @@ def remove_vehicle(
     vehicle_id: uuid.UUID, caller: ResidentCaller, session: DbSession, now: Now, desk: Desk
 ) -> Response:
     """Remove a vehicle of my household: its permits end and their passes are revoked."""
-    resident = service.own_resident(session, caller.id)
-    if service.remove_vehicle(session, resident, vehicle_id, now=now):
+    resident = vehicles.own_resident(session, caller.id)
+    if vehicles.remove_vehicle(session, resident, vehicle_id, now=now):
         desk.cache.feed.changed_here("parking")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
