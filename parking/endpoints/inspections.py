@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
 from kernel.clock import Now
-from kernel.database import in_own_session
+from kernel.database import in_own_session, in_own_transaction, own_transaction
 from kernel.errors import responses
 from kernel.runtime import Runtime, runtime_of
 from kernel.settings import Settings
@@ -36,9 +36,7 @@ def _inspection_writer(
     """A batch of inspections written in a transaction of its own."""
 
     def write(records: list[dict[str, Any]]) -> None:
-        with sessionmaker() as session:
-            inspections.record_inspections(session, records)
-            session.commit()
+        own_transaction(sessionmaker, partial(inspections.record_inspections, records=records))
 
     return write
 
@@ -101,7 +99,10 @@ async def inspect(
         )
     record = inspections.inspection_record(judged, asked, inspector_id=caller.id, now=now)
     if desk.writes_at_once:
-        await in_own_session(runtime.database.sessionmaker, partial(_record_now, [record]))
+        await in_own_transaction(
+            runtime.database.sessionmaker,
+            partial(inspections.record_inspections, records=[record]),
+        )
     else:
         desk.log.add(record)
     found = judged.verdict
@@ -130,8 +131,3 @@ def _inspect(
     session: Session,
 ) -> inspections.Judged:
     return inspections.inspect(session, settings, cache, asked, now=now, moment=moment)
-
-
-def _record_now(records: list[dict[str, Any]], session: Session) -> None:
-    inspections.record_inspections(session, records)
-    session.commit()
