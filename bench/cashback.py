@@ -71,7 +71,7 @@ class Measured:
 
 def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) -> Seeded:
     """The city, a business, a funded campaign, residents with cards, and card tokens to scan."""
-    import parking.service  # noqa: F401 - registers the facts the parking programme's rules read
+    import parking.service.permits  # noqa: F401 - registers the facts the parking programme's rules read
     from benefits.eligibility.service.city_clock import city_zone
     from benefits.eligibility.service.programme_files import load_programmes
     from cashback.models import BusinessCategory, MerchantStatus

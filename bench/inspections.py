@@ -124,8 +124,9 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from benefits.eligibility.service.programme_files import load_programmes
     from kernel.console import unit_of_work
     from kernel.settings import Settings
-    from parking import service as parking
     from parking.models import ParkingPass, Permit, VehicleRelation
+    from parking.service import vehicles, zones
+    from parking.service.permits import apply_for_permit
     from resident_card.accounts import service as accounts
     from resident_card.accounts.models import Role
     from resident_card.accounts.tokens import issue_access_token, keys_from_pem
@@ -142,7 +143,7 @@ def seed(database_url: str, access_key: str) -> Seeded:
     now = datetime.now(UTC)
     with unit_of_work(settings) as session:
         load_city(session)
-        parking.import_demo_zones(session)
+        zones.import_demo_zones(session)
         load_programmes(session, now=now)
         credentials.rotate_key(session, settings, now=now - timedelta(minutes=1))
         inspector = accounts.create_user(
@@ -170,10 +171,10 @@ def seed(database_url: str, access_key: str) -> Seeded:
             now=now - timedelta(days=1),
             settings=settings,
         )
-        parking.register_vehicle(
+        vehicles.register_vehicle(
             session, settings, resident, plate=PLATE, relation=VehicleRelation.owner, now=now
         )
-        view = parking.apply_for_permit(
+        view = apply_for_permit(
             session, settings, credentials.Keyring(settings), resident, plate=PLATE, now=now
         )
         assert view.parking_pass is not None

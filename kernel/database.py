@@ -146,7 +146,8 @@ def _end(session: Session, *, commit: bool) -> None:
 # Sessions open at once, per event loop and kind, are capped so some of anyio's threads (40 by
 # default) are always free: a request holding SQLite's write lock must find a thread to commit in.
 # "request" is the request's own session; "own" the short sessions async code opens
-# (``in_own_session``), which may run while their request holds a "request" one, so they count
+# (``in_own_session``, ``in_own_transaction``), which may run while their request holds a
+# "request" one, so they count
 # apart and never wait on it.
 _gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, asyncio.Semaphore]] = (
     weakref.WeakKeyDictionary()
@@ -174,10 +175,27 @@ def _within(sessionmaker: Callable[[], Session], work: Callable[[Session], T]) -
 
 async def in_own_session(sessionmaker: Callable[[], Session], work: Callable[[Session], T]) -> T:
     """``work(session)`` in a session of its own, in a thread, for async code that needs one short
-    read (or write: ``work`` commits it) outside a request's session; the session is closed after,
-    so what ``work`` did not commit is rolled back."""
+    read outside a request's session; the session is closed after, so nothing it wrote is kept
+    (a write goes through ``in_own_transaction``)."""
     async with _gate("own"):
         return await to_thread.run_sync(partial(_within, sessionmaker, work))
+
+
+def own_transaction(sessionmaker: Callable[[], Session], work: Callable[[Session], T]) -> T:
+    """``work(session)`` as a unit of work of its own, beside any request's: committed when ``work``
+    returns, rolled back when it raises, the session closed either way. ``work`` never commits.
+    For writes no request waits on (a batch writer's thread)."""
+    with sessionmaker() as session, session.begin():
+        return work(session)
+
+
+async def in_own_transaction(
+    sessionmaker: Callable[[], Session], work: Callable[[Session], T]
+) -> T:
+    """``own_transaction`` from async code, in a thread, counted among the sessions of its own
+    (``in_own_session``): for a write that must be kept whatever becomes of the request's session."""
+    async with _gate("own"):
+        return await to_thread.run_sync(partial(own_transaction, sessionmaker, work))
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

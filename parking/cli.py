@@ -9,8 +9,8 @@ import click
 
 from kernel.console import command_settings, unit_of_work
 from kernel.i18n import LANGUAGES, Language, Text, render
-from parking import service
 from parking.exceptions import ZonesFileInvalid
+from parking.service import inspections, permits, zones
 
 IMPORTED: Text = {
     "he": "אזורים: {zones_created} נוספו, {zones_updated} עודכנו, {zones_unchanged} ללא שינוי; "
@@ -62,7 +62,7 @@ def import_zones(file: Path, outlines: Path | None, language: Language) -> None:
     settings = command_settings()
     try:
         with unit_of_work(settings) as session:
-            report = service.import_zones(session, file, outlines=outlines)
+            report = zones.import_zones(session, file, outlines=outlines)
     except ZonesFileInvalid as exc:
         raise click.ClickException(exc.detail(language)) from exc
     click.echo(render(IMPORTED, language, **report.as_dict()))
@@ -81,7 +81,9 @@ def anonymise(older_than_days: int | None, language: Language) -> None:
     settings = command_settings()
     days = older_than_days or settings.parking_inspection_retention_days
     with unit_of_work(settings) as session:
-        count = service.anonymise_inspections(session, now=datetime.now(UTC), older_than_days=days)
+        count = inspections.anonymise_inspections(
+            session, now=datetime.now(UTC), older_than_days=days
+        )
     click.echo(render(ANONYMISED, language, count=count, days=days))
 
 
@@ -92,5 +94,5 @@ def reconcile(language: Language) -> None:
     (their passes are revoked). Run it after importing the population registry."""
     settings = command_settings()
     with unit_of_work(settings) as session:
-        count = service.reconcile_everyone(session, now=datetime.now(UTC))
+        count = permits.reconcile_everyone(session, now=datetime.now(UTC))
     click.echo(render(RECONCILED, language, count=count))

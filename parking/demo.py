@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from kernel.settings import Settings
-from parking import service
 from parking.models import VehicleRelation
 from parking.repository import PermitRepository, VehicleRepository
 from parking.schemas import show_plate
+from parking.service import calendar, parking_time, permits, vehicles, zones
 from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
@@ -27,17 +27,17 @@ def _demo_resident(session: Session) -> Resident | None:
 
 
 def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
-    zones = service.import_demo_zones(session)
+    zone_import = zones.import_demo_zones(session)
     lines = [
-        f"parking zones: {zones.zones_created} created, "
-        f"{zones.zones_unchanged + zones.zones_updated} already there"
+        f"parking zones: {zone_import.zones_created} created, "
+        f"{zone_import.zones_unchanged + zone_import.zones_updated} already there"
     ]
     resident = _demo_resident(session)
     if resident is None:
         return [*lines, "parking: no demo resident, skipped"]
     vehicle = VehicleRepository(session).registered(DEMO_PLATE)
     if vehicle is None:
-        vehicle = service.register_vehicle(
+        vehicle = vehicles.register_vehicle(
             session,
             settings,
             resident,
@@ -46,13 +46,13 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
             now=now,
         )
     if not PermitRepository(session).in_force_of_vehicle(vehicle.id, now):
-        view = service.apply_for_permit(
+        view = permits.apply_for_permit(
             session, settings, Keyring(settings), resident, plate=DEMO_PLATE, now=now
         )
         lines.append(f"parking permit for {show_plate(DEMO_PLATE)}: {view.state}")
     else:
         lines.append("parking permit: already there")
-    granted = service.grant_free_minutes(session, resident, now=now, settings=settings)
+    granted = parking_time.grant_free_minutes(session, resident, now=now, settings=settings)
     lines.append(
         f"parking free minutes {granted.period}: "
         f"{'granted' if granted.granted else 'already there'}"
@@ -66,9 +66,9 @@ def logins_lines(session: Session, settings: Settings, now: datetime) -> list[st
     if resident is None:
         return []
     lines = []
-    for view in service.my_permits(session, resident, now=now):
+    for view in permits.my_permits(session, resident, now=now):
         if view.state == "active" and view.zone is not None and view.permit.valid_to is not None:
-            until = service.last_day(view.permit.valid_to, settings)
+            until = calendar.last_day(view.permit.valid_to, settings)
             lines.append(
                 f"  resident's parking pass: plate {show_plate(view.permit.plate)}, "
                 f"zone {view.zone.code} ({view.zone.name_en}), valid until {until:%Y-%m-%d}"

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # Importing a domain's service registers the facts its rules name (the app and the CLI do the same),
 # so programme files are checked against every fact even where a test makes no app.
-import parking.service  # noqa: F401
+import parking.service.permits  # noqa: F401
 from kernel.clock import Clock, SetClock
 from kernel.database import make_engine, make_sessionmaker
 from kernel.runtime import Database

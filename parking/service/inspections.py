@@ -479,7 +479,7 @@ def inspection_record(
     }
 
 
-def inspections(
+def recorded_inspections(
     session: Session, *, limit: int, offset: int, inspector_id: uuid.UUID | None = None
 ) -> Sequence[Inspection]:
     return InspectionRepository(session).recent(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.service.programme_files import load_programmes
 from kernel.clock import SetClock
 from kernel.settings import Settings, get_settings
-from parking import service
+from parking.service import zones
 from resident_card.accounts.models import Role, User
 from resident_card.city.service import load_city, street_by_code
 from resident_card.credentials import service as credentials
@@ -44,7 +44,7 @@ def toshav(
 def parking_ready(session: Session, settings: Settings, clock: SetClock) -> None:
     """The bundled streets and parking zones, the shipped programmes, and a key that signs now."""
     load_city(session)
-    service.import_demo_zones(session)
+    zones.import_demo_zones(session)
     load_programmes(session, now=clock.now(), zone=ZoneInfo(settings.city_time_zone))
     credentials.rotate_key(
         session, settings, now=clock.now() - timedelta(days=2), activate_in=timedelta(0)

@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
-from parking import service
 from parking.demo import DEMO_PLATE
+from parking.service.parking_time import free_minutes
+from parking.service.permits import my_permits
+from parking.service.vehicles import household_vehicles, own_resident
 from resident_card.accounts.repository import UserRepository
 from tests.conftest import FreshDatabase
 from toshav.cli import main
@@ -32,14 +34,14 @@ def test_the_demo_resident_parks_with_a_pass_and_free_minutes(
     with fresh_database.session() as db:
         user = UserRepository(db).by_username("resident")
         assert user is not None
-        dana = service.own_resident(db, user.id)
-        permits = service.my_permits(db, dana, now=now)
+        dana = own_resident(db, user.id)
+        permits = my_permits(db, dana, now=now)
         assert [(p.state, p.permit.plate, p.zone.code if p.zone else None) for p in permits] == [
             ("active", DEMO_PLATE, "hadar_west")
         ]
         assert permits[0].parking_pass is not None
-        assert service.free_minutes(db, dana, now=now) == 120
-        assert [v.plate for v in service.household_vehicles(db, dana)] == [DEMO_PLATE]
+        assert free_minutes(db, dana, now=now) == 120
+        assert [v.plate for v in household_vehicles(db, dana)] == [DEMO_PLATE]
 
 
 def test_the_logins_print_before_the_demo_is_loaded(toshav: CliRunner) -> None:

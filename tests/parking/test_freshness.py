@@ -28,8 +28,9 @@ from sqlalchemy import select
 
 from benefits.eligibility.service.programme_files import load_programmes
 from kernel.settings import get_settings
-from parking import service
 from parking.models import ParkingPass, Permit, PermitEnd, PermitStatus, VehicleRelation
+from parking.service import permits, vehicles, zones
+from parking.service.passes import end_permit
 from resident_card.accounts.models import Role
 from resident_card.accounts.tokens import issue_access_token, load_access_token_keys
 from resident_card.city.service import load_city, street_by_code
@@ -180,7 +181,7 @@ def _city(database: FreshDatabase) -> tuple[dict[str, str], dict[str, Holder]]:
     holders: dict[str, Holder] = {}
     with database.session() as db:
         load_city(db)
-        service.import_demo_zones(db)
+        zones.import_demo_zones(db)
         load_programmes(db, now=now)
         credentials.rotate_key(db, settings, now=now - timedelta(minutes=5))
         inspector = create_user(db, settings, role=Role.inspector)
@@ -191,10 +192,10 @@ def _city(database: FreshDatabase) -> tuple[dict[str, str], dict[str, Holder]]:
                 db, settings, user=user, street=street, house_number=15 + 2 * number
             )
             plate = f"765432{number}"
-            service.register_vehicle(
+            vehicles.register_vehicle(
                 db, settings, resident, plate=plate, relation=VehicleRelation.owner, now=now
             )
-            view = service.apply_for_permit(
+            view = permits.apply_for_permit(
                 db, settings, Keyring(settings), resident, plate=plate, now=now
             )
             assert view.parking_pass is not None
@@ -208,7 +209,7 @@ def _revoke_elsewhere(database: FreshDatabase, permit_id: str) -> None:
     with database.session() as db:
         permit = db.get(Permit, uuid.UUID(permit_id))
         assert permit is not None
-        service.end_permit(db, permit, PermitStatus.ended, PermitEnd.moved, datetime.now(UTC))
+        end_permit(db, permit, PermitStatus.ended, PermitEnd.moved, datetime.now(UTC))
         db.commit()
 
 

@@ -24,9 +24,9 @@ from sqlalchemy.orm import Session
 from kernel.changes.feed import ChangeFeed
 from kernel.clock import SetClock
 from kernel.settings import Settings
-from parking import service
 from parking.models import Inspection, ParkingPass, Permit
 from parking.offline import StaleBundle, judge_offline
+from parking.service import inspections, zones
 from resident_card.accounts.models import Role
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import (
@@ -524,7 +524,7 @@ def test_a_pass_is_judged_from_memory_with_no_query_but_its_record(
     token = holder[1]["pass_token"]
     # As served: what is held answers for the database for a second (this suite's apps, inside
     # one transaction, read the change counters on every scan).
-    app.state.runtime.part(service.InspectionDesk).cache.bound = 1.0
+    app.state.runtime.part(inspections.InspectionDesk).cache.bound = 1.0
     # The first check loads the keys, revocations and zones, and the inspector's standing.
     check(client, staff, **{"pass": token, "zone": "hadar_west"})
 
@@ -631,7 +631,7 @@ def test_a_served_app_writes_inspections_in_batches(live_server: LiveServer) -> 
         from resident_card.city.service import load_city
 
         load_city(db)
-        service.import_demo_zones(db)
+        zones.import_demo_zones(db)
         officer = create_user(db, database.settings, role=Role.inspector)
         db.commit()
         headers = auth_headers(live_server.app, officer)
@@ -647,7 +647,7 @@ def test_a_served_app_writes_inspections_in_batches(live_server: LiveServer) -> 
     answers = [inspect(f"{n:07d}") for n in range(1, 21)]
 
     assert {a.json()["reason"] for a in answers} == {"unknown_vehicle"}
-    log = live_server.app.state.runtime.part(service.InspectionDesk).log
+    log = live_server.app.state.runtime.part(inspections.InspectionDesk).log
     log.flush()
     with database.session() as db:
         plates = db.scalars(select(Inspection.plate)).all()
@@ -676,7 +676,7 @@ def test_recorded_inspections_read_back_as_they_were_written(
         }
         for i in range(7)
     ]
-    service.record_inspections(session, records)
+    inspections.record_inspections(session, records)
     session.flush()
 
     rows = session.scalars(select(Inspection).order_by(Inspection.at.desc())).all()
@@ -685,7 +685,7 @@ def test_recorded_inspections_read_back_as_they_were_written(
         assert {column: getattr(row, column) for column in record} == record
         assert row.anonymised_at is None
     with pytest.raises((ValueError, StatementError), match="naive"):  # StatementError: SQLite's
-        service.record_inspections(session, [{**records[0], "at": now.replace(tzinfo=None)}])
+        inspections.record_inspections(session, [{**records[0], "at": now.replace(tzinfo=None)}])
 
 
 # --- judged from memory, never past the bound ------------------------------------------------------
@@ -701,8 +701,8 @@ class Ticks:
         return self.at
 
 
-def _asked(token: str, place: dict[str, Any]) -> service.InspectionRequest:
-    return service.InspectionRequest(
+def _asked(token: str, place: dict[str, Any]) -> inspections.InspectionRequest:
+    return inspections.InspectionRequest(
         pass_token=token,
         plate=None,
         zone=place.get("zone"),
@@ -712,9 +712,9 @@ def _asked(token: str, place: dict[str, Any]) -> service.InspectionRequest:
     )
 
 
-def _cache(session: Session, ticks: Ticks, bound: float = 1.0) -> service.InspectionCache:
+def _cache(session: Session, ticks: Ticks, bound: float = 1.0) -> inspections.InspectionCache:
     """An inspection cache whose feed reads the change counters in the test's transaction."""
-    return service.InspectionCache(ChangeFeed(clock=ticks), bound=bound)
+    return inspections.InspectionCache(ChangeFeed(clock=ticks), bound=bound)
 
 
 def test_a_pass_judged_from_memory_gets_the_verdict_the_database_path_gives(
@@ -731,10 +731,10 @@ def test_a_pass_judged_from_memory_gets_the_verdict_the_database_path_gives(
 
     for name, (token, place) in cases.items():
         asked = _asked(token, place)
-        by_database = service.inspect(
+        by_database = inspections.inspect(
             session, settings, cache, asked, now=clock.now(), moment=ticks()
         )
-        from_memory = service.inspect_in_memory(
+        from_memory = inspections.inspect_in_memory(
             settings, cache, asked, now=clock.now(), moment=ticks()
         )
 
@@ -754,11 +754,15 @@ def test_past_the_bound_a_scan_never_answers_from_what_it_held(
     asked = _asked(permit["pass_token"], {"zone": "hadar_west"})
 
     def from_memory() -> str | None:
-        judged = service.inspect_in_memory(settings, cache, asked, now=clock.now(), moment=ticks())
+        judged = inspections.inspect_in_memory(
+            settings, cache, asked, now=clock.now(), moment=ticks()
+        )
         return None if judged is None else judged.verdict.reason.value
 
     def from_database() -> str:
-        judged = service.inspect(session, settings, cache, asked, now=clock.now(), moment=ticks())
+        judged = inspections.inspect(
+            session, settings, cache, asked, now=clock.now(), moment=ticks()
+        )
         return judged.verdict.reason.value
 
     assert from_memory() is None  # nothing held yet
@@ -828,7 +832,7 @@ def test_two_requests_reloading_the_keys_at_once_do_not_stall_each_other(
         credentials.rotate_key(setup, settings, now=datetime.now(UTC) - timedelta(minutes=1))
         setup.commit()
     ticks = Ticks()
-    cache = service.InspectionCache(ChangeFeed(clock=ticks), bound=1.0)
+    cache = inspections.InspectionCache(ChangeFeed(clock=ticks), bound=1.0)
     finished: list[str] = []
     failed: list[BaseException] = []
 
@@ -861,7 +865,7 @@ def test_two_requests_reloading_the_keys_at_once_do_not_stall_each_other(
 
 
 def _scanner(
-    settings: Settings, clock: SetClock, cache: service.InspectionCache, session: Session
+    settings: Settings, clock: SetClock, cache: inspections.InspectionCache, session: Session
 ) -> Callable[[str], str]:
     """An inspector's scan of a pass at hadar_west, as the endpoint makes it (from memory when it
     can, else through the database), giving the verdict's reason."""
@@ -869,9 +873,9 @@ def _scanner(
     def scan(token: str) -> str:
         asked = _asked(token, {"zone": "hadar_west"})
         moment = cache.feed.clock()
-        judged = service.inspect_in_memory(
+        judged = inspections.inspect_in_memory(
             settings, cache, asked, now=clock.now(), moment=moment
-        ) or service.inspect(session, settings, cache, asked, now=clock.now(), moment=moment)
+        ) or inspections.inspect(session, settings, cache, asked, now=clock.now(), moment=moment)
         return judged.verdict.reason.value
 
     return scan

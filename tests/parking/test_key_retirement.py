@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from benefits.eligibility.service.programme_files import load_programmes
 from kernel.settings import get_settings
-from parking import service
 from parking.models import ParkingPass, Permit, VehicleRelation
 from parking.offline import Reason, judge_pass
+from parking.service import permits, vehicles, zones
 from resident_card.city.service import load_city, street_by_code
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import token_kid
@@ -45,17 +45,17 @@ def _two_holders(database: FreshDatabase) -> tuple[str, list[str]]:
     now = datetime.now(UTC)
     with database.session() as db:
         load_city(db)
-        service.import_demo_zones(db)
+        zones.import_demo_zones(db)
         load_programmes(db, now=now)
         first = credentials.rotate_key(db, settings, now=now - timedelta(days=1))
         street = street_by_code(db, "herzl")
         for number in range(2):
             resident = create_resident(db, settings, street=street, house_number=15 + 2 * number)
             plate = f"123456{number}"
-            service.register_vehicle(
+            vehicles.register_vehicle(
                 db, settings, resident, plate=plate, relation=VehicleRelation.owner, now=now
             )
-            service.apply_for_permit(
+            permits.apply_for_permit(
                 db, settings, Keyring(settings), resident, plate=plate, now=now
             )
         credentials.rotate_key(
@@ -116,7 +116,7 @@ def test_reissue_signs_every_pass_afresh_then_retires_the_key(
                 .where(Permit.id == fresh.permit_id)
             )
             assert resident is not None
-            views = service.my_permits(db, resident, now=now)
+            views = permits.my_permits(db, resident, now=now)
             assert [v.parking_pass.token for v in views if v.parking_pass] == [fresh.token]
         jwks = credentials.published_jwks(db)
         retired_kids = credentials.retired_kids(db)

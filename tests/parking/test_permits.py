@@ -107,14 +107,14 @@ def test_the_permit_runs_a_year_through_the_same_date(
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from parking import service
+    from parking.service import calendar
 
     city = ZoneInfo(settings.city_time_zone)
     now = datetime.fromisoformat(granted).replace(tzinfo=city).astimezone(UTC)
 
-    end = service.one_year_on(now, settings)
+    end = calendar.one_year_on(now, settings)
 
-    assert service.last_day(end, settings).isoformat() == runs_through
+    assert calendar.last_day(end, settings).isoformat() == runs_through
     assert end.astimezone(city).time().isoformat() == "00:00:00"
 
 
@@ -272,19 +272,19 @@ def test_the_pass_prints_as_a_qr_a_phone_reads_and_a_windscreen_page(
 def test_the_printed_page_carries_a_qr_that_reads(
     client: TestClient, session: Session, settings: Settings, app: FastAPI
 ) -> None:
-    from parking import service
+    from parking.service import passes, zones
 
     holder, permit = permit_holder(client, session, settings, app)
     parking_pass = session.scalar(select(ParkingPass))
-    zone = service.zone_by_code(session, "hadar_west")
+    zone = zones.zone_by_code(session, "hadar_west")
     assert parking_pass is not None
     assert zone is not None
 
-    page = service.pass_page(parking_pass, zone, settings=settings)
+    page = passes.pass_page(parking_pass, zone, settings=settings)
 
     assert page.size == (round(148 / 25.4 * 300), round(105 / 25.4 * 300))
     assert read_qr_codes(page) == [permit["pass_token"]]
-    pdf = service.pass_pdf(parking_pass, zone, settings=settings)
+    pdf = passes.pass_pdf(parking_pass, zone, settings=settings)
     assert holder.resident.first_name.encode() not in pdf
     assert holder.resident.last_name.encode() not in pdf
 
@@ -374,14 +374,14 @@ def test_applying_after_a_move_ends_the_old_zones_permit_first(
 def test_a_resident_no_longer_verified_loses_the_permit_on_the_nightly_reconcile(
     client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
 ) -> None:
-    from parking import service
+    from parking.service import permits
 
     holder, permit = permit_holder(client, session, settings, app)
     stays, kept = permit_holder(client, session, settings, app, plate="7654321", house_number=3)
     holder.resident.status = "moved_out"
     session.flush()
 
-    assert service.reconcile_everyone(session, now=clock.now()) == 1
+    assert permits.reconcile_everyone(session, now=clock.now()) == 1
 
     ended = client.get(f"/api/v1/parking/permits/{permit['id']}", headers=holder.headers).json()
     assert (ended["status"], ended["end_reason"]) == ("ended", "residency")

@@ -21,8 +21,8 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.transactions import postings_of
 from kernel.clock import SetClock
 from kernel.settings import Settings
-from parking import service
 from parking.models import ParkingSession
+from parking.service import parking_time, vehicles, zones
 from resident_card.city.service import load_city
 from resident_card.residents.service import records as residents
 from tests.conftest import LiveServer
@@ -65,7 +65,9 @@ def driver(
     """A verified resident with a car and this month's 120 free minutes."""
     who = person(session, settings, app)
     register(client, who, "1234567")
-    report = service.grant_free_minutes(session, who.resident, now=clock.now(), settings=settings)
+    report = parking_time.grant_free_minutes(
+        session, who.resident, now=clock.now(), settings=settings
+    )
     assert (report.granted, report.amount) == (1, 120)
     return who
 
@@ -73,7 +75,9 @@ def driver(
 def test_the_monthly_minutes_are_granted_once_through_the_ledger(
     client: TestClient, session: Session, settings: Settings, clock: SetClock, driver: Person
 ) -> None:
-    again = service.grant_free_minutes(session, driver.resident, now=clock.now(), settings=settings)
+    again = parking_time.grant_free_minutes(
+        session, driver.resident, now=clock.now(), settings=settings
+    )
 
     assert again.already_granted == 1
     assert minutes_left(client, driver) == 120
@@ -100,7 +104,7 @@ def test_parking_uses_free_minutes_first_then_records_paid_time_and_never_goes_b
     assert (second["minutes"], second["free_minutes"], second["paid_minutes"]) == (100, 75, 25)
     assert (third["minutes"], third["free_minutes"], third["paid_minutes"]) == (10, 0, 10)
     assert minutes_left(client, driver) == 0
-    accounts = service.minute_accounts(session, driver.resident.id)
+    accounts = parking_time.minute_accounts(session, driver.resident.id)
     assert [get_balance(session, a.id, now=clock.now()).available for a in accounts] == [0]
     rows = session.scalars(select(ParkingSession).order_by(ParkingSession.started_at)).all()
     assert [r.transaction_id is not None for r in rows] == [True, True, False]
@@ -175,11 +179,11 @@ def test_another_residents_session_is_not_found(
 
 def test_a_started_minute_counts_and_a_moment_costs_nothing() -> None:
     start_at = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
-    assert service.minutes_between(start_at, start_at) == 0
-    assert service.minutes_between(start_at, start_at.replace(second=1)) == 1
-    assert service.minutes_between(start_at, start_at.replace(minute=1)) == 1
-    assert service.minutes_between(start_at, start_at.replace(minute=1, second=1)) == 2
-    assert service.minutes_between(start_at.replace(minute=5), start_at) == 0
+    assert parking_time.minutes_between(start_at, start_at) == 0
+    assert parking_time.minutes_between(start_at, start_at.replace(second=1)) == 1
+    assert parking_time.minutes_between(start_at, start_at.replace(minute=1)) == 1
+    assert parking_time.minutes_between(start_at, start_at.replace(minute=1, second=1)) == 2
+    assert parking_time.minutes_between(start_at.replace(minute=5), start_at) == 0
 
 
 @pytest.mark.postgres_only
@@ -189,11 +193,11 @@ def test_concurrent_stops_debit_once(live_server: LiveServer) -> None:
     now = datetime.now(UTC)
     with database.session() as db:
         load_city(db)
-        service.import_demo_zones(db)
+        zones.import_demo_zones(db)
         load_programmes(db, now=now)
         who = person(db, settings, live_server.app)
         register_in(db, settings, who)
-        service.grant_free_minutes(db, who.resident, now=now, settings=settings)
+        parking_time.grant_free_minutes(db, who.resident, now=now, settings=settings)
         db.commit()
         headers = auth_headers(live_server.app, who.user, now=now)
     base = live_server.base_url
@@ -224,13 +228,13 @@ def test_concurrent_stops_debit_once(live_server: LiveServer) -> None:
         assert sorted(p.amount for p in postings) == [-used, used]
         resident = residents.get_resident(db, who.resident.id)
         assert resident is not None
-        assert service.free_minutes(db, resident, now=datetime.now(UTC)) == 120 - used
+        assert parking_time.free_minutes(db, resident, now=datetime.now(UTC)) == 120 - used
 
 
 def register_in(db: Session, settings: Settings, who: Person) -> None:
     from parking.models import VehicleRelation
 
-    service.register_vehicle(
+    vehicles.register_vehicle(
         db,
         settings,
         who.resident,

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from parking import service
 from parking.exceptions import ZonesFileInvalid
 from parking.models import ParkingZone, ZoneStreetRange
+from parking.service import zones
 from resident_card.audit.models import AuditEntry
 from resident_card.city.service import load_city, street_by_code
 from tests.conftest import FreshDatabase
@@ -46,14 +46,14 @@ def outline(code: str, west: float, south: float, east: float, north: float) -> 
 def zone_of(session: Session, street: str, number: int) -> str | None:
     found = street_by_code(session, street)
     assert found is not None
-    zone = service.zone_for_address(session, found.id, number)
+    zone = zones.zone_for_address(session, found.id, number)
     return zone.code if zone else None
 
 
 @pytest.mark.usefixtures("city")
 def test_the_bundled_zones_map_every_bundled_street_and_load_once(session: Session) -> None:
-    first = service.import_demo_zones(session)
-    second = service.import_demo_zones(session)
+    first = zones.import_demo_zones(session)
+    second = zones.import_demo_zones(session)
 
     assert (first.zones_created, first.outlines_set) == (9, 9)
     assert first.ranges_created == 35
@@ -78,10 +78,10 @@ def test_the_bundled_zones_map_every_bundled_street_and_load_once(session: Sessi
 
 @pytest.mark.usefixtures("city")
 def test_a_gps_point_gives_the_narrowest_zone_holding_it(session: Session) -> None:
-    service.import_demo_zones(session)
+    zones.import_demo_zones(session)
 
     def at(lat: float, lon: float) -> str | None:
-        zone = service.zone_at_point(session, lon, lat)
+        zone = zones.zone_at_point(session, lon, lat)
         return zone.code if zone else None
 
     assert at(32.810, 34.999) == "hadar_west"
@@ -95,7 +95,7 @@ def test_a_gps_point_gives_the_narrowest_zone_holding_it(session: Session) -> No
 def test_the_zone_api_is_public_and_speaks_three_languages(
     client: TestClient, session: Session
 ) -> None:
-    service.import_demo_zones(session)
+    zones.import_demo_zones(session)
 
     listed = client.get("/api/v1/parking/zones").json()
     one = client.get("/api/v1/parking/zones/hadar_west").json()
@@ -137,14 +137,14 @@ def test_a_zones_file_makes_each_listed_zone_exactly_its_rows(
         "north,,,,,hillel,1,40,odd\n"
         "south,residential,דרום,الجنوب,South,herzl,51,120,all\n",
     )
-    service.import_zones(session, first)
+    zones.import_zones(session, first)
     second = write(
         tmp_path,
         "north,,צפון עליון,الشمال,North,herzl,1,45,all\nnorth,,,,,hillel,1,40,odd\n",
         "again.csv",
     )
 
-    report = service.import_zones(session, second)
+    report = zones.import_zones(session, second)
 
     assert (report.zones_updated, report.ranges_created, report.ranges_removed) == (1, 1, 1)
     assert report.ranges_unchanged == 1
@@ -153,7 +153,7 @@ def test_a_zones_file_makes_each_listed_zone_exactly_its_rows(
     assert zone_of(session, "herzl", 61) == "south"  # a zone the file left alone keeps its streets
     assert zone_of(session, "hillel", 3) == "north"
     assert zone_of(session, "hillel", 4) is None
-    north = service.zone_by_code(session, "north")
+    north = zones.zone_by_code(session, "north")
     assert north is not None
     assert north.name_he == "צפון עליון"
 
@@ -187,7 +187,7 @@ def test_a_wrong_row_refuses_the_whole_file(
     path = write(tmp_path, rows)
 
     with pytest.raises(ZonesFileInvalid) as refused:
-        service.import_zones(session, path)
+        zones.import_zones(session, path)
 
     assert refused.value.params["row"] == row
     assert problem in str(refused.value.params["problem"])
@@ -199,10 +199,10 @@ def test_a_wrong_row_refuses_the_whole_file(
 def test_a_range_in_a_zone_the_file_leaves_alone_still_counts(
     session: Session, tmp_path: Path
 ) -> None:
-    service.import_zones(session, write(tmp_path, "a,,א,أ,A,herzl,1,10,all\n"))
+    zones.import_zones(session, write(tmp_path, "a,,א,أ,A,herzl,1,10,all\n"))
 
     with pytest.raises(ZonesFileInvalid) as refused:
-        service.import_zones(session, write(tmp_path, "b,,ב,ب,B,herzl,5,6,all\n", "b.csv"))
+        zones.import_zones(session, write(tmp_path, "b,,ב,ب,B,herzl,5,6,all\n", "b.csv"))
 
     assert "both a and b" in str(refused.value.params["problem"])
 
@@ -263,9 +263,7 @@ def test_a_wrong_outline_refuses_the_whole_import(
     outlines.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
 
     with pytest.raises(ZonesFileInvalid) as refused:
-        service.import_zones(
-            session, write(tmp_path, "a,,א,أ,A,herzl,1,10,all\n"), outlines=outlines
-        )
+        zones.import_zones(session, write(tmp_path, "a,,א,أ,A,herzl,1,10,all\n"), outlines=outlines)
 
     assert problem in str(refused.value.params["problem"])
     assert session.scalar(select(func.count(ParkingZone.id))) == 0

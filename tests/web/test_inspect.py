@@ -12,8 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from benefits.eligibility.service.programme_files import load_programmes
-from parking import service
 from parking.models import VehicleRelation
+from parking.service import permits, vehicles, zones
 from parking.service.inspections import InspectionDesk
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
@@ -51,15 +51,15 @@ def parked(live_server: LiveServer) -> dict[str, Any]:
     settings = database.settings
     now = datetime.now(UTC)
     with database.session() as db:
-        service.import_demo_zones(db)
+        zones.import_demo_zones(db)
         load_programmes(db, now=now)
         credentials.rotate_key(db, settings, now=now - timedelta(minutes=1))
         street = street_by_code(db, "herzl")
         resident = create_resident(db, settings, street=street, house_number=15)
-        service.register_vehicle(
+        vehicles.register_vehicle(
             db, settings, resident, plate="1234567", relation=VehicleRelation.owner, now=now
         )
-        view = service.apply_for_permit(
+        view = permits.apply_for_permit(
             db, settings, Keyring(settings), resident, plate="1234567", now=now
         )
         assert view.parking_pass is not None

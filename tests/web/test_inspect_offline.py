@@ -17,8 +17,8 @@ from playwright.sync_api import Geolocation, Page, expect
 
 from benefits.eligibility.service.programme_files import load_programmes
 from kernel.i18n import LANGUAGES
-from parking import service
 from parking.models import VehicleRelation
+from parking.service import inspections, permits, vehicles, zones
 from parking.service.inspections import InspectionDesk
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
@@ -49,10 +49,10 @@ class Permit:
 def _permit(db: Any, settings: Any, *, house_number: int, plate: str, now: datetime) -> Permit:
     street = street_by_code(db, "herzl")
     resident = create_resident(db, settings, street=street, house_number=house_number)
-    service.register_vehicle(
+    vehicles.register_vehicle(
         db, settings, resident, plate=plate, relation=VehicleRelation.owner, now=now
     )
-    view = service.apply_for_permit(db, settings, Keyring(settings), resident, plate=plate, now=now)
+    view = permits.apply_for_permit(db, settings, Keyring(settings), resident, plate=plate, now=now)
     assert view.parking_pass is not None
     return Permit(view.parking_pass.token, resident.id, view.permit.id)
 
@@ -64,13 +64,13 @@ def passes(live_server: LiveServer) -> dict[str, Any]:
     settings = database.settings
     now = datetime.now(UTC)
     with database.session() as db:
-        service.import_demo_zones(db)
+        zones.import_demo_zones(db)
         load_programmes(db, now=now)
         credentials.rotate_key(db, settings, now=now - timedelta(minutes=1))
         valid = _permit(db, settings, house_number=15, plate="1234567", now=now)
         revoked = _permit(db, settings, house_number=17, plate="7654321", now=now)
         later = _permit(db, settings, house_number=19, plate="11122233", now=now)
-        cancelled = service.cancel_permit(
+        cancelled = permits.cancel_permit(
             db, _resident(db, revoked.resident_id), revoked.permit_id, now=now
         )
         assert cancelled.state == "cancelled"
@@ -389,7 +389,7 @@ def test_a_revocation_or_a_new_key_after_the_bundle_counts_offline_once_the_phon
     database = live_server.database
     now = datetime.now(UTC)
     with database.session() as db:
-        service.cancel_permit(db, _resident(db, later.resident_id), later.permit_id, now=now)
+        permits.cancel_permit(db, _resident(db, later.resident_id), later.permit_id, now=now)
         credentials.rotate_key(db, database.settings, now=now)
         db.commit()
         signer = Keyring(database.settings).signer(db, now=now + timedelta(hours=1))
@@ -498,6 +498,6 @@ def test_the_worker_may_control_the_scanner_and_knows_the_servers_age_limit(
     for path in sorted(needed):
         assert f'"{path}"' in worker, path
     device = (STATIC_DIR / "js" / "inspect-offline.js").read_text()
-    days = service.MAX_INSPECTION_AGE.days
-    assert timedelta(days=days) == service.MAX_INSPECTION_AGE
+    days = inspections.MAX_INSPECTION_AGE.days
+    assert timedelta(days=days) == inspections.MAX_INSPECTION_AGE
     assert f"MAX_INSPECTION_AGE_DAYS = {days};" in device

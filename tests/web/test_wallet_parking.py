@@ -21,8 +21,9 @@ from playwright.sync_api import Page, ViewportSize, expect
 from benefits.eligibility.service.programme_files import load_programmes
 from kernel.clock import SetClock
 from kernel.i18n import LANGUAGES
-from parking import service as parking
 from parking.models import VehicleRelation
+from parking.service import parking_time, vehicles, zones
+from parking.service.permits import apply_for_permit
 from resident_card.accounts.models import Role
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
@@ -79,7 +80,7 @@ def parking_city(live_server: LiveServer, clock: SetClock, city: None) -> None:
     """The city's parking zones, the shipped programmes, and a key that signs passes and cards."""
     database = live_server.database
     with database.session() as db:
-        parking.import_demo_zones(db)
+        zones.import_demo_zones(db)
         load_programmes(db, now=clock.now(), zone=CITY)
         credentials.rotate_key(
             db, database.settings, now=clock.now() - timedelta(days=2), activate_in=timedelta(0)
@@ -118,15 +119,13 @@ def make_driver(
             first_name="Noa",
         )
         if minutes:
-            parking.grant_free_minutes(db, resident, now=now, settings=settings)
+            parking_time.grant_free_minutes(db, resident, now=now, settings=settings)
         if plate:
-            parking.register_vehicle(
+            vehicles.register_vehicle(
                 db, settings, resident, plate=plate, relation=VehicleRelation.owner, now=now
             )
         if plate and permit:
-            view = parking.apply_for_permit(
-                db, settings, Keyring(settings), resident, plate=plate, now=now
-            )
+            view = apply_for_permit(db, settings, Keyring(settings), resident, plate=plate, now=now)
             assert view.state == "active"
         db.commit()
         return Driver(Account(user.username, DEFAULT_PASSWORD), resident.id)

@@ -1,0 +1,133 @@
+"""An inspector's check of a vehicle, and the inspection desk it goes through: the process's
+inspection cache and the writer that records every check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.orm import Session
+
+from kernel.clock import Now
+from kernel.database import in_own_session, in_own_transaction, own_transaction
+from kernel.errors import responses
+from kernel.runtime import Runtime, runtime_of
+from kernel.settings import Settings
+from parking.endpoints.dependencies import AUTH, Desk, InspectorCaller
+from parking.exceptions import (
+    InspectionTimeOutOfRange,
+    InvalidPlate,
+    PlaceOutsideZones,
+    UnknownZone,
+)
+from parking.schemas import InspectionIn, InspectionOut
+from parking.service import inspections
+
+router = APIRouter(prefix="/parking", tags=["parking"])
+
+
+def _inspection_writer(
+    sessionmaker: Callable[[], Session],
+) -> Callable[[list[dict[str, Any]]], None]:
+    """A batch of inspections written in a transaction of its own."""
+
+    def write(records: list[dict[str, Any]]) -> None:
+        own_transaction(sessionmaker, partial(inspections.record_inspections, records=records))
+
+    return write
+
+
+@contextmanager
+def inspection_desk(runtime: Runtime) -> Iterator[inspections.InspectionDesk]:
+    """Parking's part of the runtime: the inspection cache on the process's change feed, and the
+    inspection writer, started here and flushed when the process stops."""
+    settings = runtime.settings
+    interval = settings.parking_inspection_write_seconds
+    desk = inspections.InspectionDesk(
+        cache=inspections.InspectionCache(
+            runtime.changes, bound=settings.parking_freshness_seconds
+        ),
+        log=inspections.InspectionLog(
+            _inspection_writer(runtime.database.sessionmaker), interval=interval
+        ),
+        writes_at_once=interval == 0,
+    )
+    if not desk.writes_at_once:
+        desk.log.start()
+    try:
+        yield desk
+    finally:
+        desk.log.stop()
+
+
+async def the_runtime(request: Request) -> Runtime:
+    return runtime_of(request)
+
+
+AppRuntime = Annotated[Runtime, Depends(the_runtime)]
+
+
+@router.post(
+    "/inspections",
+    response_model=InspectionOut,
+    responses=responses(
+        *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
+    ),
+)
+async def inspect(
+    body: InspectionIn,
+    caller: InspectorCaller,
+    desk: Desk,
+    runtime: AppRuntime,
+    now: Now,
+    response: Response,
+) -> InspectionOut:
+    """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
+    response.headers["Cache-Control"] = "no-store"
+    moment = runtime.changes.clock()
+    asked = _asked(body)
+    settings = runtime.settings
+    judged = inspections.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
+    if judged is None:  # a typed plate, or a piece of the cache to read afresh: in a thread
+        judged = await in_own_session(
+            runtime.database.sessionmaker,
+            partial(_inspect, settings, desk.cache, asked, now, moment),
+        )
+    record = inspections.inspection_record(judged, asked, inspector_id=caller.id, now=now)
+    if desk.writes_at_once:
+        await in_own_transaction(
+            runtime.database.sessionmaker,
+            partial(inspections.record_inspections, records=[record]),
+        )
+    else:
+        desk.log.add(record)
+    found = judged.verdict
+    return InspectionOut(
+        allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
+    )
+
+
+def _asked(body: InspectionIn) -> inspections.InspectionRequest:
+    return inspections.InspectionRequest(
+        pass_token=body.pass_token,
+        plate=body.plate,
+        zone=body.zone,
+        latitude=body.lat,
+        longitude=body.lon,
+        at=body.at,
+    )
+
+
+def _inspect(
+    settings: Settings,
+    cache: inspections.InspectionCache,
+    asked: inspections.InspectionRequest,
+    now: datetime,
+    moment: float,
+    session: Session,
+) -> inspections.Judged:
+    return inspections.inspect(session, settings, cache, asked, now=now, moment=moment)
