@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from cashback import cli, demo, routers
+from cashback.web import pages
 from kernel.manifest import Manifest
+from kernel.pages import STATIC_URL
 
 MANIFEST = Manifest(
     name="cashback",
@@ -11,4 +13,7 @@ MANIFEST = Manifest(
     commands=(cli.cashback,),
     demo=(demo.load_demo,),
     demo_logins=(demo.logins_lines,),
+    pages=(pages.router,),
+    static=((STATIC_URL, pages.STATIC),),
+    page_parts=pages.PARTS,
 )

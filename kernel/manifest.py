@@ -16,6 +16,7 @@ import click
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
+from kernel.pages import PagePart
 from kernel.runtime import RuntimePart
 from kernel.settings import Settings
 
@@ -38,9 +39,11 @@ class Manifest:
     # Demo data, loaded in the domains' order; and lines for ``toshav demo logins``.
     demo: tuple[DemoLoader, ...] = ()
     demo_logins: tuple[DemoLoader, ...] = ()
-    # The domain's web pages (HTML routes) and static folders (URL prefix, folder).
+    # The domain's web pages (HTML routes) and static folders (URL prefix, folder), and the parts it
+    # adds to other domains' pages.
     pages: tuple[APIRouter, ...] = ()
     static: tuple[tuple[str, Path], ...] = ()
+    page_parts: tuple[PagePart, ...] = ()
     # Made when a process starts serving, stopped when it stops (caches, writers, keys).
     runtime_parts: tuple[RuntimePart, ...] = ()
     # Work that runs by itself on a schedule (the worker runs the enabled domains' jobs).

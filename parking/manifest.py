@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kernel.manifest import Manifest
+from kernel.pages import STATIC_URL
 from parking import cli, demo
 from parking.endpoints import (
     inspections,
@@ -14,6 +15,7 @@ from parking.endpoints import (
     vehicles,
     zones,
 )
+from parking.web import pages
 
 MANIFEST = Manifest(
     name="parking",
@@ -31,5 +33,8 @@ MANIFEST = Manifest(
     commands=(cli.parking,),
     demo=(demo.load_demo,),
     demo_logins=(demo.logins_lines,),
+    pages=(pages.router,),
+    static=((STATIC_URL, pages.STATIC),),
+    page_parts=pages.PARTS,
     runtime_parts=(inspections.inspection_desk,),
 )

@@ -4,6 +4,7 @@ streets, the audit log, the card and its signed QR credentials."""
 from __future__ import annotations
 
 from kernel.manifest import Manifest
+from kernel.pages import STATIC_URL
 from resident_card.accounts import cli as accounts_cli
 from resident_card.accounts import demo as accounts_demo
 from resident_card.accounts import endpoints as accounts
@@ -19,6 +20,7 @@ from resident_card.credentials.runtime import keyring_part
 from resident_card.residents import cli as residents_cli
 from resident_card.residents import demo as residents_demo
 from resident_card.residents import endpoints as residents
+from resident_card.web import pages
 
 MANIFEST = Manifest(
     name="resident_card",
@@ -43,5 +45,7 @@ MANIFEST = Manifest(
         residents_demo.load_demo,
         credentials_demo.load_demo,
     ),
+    pages=(pages.router,),
+    static=((STATIC_URL, pages.STATIC),),
     runtime_parts=(keyring_part,),
 )

@@ -159,5 +159,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, prefix in _routers(settings):
         app.include_router(router, prefix=prefix)
 
-    mount_pages(app)
+    mount_pages(app, enabled(settings))
     return app

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -26,11 +26,18 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from cashback.web import pages as cashback_pages
+from kernel import pages as site
+from kernel.i18n import Language
+from parking.web import pages as parking_pages
 from resident_card.accounts.models import Role
 from resident_card.city.service import load_city
+from resident_card.web import pages as card_pages
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_user, israeli_id
-from toshav.web.pages import dictionary
+from toshav.domains import EVERY
+from toshav.web import pages as toshav_pages
+from toshav.web.pages import Shell
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -137,8 +144,26 @@ def goto(page: Page, path: str) -> None:
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
 
 
+# The pages, files and texts of a deployment that runs every domain.
+SHELL = Shell.of(EVERY)
+PAGES: tuple[site.Page, ...] = (
+    toshav_pages.LANDING,
+    *card_pages.PAGES,
+    *parking_pages.PAGES,
+    *cashback_pages.PAGES,
+)
+STATIC_FOLDERS = SHELL.layers[site.STATIC_URL]
+
+
+def static_file(name: str) -> Path:
+    """The file served at /static/<name>, whichever domain's folder holds it."""
+    found = [folder / name for folder in STATIC_FOLDERS if (folder / name).is_file()]
+    assert len(found) == 1, (name, found)
+    return found[0]
+
+
 def texts(language: str) -> dict[str, str]:
-    return dictionary(language)
+    return SHELL.texts(cast(Language, language))
 
 
 @pytest.fixture

@@ -21,8 +21,7 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from tests.conftest import LiveServer
 from tests.factories import create_resident
-from tests.web.conftest import Browser, goto, make_staff, sign_in, texts
-from toshav.web.pages import PAGES, STATIC_DIR
+from tests.web.conftest import PAGES, Browser, goto, make_staff, sign_in, static_file, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
@@ -184,7 +183,7 @@ def test_someone_else_is_told_the_scanner_is_for_inspectors(
 def test_the_verdict_colours_read_in_sun_and_rain() -> None:
     from tests.web.test_pages import _contrast
 
-    css = (STATIC_DIR / "css" / "toshav.css").read_text()
+    css = static_file("css/toshav.css").read_text()
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
 
     # White on the verdict's ground: at least 7:1 (WCAG AAA), far above the 4.5:1 of the rest.

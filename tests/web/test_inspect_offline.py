@@ -28,8 +28,8 @@ from resident_card.credentials.keys import generate_private_key
 from resident_card.credentials.service import Keyring
 from tests.conftest import LiveServer
 from tests.factories import create_resident
-from tests.web.conftest import Account, Browser, goto, make_staff, sign_in, texts
-from toshav.web.pages import STATIC_DIR, TEMPLATES_DIR
+from tests.web.conftest import Account, Browser, goto, make_staff, sign_in, static_file, texts
+from toshav.web import pages as toshav_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
@@ -482,8 +482,8 @@ def test_the_worker_may_control_the_scanner_and_knows_the_servers_age_limit(
 
     # Every file the page loads (the layout's, and the modules inspect.js imports, all the way
     # down) is in the worker's shell, or the page would not open again with no network.
-    worker = (STATIC_DIR / "js" / "inspect-worker.js").read_text()
-    layout = (TEMPLATES_DIR / "layout.html").read_text().replace("{{page}}", "inspect")
+    worker = static_file("js/inspect-worker.js").read_text()
+    layout = (toshav_pages.TEMPLATES / "layout.html").read_text().replace("{{page}}", "inspect")
     needed = set(re.findall(r'(?:href|src)="(/static/[^"]+)"', layout))
     needed |= {f"/static/i18n/{language}.json" for language in LANGUAGES}
     modules, seen = ["inspect.js"], set()
@@ -493,11 +493,11 @@ def test_the_worker_may_control_the_scanner_and_knows_the_servers_age_limit(
             continue
         seen.add(name)
         needed.add(f"/static/js/{name}")
-        modules += re.findall(r'from "\./([a-z-]+\.js)"', (STATIC_DIR / "js" / name).read_text())
+        modules += re.findall(r'from "\./([a-z-]+\.js)"', static_file(f"js/{name}").read_text())
     assert {"/static/js/offline-judge.js", "/static/js/page.js"} <= needed
     for path in sorted(needed):
         assert f'"{path}"' in worker, path
-    device = (STATIC_DIR / "js" / "inspect-offline.js").read_text()
+    device = static_file("js/inspect-offline.js").read_text()
     days = inspections.MAX_INSPECTION_AGE.days
     assert timedelta(days=days) == inspections.MAX_INSPECTION_AGE
     assert f"MAX_INSPECTION_AGE_DAYS = {days};" in device

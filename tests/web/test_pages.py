@@ -2,27 +2,39 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from kernel.i18n import LANGUAGES
-from toshav.web.pages import (
-    PAGES,
-    STATIC_DIR,
-    TEMPLATES_DIR,
-    dictionary,
-    render_page,
-)
+import cashback.web
+import parking.web
+import resident_card.web
+import toshav.web
+from kernel.i18n import LANGUAGES, Language
+from kernel.pages import Page
+from tests.web.conftest import PAGES, SHELL, STATIC_FOLDERS, static_file, texts
+from toshav.web.pages import TEMPLATES as SHELL_TEMPLATES
 
 PAGE_PATHS = [page.path for page in PAGES]
 STATIC_FILES = sorted(
-    str(path.relative_to(STATIC_DIR)) for path in STATIC_DIR.rglob("*") if path.is_file()
+    {
+        path.relative_to(folder).as_posix()
+        for folder in STATIC_FOLDERS
+        for path in folder.rglob("*")
+        if path.is_file()
+    }
 )
-SCRIPTS = sorted(STATIC_DIR.joinpath("js").glob("*.js"))
-TEMPLATES = sorted(TEMPLATES_DIR.glob("*.html"))
+SCRIPTS = sorted(path for folder in STATIC_FOLDERS for path in folder.joinpath("js").glob("*.js"))
+# The layout and every page's template, and the parts domains add to each other's pages.
+TEMPLATES = sorted(
+    {SHELL_TEMPLATES / "layout.html"}
+    | {page.template for page in PAGES}
+    | {template for templates in SHELL.parts.values() for template in templates}
+)
+STYLES = sorted(path for folder in STATIC_FOLDERS for path in folder.joinpath("css").glob("*.css"))
 
 # Keys the scripts build from data (a status, a kind of identifier, a relation) rather than spell out.
 BUILT_KEYS = [
@@ -37,17 +49,17 @@ BUILT_KEYS = [
 ]
 
 
-def _keys_in_templates() -> set[str]:
+def _keys_in_templates(templates: list[Path] = TEMPLATES) -> set[str]:
     keys: set[str] = set()
-    for template in TEMPLATES:
+    for template in templates:
         keys.update(re.findall(r'data-i18n(?:-[a-z-]+)?="([a-z0-9_.]+)"', template.read_text()))
     return keys
 
 
-def _keys_in_scripts() -> set[str]:
-    namespaces = {key.split(".")[0] for key in dictionary("en")}
+def _keys_in_scripts(scripts: list[Path] = SCRIPTS) -> set[str]:
+    namespaces = {key.split(".")[0] for key in texts("en")}
     keys: set[str] = set()
-    for script in SCRIPTS:
+    for script in scripts:
         for literal in re.findall(r'"([a-z_]+\.[a-z0-9_.]+)"', script.read_text()):
             if literal.split(".")[0] in namespaces:
                 keys.add(literal)
@@ -115,17 +127,17 @@ def test_a_page_comes_in_the_visitors_language(
     assert f'data-lang="{language}" lang="{language}" dir="{direction}" aria-pressed="true"' in (
         response.text
     )
-    assert f">{dictionary(language)['signin.heading']}</h1>" in response.text
+    assert f">{texts(language)['signin.heading']}</h1>" in response.text
     assert response.headers["content-language"] == language
     assert "Accept-Language" in response.headers["vary"]
 
 
 def test_every_text_exists_in_all_three_languages() -> None:
-    hebrew, arabic, english = (dictionary(language) for language in ("he", "ar", "en"))
+    hebrew, arabic, english = (texts(language) for language in ("he", "ar", "en"))
 
     assert set(hebrew) == set(arabic) == set(english)
     for language in LANGUAGES:
-        for key, text in dictionary(language).items():
+        for key, text in texts(language).items():
             assert text.strip(), f"{language}: {key} is empty"
             placeholders = set(re.findall(r"\{(\w+)\}", text))
             assert placeholders == set(re.findall(r"\{(\w+)\}", english[key])), (language, key)
@@ -136,22 +148,22 @@ def test_every_key_the_pages_use_is_in_the_dictionaries() -> None:
     used = _keys_in_templates() | _keys_in_scripts() | set(BUILT_KEYS)
     used.discard("{{page}}.title")
 
-    assert used - set(dictionary("en")) == set()
+    assert used - set(texts("en")) == set()
     assert len(used) > 100  # the scan found the pages' keys, not nothing
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("name", [page.name for page in PAGES])
-def test_every_page_renders_with_no_text_left_out(name: str, language: str) -> None:
-    page = render_page(name, language)
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_page_renders_with_no_text_left_out(page: Page, language: Language) -> None:
+    markup = SHELL.render(page, language)
 
-    assert "{{" not in page
+    assert "{{" not in markup
     # Every marked element got its text; nothing marked was left empty.
-    assert re.search(r'data-i18n="[a-z0-9_.]+"[^<>]*></', page) is None
+    assert re.search(r'data-i18n="[a-z0-9_.]+"[^<>]*></', markup) is None
 
 
 def test_the_pages_need_no_inline_script_style_or_other_origin() -> None:
-    for path in [*TEMPLATES, *SCRIPTS, *STATIC_DIR.joinpath("css").glob("*.css")]:
+    for path in [*TEMPLATES, *SCRIPTS, *STYLES]:
         text = path.read_text()
         assert re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text) is None, path
         assert re.search(r"\sstyle=", text) is None, path
@@ -173,7 +185,7 @@ def _contrast(a: str, b: str) -> float:
 
 
 def test_text_colours_meet_four_and_a_half_to_one() -> None:
-    css = Path(STATIC_DIR / "css" / "toshav.css").read_text()
+    css = static_file("css/toshav.css").read_text()
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-f]{6})", css))
     white = "#ffffff"
     text_pairs = [
@@ -195,3 +207,40 @@ def test_text_colours_meet_four_and_a_half_to_one() -> None:
     # Borders of inputs and the focus ring are seen against the page (WCAG 1.4.11: 3:1).
     assert _contrast(colours["line"], colours["paper"]) >= 3
     assert _contrast(colours["ink"], colours["focus"]) >= 3
+
+
+# Each folder of pages with its own texts, and the folders whose texts its pages may count on
+# besides: the shell's (every page is in the layout) and, for the domains a city turns on, the
+# card's (always on). A text another optional domain defines is not there when that domain is off.
+WEB_FOLDERS: dict[str, tuple[Path, tuple[str, ...]]] = {
+    "toshav": (Path(toshav.web.__file__).parent, ()),
+    "resident_card": (Path(resident_card.web.__file__).parent, ("toshav",)),
+    "parking": (Path(parking.web.__file__).parent, ("toshav", "resident_card")),
+    "cashback": (Path(cashback.web.__file__).parent, ("toshav", "resident_card")),
+}
+
+
+def _own_texts(domain: str, language: Language) -> dict[str, str]:
+    folder = WEB_FOLDERS[domain][0]
+    found: dict[str, str] = json.loads(
+        (folder / "static" / "i18n" / f"{language}.json").read_text()
+    )
+    return found
+
+
+@pytest.mark.parametrize("domain", WEB_FOLDERS)
+def test_each_domains_pages_use_only_texts_they_can_count_on(domain: str) -> None:
+    folder, below = WEB_FOLDERS[domain]
+    templates = sorted(path for path in TEMPLATES if path.is_relative_to(folder))
+    scripts = sorted(path for path in SCRIPTS if path.is_relative_to(folder))
+    titles = {f"{page.name}.title" for page in PAGES if page.template.is_relative_to(folder)}
+    used = _keys_in_templates(templates) | _keys_in_scripts(scripts) | titles
+    used.discard("{{page}}.title")
+
+    assert templates
+    assert scripts
+    own = {language: set(_own_texts(domain, language)) for language in LANGUAGES}
+    assert own["he"] == own["ar"] == own["en"], domain
+    for language in LANGUAGES:
+        known = set().union(*(_own_texts(name, language) for name in (domain, *below)))
+        assert used - known == set(), (domain, language)

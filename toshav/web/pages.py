@@ -1,26 +1,26 @@
-"""The page routes, the filling of a page's texts in one language, and the headers every page carries."""
+"""The shell every page shares: the layout, the landing page, the filling of a page's texts in one
+language, and the headers every page carries."""
 
 from __future__ import annotations
 
 import html
-import json
 import re
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
-from starlette.types import Scope
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 
 from kernel.i18n import LANGUAGES, RIGHT_TO_LEFT, Language, negotiate
+from kernel.manifest import Manifest
+from kernel.pages import STATIC_URL, Page, page_router
+from toshav.web.files import Dictionaries, merged_dictionary, static_layers
 
-HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
-TEMPLATES_DIR = HERE / "templates"
-DICTIONARY_DIR = STATIC_DIR / "i18n"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+LANDING = Page("/", "landing", TEMPLATES / "landing.html")
+router = page_router(LANDING)
 
 # The script mirrors the visitor's choice (kept in localStorage) into this cookie, so the next
 # page arrives already in that language instead of flashing the browser's language first.
@@ -61,29 +61,6 @@ SECURITY_HEADERS: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Page:
-    """A page: its path, its template (also the name of its script) and the key of its title."""
-
-    path: str
-    name: str
-    # Browser features this page may use, on its own origin only (the inspector's camera and GPS).
-    allows: tuple[str, ...] = ()
-
-
-PAGES: tuple[Page, ...] = (
-    Page("/", "landing"),
-    Page("/enrol", "enrol"),
-    Page("/signin", "signin"),
-    # The wallet finds the parking zone the resident stands in, when they let it.
-    Page("/wallet", "wallet", allows=("geolocation",)),
-    Page("/clerk", "clerk"),
-    Page("/inspect", "inspect", allows=("camera", "geolocation")),
-    # A business's till: scans the resident's card QR with the camera where the browser can.
-    Page("/till", "till", allows=("camera",)),
-)
-
-
 # A text goes into an empty element marked data-i18n="key", and an attribute comes from
 # data-i18n-<attribute>="key". The script does the same in the browser when the language changes.
 _TEXT = re.compile(
@@ -94,16 +71,11 @@ _ATTRIBUTE = re.compile(
     r'\sdata-i18n-(?P<attribute>aria-label|placeholder|title|alt|content)="(?P<key>[a-z0-9_.]+)"'
 )
 _SLOT = re.compile(r"\{\{(?P<name>[a-z_]+)\}\}")
+# Where a page's template takes the parts other domains add to it.
+PARTS_SLOT = "{{parts}}"
 
 
-@lru_cache(maxsize=len(LANGUAGES))
-def dictionary(language: Language) -> dict[str, str]:
-    """Every text of the pages in one language."""
-    texts: dict[str, Any] = json.loads((DICTIONARY_DIR / f"{language}.json").read_text("utf-8"))
-    return {str(key): str(value) for key, value in texts.items()}
-
-
-def fill_texts(markup: str, texts: dict[str, str]) -> str:
+def fill_texts(markup: str, texts: Mapping[str, str]) -> str:
     """Put each marked text and attribute of a page in one language (a missing key is a KeyError)."""
 
     def text(match: re.Match[str]) -> str:
@@ -116,21 +88,6 @@ def fill_texts(markup: str, texts: dict[str, str]) -> str:
     return _TEXT.sub(text, _ATTRIBUTE.sub(attribute, markup))
 
 
-@lru_cache(maxsize=len(PAGES) * len(LANGUAGES))
-def render_page(name: str, language: Language) -> str:
-    """A page in one language, ready to send."""
-    layout = (TEMPLATES_DIR / "layout.html").read_text("utf-8")
-    slots = {
-        "body": (TEMPLATES_DIR / f"{name}.html").read_text("utf-8"),
-        "page": name,
-        "lang": language,
-        "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr",
-        **{f"pressed_{other}": str(other == language).lower() for other in LANGUAGES},
-    }
-    markup = _SLOT.sub(lambda match: slots[match["name"]], layout)
-    return fill_texts(markup, dictionary(language))
-
-
 def page_language(request: Request) -> Language:
     """The visitor's chosen language (cookie), else the browser's, else Hebrew."""
     chosen = request.cookies.get(LANGUAGE_COOKIE)
@@ -140,52 +97,68 @@ def page_language(request: Request) -> Language:
     return negotiate(request.headers.get("accept-language"))
 
 
-def page_response(name: str, request: Request, *, allows: tuple[str, ...] = ()) -> HTMLResponse:
-    language = page_language(request)
-    headers = {
-        **SECURITY_HEADERS,
-        "Permissions-Policy": permissions_policy(allows),
-        "Cache-Control": "no-cache",
-        "Vary": "Accept-Language, Cookie",
-        "Content-Language": language,
-    }
-    return HTMLResponse(render_page(name, language), headers=headers)
+@dataclass
+class Shell:
+    """The pages of one deployment: what the enabled domains bring (their static folders, texts
+    and parts of each other's pages), filled into the layout every page shares."""
 
+    layers: dict[str, tuple[Path, ...]]
+    dictionaries: Dictionaries
+    # A page's name -> the templates of the parts other domains add to it, in the domains' order.
+    parts: dict[str, tuple[Path, ...]]
+    _rendered: dict[tuple[str, Language], str] = field(default_factory=dict, repr=False)
 
-# The scanner's service worker lives with the other scripts but must control the page /inspect
-# (outside /static/js/), so it may, and only it: it keeps the scanner working with no network.
-INSPECT_WORKER = "js/inspect-worker.js"
-INSPECT_WORKER_SCOPE = "/inspect"
+    @classmethod
+    def of(cls, manifests: Iterable[Manifest]) -> Shell:
+        """The shell of these domains; refuses two of them shipping one file or defining one text."""
+        manifests = tuple(manifests)
+        layers = static_layers(manifests)
+        texts = {
+            language: merged_dictionary(layers[STATIC_URL], language) for language in LANGUAGES
+        }
+        parts: dict[str, list[Path]] = {}
+        for manifest in manifests:
+            for part in manifest.page_parts:
+                parts.setdefault(part.page, []).append(part.template)
+        return cls(
+            layers=layers,
+            dictionaries=Dictionaries(texts, SECURITY_HEADERS),
+            parts={page: tuple(templates) for page, templates in parts.items()},
+        )
 
+    def texts(self, language: Language) -> dict[str, str]:
+        return dict(self.dictionaries.texts[language])
 
-class HardenedStaticFiles(StaticFiles):
-    """The pages' scripts, styles and dictionaries, with the same headers as the pages."""
+    def render(self, page: Page, language: Language) -> str:
+        """A page in one language, ready to send."""
+        found = self._rendered.get((page.name, language))
+        if found is None:
+            found = self._rendered[(page.name, language)] = self._render(page, language)
+        return found
 
-    async def get_response(self, path: str, scope: Scope) -> Response:
-        response = await super().get_response(path, scope)
-        if path == INSPECT_WORKER:
-            response.headers["Service-Worker-Allowed"] = INSPECT_WORKER_SCOPE
-        return response
+    def _render(self, page: Page, language: Language) -> str:
+        body = page.template.read_text("utf-8")
+        parts = "".join(template.read_text("utf-8") for template in self.parts.get(page.name, ()))
+        if parts and PARTS_SLOT not in body:
+            raise ValueError(f"the {page.name} page has parts but no {PARTS_SLOT} to put them in")
+        slots = {
+            "body": body.replace(PARTS_SLOT, parts),
+            "page": page.name,
+            "lang": language,
+            "dir": "rtl" if language in RIGHT_TO_LEFT else "ltr",
+            **{f"pressed_{other}": str(other == language).lower() for other in LANGUAGES},
+        }
+        layout = (TEMPLATES / "layout.html").read_text("utf-8")
+        markup = _SLOT.sub(lambda match: slots[match["name"]], layout)
+        return fill_texts(markup, self.dictionaries.texts[language])
 
-    def file_response(self, *args: Any, **kwargs: Any) -> Response:
-        response = super().file_response(*args, **kwargs)
-        response.headers.update(SECURITY_HEADERS)
-        # No build step means no fingerprinted names: let the browser revalidate (ETag) every time.
-        response.headers["Cache-Control"] = "no-cache"
-        return response
-
-
-router = APIRouter(include_in_schema=False)
-
-
-def _add_route(page: Page) -> None:
-    def serve(request: Request) -> HTMLResponse:
-        return page_response(page.name, request, allows=page.allows)
-
-    serve.__name__ = f"page_{page.name}"
-    serve.__doc__ = f"The {page.name} page."
-    router.add_api_route(page.path, serve, methods=["GET", "HEAD"], response_class=HTMLResponse)
-
-
-for _page in PAGES:
-    _add_route(_page)
+    def respond(self, page: Page, request: Request) -> HTMLResponse:
+        language = page_language(request)
+        headers = {
+            **SECURITY_HEADERS,
+            "Permissions-Policy": permissions_policy(page.allows),
+            "Cache-Control": "no-cache",
+            "Vary": "Accept-Language, Cookie",
+            "Content-Language": language,
+        }
+        return HTMLResponse(self.render(page, language), headers=headers)

@@ -95,6 +95,14 @@ export async function start() {
   document.documentElement.dataset.ready = "true";
 }
 
+/**
+ * The modules of this page's parts: the sections other domains add to it where the deployment runs
+ * them, each naming the module that drives it in data-part. The page says what it starts them with.
+ */
+export function loadParts() {
+  return Promise.all([...document.querySelectorAll("[data-part]")].map((element) => import(element.dataset.part)));
+}
+
 /** Read a form's fields, trimmed (passwords as typed). */
 export function values(form) {
   const data = {};

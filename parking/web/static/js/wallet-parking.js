@@ -1,7 +1,7 @@
 // The wallet's parking: the zone of the resident's address, this month's free parking time and a
 // session to start and stop, the permits with where each one stands and its pass, and the
-// household's vehicles. The section shows only when the deployment runs parking (/parking/me
-// answers); a city that has not rolled parking out shows no trace of it.
+// household's vehicles. The wallet has this part only where the deployment runs parking, and the
+// section shows only when /parking/me answers; a city that has not rolled parking out shows no trace of it.
 //
 // The pass QR and its printable files need this tab's bearer token, so they are fetched with it
 // (api.js's fetchFile): the QR is shown as a data: URL (the page's CSP allows 'self' and data:
@@ -780,8 +780,8 @@ function wire() {
   });
 }
 
-/** Show the resident's parking, if the deployment runs it. */
-export async function startParking() {
+/** Show the resident's parking (the wallet starts each of its parts so). */
+export async function startPart() {
   if (!started) {
     started = true;
     wire();

@@ -1,7 +1,6 @@
 import { call, tokens } from "./api.js";
-import { startCashbackDesk } from "./clerk-cashback.js";
 import { onLanguageChange, setDate, setText, t } from "./i18n.js";
-import { announce, announceDetail, busy, clearMessage, goSignIn, markInvalid, start } from "./page.js";
+import { announce, announceDetail, busy, clearMessage, goSignIn, loadParts, markInvalid, start } from "./page.js";
 import {
   NEXT_STATUSES,
   addressText,
@@ -13,6 +12,9 @@ import {
   statusKey,
 } from "./resident-view.js";
 
+// The desks other domains add to the clerk's page (cashback's, where the city runs it), each
+// started with startPart({ changes }) once the clerk's roles are known.
+const parts = loadParts();
 await start();
 
 const $ = (id) => document.getElementById(id);
@@ -188,7 +190,7 @@ async function begin() {
   if (!canChange) form.remove();
   $("desk").hidden = false;
   await loadQueue();
-  await startCashbackDesk({ changes: canChange });
+  await Promise.all((await parts).map((part) => part.startPart({ changes: canChange })));
 }
 
 await begin();

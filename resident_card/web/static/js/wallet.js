@@ -8,6 +8,7 @@ import {
   goSignIn,
   homeFor,
   labelOf,
+  loadParts,
   markInvalid,
   missing,
   start,
@@ -23,9 +24,11 @@ import {
   showStatus,
   statusKey,
 } from "./resident-view.js";
-import { startParking } from "./wallet-parking.js";
 import { startSections } from "./wallet-sections.js";
 
+// The sections other domains add to the wallet (parking's, where the city runs it), each started
+// with startPart() once the resident is known.
+const parts = loadParts();
 await start();
 
 const status = document.getElementById("status");
@@ -104,7 +107,7 @@ if (!tokens.signedIn) {
   try {
     await load();
     if (status.dataset.i18n === "wallet.loading") clearMessage(status);
-    if (resident) await Promise.all([startSections(resident), startParking()]);
+    if (resident) await Promise.all([startSections(resident), ...(await parts).map((part) => part.startPart())]);
   } finally {
     main.removeAttribute("aria-busy");
   }

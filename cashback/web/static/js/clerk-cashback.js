@@ -263,8 +263,8 @@ async function resolve(event) {
   });
 }
 
-/** Show the cashback desk to staff, if this deployment runs cashback; `changes` for admins only. */
-export async function startCashbackDesk({ changes }) {
+/** Show the cashback desk to staff (the clerk's page starts each of its parts so); `changes` for admins only. */
+export async function startPart({ changes }) {
   const probe = await call("/admin/cashback/merchants?limit=1");
   if (probe.status === 404) return; // no cashback here
   canChange = changes;

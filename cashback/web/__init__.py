@@ -1,0 +1,1 @@
+"""Cashback's pages: a business's till, and cashback's part of the clerk's desk."""

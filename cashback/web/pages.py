@@ -1,0 +1,20 @@
+"""Cashback's pages and their files (``templates/``, ``static/``: scripts, styles, texts)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kernel.pages import Page, PagePart, page_router
+
+HERE = Path(__file__).resolve().parent
+STATIC = HERE / "static"
+TEMPLATES = HERE / "templates"
+
+PAGES: tuple[Page, ...] = (
+    # A business's till: scans the resident's card QR with the camera where the browser can.
+    Page("/till", "till", TEMPLATES / "till.html", allows=("camera",)),
+)
+# Businesses applying to the scheme, flagged purchases and campaigns, on the clerk's desk.
+PARTS: tuple[PagePart, ...] = (PagePart("clerk", TEMPLATES / "clerk-cashback.html"),)
+
+router = page_router(*PAGES)

@@ -1,0 +1,1 @@
+"""The card's pages: enrolment, sign-in, the resident's wallet and the clerk's desk."""
