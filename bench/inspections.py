@@ -132,7 +132,7 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from resident_card.accounts.tokens import issue_access_token, keys_from_pem
     from resident_card.city.service import load_city, street_by_code
     from resident_card.credentials import service as credentials
-    from resident_card.credentials.jws import new_jti
+    from resident_card.credentials.jws import new_jti, token_kid
     from resident_card.residents.identifiers import IdentifierKind, protect
     from resident_card.residents.models import ResidencyStatus
     from resident_card.residents.service import records as residents
@@ -215,6 +215,7 @@ def seed(database_url: str, access_key: str) -> Seeded:
                     "created_at": now,
                 }
             )
+            token = signed(i, pass_id)
             passes.append(
                 {
                     "id": uuid.uuid4(),
@@ -222,7 +223,8 @@ def seed(database_url: str, access_key: str) -> Seeded:
                     "permit_id": permit_id,
                     "plate": f"{5_000_000 + i:07d}",
                     "zone_code": zone,
-                    "token": signed(i, pass_id),
+                    "token": token,
+                    "kid": token_kid(token),
                     "expires_at": view.permit.valid_to,
                     "created_at": now - timedelta(minutes=i),  # issued over the last weeks
                 }
