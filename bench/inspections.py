@@ -123,7 +123,6 @@ def seed(database_url: str, access_key: str) -> Seeded:
 
     from benefits.eligibility.service.programme_files import load_programmes
     from kernel.console import unit_of_work
-    from kernel.settings import Settings
     from parking import service as parking
     from parking.models import ParkingPass, Permit, VehicleRelation
     from resident_card.accounts import service as accounts
@@ -135,10 +134,14 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from resident_card.residents import service as residents
     from resident_card.residents.identifiers import IdentifierKind, protect
     from resident_card.residents.models import ResidencyStatus
+    from toshav import plug_ins
+    from toshav.domains import EVERY
     from toshav.schema import upgrade
+    from toshav.settings import ServiceSettings
 
     upgrade(database_url)
-    settings = Settings(database_url=database_url, access_token_key=SecretStr(access_key))
+    plug_ins.install(EVERY)  # the facts the parking programme's rules read, among them
+    settings = ServiceSettings(database_url=database_url, access_token_key=SecretStr(access_key))
     now = datetime.now(UTC)
     with unit_of_work(settings) as session:
         load_city(session)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, routers
+from cashback import cli, demo, routers, summary
+from cashback.settings import CashbackSettings
 from kernel.manifest import Manifest
+from resident_card.cards.summary import CardLines
 
 MANIFEST = Manifest(
     name="cashback",
@@ -11,4 +13,7 @@ MANIFEST = Manifest(
     commands=(cli.cashback,),
     demo=(demo.load_demo,),
     demo_logins=(demo.logins_lines,),
+    settings=CashbackSettings,
+    # The resident's cashback balance on the card, and the campaigns a business's till may apply.
+    plug_ins=(CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),),
 )

@@ -19,7 +19,7 @@ from kernel.database import DbSession, in_own_session
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from kernel.i18n import Language, negotiate
 from kernel.runtime import Runtime, runtime_of
-from kernel.settings import AppSettings, Settings
+from kernel.settings import AppSettings
 from parking import service
 from parking.exceptions import (
     InspectionTimeOutOfRange,
@@ -68,6 +68,7 @@ from parking.schemas import (
     ZoneRangeOut,
     show_plate,
 )
+from parking.settings import ParkingAppSettings, ParkingSettings, parking_settings
 from resident_card.accounts.dependencies import (
     Caller,
     ResidentCaller,
@@ -104,7 +105,7 @@ def _inspection_writer(
 def inspection_desk(runtime: Runtime) -> Iterator[service.InspectionDesk]:
     """Parking's part of the runtime: the inspection cache on the process's change feed, and the
     inspection writer, started here and flushed when the process stops."""
-    settings = runtime.settings
+    settings = parking_settings(runtime.settings)
     interval = settings.parking_inspection_write_seconds
     desk = service.InspectionDesk(
         cache=service.InspectionCache(runtime.changes, bound=settings.parking_freshness_seconds),
@@ -254,7 +255,7 @@ async def inspect(
     response.headers["Cache-Control"] = "no-store"
     moment = runtime.changes.clock()
     asked = _asked(body)
-    settings = runtime.settings
+    settings = parking_settings(runtime.settings)
     judged = service.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
     if judged is None:  # a typed plate, or a piece of the cache to read afresh: in a thread
         judged = await in_own_session(
@@ -284,7 +285,7 @@ def _asked(body: InspectionIn) -> service.InspectionRequest:
 
 
 def _inspect(
-    settings: Settings,
+    settings: ParkingSettings,
     cache: service.InspectionCache,
     asked: service.InspectionRequest,
     now: datetime,
@@ -405,7 +406,11 @@ def my_minutes(caller: ResidentCaller, session: DbSession, now: Now) -> MinutesO
     responses=responses(*AUTH, NoResidentRecord, InvalidPlate, PlateTaken, VehicleLimit),
 )
 def register_vehicle(
-    body: VehicleIn, caller: ResidentCaller, session: DbSession, settings: AppSettings, now: Now
+    body: VehicleIn,
+    caller: ResidentCaller,
+    session: DbSession,
+    settings: ParkingAppSettings,
+    now: Now,
 ) -> VehicleOut:
     """Register a vehicle I own or use (Israeli plate, 7 or 8 digits); a household has a cap."""
     resident = service.own_resident(session, caller.id)
@@ -459,7 +464,7 @@ def apply_for_permit(
     body: PermitApply,
     caller: ResidentCaller,
     session: DbSession,
-    settings: AppSettings,
+    settings: ParkingAppSettings,
     keyring: AppKeyring,
     now: Now,
     language: RequestLanguage,
@@ -712,7 +717,7 @@ def revocations(
 
 @router.get("/offline-bundle", response_model=OfflineBundleOut, responses=responses(*AUTH))
 def offline_bundle(
-    caller: InspectorCaller, session: DbSession, settings: AppSettings, now: Now
+    caller: InspectorCaller, session: DbSession, settings: ParkingAppSettings, now: Now
 ) -> OfflineBundleOut:
     """All an inspector's device needs to judge passes with no network: keys, revocations, zones, and when to refresh."""
     bundle = service.offline_bundle(session, settings, now=now)

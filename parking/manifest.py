@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kernel.manifest import Manifest
-from parking import cli, demo, endpoints
+from parking import cli, demo, endpoints, plug_ins
+from parking.settings import ParkingSettings
 
 MANIFEST = Manifest(
     name="parking",
@@ -12,4 +13,6 @@ MANIFEST = Manifest(
     demo=(demo.load_demo,),
     demo_logins=(demo.logins_lines,),
     runtime_parts=(endpoints.inspection_desk,),
+    settings=ParkingSettings,
+    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS),
 )
