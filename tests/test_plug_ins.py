@@ -21,11 +21,13 @@ from benefits.eligibility.service.programme_files import (
     load_programmes,
     read_programme_files,
 )
+from kernel.settings import Settings
 from resident_card.cards import summary
 from resident_card.cards.summary import CardLines
 from resident_card.credentials import holders
 from resident_card.credentials.service import KeyHolders
 from toshav import plug_ins
+from toshav.app import create_app
 from toshav.cli import main
 from toshav.domains import CORE, EVERY, OPTIONAL
 from toshav.settings import ServiceSettings, get_settings
@@ -156,6 +158,13 @@ def test_the_service_settings_are_every_domain_s() -> None:
 
     assert bases
     assert set(ServiceSettings.__bases__) == bases
+
+
+def test_no_app_is_made_from_settings_without_a_running_domain_s_fields(tmp_path: Path) -> None:
+    kernel_only = Settings(modules=["cashback"], var_dir=tmp_path)
+
+    with pytest.raises(TypeError, match="has no CashbackSettings fields"):
+        create_app(kernel_only)
 
 
 def test_every_domain_s_environment_is_read_and_checked_with_the_domain_off(

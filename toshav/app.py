@@ -16,7 +16,7 @@ from kernel.clock import Clock, SystemClock
 from kernel.errors import install_error_handlers
 from kernel.guard import JsonBodyGuard
 from kernel.runtime import Database, Recipe, open_database, running
-from kernel.settings import Settings, check_settings
+from kernel.settings import Settings, check_settings, settings_as
 from resident_card.accounts.runtime import sessions_part
 from resident_card.accounts.tokens import load_access_token_keys
 from toshav import plug_ins
@@ -59,15 +59,19 @@ def configure(
     in place of any installed before. ``create_app`` calls it; so may whoever serves one built app
     (its routes are the costly part to make) again and again."""
     check_settings(settings)
+    manifests = enabled(settings)
+    for manifest in manifests:  # settings made without a running domain's fields: refused now
+        if manifest.settings is not None:
+            settings_as(settings, manifest.settings)
     keys = load_access_token_keys(settings)  # refused here, before serving, if unusable
-    plug_ins.install_enabled(settings)
+    plug_ins.install(manifests)
     app.state.recipe = Recipe(
         settings=settings,
         clock=clock or SystemClock(),
         database=database,
         parts=(
             sessions_part(keys),
-            *(part for manifest in enabled(settings) for part in manifest.runtime_parts),
+            *(part for manifest in manifests for part in manifest.runtime_parts),
         ),
     )
 

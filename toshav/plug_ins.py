@@ -17,12 +17,11 @@ from collections.abc import Sequence
 from benefits.eligibility.service import facts
 from benefits.eligibility.service.facts import Facts
 from kernel.manifest import Manifest
-from kernel.settings import Settings
 from resident_card.cards import summary
 from resident_card.cards.summary import CardLines
 from resident_card.credentials import holders
 from resident_card.credentials.service import KeyHolders
-from toshav.domains import EVERY, enabled
+from toshav.domains import EVERY
 
 PlugIn = Facts | CardLines | KeyHolders
 
@@ -48,8 +47,3 @@ def install(manifests: Sequence[Manifest]) -> None:
     )
     summary.install([p for p in on if isinstance(p, CardLines)])
     holders.install([p for p in on if isinstance(p, KeyHolders)])
-
-
-def install_enabled(settings: Settings) -> None:
-    """Install the plug-ins of the domains these settings turn on."""
-    install(enabled(settings))
