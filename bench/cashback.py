@@ -71,13 +71,11 @@ class Measured:
 
 def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) -> Seeded:
     """The city, a business, a funded campaign, residents with cards, and card tokens to scan."""
-    import parking.service.permits  # noqa: F401 - registers the facts the parking programme's rules read
     from benefits.eligibility.service.city_clock import city_zone
     from benefits.eligibility.service.programme_files import load_programmes
     from cashback.models import BusinessCategory, MerchantStatus
     from cashback.service import campaigns, merchants
     from kernel.database import make_engine, make_sessionmaker
-    from kernel.settings import Settings
     from resident_card.accounts import service as accounts
     from resident_card.accounts.models import Role
     from resident_card.cards import service as cards
@@ -92,8 +90,12 @@ def seed(url: str, settings_env: dict[str, str], residents: int, tokens: int) ->
     )
     from resident_card.residents.models import ResidencyStatus
     from resident_card.residents.service import records as people
+    from toshav import plug_ins
+    from toshav.domains import EVERY
+    from toshav.settings import ServiceSettings
 
-    settings = Settings.model_validate(
+    plug_ins.install(EVERY)  # the facts the parking programme's rules read, among them
+    settings = ServiceSettings.model_validate(
         {
             "database_url": url,
             "var_dir": settings_env["TOSHAV_VAR_DIR"],
@@ -271,13 +273,13 @@ def count_statements(
     first round for the same residents opens their cashback wallets and warms the app."""
     from fastapi.testclient import TestClient
 
-    from kernel.settings import Settings
     from resident_card.accounts.tokens import issue_access_token, keys_from_pem
     from toshav.app import create_app
+    from toshav.settings import ServiceSettings
 
     counter = StatementCount()
     counter.install()
-    settings = Settings.model_validate(
+    settings = ServiceSettings.model_validate(
         {
             "database_url": url,
             "var_dir": env["TOSHAV_VAR_DIR"],
@@ -460,12 +462,12 @@ def main() -> None:
     )
     options = parser.parse_args()
 
-    from kernel.settings import Settings
     from resident_card.accounts.tokens import (
         generate_private_pem,
         issue_access_token,
         keys_from_pem,
     )
+    from toshav.settings import ServiceSettings
 
     server_url = os.environ.get("TOSHAV_BENCH_POSTGRES_URL", DEFAULT_URL)
     name = f"toshav_bench_cashback_{uuid.uuid4().hex[:8]}"
@@ -502,7 +504,7 @@ def main() -> None:
                 )
             port = free_port()
             server = start_server(env, port, options.server_workers)
-            settings = Settings.model_validate(
+            settings = ServiceSettings.model_validate(
                 {"database_url": url, "var_dir": var_dir, "access_token_key": pem}
             )
             access = issue_access_token(

@@ -123,7 +123,6 @@ def seed(database_url: str, access_key: str) -> Seeded:
 
     from benefits.eligibility.service.programme_files import load_programmes
     from kernel.console import unit_of_work
-    from kernel.settings import Settings
     from parking.models import ParkingPass, Permit, VehicleRelation
     from parking.service import vehicles, zones
     from parking.service.permits import apply_for_permit
@@ -136,10 +135,14 @@ def seed(database_url: str, access_key: str) -> Seeded:
     from resident_card.residents.identifiers import IdentifierKind, protect
     from resident_card.residents.models import ResidencyStatus
     from resident_card.residents.service import records as residents
+    from toshav import plug_ins
+    from toshav.domains import EVERY
     from toshav.schema import upgrade
+    from toshav.settings import ServiceSettings
 
     upgrade(database_url)
-    settings = Settings(database_url=database_url, access_token_key=SecretStr(access_key))
+    plug_ins.install(EVERY)  # the facts the parking programme's rules read, among them
+    settings = ServiceSettings(database_url=database_url, access_token_key=SecretStr(access_key))
     now = datetime.now(UTC)
     with unit_of_work(settings) as session:
         load_city(session)

@@ -5,13 +5,17 @@ from __future__ import annotations
 from benefits.eligibility import cli as eligibility_cli
 from benefits.eligibility import demo as eligibility_demo
 from benefits.eligibility import endpoints as eligibility
+from benefits.eligibility.service.wallet import wallet_lines
 from benefits.ledger import cli as ledger_cli
 from benefits.ledger import endpoints as ledger
 from kernel.manifest import Manifest
+from resident_card.cards.summary import CardLines
 
 MANIFEST = Manifest(
     name="benefits",
     routers=(ledger.router, eligibility.router),
     commands=(ledger_cli.ledger, eligibility_cli.rules, eligibility_cli.benefits),
     demo=(eligibility_demo.load_demo,),
+    # The resident's ledger balances on the card, named by their programmes.
+    plug_ins=(CardLines(summary=wallet_lines),),
 )

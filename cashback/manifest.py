@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, routers
+from cashback import cli, demo, routers, summary
+from cashback.settings import CashbackSettings
 from cashback.web import pages
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
+from resident_card.cards.summary import CardLines
 
 MANIFEST = Manifest(
     name="cashback",
@@ -16,4 +18,7 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
+    settings=CashbackSettings,
+    # The resident's cashback balance on the card, and the campaigns a business's till may apply.
+    plug_ins=(CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),),
 )

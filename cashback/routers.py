@@ -1,17 +1,11 @@
-"""Cashback as the app factory mounts it: its routers, and its sources for the resident's card.
-
-``ROUTERS`` is in the order the routes are matched and listed in the OpenAPI document: a business's
-staff first (the till's routes are the busiest), then residents, then the city's clerks.
-
-Importing this module registers cashback's wallet line and programme source with
-``resident_card.cards.summary``; the app factory imports it only when cashback is enabled.
+"""Cashback's routers, in the order the routes are matched and listed in the OpenAPI document: a
+business's staff first (the till's routes are the busiest), then residents, then the city's clerks.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cashback import summary
 from cashback.endpoints import (
     campaigns,
     flags,
@@ -22,7 +16,6 @@ from cashback.endpoints import (
     statements,
     wallet,
 )
-from resident_card.cards.summary import register_programme_source, register_summary_source
 
 ROUTERS: tuple[APIRouter, ...] = (
     my_business.router,
@@ -34,6 +27,3 @@ ROUTERS: tuple[APIRouter, ...] = (
     campaigns.router,
     flags.router,
 )
-
-register_summary_source(summary.cashback_line)
-register_programme_source(summary.cashback_programmes)

@@ -1,5 +1,5 @@
 """What cashback adds beside the resident's card: the wallet's cashback line, and the programmes a
-business's scan may show (``resident_card.cards.summary`` asks its registered sources)."""
+business's scan may show: cashback's ``CardLines`` plug-in (``cashback.manifest``)."""
 
 from __future__ import annotations
 

@@ -13,14 +13,21 @@ from sqlalchemy.orm import Session
 
 from kernel.database import make_engine, make_sessionmaker
 from kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
-from kernel.settings import InsecureSettingsError, Settings, check_settings, get_settings
+from kernel.settings import InsecureSettingsError, Settings, check_settings
+
+# Where the root of the command line puts how the service's settings are read (``click`` context
+# meta): the one class with every domain's fields, which a domain's command narrows to its own.
+READ_SETTINGS = "toshav.read_settings"
 
 T = TypeVar("T")
 
 
 def command_settings() -> Settings:
-    """The settings, refused in production if a secret is missing or at its default."""
-    settings = get_settings()
+    """The service's settings, refused in production if a secret is missing or at its default."""
+    read: Callable[[], Settings] | None = click.get_current_context().meta.get(READ_SETTINGS)
+    if read is None:
+        raise click.ClickException("a command runs under the service's own command line")
+    settings = read()
     try:
         check_settings(settings)
     except InsecureSettingsError as exc:

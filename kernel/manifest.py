@@ -48,4 +48,8 @@ class Manifest:
     runtime_parts: tuple[RuntimePart, ...] = ()
     # Work that runs by itself on a schedule (the worker runs the enabled domains' jobs).
     jobs: tuple[object, ...] = ()
+    # The domain's settings: ``Settings`` and its own fields (TOSHAV_<DOMAIN>_…). The root's settings
+    # class has every domain's, on or off, so an operator's whole environment is always checked.
+    settings: type[Settings] | None = None
+    # Installed by the root when the domain is on, in place of what was there; never by an import.
     plug_ins: tuple[object, ...] = ()

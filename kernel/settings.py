@@ -1,10 +1,14 @@
-"""Settings from the environment (prefix ``TOSHAV_``), checked before the service starts."""
+"""Settings from the environment (prefix ``TOSHAV_``), checked before the service starts.
+
+``Settings`` holds the kernel's and the card's. A domain with settings of its own subclasses it
+(``parking.settings.ParkingSettings``) and names the class in its manifest; the composition root
+makes the service's class from every domain's, and is the one place that reads the environment.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import Field, SecretStr
@@ -20,7 +24,7 @@ ALL_MODULES: tuple[Module, ...] = ("parking", "cashback")
 
 
 class Settings(BaseSettings):
-    """Everything the service reads from its environment."""
+    """What the kernel and the card read from the environment; each domain adds its own."""
 
     model_config = SettingsConfigDict(env_prefix="TOSHAV_", extra="ignore")
 
@@ -67,33 +71,7 @@ class Settings(BaseSettings):
 
     city_time_zone: str = "Asia/Jerusalem"
 
-    # Parking: vehicles a household may register, the passes' audience, how long an inspection
-    # keeps its plate, and how long an inspector's offline bundle may be used.
-    parking_max_vehicles_per_household: int = Field(default=3, ge=1, le=20)
-    parking_pass_audience: str = Field(default="toshav-parking-pass", min_length=1, max_length=40)
-    parking_inspection_retention_days: int = Field(default=90, ge=1, le=3650)
-    parking_offline_bundle_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=7 * 86_400)
-    # A pass revoked or re-issued, a permit ended, a key retired or a zone changed, committed by any
-    # process, is refused by every online scan from this many seconds after its commit on.
-    parking_freshness_seconds: float = Field(default=1.0, ge=0, le=60)
-    # Inspections are written in batches this many seconds apart; 0 writes each before its answer.
-    parking_inspection_write_seconds: float = Field(default=0.25, ge=0, le=10)
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
-
-    # Cashback: a purchase's cashback stays held (a ledger hold) for the business's return window,
-    # then `toshav cashback release-holds` (or the resident's next use of it) makes it available.
-    cashback_return_window_days: int = Field(default=14, ge=0, le=90)
-    # Cashback's fraud signals flag a purchase for a clerk (it is still credited) when: a resident
-    # makes more purchases than this in an hour; a business records more than this in ten minutes;
-    # the same resident buys at the same business this many times in a day; a round amount (whole
-    # hundreds of shekels) is at least this much; an amount is this many standard deviations above
-    # the business's usual, once it has this many earlier purchases.
-    cashback_resident_purchases_per_hour: int = Field(default=5, ge=1, le=10_000)
-    cashback_business_purchases_per_ten_minutes: int = Field(default=60, ge=1, le=1_000_000)
-    cashback_repeats_per_day: int = Field(default=4, ge=2, le=10_000)
-    cashback_round_amount_from_agorot: int = Field(default=20_000, ge=10_000, le=10**9)
-    cashback_outlier_deviations: float = Field(default=4.0, gt=0, le=100)
-    cashback_outlier_min_history: int = Field(default=20, ge=2, le=200)
 
     @property
     def is_production(self) -> bool:
@@ -135,9 +113,18 @@ def check_settings(settings: Settings) -> None:
             )
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+DomainSettings = TypeVar("DomainSettings", bound=Settings)
+
+
+def settings_as(settings: Settings, kind: type[DomainSettings]) -> DomainSettings:
+    """The service's settings as one domain reads them. The root's class has every domain's
+    fields, so anything else is a programming error (settings made without the root)."""
+    if not isinstance(settings, kind):
+        raise TypeError(
+            f"{type(settings).__name__} has no {kind.__name__} fields: the service's settings "
+            "are made by the composition root"
+        )
+    return settings
 
 
 async def app_settings(request: Request) -> Settings:

@@ -9,8 +9,8 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 from kernel.database import Base, UTCDateTime, make_engine
-from kernel.settings import get_settings
 from toshav.schema import load_all_models
+from toshav.settings import get_settings
 
 load_all_models()
 target_metadata = Base.metadata

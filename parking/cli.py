@@ -11,6 +11,7 @@ from kernel.console import command_settings, unit_of_work
 from kernel.i18n import LANGUAGES, Language, Text, render
 from parking.exceptions import ZonesFileInvalid
 from parking.service import inspections, permits, zones
+from parking.settings import parking_settings
 
 IMPORTED: Text = {
     "he": "אזורים: {zones_created} נוספו, {zones_updated} עודכנו, {zones_unchanged} ללא שינוי; "
@@ -78,7 +79,7 @@ def import_zones(file: Path, outlines: Path | None, language: Language) -> None:
 @LANGUAGE_OPTION
 def anonymise(older_than_days: int | None, language: Language) -> None:
     """Remove the plate from inspections older than the retention period."""
-    settings = command_settings()
+    settings = parking_settings(command_settings())
     days = older_than_days or settings.parking_inspection_retention_days
     with unit_of_work(settings) as session:
         count = inspections.anonymise_inspections(

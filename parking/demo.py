@@ -13,6 +13,7 @@ from parking.models import VehicleRelation
 from parking.repository import PermitRepository, VehicleRepository
 from parking.schemas import show_plate
 from parking.service import calendar, parking_time, permits, vehicles, zones
+from parking.settings import parking_settings
 from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
@@ -26,7 +27,8 @@ def _demo_resident(session: Session) -> Resident | None:
     return residents.resident_for_user(session, user.id) if user is not None else None
 
 
-def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
+def load_demo(session: Session, service_settings: Settings, now: datetime) -> list[str]:
+    settings = parking_settings(service_settings)
     zone_import = zones.import_demo_zones(session)
     lines = [
         f"parking zones: {zone_import.zones_created} created, "

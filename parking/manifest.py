@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from parking import cli, demo
+from parking import cli, demo, plug_ins
 from parking.endpoints import (
     inspections,
     parking_time,
@@ -15,6 +15,7 @@ from parking.endpoints import (
     vehicles,
     zones,
 )
+from parking.settings import ParkingSettings
 from parking.web import pages
 
 MANIFEST = Manifest(
@@ -37,4 +38,6 @@ MANIFEST = Manifest(
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
     runtime_parts=(inspections.inspection_desk,),
+    settings=ParkingSettings,
+    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS),
 )

@@ -30,16 +30,16 @@ from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-# Importing a domain's service registers the facts its rules name (the app and the CLI do the same),
-# so programme files are checked against every fact even where a test makes no app.
-import parking.service.permits  # noqa: F401
 from kernel.clock import Clock, SetClock
 from kernel.database import make_engine, make_sessionmaker
 from kernel.runtime import Database
 from kernel.settings import Settings
 from resident_card.accounts.tokens import generate_private_pem
+from toshav import plug_ins
 from toshav.app import configure, create_app
+from toshav.domains import EVERY
 from toshav.schema import upgrade
+from toshav.settings import ServiceSettings
 
 POSTGRES_URL = os.environ.get(
     "TOSHAV_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -179,7 +179,15 @@ def _postgres_only(request: pytest.FixtureRequest) -> None:
         pytest.skip("PostgreSQL only: SQLite has one writer, so it cannot show this race")
 
 
-def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Settings:
+@pytest.fixture(autouse=True)
+def _every_plug_in() -> None:
+    """Every domain's plug-ins, as a deployment with every domain on has them (the root installs
+    them when it makes an app or runs a command): programme files are checked against every fact
+    even where a test makes no app, and no test sees what an earlier one installed."""
+    plug_ins.install(EVERY)
+
+
+def make_settings(database_url: str, var_dir: Path, **overrides: object) -> ServiceSettings:
     values: dict[str, object] = {
         "database_url": database_url,
         "var_dir": var_dir,
@@ -188,7 +196,7 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Sett
         "env": "development",
     }
     values.update(overrides)
-    return Settings.model_validate(values)
+    return ServiceSettings.model_validate(values)
 
 
 # Inside one rolled-back transaction nothing is ever committed: inspections are written in the
@@ -199,7 +207,7 @@ IN_TRANSACTION = {"parking_inspection_write_seconds": 0, "parking_freshness_seco
 
 
 @pytest.fixture
-def settings(backend: Backend, tmp_path: Path) -> Settings:
+def settings(backend: Backend, tmp_path: Path) -> ServiceSettings:
     return make_settings(backend.url, tmp_path, **IN_TRANSACTION)
 
 
@@ -271,7 +279,7 @@ class FreshDatabase:
 
     url: str
     engine: Engine
-    settings: Settings
+    settings: ServiceSettings
 
     def session(self) -> Session:
         return make_sessionmaker(self.engine)()

@@ -16,11 +16,13 @@ from kernel.clock import Clock, SystemClock
 from kernel.errors import install_error_handlers
 from kernel.guard import JsonBodyGuard
 from kernel.runtime import Database, Recipe, open_database, running
-from kernel.settings import Settings, check_settings, get_settings
+from kernel.settings import Settings, check_settings, settings_as
 from resident_card.accounts.runtime import sessions_part
 from resident_card.accounts.tokens import load_access_token_keys
+from toshav import plug_ins
 from toshav.domains import CORE, enabled
 from toshav.schema import is_current
+from toshav.settings import get_settings
 from toshav.web import mount_pages
 
 logger = logging.getLogger("toshav")
@@ -53,17 +55,23 @@ def configure(
     database: Callable[[Settings], Database] = open_database,
 ) -> None:
     """What the app's lifespan will make its runtime from: these settings, this clock (the system's
-    by default) and this way of opening the database. ``create_app`` calls it; so may whoever
-    serves one built app (its routes are the costly part to make) again and again."""
+    by default) and this way of opening the database; and installs the enabled domains' plug-ins,
+    in place of any installed before. ``create_app`` calls it; so may whoever serves one built app
+    (its routes are the costly part to make) again and again."""
     check_settings(settings)
+    manifests = enabled(settings)
+    for manifest in manifests:  # settings made without a running domain's fields: refused now
+        if manifest.settings is not None:
+            settings_as(settings, manifest.settings)
     keys = load_access_token_keys(settings)  # refused here, before serving, if unusable
+    plug_ins.install(manifests)
     app.state.recipe = Recipe(
         settings=settings,
         clock=clock or SystemClock(),
         database=database,
         parts=(
             sessions_part(keys),
-            *(part for manifest in enabled(settings) for part in manifest.runtime_parts),
+            *(part for manifest in manifests for part in manifest.runtime_parts),
         ),
     )
 

@@ -8,13 +8,20 @@ import sys
 import click
 from pydantic import ValidationError
 
-from kernel.console import command_settings
-from kernel.settings import Settings, get_settings
-from parking.service.permits import pass_holders
-from resident_card.credentials.cli import KEY_HOLDERS
-from resident_card.credentials.service import KeyHolders
+from kernel.console import READ_SETTINGS, command_settings
+from kernel.manifest import Manifest
+from toshav import plug_ins
 from toshav.demo import demo
 from toshav.domains import EVERY, enabled
+from toshav.settings import get_settings
+
+
+def _manifests() -> tuple[Manifest, ...]:
+    """The domains the environment's settings turn on (TOSHAV_MODULES)."""
+    try:
+        return enabled(get_settings())
+    except ValidationError:  # settings the command itself will refuse, saying why
+        return EVERY
 
 
 class DomainCommands(click.Group):
@@ -22,13 +29,9 @@ class DomainCommands(click.Group):
     a domain that is off has no commands."""
 
     def _domains(self) -> dict[str, click.Command]:
-        try:
-            manifests = enabled(get_settings())
-        except ValidationError:  # settings the command itself will refuse, saying why
-            manifests = EVERY
         return {
             command.name: command
-            for manifest in manifests
+            for manifest in _manifests()
             for command in manifest.commands
             if command.name is not None
         }
@@ -44,12 +47,10 @@ class DomainCommands(click.Group):
 @click.pass_context
 def main(context: click.Context) -> None:
     """Toshav: the city's digital resident card and its benefits."""
-    context.meta[KEY_HOLDERS] = _key_holders
-
-
-def _key_holders(settings: Settings) -> list[KeyHolders]:
-    """The credentials the enabled domains keep that a signing key must not strand."""
-    return [pass_holders(settings)] if "parking" in settings.modules else []
+    # Before any command runs: where the service's settings come from, and the enabled domains'
+    # plug-ins in their registries.
+    context.meta[READ_SETTINGS] = get_settings
+    plug_ins.install(_manifests())
 
 
 @main.command()

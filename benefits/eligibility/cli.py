@@ -47,6 +47,11 @@ _WORDS: dict[str, Text] = {
         "en": "no rule-test files found",
     },
     "cases": {"he": "מקרים", "ar": "حالات", "en": "cases"},
+    "set_aside": {
+        "he": "לא נטען: נתונים של תחום שאינו פועל כאן",
+        "ar": "لم يُحمَّل: معلومات مجال غير مفعّل هنا",
+        "en": "not loaded: facts of a domain not running here",
+    },
 }
 
 
@@ -160,6 +165,8 @@ def rules_load(folder: Path | None, language: Language) -> None:
         click.echo(f"+ {version}")
     for code in report.unchanged:
         click.echo(f"= {code}")
+    for code, facts in report.set_aside.items():
+        click.echo(f"- {code} ({_word('set_aside', language)}: {', '.join(facts)})")
 
 
 @click.group()

@@ -52,7 +52,6 @@ from benefits.eligibility.schemas import (
 )
 from benefits.eligibility.service import decisions, programmes, rule_versions
 from benefits.eligibility.service.facts import facts_of
-from benefits.eligibility.service.wallet import wallet_lines
 from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import Forbidden, NotAuthenticated, responses
@@ -65,13 +64,9 @@ from resident_card.accounts.dependencies import (
     ResidentCaller,
     StaffReader,
 )
-from resident_card.cards.summary import register_summary_source
 from resident_card.residents.exceptions import ResidentNotFound
 from resident_card.residents.models import Resident
 from resident_card.residents.service import records as residents
-
-# The card in the wallet shows the resident's balances, named by their programmes.
-register_summary_source(wallet_lines)
 
 router = APIRouter()
 

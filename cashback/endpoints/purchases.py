@@ -36,10 +36,10 @@ from cashback.schemas import PurchaseIn, PurchaseOut, PurchaseReceiptOut, Refund
 from cashback.service import merchants as merchants_service
 from cashback.service import purchases as purchases_service
 from cashback.service import refunds as refunds_service
+from cashback.settings import CashbackAppSettings
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
-from kernel.settings import AppSettings
 
 router = APIRouter(tags=["cashback"])
 
@@ -72,7 +72,7 @@ def record_purchase(
     body: PurchaseIn,
     caller: MerchantCaller,
     session: DbSession,
-    settings: AppSettings,
+    settings: CashbackAppSettings,
     language: RequestLanguage,
     now: Now,
     response: Response,

@@ -16,11 +16,11 @@ from cashback.repository.flags import FlagRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseFigures, PurchaseRepository
 from cashback.service import merchants
-from kernel.settings import Settings
+from cashback.settings import CashbackSettings
 from resident_card.audit import service as audit
 
 
-def fraud_thresholds(settings: Settings) -> earning.Thresholds:
+def fraud_thresholds(settings: CashbackSettings) -> earning.Thresholds:
     """The fraud signals' thresholds, as the city set them (TOSHAV_CASHBACK_…)."""
     return earning.Thresholds(
         resident_purchases_per_hour=settings.cashback_resident_purchases_per_hour,

@@ -37,6 +37,7 @@ from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, checks, flags, merchants, scans
+from cashback.settings import CashbackSettings
 from kernel.i18n import Text
 from kernel.settings import Settings
 from resident_card.residents.models import Resident
@@ -67,7 +68,7 @@ def _replay_purchase(
 
 def record_purchase(
     session: Session,
-    settings: Settings,
+    settings: CashbackSettings,
     *,
     staff_user_id: uuid.UUID,
     idempotency_key: str | None,

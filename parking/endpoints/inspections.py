@@ -16,7 +16,6 @@ from kernel.clock import Now
 from kernel.database import in_own_session, in_own_transaction, own_transaction
 from kernel.errors import responses
 from kernel.runtime import Runtime, runtime_of
-from kernel.settings import Settings
 from parking.endpoints.dependencies import AUTH, Desk, InspectorCaller
 from parking.exceptions import (
     InspectionTimeOutOfRange,
@@ -26,6 +25,7 @@ from parking.exceptions import (
 )
 from parking.schemas import InspectionIn, InspectionOut
 from parking.service import inspections
+from parking.settings import ParkingSettings, parking_settings
 
 router = APIRouter(prefix="/parking", tags=["parking"])
 
@@ -45,7 +45,7 @@ def _inspection_writer(
 def inspection_desk(runtime: Runtime) -> Iterator[inspections.InspectionDesk]:
     """Parking's part of the runtime: the inspection cache on the process's change feed, and the
     inspection writer, started here and flushed when the process stops."""
-    settings = runtime.settings
+    settings = parking_settings(runtime.settings)
     interval = settings.parking_inspection_write_seconds
     desk = inspections.InspectionDesk(
         cache=inspections.InspectionCache(
@@ -90,7 +90,7 @@ async def inspect(
     response.headers["Cache-Control"] = "no-store"
     moment = runtime.changes.clock()
     asked = _asked(body)
-    settings = runtime.settings
+    settings = parking_settings(runtime.settings)
     judged = inspections.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
     if judged is None:  # a typed plate, or a piece of the cache to read afresh: in a thread
         judged = await in_own_session(
@@ -123,7 +123,7 @@ def _asked(body: InspectionIn) -> inspections.InspectionRequest:
 
 
 def _inspect(
-    settings: Settings,
+    settings: ParkingSettings,
     cache: inspections.InspectionCache,
     asked: inspections.InspectionRequest,
     now: datetime,

@@ -9,7 +9,6 @@ from fastapi import APIRouter, status
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
-from kernel.settings import AppSettings
 from parking.endpoints.answers import permit_out
 from parking.endpoints.dependencies import AUTH, Desk, RequestLanguage
 from parking.exceptions import (
@@ -21,6 +20,7 @@ from parking.exceptions import (
 )
 from parking.schemas import PermitApply, PermitOut
 from parking.service import permits, vehicles
+from parking.settings import ParkingAppSettings
 from resident_card.accounts.dependencies import ResidentCaller
 from resident_card.credentials.dependencies import AppKeyring
 from resident_card.credentials.exceptions import NoSigningKey, SigningKeyUnreadable
@@ -45,7 +45,7 @@ def apply_for_permit(
     body: PermitApply,
     caller: ResidentCaller,
     session: DbSession,
-    settings: AppSettings,
+    settings: ParkingAppSettings,
     keyring: AppKeyring,
     now: Now,
     language: RequestLanguage,

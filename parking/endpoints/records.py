@@ -13,7 +13,6 @@ from fastapi import APIRouter, Query, Request, Response
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
-from kernel.settings import AppSettings
 from parking.endpoints.answers import zone_names
 from parking.endpoints.dependencies import AUTH, InspectorCaller
 from parking.exceptions import InvalidSince
@@ -28,6 +27,7 @@ from parking.schemas import (
 )
 from parking.service import passes
 from parking.service.inspections import recorded_inspections
+from parking.settings import ParkingAppSettings
 from resident_card.accounts.dependencies import StaffReader
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -112,7 +112,7 @@ def revocations(
 
 @router.get("/offline-bundle", response_model=OfflineBundleOut, responses=responses(*AUTH))
 def offline_bundle(
-    caller: InspectorCaller, session: DbSession, settings: AppSettings, now: Now
+    caller: InspectorCaller, session: DbSession, settings: ParkingAppSettings, now: Now
 ) -> OfflineBundleOut:
     """All an inspector's device needs to judge passes with no network: keys, revocations, zones, and when to refresh."""
     bundle = passes.offline_bundle(session, settings, now=now)

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Response, status
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
-from kernel.settings import AppSettings
 from parking.endpoints.answers import vehicle_out
 from parking.endpoints.dependencies import AUTH, Desk
 from parking.exceptions import (
@@ -22,6 +21,7 @@ from parking.exceptions import (
 )
 from parking.schemas import VehicleIn, VehicleOut
 from parking.service import vehicles
+from parking.settings import ParkingAppSettings
 from resident_card.accounts.dependencies import ResidentCaller
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -34,7 +34,11 @@ router = APIRouter(prefix="/parking", tags=["parking"])
     responses=responses(*AUTH, NoResidentRecord, InvalidPlate, PlateTaken, VehicleLimit),
 )
 def register_vehicle(
-    body: VehicleIn, caller: ResidentCaller, session: DbSession, settings: AppSettings, now: Now
+    body: VehicleIn,
+    caller: ResidentCaller,
+    session: DbSession,
+    settings: ParkingAppSettings,
+    now: Now,
 ) -> VehicleOut:
     """Register a vehicle I own or use (Israeli plate, 7 or 8 digits); a household has a cap."""
     resident = vehicles.own_resident(session, caller.id)

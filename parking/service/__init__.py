@@ -10,6 +10,12 @@
 - ``parking_time``: the monthly free minutes, parking sessions and paid time;
 - ``inspections``: judging a scanned pass from memory or a plate from the database, and the record.
 
+The facts the resident-permit rule reads (``parking_zone``, ``vehicle_count``,
+``vehicle_in_household``, ``household_parking_permits``) and ``resident_parking_facts``, their
+source, are parking's ``Facts`` plug-in (``parking.plug_ins``), installed by the composition root
+when parking is on, so every decision about a resident (``/benefits/me``, the monthly grants) is
+made with them.
+
 Moving house: a permit is for the zone of the holder's address. When the address on record is no
 longer in that zone (the registry or a clerk changed it), or the residency is no longer verified,
 ``permits.reconcile`` ends the permit and revokes its pass, and the resident is offered a permit

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kernel.changes.feed import ChangeFeed, Counters, read_counters
-from kernel.settings import Settings
 from parking.exceptions import (
     InspectionTimeOutOfRange,
     PlaceOutsideZones,
@@ -38,6 +37,7 @@ from parking.repository import (
 )
 from parking.service.vehicles import parse_plate
 from parking.service.zones import list_zones
+from parking.settings import ParkingSettings
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import CheckedSignatures
 
@@ -373,7 +373,7 @@ def judge_plate(session: Session, plate: str, zone: str, *, at: datetime) -> Ver
 
 def _judge_scanned(
     request: InspectionRequest,
-    settings: Settings,
+    settings: ParkingSettings,
     cache: InspectionCache,
     *,
     at: datetime,
@@ -396,7 +396,7 @@ def _judge_scanned(
 
 
 def inspect_in_memory(
-    settings: Settings,
+    settings: ParkingSettings,
     cache: InspectionCache,
     request: InspectionRequest,
     *,
@@ -425,7 +425,7 @@ def inspect_in_memory(
 
 def inspect(
     session: Session,
-    settings: Settings,
+    settings: ParkingSettings,
     cache: InspectionCache,
     request: InspectionRequest,
     *,

@@ -28,6 +28,7 @@ from parking.repository import (
 from parking.schemas import show_plate
 from parking.service.calendar import last_day
 from parking.service.zones import list_zones
+from parking.settings import ParkingSettings
 from resident_card.credentials import service as credentials
 from resident_card.credentials.qr import qr_modules
 
@@ -180,7 +181,7 @@ class OfflineBundle:
     expires_at: datetime
 
 
-def offline_bundle(session: Session, settings: Settings, *, now: datetime) -> OfflineBundle:
+def offline_bundle(session: Session, settings: ParkingSettings, *, now: datetime) -> OfflineBundle:
     """What an inspector's device needs to judge passes with no network, for a while."""
     revoked, _ = revocations(session, since=None, now=now)
     return OfflineBundle(

@@ -1,5 +1,5 @@
-"""Resident parking permits: decided by the eligibility engine on the resident's facts (parking
-registers its own, below), granted for a year with a signed pass, ended when the holder moves
+"""Resident parking permits: decided by the eligibility engine on the resident's facts (parking's
+own among them: ``parking.plug_ins``), granted for a year with a signed pass, ended when the holder moves
 zone, is no longer verified, cancels, or removes the vehicle."""
 
 from __future__ import annotations
@@ -12,10 +12,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import Decision
-from benefits.eligibility.rules.known_facts import register_fact
 from benefits.eligibility.service.decisions import decide, get_decision, list_decisions
-from benefits.eligibility.service.facts import facts_of, register_fact_source
-from kernel.i18n import Named, Text
+from benefits.eligibility.service.facts import facts_of
+from kernel.i18n import Named
 from kernel.settings import Settings
 from parking.exceptions import (
     PermitAlreadyActive,
@@ -39,45 +38,14 @@ from parking.service.calendar import city_time_zone, one_year_on
 from parking.service.passes import end_permit
 from parking.service.vehicles import household_vehicles, parse_plate
 from parking.service.zones import address_zone
+from parking.settings import ParkingSettings
 from resident_card.credentials.jws import new_jti, token_kid
-from resident_card.credentials.service import KeyHolders, Keyring
+from resident_card.credentials.service import Keyring
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.residents.service import records as residents
 
 PERMIT_PROGRAMME = "resident_parking_permit"
 PASS_REISSUED = "reissued"  # noqa: S105 - why a pass was revoked when its permit got a new one
-PASSES_NAME: Text = {"he": "תווי חניה", "ar": "تصاريح وقوف", "en": "parking passes"}
-
-register_fact(
-    "parking_zone",
-    str,
-    {"he": "אזור חניה", "ar": "منطقة الوقوف", "en": "parking zone"},
-    nullable=True,
-)
-register_fact(
-    "vehicle_count",
-    int,
-    {"he": "רכבים במשק הבית", "ar": "مركبات الأسرة", "en": "household vehicles"},
-)
-register_fact(
-    "vehicle_in_household",
-    bool,
-    {
-        "he": "הרכב רשום לתושב או למשק הבית",
-        "ar": "المركبة مسجلة للمقيم أو لأسرته",
-        "en": "vehicle registered to the resident or household",
-    },
-)
-register_fact(
-    "household_parking_permits",
-    int,
-    {
-        "he": "תווי חניה בתוקף במשק הבית",
-        "ar": "تصاريح الوقوف السارية للأسرة",
-        "en": "household parking permits in force",
-    },
-)
-
 
 # --- permits ------------------------------------------------------------------------------------
 
@@ -101,7 +69,6 @@ def permit_state(permit: Permit, now: datetime) -> str:
     return "active" if now < permit.valid_to else "expired"
 
 
-@register_fact_source
 def resident_parking_facts(session: Session, resident: Resident, at: datetime) -> dict[str, object]:
     """What parking knows of a resident for any programme's rule (``/benefits/me``, grants): the
     zone of their address, their household's vehicles (``vehicle_in_household``: at least one is
@@ -134,7 +101,7 @@ def permit_facts(
 
 def apply_for_permit(
     session: Session,
-    settings: Settings,
+    settings: ParkingSettings,
     keyring: Keyring,
     resident: Resident,
     *,
@@ -185,7 +152,7 @@ def apply_for_permit(
 
 def issue_pass(
     session: Session,
-    settings: Settings,
+    settings: ParkingSettings,
     keyring: Keyring,
     permit: Permit,
     zone: ParkingZone,
@@ -217,20 +184,13 @@ def issue_pass(
     )
 
 
-def pass_holders(settings: Settings) -> KeyHolders:
-    """Parking passes, as ``toshav keys retire`` counts and re-issues them."""
-
-    def count(session: Session, kid: str, now: datetime) -> int:
-        return PassRepository(session).count_signed_by(kid, unexpired_at=now)
-
-    def reissue(session: Session, keyring: Keyring, kid: str, now: datetime) -> int:
-        return reissue_passes(session, settings, keyring, kid=kid, now=now)
-
-    return KeyHolders(PASSES_NAME, count, reissue)
+def unexpired_passes_signed_by(session: Session, kid: str, now: datetime) -> int:
+    """How many passes ``kid`` signed are in force at ``now``: unexpired, not revoked."""
+    return PassRepository(session).count_signed_by(kid, unexpired_at=now)
 
 
 def reissue_passes(
-    session: Session, settings: Settings, keyring: Keyring, *, kid: str, now: datetime
+    session: Session, settings: ParkingSettings, keyring: Keyring, *, kid: str, now: datetime
 ) -> int:
     """Sign afresh, with the key that signs now, every unexpired pass ``kid`` signed: the old pass
     is revoked and the permit gets a new one (the wallet shows it). How many were re-issued."""

@@ -10,7 +10,6 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from kernel.settings import Settings
 from parking.exceptions import (
     InvalidPlate,
     NoResidentRecord,
@@ -33,6 +32,7 @@ from parking.repository import (
 )
 from parking.schemas import normalise_plate
 from parking.service.passes import end_permit
+from parking.settings import ParkingSettings
 from resident_card.residents.models import Resident
 from resident_card.residents.service import records as residents
 
@@ -62,7 +62,7 @@ def household_vehicles(session: Session, resident: Resident) -> Sequence[Vehicle
 
 def register_vehicle(
     session: Session,
-    settings: Settings,
+    settings: ParkingSettings,
     resident: Resident,
     *,
     plate: str,

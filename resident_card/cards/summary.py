@@ -1,16 +1,16 @@
-"""What the wallet shows beside the card, from packages the card cannot import.
+"""What the wallet shows beside the card, from domains the card cannot import.
 
 ``benefits`` (the ledger, the eligibility engine) and ``cashback`` sit above ``resident_card``, so the
-card never imports them. Instead they register here, when their routes are imported (the
-app factory imports every enabled domain), a function that answers for one resident:
+card never imports them. Instead each lists a ``CardLines`` plug-in in its manifest, and the
+composition root installs the enabled domains' plug-ins here (``install``). A plug-in answers for
+one resident:
 
-- ``register_summary_source(fn)``: ``fn(session, resident_id, now) -> Sequence[BenefitLine]``, the
-  resident's benefits and balances for ``GET /api/v1/cards/me``;
-- ``register_programme_source(fn)``: ``fn(session, resident_id, merchant_user_id, now) ->
-  Sequence[str]``, the codes of the programmes a merchant may apply to this resident, for
-  ``POST /api/v1/cards/verify``.
+- ``summary(session, resident_id, now) -> Sequence[BenefitLine]``: the resident's benefits and
+  balances for ``GET /api/v1/cards/me``;
+- ``programmes(session, resident_id, merchant_user_id, now) -> Sequence[str]``: the codes of the
+  programmes a merchant may apply to this resident, for ``POST /api/v1/cards/verify``.
 
-With nothing registered (a deployment without those domains), both answers are empty lists.
+With nothing installed (a deployment without those domains), both answers are empty lists.
 """
 
 from __future__ import annotations
@@ -38,35 +38,37 @@ class BenefitLine:
 SummarySource = Callable[[Session, uuid.UUID, datetime], Sequence[BenefitLine]]
 ProgrammeSource = Callable[[Session, uuid.UUID, uuid.UUID, datetime], Sequence[str]]
 
-_summary_sources: list[SummarySource] = []
-_programme_sources: list[ProgrammeSource] = []
+
+@dataclass(frozen=True)
+class CardLines:
+    """A domain's lines on the card: the resident's benefits it knows, and the programmes a
+    merchant may apply."""
+
+    summary: SummarySource | None = None
+    programmes: ProgrammeSource | None = None
 
 
-def register_summary_source(source: SummarySource) -> SummarySource:
-    """Add a source of wallet lines (once; registering again changes nothing). Usable as a decorator."""
-    if source not in _summary_sources:
-        _summary_sources.append(source)
-    return source
+# Replaced whole by ``install``, never changed in place.
+_installed: tuple[CardLines, ...] = ()
 
 
-def register_programme_source(source: ProgrammeSource) -> ProgrammeSource:
-    """Add a source of the programmes a merchant may apply (once). Usable as a decorator."""
-    if source not in _programme_sources:
-        _programme_sources.append(source)
-    return source
+def install(plug_ins: Sequence[CardLines]) -> None:
+    """Ask these plug-ins, in this order, in place of those installed before; the same plug-in
+    given twice is asked once."""
+    global _installed
+    _installed = tuple(dict.fromkeys(plug_ins))
 
 
-def unregister(source: SummarySource | ProgrammeSource) -> None:
-    """Remove a source (tests, and a domain switched off)."""
-    for sources in (_summary_sources, _programme_sources):
-        if source in sources:
-            sources.remove(source)  # type: ignore[arg-type]
+def installed() -> tuple[CardLines, ...]:
+    """The plug-ins asked now, in order."""
+    return _installed
 
 
 def benefit_summary(session: Session, resident_id: uuid.UUID, now: datetime) -> list[BenefitLine]:
     lines: list[BenefitLine] = []
-    for source in _summary_sources:
-        lines.extend(source(session, resident_id, now))
+    for plug_in in _installed:
+        if plug_in.summary is not None:
+            lines.extend(plug_in.summary(session, resident_id, now))
     return lines
 
 
@@ -74,6 +76,7 @@ def merchant_programmes(
     session: Session, resident_id: uuid.UUID, merchant_user_id: uuid.UUID, now: datetime
 ) -> list[str]:
     codes: list[str] = []
-    for source in _programme_sources:
-        codes.extend(code for code in source(session, resident_id, merchant_user_id, now))
+    for plug_in in _installed:
+        if plug_in.programmes is not None:
+            codes.extend(plug_in.programmes(session, resident_id, merchant_user_id, now))
     return sorted(set(codes))

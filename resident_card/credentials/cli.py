@@ -5,7 +5,6 @@ Only kids, states and times are printed; a private key never leaves the database
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import click
@@ -13,8 +12,7 @@ import click
 from kernel.console import command_settings, language_option, unit_of_work
 from kernel.errors import ToshavError
 from kernel.i18n import Language, Text, render
-from kernel.settings import Settings
-from resident_card.credentials import service
+from resident_card.credentials import holders, service
 from resident_card.credentials.service import Keyring
 
 TEXTS: dict[str, Text] = {
@@ -83,18 +81,6 @@ def rotate(activate_in: int | None, language: Language) -> None:
     click.echo(render(TEXTS["rotated"], language, kid=kid, activates_at=_moment(activates_at)))
 
 
-# What the root of the command line puts in ``click.Context.meta``: the domains' credentials that
-# outlive a rotation (parking passes), for the settings the command runs with.
-KEY_HOLDERS = "toshav.key_holders"
-
-
-def _holders(settings: Settings) -> Sequence[service.KeyHolders]:
-    of: Callable[[Settings], Sequence[service.KeyHolders]] | None = (
-        click.get_current_context().meta.get(KEY_HOLDERS)
-    )
-    return of(settings) if of is not None else ()
-
-
 @keys.command("retire")
 @click.argument("kid")
 @click.option("--reason", default=None, help="Why (kept in the audit log).")
@@ -118,12 +104,12 @@ def retire(kid: str, reason: str | None, reissue: bool, language: Language) -> N
                 kid=kid,
                 now=now,
                 reason=reason,
-                holders=_holders(settings),
-                reissue_with=Keyring(settings) if reissue else None,
+                holders=holders.installed(),
+                reissue_with=(settings, Keyring(settings)) if reissue else None,
             )
     except ToshavError as exc:
         raise click.ClickException(exc.detail(language)) from exc
-    for holder in _holders(settings):
+    for holder in holders.installed():
         count = reissued.get(holder.name["en"])
         if count is not None:
             click.echo(render(TEXTS["reissued"], language, count=count, what=holder.name[language]))

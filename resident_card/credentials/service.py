@@ -125,11 +125,13 @@ def ensure_signing_key(session: Session, settings: Settings, *, now: datetime) -
 @dataclass(frozen=True)
 class KeyHolders:
     """Credentials a domain signed with the city's keys that outlive a rotation (a parking pass runs
-    until its permit ends): how many unexpired ones a key signed, and how to sign them afresh."""
+    until its permit ends): how many unexpired ones a key signed (``count(session, kid, now)``), and
+    how to sign them afresh (``reissue(session, settings, keyring, kid, now)``). A domain lists one
+    in its manifest; the root installs the enabled domains' (``credentials.holders``)."""
 
     name: Text
     count: Callable[[Session, str, datetime], int]
-    reissue: Callable[[Session, Keyring, str, datetime], int]
+    reissue: Callable[[Session, Settings, Keyring, str, datetime], int]
 
 
 def retire_key(
@@ -140,14 +142,15 @@ def retire_key(
     actor_id: uuid.UUID | None = None,
     reason: str | None = None,
     holders: Sequence[KeyHolders] = (),
-    reissue_with: Keyring | None = None,
+    reissue_with: tuple[Settings, Keyring] | None = None,
 ) -> dict[str, int]:
     """Stop publishing a key: tokens it signed stop verifying (``unknown_kid``).
 
     The key that signs now cannot be retired: rotate first, and retire it once the new one signs.
     Nor can a key that signed unexpired credentials ``holders`` keep (``SigningKeyStillSigns``),
-    unless ``reissue_with`` is given: then each of them is signed afresh by the current key first,
-    in this transaction. Answers how many were re-issued, by holder.
+    unless ``reissue_with`` (the settings and keyring to sign with) is given: then each of them is
+    signed afresh by the current key first, in this transaction. Answers how many were re-issued,
+    by holder.
     """
     repository = SigningKeyRepository(session)
     key = repository.by_kid_for_update(kid)
@@ -164,8 +167,9 @@ def retire_key(
         if outstanding:
             raise SigningKeyStillSigns(kid=kid, count=outstanding)
     else:
+        settings, keyring = reissue_with
         for holder in holders:
-            reissued[holder.name["en"]] = holder.reissue(session, reissue_with, kid, now)
+            reissued[holder.name["en"]] = holder.reissue(session, settings, keyring, kid, now)
     key.retired_at = now
     session.flush()
     audit.record(

@@ -39,12 +39,12 @@ from benefits.ledger.service.accounts import get_or_create_account
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
-from kernel import settings as settings_module
 from kernel.settings import Settings
 from resident_card.residents.models import Resident
 from tests.conftest import FreshDatabase
 from tests.factories import create_resident
 from toshav.cli import main
+from toshav.settings import get_settings
 
 ZONE = ZoneInfo("Asia/Jerusalem")
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
@@ -330,13 +330,13 @@ def test_expiry_waits_for_the_end_of_the_month(session: Session) -> None:
 
 @pytest.fixture
 def command_env(fresh_database: FreshDatabase, tmp_path: Path) -> Iterator[dict[str, str]]:
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
     yield {
         "TOSHAV_DATABASE_URL": fresh_database.url,
         "TOSHAV_VAR_DIR": str(tmp_path),
         "TOSHAV_ID_HASH_KEY": fresh_database.settings.id_hash_key.get_secret_value(),
     }
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def test_the_grant_command_credits_once_and_says_what_it_did(

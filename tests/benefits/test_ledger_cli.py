@@ -14,10 +14,10 @@ from benefits.ledger.models import HoldStatus
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.holds import create_hold, get_hold
 from benefits.ledger.service.posting import PostingInput
-from kernel.settings import get_settings
 from tests.benefits.conftest import fund, new_key, resident_account
 from tests.conftest import FreshDatabase
 from toshav.cli import main
+from toshav.settings import get_settings
 
 
 @pytest.fixture

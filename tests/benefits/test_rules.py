@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from benefits.eligibility.exceptions import InvalidRule, UnknownFact
 from benefits.eligibility.rules.evaluation import evaluate
-from benefits.eligibility.rules.known_facts import known_facts, register_fact
+from benefits.eligibility.rules.known_facts import Fact, known_facts
 from benefits.eligibility.rules.parsing import MAX_DEPTH, MAX_NODES, check_rule
+from benefits.eligibility.service.facts import Facts, install
 from kernel.i18n import LANGUAGES, Named
 
 VERIFIED = {"fact": "residency_status", "op": "==", "value": "verified"}
@@ -182,22 +183,29 @@ def test_a_fact_no_package_registered_fails_at_evaluation_as_unknown() -> None:
     assert evaluation.reasons[0].text["en"] == "shoe_size: unknown fact ✗"
 
 
-def test_other_packages_can_register_facts() -> None:
-    fact = register_fact(
-        "test_vehicle_count",
-        int,
-        {"he": "מספר רכבים", "ar": "عدد المركبات", "en": "vehicles"},
+def test_the_facts_a_domain_brings_are_known_to_rules_once_installed() -> None:
+    fact = Fact(
+        "test_vehicle_count", int, {"he": "מספר רכבים", "ar": "عدد المركبات", "en": "vehicles"}
     )
     rule = {"fact": "test_vehicle_count", "op": "<=", "value": 2}
+    with pytest.raises(UnknownFact):
+        check_rule(rule)
+
+    install([Facts((fact,))])
 
     check_rule(rule)
     assert known_facts()["test_vehicle_count"] == fact
     assert texts(evaluate(rule, {"test_vehicle_count": 1})) == ["vehicles 1 ≤ 2 ✓"]
-    assert register_fact("test_vehicle_count", int, fact.names) == fact  # again: harmless
-    with pytest.raises(ValueError, match="another definition"):
-        register_fact("test_vehicle_count", str, fact.names)
+    install([Facts((fact,)), Facts((fact,))])  # the same fact twice: harmless
+    assert known_facts()["test_vehicle_count"] == fact
+    with pytest.raises(ValueError, match="defined twice, differently"):
+        install([Facts((fact,)), Facts((Fact("test_vehicle_count", str, fact.names),))])
+    assert known_facts()["test_vehicle_count"] == fact  # a refused install changes nothing
     with pytest.raises(ValueError, match="he, ar and en"):
-        register_fact("test_colour", str, {"he": "צבע", "ar": "", "en": "colour"})
+        Fact("test_colour", str, {"he": "צבע", "ar": "", "en": "colour"})
+    install([])  # installing replaces: the fact is gone, the built-in ones stay
+    assert "test_vehicle_count" not in known_facts()
+    assert "age" in known_facts()
 
 
 # --- rules that are refused, and where --------------------------------------------------------------

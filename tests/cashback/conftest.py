@@ -26,6 +26,7 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
 from tests.factories import create_resident, create_user, israeli_id
+from toshav.settings import ServiceSettings
 
 ZONE = ZoneInfo("Asia/Jerusalem")
 _registry_seeds = itertools.count(uuid.uuid4().int % 10**6 * 10)
@@ -147,7 +148,7 @@ class Shop:
     campaign: Campaign
     resident: Resident
     keyring: Keyring
-    settings: Settings
+    settings: ServiceSettings
     session: Session
 
     def token(self, now: datetime, resident: Resident | None = None) -> str:
@@ -155,7 +156,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(session: Session, settings: Settings, clock: Any) -> Shop:
+def shop(session: Session, settings: ServiceSettings, clock: Any) -> Shop:
     now = clock.now()
     prepare_city(session, settings, now)
     merchant, staff = make_business(session, settings, now=now)

@@ -21,16 +21,16 @@ from benefits.ledger.service.check import check_ledger
 from cashback.models import Campaign, CardTokenUse, Flag, Purchase
 from cashback.service import accounts, campaigns, flags, purchases, releases
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
 from tests.cashback.conftest import Shop, card_holder, cashback_balance, count
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers, create_user
+from toshav.settings import ServiceSettings
 
 
 @pytest.fixture
-def admin(session: Session, settings: Settings, app: FastAPI) -> dict[str, str]:
+def admin(session: Session, settings: ServiceSettings, app: FastAPI) -> dict[str, str]:
     return auth_headers(app, create_user(session, settings, role=Role.admin))
 
 
@@ -196,7 +196,7 @@ def test_only_clerks_manage_campaigns(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
 ) -> None:
     auditor = auth_headers(app, create_user(session, settings, role=Role.auditor))
     till = auth_headers(app, shop.staff)
@@ -297,7 +297,7 @@ def test_ending_a_campaign_returns_its_unspent_budget_and_held_cashback_still_se
     app: FastAPI,
     admin: dict[str, str],
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     till = auth_headers(app, shop.staff)
@@ -376,11 +376,11 @@ def test_a_campaign_ended_with_nothing_spent_returns_all_of_it(
 
 
 def test_a_lower_velocity_threshold_flags_what_the_default_lets_pass(
-    shop: Shop, session: Session, settings: Settings, clock: SetClock
+    shop: Shop, session: Session, settings: ServiceSettings, clock: SetClock
 ) -> None:
     from tests.cashback.conftest import make_business
 
-    def three_purchases(at_settings: Settings, resident_offset: int) -> list[str]:
+    def three_purchases(at_settings: ServiceSettings, resident_offset: int) -> list[str]:
         resident = card_holder(session, settings)
         flags: list[str] = []
         for index in range(3):
@@ -414,7 +414,7 @@ def test_thresholds_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("TOSHAV_CASHBACK_ROUND_AMOUNT_FROM_AGOROT", "50000")
     monkeypatch.setenv("TOSHAV_CASHBACK_OUTLIER_DEVIATIONS", "2.5")
 
-    thresholds = flags.fraud_thresholds(Settings())
+    thresholds = flags.fraud_thresholds(ServiceSettings())
 
     assert (thresholds.repeats_per_day, thresholds.round_amount_from_agorot) == (9, 50_000)
     assert thresholds.outlier_deviations == 2.5

@@ -22,7 +22,6 @@ from benefits.ledger.service.check import check_ledger
 from cashback.models import Merchant, Settlement
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, purchases, redemptions, refunds, wallets
-from kernel.settings import get_settings
 from resident_card.accounts.models import User
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
@@ -38,6 +37,7 @@ from tests.conftest import FreshDatabase
 from tests.factories import auth_headers
 from toshav.app import create_app
 from toshav.cli import main
+from toshav.settings import get_settings
 
 OCTOBER = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 

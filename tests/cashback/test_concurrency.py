@@ -23,7 +23,6 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.check import check_ledger
 from cashback.models import CardTokenUse, Purchase
 from cashback.service import accounts, campaigns, purchases
-from kernel.settings import get_settings
 from resident_card.accounts.models import Role, User
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
@@ -37,6 +36,7 @@ from tests.cashback.conftest import (
 from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_user
 from toshav.cli import main
+from toshav.settings import get_settings
 
 pytestmark = pytest.mark.postgres_only
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from benefits.ledger.service.check import check_ledger
 from kernel.clock import SetClock
 from kernel.database import Base
-from kernel.settings import Settings, get_settings
+from kernel.settings import Settings
 from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
 from resident_card.residents.service import records as residents
@@ -33,6 +33,7 @@ from toshav.app import create_app
 from toshav.cli import main
 from toshav.demo import load_everything
 from toshav.schema import alembic_config, load_all_models
+from toshav.settings import get_settings
 
 TABLES = {
     "cashback_merchants",

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from cashback import earning
 from cashback.earning import Earned, NotEarned, PurchaseFigures, Terms
 from cashback.service.flags import fraud_thresholds
-from kernel.settings import Settings
+from toshav.settings import ServiceSettings
 
 NAMES = {"he": "ק", "ar": "ك", "en": "C"}
 
@@ -128,7 +128,7 @@ def test_refunds_take_back_at_most_what_was_given_and_all_of_it_at_the_end(
 
 def test_signals() -> None:
     # The city's defaults (TOSHAV_CASHBACK_…).
-    thresholds = fraud_thresholds(Settings())
+    thresholds = fraud_thresholds(ServiceSettings())
     quiet = PurchaseFigures(1_234, 1, 1, 1)
     assert earning.fraud_signals(quiet, thresholds) == []
     busy = PurchaseFigures(1_234, 6, 61, 4)

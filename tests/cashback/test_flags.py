@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from cashback.models import Flag
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
 from tests.cashback.conftest import Shop, card_holder, make_business
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers, create_user
+from toshav.settings import ServiceSettings
 
 
 def signals(session: Session) -> list[str]:
@@ -28,7 +28,7 @@ def test_many_purchases_by_one_resident_in_an_hour(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     for house in range(settings.cashback_resident_purchases_per_hour):
@@ -67,7 +67,7 @@ def test_round_and_outlying_amounts(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     headers = auth_headers(app, shop.staff)
@@ -91,7 +91,7 @@ def test_a_clerk_reviews_and_resolves_a_flag(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     buy(client, auth_headers(app, shop.staff), shop.token(clock.now()), 50_000)

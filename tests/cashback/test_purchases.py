@@ -25,7 +25,6 @@ from cashback.models import (
 )
 from cashback.service import campaigns
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from tests.cashback.conftest import (
     Shop,
     card_holder,
@@ -35,6 +34,7 @@ from tests.cashback.conftest import (
     make_campaign,
 )
 from tests.factories import auth_headers
+from toshav.settings import ServiceSettings
 
 WRITTEN = (Purchase, CardTokenUse, Hold, Transaction, Decision, Wallet, Flag)
 
@@ -287,7 +287,7 @@ def test_a_business_not_approved_may_not_record_purchases(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
     status: MerchantStatus,
 ) -> None:
@@ -306,7 +306,7 @@ def test_a_resident_the_programme_does_not_cover_is_not_eligible(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     teenager = card_holder(session, settings, date_of_birth=date(2014, 1, 1))
@@ -324,7 +324,7 @@ def test_no_campaign_for_the_business_category_or_neighbourhood(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     shop.campaign.categories = ["books"]
@@ -370,7 +370,7 @@ def test_caps_per_purchase_per_month_and_per_day_at_a_business(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     shop.campaign.cap_per_purchase_agorot = 3_000
@@ -407,7 +407,7 @@ def test_only_merchant_staff_record_purchases(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     from resident_card.accounts.models import Role
@@ -427,7 +427,7 @@ def test_another_business_sees_nothing_of_ours(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     ours = buy(client, auth_headers(app, shop.staff), shop.token(clock.now())).json()
@@ -449,7 +449,7 @@ def test_the_resident_sees_the_cashback_in_the_wallet(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     from resident_card.accounts.models import Role
@@ -481,7 +481,7 @@ def test_a_scan_at_the_till_names_the_cashback_programme(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     token = shop.token(clock.now())

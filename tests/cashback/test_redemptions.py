@@ -14,10 +14,10 @@ from benefits.ledger.service.check import check_ledger
 from cashback.models import CardTokenUse, Redemption
 from cashback.service import merchants, releases
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from tests.cashback.conftest import Shop, cashback_balance, count, make_business
 from tests.cashback.test_purchases import buy
 from tests.factories import auth_headers
+from toshav.settings import ServiceSettings
 
 
 def redeem(
@@ -53,7 +53,7 @@ def test_spending_cashback_moves_it_to_what_the_city_owes_the_business(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
 ) -> None:
     earn(shop, client, app, clock, 20_000)

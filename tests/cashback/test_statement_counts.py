@@ -24,10 +24,10 @@ from benefits.ledger.service.transactions import post_transaction
 from cashback.models import BusinessCategory, Campaign, Purchase, Refund
 from cashback.service import accounts, merchants, purchases
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from tests.cashback.conftest import Shop, make_campaign, registry_number
 from tests.factories import auth_headers, create_user
+from toshav.settings import ServiceSettings
 
 SIZES = (1, 10, 100)
 
@@ -107,7 +107,7 @@ def test_the_clerks_list_of_businesses(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     connection: Connection,
     clock: SetClock,
 ) -> None:
@@ -156,7 +156,7 @@ def test_the_clerks_list_of_campaigns(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     connection: Connection,
     clock: SetClock,
 ) -> None:
@@ -282,7 +282,7 @@ def test_a_residents_cashback_and_purchases(
     client: TestClient,
     app: FastAPI,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     connection: Connection,
 ) -> None:
     """The resident's balances and their latest purchases (up to 20) with each business's name."""

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from benefits.eligibility.service.programme_files import load_programmes
 from kernel.clock import SetClock
-from kernel.settings import Settings, get_settings
+from kernel.settings import Settings
 from parking.service import zones
 from resident_card.accounts.models import Role, User
 from resident_card.city.service import load_city, street_by_code
@@ -26,6 +26,7 @@ from resident_card.credentials import service as credentials
 from resident_card.residents.models import Resident
 from tests.conftest import FreshDatabase
 from tests.factories import auth_headers, create_resident, create_user
+from toshav.settings import get_settings
 
 
 @pytest.fixture

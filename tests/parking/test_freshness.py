@@ -27,7 +27,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from benefits.eligibility.service.programme_files import load_programmes
-from kernel.settings import get_settings
 from parking.models import ParkingPass, Permit, PermitEnd, PermitStatus, VehicleRelation
 from parking.service import permits, vehicles, zones
 from parking.service.passes import end_permit
@@ -40,6 +39,7 @@ from resident_card.credentials.service import Keyring
 from tests.conftest import ACCESS_KEY, FreshDatabase, LiveServer
 from tests.factories import create_resident, create_user
 from toshav.cli import main
+from toshav.settings import get_settings
 
 INSPECT = "/api/v1/parking/inspections"
 BOUND = 1.0  # the default TOSHAV_PARKING_FRESHNESS_SECONDS

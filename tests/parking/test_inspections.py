@@ -23,7 +23,6 @@ from sqlalchemy.orm import Session
 
 from kernel.changes.feed import ChangeFeed
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from parking.models import Inspection, ParkingPass, Permit
 from parking.offline import StaleBundle, judge_offline
 from parking.service import inspections, zones
@@ -41,6 +40,7 @@ from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import auth_headers, create_user
 from tests.parking.conftest import Person, inspector, permit_holder, person, register
 from toshav.cli import main
+from toshav.settings import ServiceSettings
 
 pytestmark = pytest.mark.usefixtures("parking_ready")
 
@@ -61,7 +61,7 @@ def check(client: TestClient, headers: dict[str, str], **body: Any) -> dict[str,
 
 def _resign(
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     claims: dict[str, Any],
     *,
     now: datetime,
@@ -74,7 +74,7 @@ def _resign(
 
 @pytest.fixture
 def holder(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> tuple[Person, dict[str, Any]]:
     return permit_holder(client, session, settings, app)
 
@@ -85,7 +85,7 @@ def holder(
 def pass_cases(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -209,7 +209,7 @@ EXPECTED = {
 def test_each_reason_a_pass_is_given_online_and_offline_alike(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -253,7 +253,7 @@ def _same(online: dict[str, Any], offline: dict[str, Any]) -> bool:
 def test_a_revoked_pass_is_refused_online_at_once_and_offline_once_the_bundle_is_refreshed(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -275,7 +275,7 @@ def test_a_revoked_pass_is_refused_online_at_once_and_offline_once_the_bundle_is
 
 
 def test_the_offline_bundle_holds_keys_revocations_zones_and_its_end(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
     staff = inspector(session, settings, app)
 
@@ -313,7 +313,7 @@ def test_the_offline_bundle_holds_keys_revocations_zones_and_its_end(
 def test_each_reason_a_plate_is_given(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -366,7 +366,7 @@ def test_each_reason_a_plate_is_given(
 def test_a_plate_seen_earlier_is_judged_as_things_stood_then(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -384,7 +384,7 @@ def test_a_plate_seen_earlier_is_judged_as_things_stood_then(
 def test_every_inspection_is_recorded_and_the_answer_names_no_one(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     holder: tuple[Person, dict[str, Any]],
 ) -> None:
@@ -420,7 +420,7 @@ def test_every_inspection_is_recorded_and_the_answer_names_no_one(
     assert client.get("/api/v1/parking/inspections", headers=staff).status_code == 403
 
 
-def _admin(session: Session, settings: Settings, app: FastAPI) -> dict[str, str]:
+def _admin(session: Session, settings: ServiceSettings, app: FastAPI) -> dict[str, str]:
     return auth_headers(app, create_user(session, settings, role=Role.admin))
 
 
@@ -451,7 +451,7 @@ BAD_INPUT = [
 def test_bad_input_is_refused_and_nothing_is_recorded(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     body: dict[str, Any],
     status: int,
@@ -470,7 +470,7 @@ def test_bad_input_is_refused_and_nothing_is_recorded(
 def test_a_body_that_is_not_json_is_refused_and_nothing_is_recorded(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     content_type: str | None,
     content: bytes,
@@ -487,7 +487,7 @@ def test_a_body_that_is_not_json_is_refused_and_nothing_is_recorded(
 
 @pytest.mark.parametrize("role", [Role.resident, Role.merchant, Role.admin, Role.auditor])
 def test_only_inspectors_inspect(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, role: Role
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, role: Role
 ) -> None:
     headers = auth_headers(app, create_user(session, settings, role=role))
 
@@ -515,7 +515,7 @@ def statements(connection: Connection) -> Iterator[list[str]]:
 def test_a_pass_is_judged_from_memory_with_no_query_but_its_record(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     connection: Connection,
     holder: tuple[Person, dict[str, Any]],
@@ -543,7 +543,7 @@ def test_a_pass_is_judged_from_memory_with_no_query_but_its_record(
 def test_the_revocation_list_is_public_and_cacheable(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -656,7 +656,7 @@ def test_a_served_app_writes_inspections_in_batches(live_server: LiveServer) -> 
 
 
 def test_recorded_inspections_read_back_as_they_were_written(
-    session: Session, settings: Settings, clock: SetClock
+    session: Session, settings: ServiceSettings, clock: SetClock
 ) -> None:
     officer = create_user(session, settings, role=Role.inspector)
     now = clock.now()
@@ -720,7 +720,7 @@ def _cache(session: Session, ticks: Ticks, bound: float = 1.0) -> inspections.In
 def test_a_pass_judged_from_memory_gets_the_verdict_the_database_path_gives(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
@@ -744,7 +744,7 @@ def test_a_pass_judged_from_memory_gets_the_verdict_the_database_path_gives(
 
 def test_past_the_bound_a_scan_never_answers_from_what_it_held(
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
 ) -> None:
@@ -789,7 +789,7 @@ def test_past_the_bound_a_scan_never_answers_from_what_it_held(
 
 def test_while_one_thread_reloads_a_piece_the_others_wait_for_it(
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
 ) -> None:
@@ -865,7 +865,7 @@ def test_two_requests_reloading_the_keys_at_once_do_not_stall_each_other(
 
 
 def _scanner(
-    settings: Settings, clock: SetClock, cache: inspections.InspectionCache, session: Session
+    settings: ServiceSettings, clock: SetClock, cache: inspections.InspectionCache, session: Session
 ) -> Callable[[str], str]:
     """An inspector's scan of a pass at hadar_west, as the endpoint makes it (from memory when it
     can, else through the database), giving the verdict's reason."""
@@ -884,7 +884,7 @@ def _scanner(
 def test_the_passes_the_city_issued_are_known_without_a_signature_check_once_read(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
 ) -> None:
@@ -933,7 +933,7 @@ def test_the_passes_the_city_issued_are_known_without_a_signature_check_once_rea
 
 def test_a_pass_whose_key_is_retired_is_refused_as_such_once_past_the_bound(
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     clock: SetClock,
     holder: tuple[Person, dict[str, Any]],
 ) -> None:

@@ -12,7 +12,6 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from benefits.eligibility.service.programme_files import load_programmes
-from kernel.settings import get_settings
 from parking.models import ParkingPass, Permit, VehicleRelation
 from parking.offline import Reason, judge_pass
 from parking.service import permits, vehicles, zones
@@ -25,6 +24,7 @@ from resident_card.residents.models import Resident
 from tests.conftest import FreshDatabase
 from tests.factories import create_resident
 from toshav.cli import main
+from toshav.settings import get_settings
 
 
 @pytest.fixture
@@ -135,3 +135,19 @@ def test_reissue_signs_every_pass_afresh_then_retires_the_key(
 
     again = runner.invoke(main, ["keys", "retire", kid])
     assert again.exit_code == 1  # already retired
+
+
+def test_with_parking_off_a_retirement_counts_no_passes(
+    fresh_database: FreshDatabase, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kid, _ = _two_holders(fresh_database)
+    monkeypatch.setenv("TOSHAV_MODULES", "[]")
+    get_settings.cache_clear()
+
+    retired = runner.invoke(main, ["keys", "retire", kid, "--reissue"])
+
+    assert retired.exit_code == 0, retired.output
+    assert "parking passes" not in retired.output
+    assert f"key {kid} retired" in retired.output
+    with fresh_database.session() as db:
+        assert all(p.revoked_at is None for p in db.scalars(select(ParkingPass)))

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import Decision
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from parking.models import ParkingPass, Permit
 from resident_card.city.service import street_by_code
 from resident_card.credentials.jws import verify_credential
@@ -27,6 +26,7 @@ from tests.resident_card.credentials_support import (
     jwks_from,
     read_qr_codes,
 )
+from toshav.settings import ServiceSettings
 
 pytestmark = pytest.mark.usefixtures("parking_ready")
 
@@ -36,7 +36,7 @@ def _texts(permit: dict[str, Any]) -> list[str]:
 
 
 def test_a_verified_resident_gets_a_years_permit_for_their_zone_with_a_signed_pass(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
     dana = person(session, settings, app, street="herzl", house_number=15)
     register(client, dana, "1234567")
@@ -102,7 +102,7 @@ def test_a_verified_resident_gets_a_years_permit_for_their_zone_with_a_signed_pa
     ],
 )
 def test_the_permit_runs_a_year_through_the_same_date(
-    settings: Settings, granted: str, runs_through: str
+    settings: ServiceSettings, granted: str, runs_through: str
 ) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
@@ -119,7 +119,7 @@ def test_the_permit_runs_a_year_through_the_same_date(
 
 
 def test_a_permit_past_its_end_reads_expired_and_shows_no_pass(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
     holder, permit = permit_holder(client, session, settings, app)
     row = session.get(Permit, uuid.UUID(permit["id"]))
@@ -149,7 +149,7 @@ def test_a_permit_past_its_end_reads_expired_and_shows_no_pass(
 def test_a_refusal_is_kept_with_its_reasons(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     setup: str,
     failing: str,
@@ -181,7 +181,7 @@ def test_a_refusal_is_kept_with_its_reasons(
 
 
 def test_permits_per_household_stop_at_the_rules_cap(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     one = person(session, settings, app, house_number=20)
     partner = person(session, settings, app, house_number=20)
@@ -197,7 +197,7 @@ def test_permits_per_household_stop_at_the_rules_cap(
 
 
 def test_a_vehicle_has_one_permit_in_force_at_a_time(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     holder, _permit = permit_holder(client, session, settings, app)
 
@@ -211,7 +211,7 @@ def test_a_vehicle_has_one_permit_in_force_at_a_time(
 
 @pytest.mark.parametrize("plate", ["123456", "123456789", "12-345-6a", "", "٠١٢٣٤٥٦"])
 def test_a_bad_plate_is_refused_and_nothing_is_written(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, plate: str
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, plate: str
 ) -> None:
     applicant = person(session, settings, app)
     decisions = session.scalar(select(func.count()).select_from(Decision))
@@ -226,7 +226,7 @@ def test_a_bad_plate_is_refused_and_nothing_is_written(
 
 
 def test_another_residents_permit_and_its_pass_are_not_found(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     _holder, permit = permit_holder(client, session, settings, app)
     stranger = person(session, settings, app, house_number=40)
@@ -244,7 +244,7 @@ def test_another_residents_permit_and_its_pass_are_not_found(
 
 
 def test_the_pass_prints_as_a_qr_a_phone_reads_and_a_windscreen_page(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     holder, permit = permit_holder(client, session, settings, app)
     base = f"/api/v1/parking/permits/{permit['id']}"
@@ -270,7 +270,7 @@ def test_the_pass_prints_as_a_qr_a_phone_reads_and_a_windscreen_page(
 
 
 def test_the_printed_page_carries_a_qr_that_reads(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     from parking.service import passes, zones
 
@@ -290,7 +290,7 @@ def test_the_printed_page_carries_a_qr_that_reads(
 
 
 def test_cancelling_revokes_the_pass(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
     holder, permit = permit_holder(client, session, settings, app)
 
@@ -320,7 +320,7 @@ def test_cancelling_revokes_the_pass(
 
 
 def test_moving_ends_the_permit_and_offers_one_for_the_new_zone(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
     holder, permit = permit_holder(client, session, settings, app)
     # The registry (or a clerk) records the new address: Moriah 50, in the Carmel zone.
@@ -357,7 +357,7 @@ def test_moving_ends_the_permit_and_offers_one_for_the_new_zone(
 
 
 def test_applying_after_a_move_ends_the_old_zones_permit_first(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     holder, permit = permit_holder(client, session, settings, app)
     register(client, holder, "7654321")
@@ -372,7 +372,7 @@ def test_applying_after_a_move_ends_the_old_zones_permit_first(
 
 
 def test_a_resident_no_longer_verified_loses_the_permit_on_the_nightly_reconcile(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, clock: SetClock
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
     from parking.service import permits
 
@@ -392,7 +392,7 @@ def test_a_resident_no_longer_verified_loses_the_permit_on_the_nightly_reconcile
 
 
 def test_a_user_without_a_resident_record_is_told_so(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     from resident_card.accounts.models import Role
     from tests.factories import auth_headers, create_user

@@ -20,7 +20,6 @@ from benefits.ledger.models import Posting, Transaction
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.transactions import postings_of
 from kernel.clock import SetClock
-from kernel.settings import Settings
 from parking.models import ParkingSession
 from parking.service import parking_time, vehicles, zones
 from resident_card.city.service import load_city
@@ -28,6 +27,7 @@ from resident_card.residents.service import records as residents
 from tests.conftest import LiveServer
 from tests.factories import auth_headers
 from tests.parking.conftest import Person, person, register
+from toshav.settings import ServiceSettings
 
 SESSIONS = "/api/v1/parking/sessions"
 
@@ -58,7 +58,7 @@ def driver(
     parking_ready: None,
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     clock: SetClock,
 ) -> Person:
@@ -73,7 +73,7 @@ def driver(
 
 
 def test_the_monthly_minutes_are_granted_once_through_the_ledger(
-    client: TestClient, session: Session, settings: Settings, clock: SetClock, driver: Person
+    client: TestClient, session: Session, settings: ServiceSettings, clock: SetClock, driver: Person
 ) -> None:
     again = parking_time.grant_free_minutes(
         session, driver.resident, now=clock.now(), settings=settings
@@ -161,7 +161,7 @@ def test_one_vehicle_parks_once_at_a_time_and_only_where_it_may(
 
 
 def test_another_residents_session_is_not_found(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI, driver: Person
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, driver: Person
 ) -> None:
     running = start(client, driver, plate="1234567", zone="hadar_west")
     stranger = person(session, settings, app, house_number=77)
@@ -231,7 +231,7 @@ def test_concurrent_stops_debit_once(live_server: LiveServer) -> None:
         assert parking_time.free_minutes(db, resident, now=datetime.now(UTC)) == 120 - used
 
 
-def register_in(db: Session, settings: Settings, who: Person) -> None:
+def register_in(db: Session, settings: ServiceSettings, who: Person) -> None:
     from parking.models import VehicleRelation
 
     vehicles.register_vehicle(

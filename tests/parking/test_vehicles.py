@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kernel.settings import Settings
 from parking.models import Vehicle
 from parking.schemas import normalise_plate, show_plate
 from tests.parking.conftest import permit_holder, person, register
+from toshav.settings import ServiceSettings
 
 pytestmark = pytest.mark.usefixtures("parking_ready")
 
@@ -46,7 +46,7 @@ def test_anything_but_seven_or_eight_digits_is_not_a_plate(typed: str) -> None:
 
 
 def test_a_resident_registers_a_vehicle_they_own_or_use(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     dana = person(session, settings, app)
 
@@ -80,7 +80,7 @@ def test_a_resident_registers_a_vehicle_they_own_or_use(
 def test_a_bad_vehicle_is_refused_and_nothing_is_written(
     client: TestClient,
     session: Session,
-    settings: Settings,
+    settings: ServiceSettings,
     app: FastAPI,
     body: dict[str, object],
     error: str,
@@ -94,7 +94,7 @@ def test_a_bad_vehicle_is_refused_and_nothing_is_written(
 
 
 def test_a_plate_belongs_to_one_household_at_a_time(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     dana = person(session, settings, app)
     neighbour = person(session, settings, app, house_number=17)
@@ -111,7 +111,7 @@ def test_a_plate_belongs_to_one_household_at_a_time(
 
 
 def test_a_household_registers_up_to_the_cap(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     one = person(session, settings, app, house_number=30)
     partner = person(session, settings, app, house_number=30)
@@ -137,7 +137,7 @@ def test_a_household_registers_up_to_the_cap(
 
 
 def test_removing_a_vehicle_ends_its_permit_and_frees_the_plate(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     holder, permit = permit_holder(client, session, settings, app)
     vehicle = client.get("/api/v1/parking/vehicles/me", headers=holder.headers).json()[0]
@@ -155,7 +155,7 @@ def test_removing_a_vehicle_ends_its_permit_and_frees_the_plate(
 
 
 def test_another_households_vehicle_is_not_found(
-    client: TestClient, session: Session, settings: Settings, app: FastAPI
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI
 ) -> None:
     dana = person(session, settings, app)
     stranger = person(session, settings, app, house_number=99)

@@ -10,10 +10,11 @@ import pytest
 import uvicorn
 from click.testing import CliRunner
 
-from kernel.settings import InsecureSettingsError, get_settings
+from kernel.settings import InsecureSettingsError
 from resident_card.accounts.tokens import generate_private_pem
 from toshav.app import create_app
 from toshav.cli import main
+from toshav.settings import get_settings
 
 GOOD = {
     "TOSHAV_ENV": "production",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,13 +24,9 @@ from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from resident_card.audit.models import AuditEntry
 from resident_card.cards import service as cards
+from resident_card.cards import summary
 from resident_card.cards.models import Card
-from resident_card.cards.summary import (
-    BenefitLine,
-    register_programme_source,
-    register_summary_source,
-    unregister,
-)
+from resident_card.cards.summary import BenefitLine, CardLines
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import b64url, b64url_decode
 from resident_card.credentials.models import SigningKey
@@ -697,11 +693,12 @@ def test_anyone_else_s_card_is_not_found(
     assert _me(client, owner_headers)["reference"] == own_reference
 
 
-# --- the wallet's benefits, from packages the card does not import ------------------------------
+# --- the wallet's benefits, from domains the card does not import ------------------------------
 
 
 @pytest.fixture
-def registered_sources() -> Iterator[list[Any]]:
+def installed_lines(app: FastAPI) -> list[Any]:
+    """A plug-in of wallet lines installed beside the app's (after the app installed its own)."""
     calls: list[Any] = []
 
     def balances(session: Session, resident_id: uuid.UUID, now: datetime) -> Sequence[BenefitLine]:
@@ -720,22 +717,17 @@ def registered_sources() -> Iterator[list[Any]]:
     ) -> Sequence[str]:
         return ["cashback_hadar", "cashback_hadar"]
 
-    register_summary_source(balances)
-    register_summary_source(balances)  # twice changes nothing
-    register_programme_source(programmes)
-    try:
-        yield calls
-    finally:
-        unregister(balances)
-        unregister(programmes)
+    lines = CardLines(summary=balances, programmes=programmes)
+    summary.install([*summary.installed(), lines, lines])  # the same plug-in twice: asked once
+    return calls
 
 
-def test_the_wallet_shows_benefits_from_registered_sources(
+def test_the_wallet_shows_benefits_from_installed_plug_ins(
     session: Session,
     settings: Settings,
     app: FastAPI,
     client: TestClient,
-    registered_sources: list[Any],
+    installed_lines: list[Any],
 ) -> None:
     resident, user = resident_user(session, settings)
     card = _me(client, auth_headers(app, user))
@@ -747,7 +739,7 @@ def test_the_wallet_shows_benefits_from_registered_sources(
             "unit": "PARKING_MIN",
         }
     ]
-    assert registered_sources == [resident.id]
+    assert installed_lines == [resident.id]
     token = _token(client, auth_headers(app, user))
     merchant = _verify(client, token, staff_headers(session, settings, app, Role.merchant))
     assert merchant["programmes"] == ["cashback_hadar"]

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kernel import settings as settings_module
 from resident_card.city.exceptions import CityDataInvalid
 from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
 from resident_card.city.service import DATA_FOLDER, load_city, neighbourhood_for
 from tests.conftest import FreshDatabase
 from toshav.cli import main
+from toshav.settings import get_settings
 
 NEIGHBOURHOODS_NAMED_IN_THE_BRIEF = {
     "Hadar HaCarmel",
@@ -225,9 +225,9 @@ def test_a_street_spanning_neighbourhoods_lists_them_all(
 
 @pytest.fixture
 def fresh_settings_cache() -> Iterator[None]:
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def _env(database: FreshDatabase, tmp_path: Path) -> dict[str, str]:

@@ -34,6 +34,7 @@ from resident_card.credentials.models import SigningKey
 from tests.conftest import FreshDatabase
 from tests.resident_card.credentials_support import signing_key, staff_headers
 from toshav.cli import main
+from toshav.settings import get_settings
 
 
 def _audit(session: Session, action: str) -> list[AuditEntry]:
@@ -243,9 +244,9 @@ def test_the_credential_key_never_shows() -> None:
 
 @pytest.fixture
 def fresh_settings_cache() -> Iterator[None]:
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 def _runner(database: FreshDatabase, tmp_path: Path) -> CliRunner:

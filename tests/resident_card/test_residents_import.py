@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from kernel import settings as settings_module
 from resident_card.audit.models import AuditEntry
 from resident_card.city.service import load_city
 from resident_card.residents.models import Resident, StatusChange
 from tests.conftest import FreshDatabase
 from tests.factories import israeli_id
 from toshav.cli import main
+from toshav.settings import get_settings
 
 COLUMNS = [
     "identifier_kind",
@@ -144,9 +144,9 @@ BAD = [
 
 @pytest.fixture(autouse=True)
 def _fresh_settings_cache() -> Iterator[None]:
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
     yield
-    settings_module.get_settings.cache_clear()
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import select
 
-from kernel.settings import get_settings
 from resident_card.accounts import service
 from resident_card.accounts.exceptions import InvalidCredentials
 from resident_card.accounts.models import User
@@ -18,6 +17,7 @@ from resident_card.audit.models import AuditEntry
 from tests.conftest import FreshDatabase
 from tests.factories import create_user
 from toshav.cli import main
+from toshav.settings import get_settings
 
 Toshav = Callable[..., Result]
 PASSWORD = "inspector-passphrase"

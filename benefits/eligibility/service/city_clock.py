@@ -6,14 +6,21 @@ A day given without a time is that day's midnight on the city's clock.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from kernel.settings import get_settings
+from kernel.settings import Settings
+
+
+@lru_cache(maxsize=1)
+def _environment_zone() -> ZoneInfo:
+    return ZoneInfo(Settings().city_time_zone)
 
 
 def city_zone(zone: ZoneInfo | None = None) -> ZoneInfo:
-    """The city's time zone: the one given, else the configured one."""
-    return zone if zone is not None else ZoneInfo(get_settings().city_time_zone)
+    """The city's time zone: the one given, else the one of this process's environment
+    (``TOSHAV_CITY_TIME_ZONE``)."""
+    return zone if zone is not None else _environment_zone()
 
 
 def to_moment(value: date | datetime, zone: ZoneInfo) -> datetime:

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.exceptions import InvalidRule
 from benefits.eligibility.models import ProgrammeStatus
 from benefits.eligibility.repository import ProgrammeRepository, RuleVersionRepository
-from benefits.eligibility.rules.parsing import check_rule
+from benefits.eligibility.rules.known_facts import switched_off_fact
+from benefits.eligibility.rules.parsing import check_rule, facts_named, parse_rule
 from benefits.eligibility.schemas import ProgrammeDefinition, RuleVersionCreate
 from benefits.eligibility.service.city_clock import city_zone, to_moment
 from benefits.eligibility.service.programmes import create_programme
@@ -31,6 +32,19 @@ class ProgrammeFileError(Exception):
     """A programme file or rule-test file that cannot be read; the message names the file."""
 
 
+class ProgrammeSetAside(ProgrammeFileError):
+    """A programme file whose rules name facts of a domain this deployment does not run (a
+    parking permit, with parking off): it is not loaded, and that is not an error."""
+
+    def __init__(self, path: Path, code: str, facts: Sequence[str]) -> None:
+        self.code = code
+        self.facts = tuple(facts)
+        super().__init__(
+            f"{path}: {code} names facts of a domain this deployment does not run: "
+            + ", ".join(self.facts)
+        )
+
+
 def read_yaml(path: Path) -> object:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -39,32 +53,53 @@ def read_yaml(path: Path) -> object:
 
 
 def read_programme_file(path: Path) -> ProgrammeDefinition:
-    """A programme file, checked: its shape, and every rule in it."""
+    """A programme file, checked: its shape, and every rule in it. ``ProgrammeSetAside`` when its
+    rules name facts of a domain that is switched off."""
     try:
         definition = ProgrammeDefinition.model_validate(read_yaml(path))
     except ValidationError as exc:
         raise ProgrammeFileError(f"{path}: {describe_validation(exc.errors())}") from exc
+    switched_off: list[str] = []
     for index, rule in enumerate(definition.rules):
         try:
-            check_rule(rule.rule)
+            named = facts_named(parse_rule(rule.rule))
+            off = [name for name in named if switched_off_fact(name) is not None]
+            if not off:
+                check_rule(rule.rule)
         except InvalidRule as exc:
             raise ProgrammeFileError(
                 f"{path}: rules[{index}].rule: {exc.problem.describe('en')}"
             ) from exc
+        switched_off.extend(name for name in off if name not in switched_off)
+    if switched_off:
+        raise ProgrammeSetAside(path, definition.code, switched_off)
     return definition
 
 
-def read_programme_files(folder: Path | None = None) -> dict[str, tuple[Path, ProgrammeDefinition]]:
-    """Every programme file in a folder (``*.yaml``, not recursive), by programme code."""
-    found: dict[str, tuple[Path, ProgrammeDefinition]] = {}
+ProgrammeFiles = dict[str, tuple[Path, ProgrammeDefinition]]
+
+
+def _programme_files(folder: Path | None) -> tuple[ProgrammeFiles, list[ProgrammeSetAside]]:
+    found: ProgrammeFiles = {}
+    set_aside: list[ProgrammeSetAside] = []
     for path in sorted((folder or PROGRAMMES_FOLDER).glob("*.yaml")):
-        definition = read_programme_file(path)
+        try:
+            definition = read_programme_file(path)
+        except ProgrammeSetAside as aside:
+            set_aside.append(aside)
+            continue
         if definition.code in found:
             raise ProgrammeFileError(
                 f"{path}: programme {definition.code} is also defined in {found[definition.code][0]}"
             )
         found[definition.code] = (path, definition)
-    return found
+    return found, set_aside
+
+
+def read_programme_files(folder: Path | None = None) -> ProgrammeFiles:
+    """Every programme file in a folder (``*.yaml``, not recursive) that this deployment can run,
+    by programme code: those naming facts of a domain switched off are left out."""
+    return _programme_files(folder)[0]
 
 
 def find_programme_file(code: str, folders: Sequence[Path]) -> ProgrammeDefinition | None:
@@ -82,11 +117,13 @@ def find_programme_file(code: str, folders: Sequence[Path]) -> ProgrammeDefiniti
 
 @dataclass
 class LoadReport:
-    """What ``load_programmes`` did: programmes and rule versions added, and what was already there."""
+    """What ``load_programmes`` did: programmes and rule versions added, what was already there,
+    and the programmes set aside (not loaded) with the facts of switched-off domains they name."""
 
     programmes_created: list[str] = field(default_factory=list)
     versions_created: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    set_aside: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def load_programmes(
@@ -98,11 +135,13 @@ def load_programmes(
     actor_id: uuid.UUID | None = None,
 ) -> LoadReport:
     """Load the programme files of a folder (default: the shipped ones). Idempotent: a programme
-    already there is kept as the city has it; only rule versions it lacks (by start) are added."""
+    already there is kept as the city has it; only rule versions it lacks (by start) are added.
+    A programme whose rules name facts of a domain switched off is set aside, and reported."""
     zone = city_zone(zone)
-    report = LoadReport()
+    files, set_aside = _programme_files(folder)
+    report = LoadReport(set_aside={aside.code: aside.facts for aside in set_aside})
     repository = ProgrammeRepository(session)
-    for code, (_path, definition) in read_programme_files(folder).items():
+    for code, (_path, definition) in files.items():
         programme = repository.by_code(code)
         if programme is None:
             programme = create_programme(

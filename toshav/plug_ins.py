@@ -1,0 +1,49 @@
+"""Installing the domains' plug-ins: each domain's contributions to registries other domains own,
+from the manifests of the domains a deployment turns on.
+
+Each registry belongs to the domain that reads it and is filled only here, explicitly, before the
+app serves or a command runs; installing replaces whatever was installed before, so a process can
+be set up again with other domains (the test suite builds apps with different ``TOSHAV_MODULES``).
+
+- ``benefits.eligibility``: ``Facts``, the facts rules may name and their source;
+- ``resident_card.cards.summary``: ``CardLines``, the wallet's lines and a merchant's programmes;
+- ``resident_card.credentials.holders``: ``KeyHolders``, credentials a retired key must not strand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from benefits.eligibility.service import facts
+from benefits.eligibility.service.facts import Facts
+from kernel.manifest import Manifest
+from resident_card.cards import summary
+from resident_card.cards.summary import CardLines
+from resident_card.credentials import holders
+from resident_card.credentials.service import KeyHolders
+from toshav.domains import EVERY
+
+PlugIn = Facts | CardLines | KeyHolders
+
+
+def _plug_ins(manifests: Sequence[Manifest]) -> list[PlugIn]:
+    found: list[PlugIn] = []
+    for manifest in manifests:
+        for plug_in in manifest.plug_ins:
+            if not isinstance(plug_in, Facts | CardLines | KeyHolders):
+                raise TypeError(f"{manifest.name}: {plug_in!r} fits no registry")
+            found.append(plug_in)
+    return found
+
+
+def install(manifests: Sequence[Manifest]) -> None:
+    """Install these domains' plug-ins in every registry, in the manifests' order, in place of
+    what was there. The other domains' facts are installed as switched off: a programme file that
+    names one is set aside, not refused."""
+    on = _plug_ins(manifests)
+    off = _plug_ins([manifest for manifest in EVERY if manifest not in manifests])
+    facts.install(
+        [p for p in on if isinstance(p, Facts)], off=[p for p in off if isinstance(p, Facts)]
+    )
+    summary.install([p for p in on if isinstance(p, CardLines)])
+    holders.install([p for p in on if isinstance(p, KeyHolders)])
