@@ -1,8 +1,9 @@
 """A page of a list: the ``limit`` and ``offset`` a list route takes, and the page it answers with.
 
-Every list a client pages through takes the same two query parameters with the same bounds: at
-most ``MAX_LIMIT`` items a page (``DEFAULT_LIMIT`` unless asked), starting at most ``MAX_OFFSET``
-items in. Out of bounds is a 422 ``validation_error``, never a silently clipped page.
+Every list paged by offset takes the same two query parameters with the same bounds: at most
+``MAX_LIMIT`` items a page (``DEFAULT_LIMIT`` unless asked), starting at most ``MAX_OFFSET`` items
+in. Out of bounds is a 422 ``validation_error``, never a silently clipped page. (A list paged by a
+cursor over an ordered sequence takes that cursor instead of an offset.)
 """
 
 from __future__ import annotations
