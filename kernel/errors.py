@@ -15,7 +15,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from kernel.i18n import Language, Text, negotiate, render
+from kernel.i18n import Language, Text, render
+from kernel.kit.language import language_of
 
 logger = logging.getLogger("toshav.errors")
 
@@ -153,10 +154,6 @@ def error_response(
         content={"error": code, "detail": detail},
         headers=headers,
     )
-
-
-def _language(request: Request) -> Language:
-    return negotiate(request.headers.get("accept-language"))
 
 
 # What pydantic says, in each of our languages. Types not listed fall back to pydantic's English.
@@ -312,18 +309,18 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ToshavError)
     async def _toshav(request: Request, exc: ToshavError) -> JSONResponse:
         return error_response(
-            exc.status_code, exc.code, exc.detail(_language(request)), exc.headers
+            exc.status_code, exc.code, exc.detail(language_of(request)), exc.headers
         )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        language = _language(request)
+        language = language_of(request)
         detail = f"{_VALIDATION[language]}: {describe_validation(list(exc.errors()), language)}"
         return error_response(422, "validation_error", detail)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        language = _language(request)
+        language = language_of(request)
         code, text = _HTTP_CODES.get(
             exc.status_code,
             ("http_error", {"he": str(exc.detail), "ar": str(exc.detail), "en": str(exc.detail)}),
@@ -334,7 +331,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error on %s %s", request.method, request.url.path)
-        return error_response(500, "internal_error", _INTERNAL[_language(request)])
+        return error_response(500, "internal_error", _INTERNAL[language_of(request)])
 
 
 def responses(*errors: type[ToshavError]) -> dict[int | str, dict[str, Any]]:

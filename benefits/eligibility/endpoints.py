@@ -55,7 +55,9 @@ from benefits.eligibility.service.facts import facts_of
 from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import Forbidden, NotAuthenticated, responses
-from kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, negotiate
+from kernel.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language
+from kernel.kit.language import asks_for_language, language_of
+from kernel.kit.pagination import PaginationQuery
 from kernel.settings import AppSettings
 from resident_card.accounts import service as accounts
 from resident_card.accounts.dependencies import (
@@ -72,14 +74,12 @@ router = APIRouter()
 
 Code = Annotated[str, Path(min_length=2, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
 VersionNumber = Annotated[int, Path(ge=1, le=1_000_000)]
-Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0, le=1_000_000)]
 
 
 def caller_language(request: Request, caller: CurrentCaller, session: DbSession) -> Language:
     """The caller's language: Accept-Language when sent, else the language their account prefers."""
-    if request.headers.get("accept-language"):
-        return negotiate(request.headers.get("accept-language"))
+    if asks_for_language(request):
+        return language_of(request)
     preferred = accounts.get_user(session, caller.id).preferred_language
     for language in LANGUAGES:
         if language == preferred:
@@ -362,14 +362,17 @@ def list_decisions(
     session: DbSession,
     caller: StaffReader,
     language: CallerLanguage,
+    pagination: PaginationQuery,
     resident_id: uuid.UUID | None = None,
     programme: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> list[DecisionOut]:
     """List stored decisions, newest first, for a resident and/or a programme."""
     found = decisions.list_decisions(
-        session, resident_id=resident_id, programme_code=programme, limit=limit, offset=offset
+        session,
+        resident_id=resident_id,
+        programme_code=programme,
+        limit=pagination.limit,
+        offset=pagination.offset,
     )
     return decisions_out(session, found, language)
 
@@ -465,17 +468,20 @@ def my_decisions(
     session: DbSession,
     caller: ResidentCaller,
     language: CallerLanguage,
+    pagination: PaginationQuery,
     resident_id: ForResident = None,
     programme: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
     *,
     today: Today,
 ) -> list[DecisionOut]:
     """The decisions made about you (grants, permits, refusals), newest first, with their reasons."""
     resident = _resident_in_view(session, caller, resident_id, today)
     found = decisions.list_decisions(
-        session, resident_id=resident.id, programme_code=programme, limit=limit, offset=offset
+        session,
+        resident_id=resident.id,
+        programme_code=programme,
+        limit=pagination.limit,
+        offset=pagination.offset,
     )
     return decisions_out(session, found, language)
 

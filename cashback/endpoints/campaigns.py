@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from benefits.ledger.exceptions import IdempotencyMismatch
 from benefits.ledger.service.balances import Balance
 from cashback.endpoints.answers import label
-from cashback.endpoints.dependencies import AUTH, REPLAYED, Limit, Offset
+from cashback.endpoints.dependencies import AUTH
 from cashback.exceptions import (
     AmountInvalid,
     CampaignEnded,
@@ -37,6 +37,8 @@ from cashback.service import campaigns as campaigns_service
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.idempotency import REPLAYED
+from kernel.kit.pagination import PaginationQuery
 from resident_card.accounts.dependencies import AdminCaller, StaffReader
 
 router = APIRouter(tags=["cashback"])
@@ -118,10 +120,12 @@ def create_campaign(
     "/admin/cashback/campaigns", response_model=list[CampaignOut], responses=responses(*AUTH)
 )
 def campaigns(
-    caller: StaffReader, session: DbSession, now: Now, limit: Limit = 50, offset: Offset = 0
+    caller: StaffReader, session: DbSession, now: Now, pagination: PaginationQuery
 ) -> list[CampaignOut]:
     """Every campaign with its budget, newest first (staff)."""
-    found = campaigns_service.list_campaigns(session, limit=limit, offset=offset)
+    found = campaigns_service.list_campaigns(
+        session, limit=pagination.limit, offset=pagination.offset
+    )
     return _campaign_outs(session, found, now)
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from cashback import earning
 from cashback.endpoints.answers import label
-from cashback.endpoints.dependencies import AUTH, Limit, Offset
+from cashback.endpoints.dependencies import AUTH
 from cashback.exceptions import FlagAlreadyResolved, FlagNotFound
 from cashback.models import Flag, FlagOutcome, FlagStatus, Merchant, Purchase
 from cashback.schemas import FlaggedPurchaseOut, FlagOut, FlagResolveIn
@@ -17,6 +17,7 @@ from cashback.service import flags as flags_service
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.pagination import PaginationQuery
 from resident_card.accounts.dependencies import AdminCaller, StaffReader
 
 router = APIRouter(tags=["cashback"])
@@ -51,16 +52,19 @@ def _flag_out(flag: Flag, purchase: Purchase, merchant: Merchant) -> FlagOut:
 def flags(
     caller: StaffReader,
     session: DbSession,
+    pagination: PaginationQuery,
     status_filter: Annotated[FlagStatus | None, Query(alias="status")] = FlagStatus.open,
     merchant_id: Annotated[uuid.UUID | None, Query()] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> list[FlagOut]:
     """Purchases flagged by the fraud signals, newest first; open ones unless asked (staff)."""
     return [
         _flag_out(flag, purchase, merchant)
         for flag, purchase, merchant in flags_service.list_flags(
-            session, status=status_filter, merchant_id=merchant_id, limit=limit, offset=offset
+            session,
+            status=status_filter,
+            merchant_id=merchant_id,
+            limit=pagination.limit,
+            offset=pagination.offset,
         )
     ]
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.orm import Session
 
 from cashback.endpoints.answers import merchant_fields
-from cashback.endpoints.dependencies import AUTH, Limit, Offset
+from cashback.endpoints.dependencies import AUTH
 from cashback.exceptions import (
     AddressNotInCity,
     AlreadyMerchantStaff,
@@ -27,6 +27,7 @@ from cashback.service import merchants as merchants_service
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.pagination import PaginationQuery
 from resident_card.accounts.dependencies import AdminCaller, StaffReader
 
 router = APIRouter(tags=["cashback"])
@@ -62,13 +63,12 @@ def merchants(
     caller: StaffReader,
     session: DbSession,
     now: Now,
+    pagination: PaginationQuery,
     status_filter: Annotated[MerchantStatus | None, Query(alias="status")] = None,
-    limit: Limit = 50,
-    offset: Offset = 0,
 ) -> list[AdminMerchantOut]:
     """Businesses in the scheme or applying to it, newest first (staff)."""
     found = merchants_service.list_merchants(
-        session, status=status_filter, limit=limit, offset=offset
+        session, status=status_filter, limit=pagination.limit, offset=pagination.offset
     )
     return _admin_merchants(session, found, now)
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, status
 from sqlalchemy.orm import Session
 
 from cashback.endpoints.answers import brief, merchant_fields, purchase_outs
-from cashback.endpoints.dependencies import AUTH, Limit, MerchantCaller, Offset, RequestLanguage
+from cashback.endpoints.dependencies import AUTH
 from cashback.exceptions import (
     AddressNotInCity,
     AlreadyMerchantStaff,
@@ -16,6 +16,7 @@ from cashback.exceptions import (
     RegistryNumberTaken,
 )
 from cashback.models import Merchant, MerchantStatus
+from cashback.roles import MerchantCaller
 from cashback.schemas import MerchantApplicationIn, MerchantOut, MyMerchantOut, PurchaseOut
 from cashback.service import campaigns as campaigns_service
 from cashback.service import merchants as merchants_service
@@ -23,6 +24,8 @@ from cashback.service import purchases as purchases_service
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.language import RequestLanguage
+from kernel.kit.pagination import PaginationQuery
 from resident_card.city.models import Neighbourhood, Street
 
 router = APIRouter(tags=["cashback"])
@@ -96,10 +99,11 @@ def my_purchases(
     caller: MerchantCaller,
     session: DbSession,
     language: RequestLanguage,
-    limit: Limit = 50,
-    offset: Offset = 0,
+    pagination: PaginationQuery,
 ) -> list[PurchaseOut]:
     """My business's purchases, newest first."""
     merchant = merchants_service.staff_merchant(session, caller.id)
-    found = purchases_service.purchases_of(session, merchant, limit=limit, offset=offset)
+    found = purchases_service.purchases_of(
+        session, merchant, limit=pagination.limit, offset=pagination.offset
+    )
     return purchase_outs(session, found, language)

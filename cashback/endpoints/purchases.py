@@ -8,13 +8,7 @@ from fastapi import APIRouter, Response, status
 
 from benefits.ledger.exceptions import IdempotencyMismatch
 from cashback.endpoints.answers import purchase_outs, receipt_fields, refund_out
-from cashback.endpoints.dependencies import (
-    AUTH,
-    REPLAYED,
-    IdempotencyKey,
-    MerchantCaller,
-    RequestLanguage,
-)
+from cashback.endpoints.dependencies import AUTH
 from cashback.exceptions import (
     AmountInvalid,
     BudgetExhausted,
@@ -32,6 +26,7 @@ from cashback.exceptions import (
     ResidentNotEligible,
     TokenReplayed,
 )
+from cashback.roles import MerchantCaller
 from cashback.schemas import PurchaseIn, PurchaseOut, PurchaseReceiptOut, RefundIn, RefundOut
 from cashback.service import merchants as merchants_service
 from cashback.service import purchases as purchases_service
@@ -40,6 +35,8 @@ from cashback.settings import CashbackAppSettings
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.idempotency import REPLAYED, IdempotencyKey
+from kernel.kit.language import RequestLanguage
 
 router = APIRouter(tags=["cashback"])
 

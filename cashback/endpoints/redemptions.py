@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from benefits.ledger.exceptions import IdempotencyMismatch
-from cashback.endpoints.dependencies import AUTH, REPLAYED, IdempotencyKey, MerchantCaller
+from cashback.endpoints.dependencies import AUTH
 from cashback.exceptions import (
     AmountInvalid,
     CardInvalid,
@@ -15,11 +15,13 @@ from cashback.exceptions import (
     NotMerchantStaff,
     TokenReplayed,
 )
+from cashback.roles import MerchantCaller
 from cashback.schemas import BalanceCheckIn, BalanceCheckOut, RedemptionIn, RedemptionOut
 from cashback.service import redemptions as redemptions_service
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.idempotency import REPLAYED, IdempotencyKey
 from kernel.settings import AppSettings
 
 router = APIRouter(tags=["cashback"])

@@ -7,9 +7,10 @@ import io
 
 from fastapi import APIRouter, Response
 
-from cashback.endpoints.dependencies import AUTH, MerchantCaller, Period
+from cashback.endpoints.dependencies import AUTH, Period
 from cashback.exceptions import NotMerchantStaff, StatementNotFound
 from cashback.models import Settlement
+from cashback.roles import MerchantCaller
 from cashback.schemas import StatementDetailOut, StatementOut
 from cashback.service import merchants as merchants_service
 from cashback.service import settlement as settlement_service

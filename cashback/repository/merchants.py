@@ -9,6 +9,7 @@ from sqlalchemy import and_, bindparam, select
 
 from cashback.models import Merchant, MerchantStaff, MerchantStatus, Purchase
 from cashback.repository.base import Repository
+from kernel.kit import inserts
 from resident_card.city.models import Neighbourhood, Street
 
 # The start of every purchase (``MerchantRepository.at_till``), built once.
@@ -128,9 +129,8 @@ class MerchantRepository(Repository):
     def add_staff_if_absent(self, merchant_id: uuid.UUID, user_id: uuid.UUID) -> bool:
         """Link a staff account to a business; False when the account already belongs to one."""
         statement = (
-            self._insert()(MerchantStaff)
+            inserts.insert_if_absent(self.session, MerchantStaff)
             .values(id=uuid.uuid4(), merchant_id=merchant_id, user_id=user_id)
-            .on_conflict_do_nothing()
             .returning(MerchantStaff.id)
         )
         return self.session.scalar(statement) is not None

@@ -14,6 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from cashback.models import Purchase
 from cashback.repository.base import Repository
+from kernel.kit import inserts
 
 # The window of earlier purchases a business's usual amount is measured over.
 HISTORY_ROWS = 200
@@ -134,7 +135,7 @@ class PurchaseRepository(Repository):
 
     def insert_purchase_if_absent(self, values: dict[str, Any]) -> Purchase | None:
         statement = (
-            self._insert()(Purchase).values(**values).on_conflict_do_nothing().returning(Purchase)
+            inserts.insert_if_absent(self.session, Purchase).values(**values).returning(Purchase)
         )
         purchase: Purchase | None = self.session.scalar(statement)
         return purchase

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from cashback.models import Redemption
 from cashback.repository.base import Repository
+from kernel.kit import inserts
 
 
 class RedemptionRepository(Repository):
@@ -23,9 +24,8 @@ class RedemptionRepository(Repository):
 
     def insert_if_absent(self, values: dict[str, Any]) -> Redemption | None:
         statement = (
-            self._insert()(Redemption)
+            inserts.insert_if_absent(self.session, Redemption)
             .values(**values)
-            .on_conflict_do_nothing()
             .returning(Redemption)
         )
         redemption: Redemption | None = self.session.scalar(statement)

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from cashback.models import CardTokenUse
 from cashback.repository.base import Repository
+from kernel.kit import inserts
 
 
 class ScanRepository(Repository):
@@ -14,11 +15,10 @@ class ScanRepository(Repository):
         """Record a token's use; False when it was used before (or is being used right now by a
         transaction that then commits: PostgreSQL waits for it)."""
         statement = (
-            self._insert()(CardTokenUse)
+            inserts.insert_if_absent(self.session, CardTokenUse)
             .values(
                 id=uuid.uuid4(), created_at=now, jti=jti, merchant_id=merchant_id, used_for=used_for
             )
-            .on_conflict_do_nothing()
             .returning(CardTokenUse.id)
         )
         return self.session.scalar(statement) is not None

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cashback.models import Settlement
 from cashback.repository.base import Repository
+from kernel.kit import inserts
 
 
 class SettlementRepository(Repository):
@@ -22,9 +23,8 @@ class SettlementRepository(Repository):
 
     def insert_if_absent(self, values: dict[str, Any]) -> Settlement | None:
         statement = (
-            self._insert()(Settlement)
+            inserts.insert_if_absent(self.session, Settlement)
             .values(**values)
-            .on_conflict_do_nothing()
             .returning(Settlement)
         )
         settlement: Settlement | None = self.session.scalar(statement)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from cashback.models import Wallet
 from cashback.repository.base import Repository
+from kernel.kit import inserts
 
 
 class WalletRepository(Repository):
@@ -24,4 +25,4 @@ class WalletRepository(Repository):
         )
 
     def insert_if_absent(self, values: dict[str, Any]) -> None:
-        self.session.execute(self._insert()(Wallet).values(**values).on_conflict_do_nothing())
+        self.session.execute(inserts.insert_if_absent(self.session, Wallet).values(**values))

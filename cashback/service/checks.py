@@ -1,23 +1,15 @@
-"""What every request to the till must carry: an idempotency key, an amount of agorot, and the
-hash of its body that tells a retry from a different request under the same key.
-"""
+"""What every request to the till must carry: an idempotency key and an amount of agorot."""
 
 from __future__ import annotations
 
-import hashlib
-import json
-
 from cashback import earning
 from cashback.exceptions import AmountInvalid, IdempotencyKeyRequired
-
-MAX_KEY_LENGTH = 200
+from kernel.kit.idempotency import is_idempotency_key
 
 
 def check_idempotency_key(key: str | None) -> str:
     """1 to 200 visible ASCII characters, or ``idempotency_key_required``."""
-    if key is None or not 1 <= len(key) <= MAX_KEY_LENGTH:
-        raise IdempotencyKeyRequired()
-    if not all("!" <= char <= "~" for char in key):
+    if not is_idempotency_key(key):
         raise IdempotencyKeyRequired()
     return key
 
@@ -30,8 +22,3 @@ def check_amount(amount: int) -> int:
     if amount > earning.MAX_AMOUNT_AGOROT:
         raise AmountInvalid(problem=f"at most {earning.format_agorot(earning.MAX_AMOUNT_AGOROT)}")
     return amount
-
-
-def request_hash(**content: object) -> str:
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()

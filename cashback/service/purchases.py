@@ -39,6 +39,7 @@ from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, checks, flags, merchants, scans
 from cashback.settings import CashbackSettings
 from kernel.i18n import Text
+from kernel.kit import idempotency
 from kernel.settings import Settings
 from resident_card.residents.models import Resident
 from resident_card.residents.service import records as residents
@@ -92,8 +93,8 @@ def record_purchase(
         raise NotMerchantStaff()
     merchant, where, existing = till
     key = checks.check_idempotency_key(idempotency_key)
-    request_hash = checks.request_hash(
-        card_token=card_token, amount_agorot=amount_agorot, receipt=receipt
+    request_hash = idempotency.request_hash(
+        {"card_token": card_token, "amount_agorot": amount_agorot, "receipt": receipt}
     )
     if existing is not None:
         return _replay_purchase(session, existing, request_hash, merchant)

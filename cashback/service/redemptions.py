@@ -19,6 +19,7 @@ from cashback.exceptions import CardInvalid, InsufficientCashback, TokenReplayed
 from cashback.models import Redemption
 from cashback.repository.redemptions import RedemptionRepository
 from cashback.service import accounts, checks, merchants, releases, scans, wallets
+from kernel.kit import idempotency
 from kernel.settings import Settings
 from resident_card.cards import service as cards
 
@@ -44,8 +45,8 @@ def redeem(
     business. Same key and body: same answer."""
     merchant = merchants.staff_merchant(session, staff_user_id)
     key = checks.check_idempotency_key(idempotency_key)
-    request_hash = checks.request_hash(
-        card_token=card_token, amount_agorot=amount_agorot, receipt=receipt
+    request_hash = idempotency.request_hash(
+        {"card_token": card_token, "amount_agorot": amount_agorot, "receipt": receipt}
     )
     repository = RedemptionRepository(session)
 

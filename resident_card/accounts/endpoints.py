@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Form, Response, status
 
 from kernel.clock import Now
 from kernel.database import DbSession
@@ -16,6 +16,8 @@ from kernel.errors import (
     Unprocessable,
     responses,
 )
+from kernel.kit.idempotency import CheckedIdempotencyKey
+from kernel.kit.pagination import PaginationQuery
 from kernel.settings import AppSettings
 from resident_card.accounts import service
 from resident_card.accounts.dependencies import (
@@ -52,17 +54,6 @@ from resident_card.accounts.tokens import AccessTokenKeys
 
 router = APIRouter(tags=["accounts"])
 Keys = Annotated[AccessTokenKeys, Depends(access_keys)]
-RetryKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        min_length=1,
-        max_length=200,
-        pattern=r"^[!-~]+$",
-        description="Your id for this refresh (1 to 200 visible characters): send it again with "
-        "the same token if the answer was lost.",
-    ),
-]
 SIGNED_IN = (NotAuthenticated, InvalidToken)
 STAFF = (*SIGNED_IN, Forbidden)
 
@@ -124,7 +115,7 @@ def refresh(
     settings: AppSettings,
     keys: Keys,
     now: Now,
-    retry_key: RetryKey = None,
+    retry_key: CheckedIdempotencyKey = None,
 ) -> TokenPair:
     """Trade a refresh token for a new pair; the old one stops working.
 
@@ -219,15 +210,14 @@ def create_user(
 def list_users(
     caller: StaffReader,
     session: DbSession,
+    pagination: PaginationQuery,
     role: Role | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> UserPage:
     """List user accounts by username, optionally those holding one role."""
-    users, total = service.list_users(session, role=role, limit=limit, offset=offset)
-    return UserPage(
-        items=[_user_out(user) for user in users], total=total, limit=limit, offset=offset
+    users, total = service.list_users(
+        session, role=role, limit=pagination.limit, offset=pagination.offset
     )
+    return UserPage.of([_user_out(user) for user in users], total=total, pagination=pagination)
 
 
 @router.get(

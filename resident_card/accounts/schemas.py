@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from kernel.i18n import Language
+from kernel.kit.pagination import Page
 from resident_card.accounts.models import Role
 from resident_card.accounts.passwords import MAX_PASSWORD_BYTES, password_input_problem
 
@@ -141,11 +142,8 @@ class UserOut(BaseModel):
     created_at: datetime
 
 
-class UserPage(BaseModel):
-    items: list[UserOut]
-    total: int
-    limit: int
-    offset: int
+class UserPage(Page[UserOut]):
+    pass
 
 
 class StatusChange(BaseModel):

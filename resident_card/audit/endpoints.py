@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from kernel.database import DbSession
 from kernel.errors import Forbidden, NotAuthenticated, Unprocessable, responses
+from kernel.kit.pagination import PaginationQuery
 from resident_card.accounts.dependencies import StaffReader
 from resident_card.audit import service
 from resident_card.audit.schemas import AuditEntryOut, AuditPage
@@ -23,17 +24,20 @@ router = APIRouter(tags=["audit"])
 def audit_log(
     caller: StaffReader,
     session: DbSession,
+    pagination: PaginationQuery,
     subject_type: Annotated[str | None, Query(max_length=50)] = None,
     subject_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> AuditPage:
     """Audit-log entries, newest first, by subject (admin, auditor)."""
     entries = service.list_entries(
-        session, subject_type=subject_type, subject_id=subject_id, limit=limit, offset=offset
+        session,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        limit=pagination.limit,
+        offset=pagination.offset,
     )
-    return AuditPage(
-        items=[
+    return AuditPage.of(
+        [
             AuditEntryOut(
                 id=e.id,
                 created_at=e.created_at,
@@ -47,6 +51,5 @@ def audit_log(
             )
             for e in entries
         ],
-        limit=limit,
-        offset=offset,
+        pagination=pagination,
     )

@@ -8,6 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from kernel.kit.pagination import PageWithoutTotal
+
 
 class AuditEntryOut(BaseModel):
     id: uuid.UUID
@@ -21,7 +23,5 @@ class AuditEntryOut(BaseModel):
     reason: str | None
 
 
-class AuditPage(BaseModel):
-    items: list[AuditEntryOut]
-    limit: int
-    offset: int
+class AuditPage(PageWithoutTotal[AuditEntryOut]):
+    pass

@@ -6,19 +6,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
 
 from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from kernel.settings import AppSettings
-from resident_card.accounts.dependencies import (
-    AdminCaller,
-    Caller,
-    ResidentCaller,
-    StaffReader,
-    require_roles,
-)
+from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.models import Role
 from resident_card.cards import service
 from resident_card.cards.exceptions import (
@@ -33,6 +27,7 @@ from resident_card.cards.exceptions import (
 )
 from resident_card.cards.models import Card, CardPhoto, CardStatus, RevocationReason
 from resident_card.cards.photos import MAX_PHOTO_BYTES, prepare_photo, too_large
+from resident_card.cards.roles import VERIFIER_ROLES, CardRevoker, PhotoViewer, Verifier
 from resident_card.cards.schemas import (
     CARD_REFERENCE,
     AdminCardOut,
@@ -56,12 +51,7 @@ router = APIRouter(tags=["cards"])
 AUTH = (NotAuthenticated, InvalidToken, Forbidden)
 MINTING = (CardNotActive, NoSigningKey, SigningKeyUnreadable)
 Reference = Annotated[str, Path(pattern=CARD_REFERENCE, description="The card's reference.")]
-Verifier = Annotated[Caller, Depends(require_roles(Role.inspector, Role.merchant, Role.admin))]
 NO_STORE = {"Cache-Control": "no-store"}
-VERIFIER_ROLES = (Role.inspector, Role.merchant, Role.admin)
-# Roles are checked before the body is read, so a caller without the role learns nothing (403).
-PhotoViewer = Annotated[Caller, Depends(require_roles(Role.resident, *VERIFIER_ROLES))]
-CardRevoker = Annotated[Caller, Depends(require_roles(Role.resident, Role.admin))]
 
 
 def photo_url(reference: str, digest: str | None) -> str | None:

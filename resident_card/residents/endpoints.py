@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, status
 from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import Forbidden, NotAuthenticated, Unprocessable, responses
+from kernel.kit.pagination import PaginationQuery
 from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
@@ -264,17 +265,18 @@ def resident(
 def list_residents(
     caller: StaffReader,
     session: DbSession,
+    pagination: PaginationQuery,
     status_: Annotated[ResidencyStatus | None, Query(alias="status")] = None,
     q: Annotated[
         str | None, Query(max_length=100, description="part of a name, email or phone")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> ResidentPage:
     """Residents by status and name, email or phone (admin, auditor)."""
-    rows, total = residency.search(session, status=status_, text=q, limit=limit, offset=offset)
-    return ResidentPage(
-        items=[
+    rows, total = residency.search(
+        session, status=status_, text=q, limit=pagination.limit, offset=pagination.offset
+    )
+    return ResidentPage.of(
+        [
             ResidentSummary(
                 id=r.id,
                 first_name=r.first_name,
@@ -288,8 +290,7 @@ def list_residents(
             for r in rows
         ],
         total=total,
-        limit=limit,
-        offset=offset,
+        pagination=pagination,
     )
 
 

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from kernel.i18n import Language
+from kernel.kit.pagination import Page
 from resident_card.city.schemas import Names, NeighbourhoodOut
 from resident_card.residents.identifiers import IdentifierKind
 from resident_card.residents.models import ResidencyStatus, WardRelation
@@ -187,8 +188,5 @@ class ResidentSummary(BaseModel):
     created_at: datetime
 
 
-class ResidentPage(BaseModel):
-    items: list[ResidentSummary]
-    total: int
-    limit: int
-    offset: int
+class ResidentPage(Page[ResidentSummary]):
+    pass

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from benefits.ledger.models import Account
 from benefits.ledger.repository.base import RepositoryBase
+from kernel.kit.inserts import insert_if_absent
 
 
 class AccountRepository(RepositoryBase):
@@ -59,9 +60,7 @@ class AccountRepository(RepositoryBase):
 
     def insert_account_if_absent(self, values: dict[str, Any]) -> Account | None:
         """The new account, or None when one with the same owner, purpose and unit exists."""
-        statement = (
-            self._insert()(Account).values(**values).on_conflict_do_nothing().returning(Account)
-        )
+        statement = insert_if_absent(self.session, Account).values(**values).returning(Account)
         account: Account | None = self.session.scalar(statement)
         return account
 

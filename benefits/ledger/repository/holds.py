@@ -11,6 +11,7 @@ from sqlalchemy import and_, case, func, insert, or_, select
 
 from benefits.ledger.models import Hold, HoldPosting, HoldStatus
 from benefits.ledger.repository.base import RepositoryBase
+from kernel.kit.inserts import insert_if_absent
 
 # What holds reserve from an account (its outgoing side) and bring to it (its incoming side).
 _RESERVED = func.coalesce(func.sum(case((HoldPosting.amount < 0, -HoldPosting.amount), else_=0)), 0)
@@ -32,7 +33,7 @@ class HoldRepository(RepositoryBase):
         return self.session.scalar(select(Hold).where(Hold.idempotency_key == idempotency_key))
 
     def insert_hold_if_absent(self, values: dict[str, Any]) -> Hold | None:
-        statement = self._insert()(Hold).values(**values).on_conflict_do_nothing().returning(Hold)
+        statement = insert_if_absent(self.session, Hold).values(**values).returning(Hold)
         hold: Hold | None = self.session.scalar(statement)
         return hold
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from benefits.ledger.models import Account, Hold, Posting, Transaction
 from benefits.ledger.repository.base import RepositoryBase
+from kernel.kit.inserts import insert_if_absent
 
 
 @dataclass
@@ -236,9 +237,7 @@ class PostingRepository(RepositoryBase):
             self._keep_loaded_in_step(accounts)
         else:
             connection = self.session.connection()
-            statement = (
-                self._insert()(_transactions).on_conflict_do_nothing().returning(_transactions.c.id)
-            )
+            statement = insert_if_absent(self.session, _transactions).returning(_transactions.c.id)
             if connection.execute(statement, columns).first() is None:
                 return None
             connection.execute(

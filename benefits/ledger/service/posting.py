@@ -10,8 +10,6 @@ Signs: a positive amount adds to an account's balance, a negative one takes from
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -36,6 +34,7 @@ from benefits.ledger.repository.holds import HoldRepository
 from benefits.ledger.repository.posting import Locked, LockedAccount, PostingRepository
 from benefits.ledger.repository.transactions import TransactionRepository
 from kernel.errors import Unprocessable
+from kernel.kit import idempotency
 
 # Far beyond any city's budget in agorot, far below where a 64-bit sum could overflow.
 MAX_AMOUNT = 10**15
@@ -118,8 +117,7 @@ def fingerprint(
         "effective_at": effective_at.isoformat() if effective_at is not None else None,
         **(extra or {}),
     }
-    encoded = json.dumps(content, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return idempotency.request_hash(content)
 
 
 _Recorded = TypeVar("_Recorded", Transaction, Hold)
