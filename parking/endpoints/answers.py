@@ -17,6 +17,9 @@ from parking.schemas import (
 )
 from parking.service import permits
 
+# Answers that are the caller's alone or change by the minute: no cache keeps them.
+NO_STORE = {"Cache-Control": "no-store"}
+
 
 def zone_names(zone: ParkingZone) -> Names:
     return Names(**zone.names)

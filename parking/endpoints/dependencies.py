@@ -1,5 +1,5 @@
-"""What parking's endpoints ask of a request: the errors any signed-in call may answer, the
-inspector, the process's inspection desk, and the caller's language."""
+"""What parking's endpoints ask of a request: the errors any signed-in call may answer, and the
+process's inspection desk."""
 
 from __future__ import annotations
 
@@ -8,14 +8,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated
-from kernel.i18n import Language, negotiate
 from kernel.runtime import runtime_of
 from parking.service import inspections
-from resident_card.accounts.dependencies import Caller, require_roles
-from resident_card.accounts.models import Role
 
 AUTH = (NotAuthenticated, InvalidToken, Forbidden)
-InspectorCaller = Annotated[Caller, Depends(require_roles(Role.inspector))]
 
 
 async def the_desk(request: Request) -> inspections.InspectionDesk:
@@ -23,10 +19,3 @@ async def the_desk(request: Request) -> inspections.InspectionDesk:
 
 
 Desk = Annotated[inspections.InspectionDesk, Depends(the_desk)]
-
-
-async def request_language(request: Request) -> Language:
-    return negotiate(request.headers.get("accept-language"))
-
-
-RequestLanguage = Annotated[Language, Depends(request_language)]

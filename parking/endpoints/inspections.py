@@ -12,17 +12,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import Session
 
-from kernel.clock import Now
 from kernel.database import in_own_session, in_own_transaction, own_transaction
 from kernel.errors import responses
 from kernel.runtime import Runtime, runtime_of
-from parking.endpoints.dependencies import AUTH, Desk, InspectorCaller
+from parking.endpoints.answers import NO_STORE
+from parking.endpoints.dependencies import AUTH
 from parking.exceptions import (
     InspectionTimeOutOfRange,
     InvalidPlate,
     PlaceOutsideZones,
     UnknownZone,
 )
+from parking.roles import InspectorCaller
 from parking.schemas import InspectionIn, InspectionOut
 from parking.service import inspections
 from parking.settings import ParkingSettings, parking_settings
@@ -78,17 +79,11 @@ AppRuntime = Annotated[Runtime, Depends(the_runtime)]
         *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
     ),
 )
-async def inspect(
-    body: InspectionIn,
-    caller: InspectorCaller,
-    desk: Desk,
-    runtime: AppRuntime,
-    now: Now,
-    response: Response,
-) -> InspectionOut:
+async def inspect(body: InspectionIn, caller: InspectorCaller, runtime: AppRuntime) -> Response:
     """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
-    response.headers["Cache-Control"] = "no-store"
     moment = runtime.changes.clock()
+    now = runtime.clock.now()
+    desk = runtime.part(inspections.InspectionDesk)
     asked = _asked(body)
     settings = parking_settings(runtime.settings)
     judged = inspections.inspect_in_memory(settings, desk.cache, asked, now=now, moment=moment)
@@ -106,9 +101,11 @@ async def inspect(
     else:
         desk.log.add(record)
     found = judged.verdict
-    return InspectionOut(
+    answer = InspectionOut(
         allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
     )
+    # Written once here, as the response model documents it (a Response is not serialised again).
+    return Response(answer.model_dump_json(), media_type="application/json", headers=NO_STORE)
 
 
 def _asked(body: InspectionIn) -> inspections.InspectionRequest:

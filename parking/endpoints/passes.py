@@ -10,6 +10,7 @@ from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.settings import AppSettings
+from parking.endpoints.answers import NO_STORE
 from parking.endpoints.dependencies import AUTH
 from parking.exceptions import NoResidentRecord, PermitNotActive, PermitNotFound
 from parking.service import passes, permits, vehicles
@@ -18,7 +19,6 @@ from resident_card.credentials.qr import qr_png, qr_svg
 
 router = APIRouter(prefix="/parking", tags=["parking"])
 
-NO_STORE = {"Cache-Control": "no-store"}
 PASS_ERRORS = (*AUTH, NoResidentRecord, PermitNotFound, PermitNotActive)
 
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, status
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.language import RequestLanguage
 from parking.endpoints.answers import permit_out
-from parking.endpoints.dependencies import AUTH, Desk, RequestLanguage
+from parking.endpoints.dependencies import AUTH, Desk
 from parking.exceptions import (
     InvalidPlate,
     NoResidentRecord,

@@ -13,10 +13,12 @@ from fastapi import APIRouter, Query, Request, Response
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.pagination import PaginationQuery
 from parking.endpoints.answers import zone_names
-from parking.endpoints.dependencies import AUTH, InspectorCaller
+from parking.endpoints.dependencies import AUTH
 from parking.exceptions import InvalidSince
 from parking.models import ZoneKind
+from parking.roles import InspectorCaller
 from parking.schemas import (
     BundleZoneOut,
     InspectionRecordOut,
@@ -50,8 +52,7 @@ def _cached_json(request: Request, body: bytes, cache_control: str) -> Response:
 def inspections(
     caller: StaffReader,
     session: DbSession,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    pagination: PaginationQuery,
     inspector_id: uuid.UUID | None = None,
 ) -> list[InspectionRecordOut]:
     """The inspections recorded, newest first (the plate is gone once the retention period is over)."""
@@ -70,7 +71,7 @@ def inspections(
             anonymised=row.anonymised_at is not None,
         )
         for row in recorded_inspections(
-            session, limit=limit, offset=offset, inspector_id=inspector_id
+            session, limit=pagination.limit, offset=pagination.offset, inspector_id=inspector_id
         )
     ]
 

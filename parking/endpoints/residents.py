@@ -7,8 +7,9 @@ from fastapi import APIRouter
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.language import RequestLanguage
 from parking.endpoints.answers import offer_out, permit_out, vehicle_out
-from parking.endpoints.dependencies import AUTH, Desk, RequestLanguage
+from parking.endpoints.dependencies import AUTH, Desk
 from parking.exceptions import NoResidentRecord
 from parking.schemas import MinutesOut, MovedOut, ParkingMeOut
 from parking.service import parking_time, permits, vehicles, zones
