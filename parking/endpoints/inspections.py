@@ -7,9 +7,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
 
 from kernel.database import in_own_session, in_own_transaction, own_transaction
@@ -65,13 +65,6 @@ def inspection_desk(runtime: Runtime) -> Iterator[inspections.InspectionDesk]:
         desk.log.stop()
 
 
-async def the_runtime(request: Request) -> Runtime:
-    return runtime_of(request)
-
-
-AppRuntime = Annotated[Runtime, Depends(the_runtime)]
-
-
 @router.post(
     "/inspections",
     response_model=InspectionOut,
@@ -79,8 +72,9 @@ AppRuntime = Annotated[Runtime, Depends(the_runtime)]
         *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
     ),
 )
-async def inspect(body: InspectionIn, caller: InspectorCaller, runtime: AppRuntime) -> Response:
+async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request) -> Response:
     """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
+    runtime = runtime_of(request)
     moment = runtime.changes.clock()
     now = runtime.clock.now()
     desk = runtime.part(inspections.InspectionDesk)
