@@ -27,9 +27,9 @@ TEXTS: dict[str, Text] = {
         "en": "key {kid} retired: tokens it signed no longer verify.",
     },
     "reissued": {
-        "he": "הונפקו מחדש {count} {what} במפתח הנוכחי.",
-        "ar": "أُعيد إصدار {count} من {what} بالمفتاح الحالي.",
-        "en": "{count} {what} re-issued under the current key.",
+        "he": "הונפקו מחדש במפתח הנוכחי: {what}, {count}.",
+        "ar": "أُعيد الإصدار بالمفتاح الحالي: {what}، {count}.",
+        "en": "re-issued under the current key: {what}, {count}.",
     },
     "ensured": {
         "he": "יש מפתח חתימה: {kid}.",

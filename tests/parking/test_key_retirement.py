@@ -74,7 +74,7 @@ def test_a_key_that_signed_unexpired_passes_is_not_retired_without_reissue(
     refused = runner.invoke(main, ["keys", "retire", kid])
 
     assert refused.exit_code == 1
-    assert f"The key {kid} signed 2 credentials that are still valid" in refused.output
+    assert f"Credentials the key {kid} signed that are still valid: 2." in refused.output
     assert "--reissue" in refused.output
     with fresh_database.session() as db:
         key = db.scalar(select(SigningKey).where(SigningKey.kid == kid))
@@ -92,7 +92,7 @@ def test_reissue_signs_every_pass_afresh_then_retires_the_key(
     retired = runner.invoke(main, ["keys", "retire", kid, "--reissue", "--reason", "rotation"])
 
     assert retired.exit_code == 0, retired.output
-    assert "2 parking passes re-issued under the current key." in retired.output
+    assert "re-issued under the current key: parking passes, 2." in retired.output
     assert f"key {kid} retired" in retired.output
     now = datetime.now(UTC)
     with fresh_database.session() as db:
