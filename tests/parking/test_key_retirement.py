@@ -3,9 +3,7 @@ signed exist, and ``--reissue`` signs them afresh under the current key first.""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -28,15 +26,10 @@ from toshav.settings import get_settings
 
 
 @pytest.fixture
-def runner(
-    fresh_database: FreshDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[CliRunner]:
-    monkeypatch.setenv("TOSHAV_DATABASE_URL", fresh_database.url)
-    monkeypatch.setenv("TOSHAV_VAR_DIR", str(tmp_path))
+def runner(toshav: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The ``toshav`` command over the test's own database, answering in English."""
     monkeypatch.setenv("TOSHAV_LANGUAGE", "en")
-    get_settings.cache_clear()
-    yield CliRunner()
-    get_settings.cache_clear()
+    return toshav
 
 
 def _two_holders(database: FreshDatabase) -> tuple[str, list[str]]:
