@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kernel.pages import PagePart
 from kernel.runtime import RuntimePart
+from kernel.schedule import Drain, Job
 from kernel.settings import Settings
 
 # Loads a domain's demo data (idempotent), saying what it made, a line each.
@@ -47,7 +48,7 @@ class Manifest:
     # Made when a process starts serving, stopped when it stops (caches, writers, keys).
     runtime_parts: tuple[RuntimePart, ...] = ()
     # Work that runs by itself on a schedule (the worker runs the enabled domains' jobs).
-    jobs: tuple[object, ...] = ()
+    jobs: tuple[Job | Drain, ...] = ()
     # The domain's settings: ``Settings`` and its own fields (TOSHAV_<DOMAIN>_…). The root's settings
     # class has every domain's, on or off, so an operator's whole environment is always checked.
     settings: type[Settings] | None = None

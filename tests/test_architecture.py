@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 KERNEL = "kernel"
 COMPOSITION_ROOT = "toshav"
-DOMAINS = ("resident_card", "benefits", "parking", "cashback")
+DOMAINS = ("resident_card", "messages", "jobs", "benefits", "parking", "cashback")
 APPLICATION = (KERNEL, COMPOSITION_ROOT, *DOMAINS)
 # The project's other Python: held to the rule against import circles only.
 SUPPORT = ("migrations", "tests", "bench")
@@ -33,6 +33,8 @@ PACKAGES = APPLICATION + SUPPORT
 ALLOWED = {
     "kernel": frozenset[str](),
     "resident_card": frozenset({"kernel"}),
+    "messages": frozenset({"kernel", "resident_card"}),
+    "jobs": frozenset({"kernel", "resident_card"}),
     "benefits": frozenset({"kernel", "resident_card"}),
     "parking": frozenset({"kernel", "resident_card", "benefits"}),
     "cashback": frozenset({"kernel", "resident_card", "benefits"}),

@@ -7,7 +7,10 @@ be set up again with other domains (the test suite builds apps with different ``
 
 - ``benefits.eligibility``: ``Facts``, the facts rules may name and their source;
 - ``resident_card.cards.summary``: ``CardLines``, the wallet's lines and a merchant's programmes;
-- ``resident_card.credentials.holders``: ``KeyHolders``, credentials a retired key must not strand.
+- ``resident_card.credentials.holders``: ``KeyHolders``, credentials a retired key must not strand;
+- ``resident_card.residents.events``: ``ResidentChanges``, what follows a resident's change;
+- ``resident_card.requests.sources``: ``RequestSource``, a person's requests of each kind;
+- ``kernel.notices``: ``NoticeBox``, the one outbox every notice is posted to.
 """
 
 from __future__ import annotations
@@ -16,21 +19,28 @@ from collections.abc import Sequence
 
 from benefits.eligibility.service import facts
 from benefits.eligibility.service.facts import Facts
+from kernel import notices
 from kernel.manifest import Manifest
+from kernel.notices import NoticeBox
 from resident_card.cards import summary
 from resident_card.cards.summary import CardLines
 from resident_card.credentials import holders
 from resident_card.credentials.service import KeyHolders
+from resident_card.requests import sources
+from resident_card.requests.sources import RequestSource
+from resident_card.residents import events
+from resident_card.residents.events import ResidentChanges
 from toshav.domains import EVERY
 
-PlugIn = Facts | CardLines | KeyHolders
+PlugIn = Facts | CardLines | KeyHolders | ResidentChanges | RequestSource | NoticeBox
+PLUG_IN_TYPES = (Facts, CardLines, KeyHolders, ResidentChanges, RequestSource, NoticeBox)
 
 
 def _plug_ins(manifests: Sequence[Manifest]) -> list[PlugIn]:
     found: list[PlugIn] = []
     for manifest in manifests:
         for plug_in in manifest.plug_ins:
-            if not isinstance(plug_in, Facts | CardLines | KeyHolders):
+            if not isinstance(plug_in, PLUG_IN_TYPES):
                 raise TypeError(f"{manifest.name}: {plug_in!r} fits no registry")
             found.append(plug_in)
     return found
@@ -47,3 +57,9 @@ def install(manifests: Sequence[Manifest]) -> None:
     )
     summary.install([p for p in on if isinstance(p, CardLines)])
     holders.install([p for p in on if isinstance(p, KeyHolders)])
+    events.install([p for p in on if isinstance(p, ResidentChanges)])
+    sources.install([p for p in on if isinstance(p, RequestSource)])
+    boxes = [p for p in on if isinstance(p, NoticeBox)]
+    if len(boxes) > 1:
+        raise TypeError("notices go to one outbox; more than one domain offers one")
+    notices.install(boxes[0] if boxes else None)

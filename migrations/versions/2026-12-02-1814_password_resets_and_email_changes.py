@@ -1,0 +1,21 @@
+"""one-time links: a password reset, a new email address to verify
+
+Revision ID: 0014
+Revises: 0013
+Create Date: 2026-12-02 18:14:00
+"""
+
+from collections.abc import Sequence
+
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
