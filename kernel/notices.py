@@ -75,6 +75,11 @@ def install(box: NoticeBox | None) -> None:
     _box = box
 
 
+def installed() -> NoticeBox | None:
+    """The box notices go to now (None: they are dropped)."""
+    return _box
+
+
 def post(session: Session, notice: Notice) -> None:
     """Post a notice in the session's transaction: it is sent if and only if that commits."""
     if _box is not None:

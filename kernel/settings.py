@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEV_ID_HASH_KEY = "dev-only-id-hash-key-change-me"
 DEV_DEMO_PASSWORD = "toshav-demo-2026"  # noqa: S105 - the documented demo password
 DEV_CREDENTIAL_KEY = "dev-only-credential-key-change-me"
+DEV_PUBLIC_URL = "http://127.0.0.1:8000"
 
 Module = Literal["parking", "cashback"]
 ALL_MODULES: tuple[Module, ...] = ("parking", "cashback")
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     jwks_max_age_seconds: int = Field(default=300, ge=0, le=86_400)
 
     city_time_zone: str = "Asia/Jerusalem"
+    # Where people reach the service's pages: links in emails (a password reset, a new address to
+    # confirm) point here. Production refuses the development default.
+    public_url: str = Field(default=DEV_PUBLIC_URL, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
 
@@ -96,6 +100,8 @@ class Settings(BaseSettings):
             problems.append("TOSHAV_CREDENTIAL_KEY is shorter than 32 characters")
         if self.database_url == Settings.model_fields["database_url"].default:
             problems.append("TOSHAV_DATABASE_URL is at its development default (embedded SQLite)")
+        if self.public_url == DEV_PUBLIC_URL:
+            problems.append("TOSHAV_PUBLIC_URL is at its development default (links in emails)")
         return problems
 
 

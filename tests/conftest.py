@@ -30,8 +30,10 @@ from pydantic import SecretStr
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from kernel import notices
 from kernel.clock import Clock, SetClock
 from kernel.database import make_engine, make_sessionmaker
+from kernel.notices import Notice, NoticeBox
 from kernel.runtime import Database
 from kernel.settings import Settings
 from resident_card.accounts.tokens import generate_private_pem
@@ -335,3 +337,22 @@ def live_server(fresh_database: FreshDatabase) -> Iterator[LiveServer]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@pytest.fixture
+def notices_posted() -> Iterator[list[Notice]]:
+    """Every notice posted from here on, in order, still handed on to the installed box (the
+    messages domain's outbox), so what a test reads here is also what the outbox received."""
+    posted: list[Notice] = []
+    outbox = notices.installed()
+
+    def record(session: Session, notice: Notice) -> None:
+        posted.append(notice)
+        if outbox is not None:
+            outbox.post(session, notice)
+
+    notices.install(NoticeBox(post=record))
+    try:
+        yield posted
+    finally:
+        notices.install(outbox)

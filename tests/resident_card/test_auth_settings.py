@@ -22,6 +22,7 @@ GOOD = {
     "TOSHAV_ACCESS_TOKEN_KEY": generate_private_pem(),
     "TOSHAV_CREDENTIAL_KEY": "a-production-credential-key-of-at-least-32-chars",
     "TOSHAV_DATABASE_URL": "postgresql://toshav@db.internal/toshav",
+    "TOSHAV_PUBLIC_URL": "https://toshav.haifa.example",
 }
 SECRETS = ("TOSHAV_ID_HASH_KEY", "TOSHAV_ACCESS_TOKEN_KEY", "TOSHAV_DATABASE_URL")
 # What each secret looks like when it was left alone.
@@ -29,6 +30,7 @@ LEFT_ALONE: dict[str, list[str | None]] = {
     "TOSHAV_ID_HASH_KEY": [None, "", "dev-only-id-hash-key-change-me", "too-short"],
     "TOSHAV_ACCESS_TOKEN_KEY": [None, "", "   "],
     "TOSHAV_DATABASE_URL": [None, "sqlite:///./var/toshav.db"],
+    "TOSHAV_PUBLIC_URL": [None, "http://127.0.0.1:8000"],
 }
 CASES = [(name, value) for name, values in LEFT_ALONE.items() for value in values]
 IDS = [f"{name}={value!r}" for name, value in CASES]

@@ -212,6 +212,7 @@ def _production(**overrides: object) -> Settings:
         "id_hash_key": SecretStr("i" * 40),
         "access_token_key": SecretStr("-----BEGIN PRIVATE KEY-----"),
         "credential_key": SecretStr("c" * 40),
+        "public_url": "https://toshav.haifa.example",
     }
     values.update(overrides)
     return Settings.model_validate(values)
