@@ -34,6 +34,8 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/refresh"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset"): PUBLIC,
+    ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
     ("GET", "/api/v1/city/neighbourhoods"): PUBLIC,
     ("GET", "/api/v1/city/streets"): PUBLIC,
     ("POST", "/api/v1/residents"): PUBLIC,
@@ -43,6 +45,9 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     # A resident's own data (and their wards'): residents only.
     ("GET", "/api/v1/residents/me"): RESIDENT,
     ("GET", "/api/v1/residents/me/wards"): RESIDENT,
+    ("GET", "/api/v1/residents/me/contact"): RESIDENT,
+    ("PATCH", "/api/v1/residents/me/contact"): RESIDENT,
+    ("POST", "/api/v1/residents/me/contact/confirm-email"): RESIDENT,
     ("POST", "/api/v1/residents/me/wards"): RESIDENT,
     ("GET", "/api/v1/residents/{resident_id}"): RESIDENT,
     ("GET", "/api/v1/benefits/me"): RESIDENT,

@@ -1,4 +1,5 @@
-"""Signing in and out, refreshing tokens, who am I, and staff accounts for the city's clerks."""
+"""Signing in and out, refreshing tokens, a forgotten password, who am I, and staff accounts for
+the city's clerks."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from kernel.errors import (
 from kernel.kit.idempotency import CheckedIdempotencyKey
 from kernel.kit.pagination import PaginationQuery
 from kernel.settings import AppSettings
-from resident_card.accounts import service
+from resident_card.accounts import recovery, service
 from resident_card.accounts.dependencies import (
     AdminCaller,
     CurrentUser,
@@ -31,6 +32,7 @@ from resident_card.accounts.exceptions import (
     InvalidCredentials,
     InvalidRefreshToken,
     InvalidUsername,
+    ResetTokenInvalid,
     ResidentNeedsEnrolment,
     TooManyAttempts,
     UsernameTaken,
@@ -42,6 +44,8 @@ from resident_card.accounts.schemas import (
     Me,
     MeUpdate,
     PasswordChange,
+    PasswordResetConfirm,
+    PasswordResetRequest,
     RefreshRequest,
     SignInForm,
     StatusChange,
@@ -141,6 +145,32 @@ def refresh(
 def logout(body: RefreshRequest, session: DbSession, now: Now) -> Response:
     """Sign out: the refresh token and every token rotated from it stop working."""
     service.logout(session, refresh_token=body.refresh_token, now=now)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/auth/password-reset",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=responses(Unprocessable),
+)
+def request_password_reset(body: PasswordResetRequest, session: DbSession, now: Now) -> Response:
+    """Forgot your password: give your username or email; if an account matches, a link is emailed."""
+    recovery.request_reset(session, username=body.username, email=body.email, now=now)
+    return Response(status_code=status.HTTP_202_ACCEPTED)
+
+
+@router.post(
+    "/auth/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(ResetTokenInvalid, WeakPassword, Unprocessable),
+)
+def confirm_password_reset(
+    body: PasswordResetConfirm, session: DbSession, settings: AppSettings, now: Now
+) -> Response:
+    """Set a new password with the emailed link's token; every device must sign in again."""
+    recovery.confirm_reset(
+        session, settings, token=body.token, new_password=body.new_password, now=now
+    )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

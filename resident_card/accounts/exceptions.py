@@ -91,3 +91,13 @@ class CannotDisableSelf(Conflict):
         "ar": "لا يمكنك تعطيل حسابك بنفسك.",
         "en": "You cannot disable your own account.",
     }
+
+
+class ResetTokenInvalid(ToshavError):
+    status_code = 400
+    code = "reset_token_invalid"
+    message: ClassVar[Text] = {
+        "he": "הקישור לאיפוס הסיסמה אינו תקף: ייתכן שפג תוקפו, שכבר נעשה בו שימוש או שנשלח קישור חדש יותר. בקשו קישור חדש.",
+        "ar": "رابط إعادة تعيين كلمة المرور غير صالح: ربما انتهت صلاحيته أو استُخدم من قبل أو أُرسل رابط أحدث. اطلبوا رابطًا جديدًا.",
+        "en": "This password reset link is not valid: it may have expired, been used already, or been replaced by a newer one. Ask for a new link.",
+    }

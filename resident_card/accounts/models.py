@@ -1,4 +1,5 @@
-"""Users who sign in, their refresh-token families, and failed sign-ins (for the lockout)."""
+"""Users who sign in, their refresh-token families, failed sign-ins (for the lockout), and the
+one-time links that reset a forgotten password."""
 
 from __future__ import annotations
 
@@ -63,3 +64,17 @@ class LoginFailure(RecordMixin, Base):
     __table_args__ = (Index("ix_login_failures_username_created_at", "username", "created_at"),)
 
     username: Mapped[str] = mapped_column(String(150))
+
+
+class PasswordReset(RecordMixin, Base):
+    """A one-time link to set a new password. Only the hash of its token is kept; it works once,
+    until ``expires_at``, and only while it is the newest of its user's (a new one supersedes it)."""
+
+    __tablename__ = "password_resets"
+    __table_args__ = (Index("ix_password_resets_user_id_created_at", "user_id", "created_at"),)
+
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    superseded_at: Mapped[datetime | None]

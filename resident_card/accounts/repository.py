@@ -1,4 +1,4 @@
-"""Every query of users, refresh tokens and failed sign-ins."""
+"""Every query of users, refresh tokens, failed sign-ins and password resets."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from resident_card.accounts.models import LoginFailure, RefreshToken, Role, User
+from resident_card.accounts.models import LoginFailure, PasswordReset, RefreshToken, Role, User
 
 
 class DuplicateUsername(Exception):
@@ -24,6 +24,9 @@ class UserRepository:
 
     def get(self, user_id: uuid.UUID) -> User | None:
         return self.session.get(User, user_id)
+
+    def get_for_update(self, user_id: uuid.UUID) -> User | None:
+        return self.session.get(User, user_id, with_for_update=True)
 
     def by_username(self, username: str) -> User | None:
         return self.session.scalar(select(User).where(User.username == username))
@@ -122,3 +125,41 @@ class LoginFailureRepository:
         if before is not None:
             query = query.where(LoginFailure.created_at < before)
         self.session.execute(query)
+
+
+class PasswordResetRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, reset: PasswordReset) -> PasswordReset:
+        self.session.add(reset)
+        self.session.flush()
+        return reset
+
+    def count_after(self, user_id: uuid.UUID, after: datetime) -> int:
+        """How many resets were asked for a user after a time."""
+        return int(
+            self.session.scalar(
+                select(func.count()).where(
+                    PasswordReset.user_id == user_id, PasswordReset.created_at > after
+                )
+            )
+            or 0
+        )
+
+    def supersede_open(self, user_id: uuid.UUID, now: datetime) -> None:
+        """End every unused reset link of a user."""
+        self.session.execute(
+            update(PasswordReset)
+            .where(
+                PasswordReset.user_id == user_id,
+                PasswordReset.used_at.is_(None),
+                PasswordReset.superseded_at.is_(None),
+            )
+            .values(superseded_at=now)
+        )
+
+    def by_hash_for_update(self, token_hash: str) -> PasswordReset | None:
+        return self.session.scalar(
+            select(PasswordReset).where(PasswordReset.token_hash == token_hash).with_for_update()
+        )

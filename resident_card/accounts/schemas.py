@@ -11,6 +11,7 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    EmailStr,
     Field,
     StringConstraints,
     model_validator,
@@ -117,6 +118,35 @@ class PasswordChange(BaseModel):
 
     current_password: Password
     new_password: Password
+
+
+# Ours are 43 characters of base64url; anything else cannot be one.
+LinkToken = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class PasswordResetRequest(BaseModel):
+    """A forgotten password: the account's username, or the email address it was given."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: Username | None = None
+    email: Annotated[EmailStr, Field(max_length=254)] | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        given = [value for value in (self.username, self.email) if value is not None]
+        if len(given) != 1:
+            raise ValueError("give either username or email, not both")
+        if self.username is not None and not self.username.strip():
+            raise ValueError("username must not be blank")
+        return self
+
+
+class PasswordResetConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    token: LinkToken = Field(repr=False)
+    new_password: Password = Field(repr=False)
 
 
 class UserCreate(BaseModel):

@@ -203,3 +203,16 @@ def hash_refresh_token(token: str) -> str:
 def hash_retry_key(key: str) -> str:
     """What we keep of a refresh's Idempotency-Key: enough to know it again, not to reuse it."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_link_token() -> tuple[str, str]:
+    """A random token for a one-time link (a password reset, an email to confirm) and its hash.
+
+    Only the hash is stored: a copy of the database cannot be turned into working links.
+    """
+    token = secrets.token_urlsafe(32)
+    return token, hash_link_token(token)
+
+
+def hash_link_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

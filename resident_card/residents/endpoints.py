@@ -1,4 +1,5 @@
-"""Residents: enrolment, my record and my household's minors, and the clerk's residency desk."""
+"""Residents: enrolment, my record, my contact details and my household's minors, and the clerk's
+residency desk."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from resident_card.residents.exceptions import (
     AlreadyAWard,
     ContactRequired,
     DateOfBirthInFuture,
+    EmailTokenInvalid,
     GuardianMustBeAdult,
     GuardianNotActive,
     IdentifierTaken,
@@ -26,6 +28,7 @@ from resident_card.residents.exceptions import (
     InvalidIdNumber,
     InvalidTransition,
     ResidentNotFound,
+    TooManyEmailChanges,
     TooYoungToEnrol,
     UnknownStreet,
     WardNotMinor,
@@ -35,7 +38,10 @@ from resident_card.residents.schemas import (
     AddressOut,
     AdminResidentOut,
     AdminStatusChangeOut,
+    ContactIn,
+    ContactOut,
     DisabilityIn,
+    EmailConfirmationIn,
     EnrolmentIn,
     HouseholdOut,
     IdentifierOut,
@@ -48,7 +54,7 @@ from resident_card.residents.schemas import (
     WardIn,
     WardOut,
 )
-from resident_card.residents.service import enrolment, records, residency, wards
+from resident_card.residents.service import contact, enrolment, records, residency, wards
 
 router = APIRouter(tags=["residents"])
 AUTH = (NotAuthenticated, Forbidden)
@@ -185,6 +191,57 @@ def my_record(caller: ResidentCaller, session: DbSession, today: Today) -> Resid
     """My resident record: status and its history, address, household and the minors in my care."""
     resident = records.own_resident(session, caller.id)
     return _resident_out(records.details(session, resident, today=today))
+
+
+def _contact_out(found: contact.Contact) -> ContactOut:
+    return ContactOut(
+        email=found.email,
+        phone=found.phone,
+        pending_email=found.pending_email,
+        pending_email_expires_at=found.pending_email_expires_at,
+    )
+
+
+@router.get(
+    "/residents/me/contact",
+    response_model=ContactOut,
+    responses=responses(*AUTH, ResidentNotFound),
+)
+def my_contact(caller: ResidentCaller, session: DbSession, now: Now) -> ContactOut:
+    """My email and phone, and a new email waiting for its link to be opened."""
+    resident = records.own_resident(session, caller.id)
+    return _contact_out(contact.contact_of(session, resident, now))
+
+
+@router.patch(
+    "/residents/me/contact",
+    response_model=ContactOut,
+    responses=responses(
+        *AUTH, ResidentNotFound, ContactRequired, TooManyEmailChanges, Unprocessable
+    ),
+)
+def change_my_contact(
+    body: ContactIn, caller: ResidentCaller, session: DbSession, now: Now
+) -> ContactOut:
+    """Change my phone (at once) or my email (once I open the link sent to the new address)."""
+    resident = records.own_resident(session, caller.id)
+    change = contact.ContactChange(
+        email=body.email, phone=body.phone, phone_given="phone" in body.model_fields_set
+    )
+    return _contact_out(contact.change_contact(session, resident, change, now))
+
+
+@router.post(
+    "/residents/me/contact/confirm-email",
+    response_model=ContactOut,
+    responses=responses(*AUTH, ResidentNotFound, EmailTokenInvalid, Unprocessable),
+)
+def confirm_my_email(
+    body: EmailConfirmationIn, caller: ResidentCaller, session: DbSession, now: Now
+) -> ContactOut:
+    """Make my new email mine, with the token of the link sent to it."""
+    resident = records.own_resident(session, caller.id)
+    return _contact_out(contact.confirm_email(session, resident, body.token, now))
 
 
 @router.get(

@@ -142,3 +142,23 @@ class InvalidImportField(ToshavError):
         "ar": "القيمة في العمود {problem} مفقودة أو غير صالحة.",
         "en": "The value in the {problem} column is missing or not valid.",
     }
+
+
+class EmailTokenInvalid(ToshavError):
+    status_code = 400
+    code = "email_token_invalid"
+    message: ClassVar[Text] = {
+        "he": "הקישור לאישור כתובת הדוא״ל אינו תקף: ייתכן שפג תוקפו, שכבר נעשה בו שימוש, שנשלח קישור חדש יותר או שהוא שייך לחשבון אחר.",
+        "ar": "رابط تأكيد البريد الإلكتروني غير صالح: ربما انتهت صلاحيته أو استُخدم من قبل أو أُرسل رابط أحدث أو أنه يخص حسابًا آخر.",
+        "en": "This email confirmation link is not valid: it may have expired, been used already, been replaced by a newer one, or belong to another account.",
+    }
+
+
+class TooManyEmailChanges(ToshavError):
+    status_code = 429
+    code = "too_many_email_changes"
+    message: ClassVar[Text] = {
+        "he": "ביקשתם לשנות את כתובת הדוא״ל פעמים רבות מדי בשעה האחרונה. נסו שוב מאוחר יותר.",
+        "ar": "طلبتم تغيير البريد الإلكتروني مرات كثيرة جدًا في الساعة الأخيرة. حاولوا مجددًا لاحقًا.",
+        "en": "You asked to change your email too many times in the last hour. Please try again later.",
+    }

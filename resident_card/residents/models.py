@@ -1,4 +1,5 @@
-"""Residents, the households they live in, who looks after which minor, and every status change."""
+"""Residents, the households they live in, who looks after which minor, every status change, and
+the new email addresses waiting to be confirmed."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.database import Base, RecordMixin
@@ -111,3 +112,23 @@ class StatusChange(RecordMixin, Base):
     reason: Mapped[str] = mapped_column(String(500))
     actor_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
     at: Mapped[datetime]
+
+
+class EmailChange(RecordMixin, Base):
+    """A new email address a resident asked for, waiting for the one-time link sent to it.
+
+    Only the hash of the link's token is kept. The address becomes the resident's when the link is
+    used, once, before ``expires_at``, while it is the newest request (a new one supersedes it).
+    """
+
+    __tablename__ = "email_changes"
+    __table_args__ = (
+        Index("ix_email_changes_resident_id_created_at", "resident_id", "created_at"),
+    )
+
+    resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"))
+    new_email: Mapped[str] = mapped_column(String(254))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+    superseded_at: Mapped[datetime | None]

@@ -1,16 +1,17 @@
-"""Every query of residents, households, guardianships and status changes."""
+"""Every query of residents, households, guardianships, status changes and email changes."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resident_card.residents.models import (
+    EmailChange,
     Guardianship,
     Household,
     ResidencyStatus,
@@ -45,6 +46,15 @@ class ResidentRepository:
 
     def by_user(self, user_id: uuid.UUID) -> Resident | None:
         return self.session.scalar(select(Resident).where(Resident.user_id == user_id))
+
+    def with_account_by_email(self, email: str, *, limit: int) -> Sequence[Resident]:
+        """Residents who sign in and have this email address, in any case of its letters."""
+        return self.session.scalars(
+            select(Resident)
+            .where(Resident.user_id.is_not(None), func.lower(Resident.email) == email.lower())
+            .order_by(Resident.created_at, Resident.id)
+            .limit(limit)
+        ).all()
 
     def by_identifier_hash(
         self, identifier_hash: str, *, for_update: bool = False
@@ -157,3 +167,55 @@ class ResidentRepository:
             .offset(offset)
         ).all()
         return rows, total
+
+
+class EmailChangeRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, change: EmailChange) -> EmailChange:
+        self.session.add(change)
+        self.session.flush()
+        return change
+
+    def count_after(self, resident_id: uuid.UUID, after: datetime) -> int:
+        """How many email changes a resident asked for after a time."""
+        return int(
+            self.session.scalar(
+                select(func.count()).where(
+                    EmailChange.resident_id == resident_id, EmailChange.created_at > after
+                )
+            )
+            or 0
+        )
+
+    def supersede_open(self, resident_id: uuid.UUID, now: datetime) -> None:
+        """End every unconfirmed email change of a resident."""
+        self.session.execute(
+            update(EmailChange)
+            .where(
+                EmailChange.resident_id == resident_id,
+                EmailChange.confirmed_at.is_(None),
+                EmailChange.superseded_at.is_(None),
+            )
+            .values(superseded_at=now)
+        )
+
+    def pending(self, resident_id: uuid.UUID, now: datetime) -> EmailChange | None:
+        """The resident's email change still waiting for its link, if one is."""
+        return self.session.scalar(
+            select(EmailChange)
+            .where(
+                EmailChange.resident_id == resident_id,
+                EmailChange.confirmed_at.is_(None),
+                EmailChange.superseded_at.is_(None),
+                EmailChange.expires_at > now,
+            )
+            .order_by(EmailChange.created_at.desc())
+            .limit(1)
+        )
+
+    def by_hash_for_update(self, token_hash: str) -> EmailChange | None:
+        return self.session.scalar(
+            select(EmailChange).where(EmailChange.token_hash == token_hash).with_for_update()
+        )

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from kernel.i18n import Language
 from kernel.kit.pagination import Page
@@ -80,6 +80,38 @@ class EnrolmentIn(BaseModel):
     phone: Phone | None = None
     identifier: IdentifierIn
     preferred_language: Language | None = None
+
+
+class ContactIn(BaseModel):
+    """A change of my contact details: a field left out stays as it is; ``phone: null`` clears it.
+
+    A new email is mine once I open the link sent to it.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: EmailStr | None = Field(default=None, max_length=254)
+    phone: Phone | None = None
+
+    @model_validator(mode="after")
+    def _email_not_null(self) -> Self:
+        if "email" in self.model_fields_set and self.email is None:
+            raise ValueError("email cannot be cleared; give a new address")
+        return self
+
+
+class EmailConfirmationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Ours are 43 characters of base64url; anything else cannot be one.
+    token: str = Field(min_length=1, max_length=512, pattern=r"^[A-Za-z0-9_-]+$", repr=False)
+
+
+class ContactOut(BaseModel):
+    email: str | None
+    phone: str | None
+    pending_email: str | None = Field(description="a new email waiting for its link to be opened")
+    pending_email_expires_at: datetime | None
 
 
 class WardIn(BaseModel):
