@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, routers, summary
+from cashback import cli, demo, requests, routers, summary
 from cashback.settings import CashbackSettings
 from cashback.web import pages
 from kernel.manifest import Manifest
@@ -19,6 +19,10 @@ MANIFEST = Manifest(
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
     settings=CashbackSettings,
-    # The resident's cashback balance on the card, and the campaigns a business's till may apply.
-    plug_ins=(CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),),
+    # The resident's cashback balance on the card, and the campaigns a business's till may apply;
+    # a business's application among its owner's requests.
+    plug_ins=(
+        CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),
+        requests.SOURCE,
+    ),
 )

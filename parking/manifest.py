@@ -15,6 +15,7 @@ from parking.endpoints import (
     vehicles,
     zones,
 )
+from parking.service import requests
 from parking.settings import ParkingSettings
 from parking.web import pages
 
@@ -39,5 +40,5 @@ MANIFEST = Manifest(
     page_parts=pages.PARTS,
     runtime_parts=(inspections.inspection_desk,),
     settings=ParkingSettings,
-    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS),
+    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS, requests.SOURCE),
 )

@@ -152,6 +152,15 @@ class PermitRepository:
             .order_by(Permit.created_at.desc(), Permit.id)
         ).all()
 
+    def of_residents(self, resident_ids: Sequence[uuid.UUID]) -> Sequence[Permit]:
+        if not resident_ids:
+            return []
+        return self.session.scalars(
+            select(Permit)
+            .where(Permit.resident_id.in_(resident_ids))
+            .order_by(Permit.created_at.desc(), Permit.id)
+        ).all()
+
     def get_for_update(self, permit_id: uuid.UUID) -> Permit | None:
         return self.session.scalar(select(Permit).where(Permit.id == permit_id).with_for_update())
 
@@ -234,6 +243,16 @@ class PassRepository:
             .order_by(ParkingPass.revoked_at.is_(None), ParkingPass.created_at, ParkingPass.id)
         )
         return {row.permit_id: row for row in rows}
+
+    def every_of_permits(self, permit_ids: set[uuid.UUID]) -> Sequence[ParkingPass]:
+        """Every pass these permits were given, re-issued ones too, oldest first."""
+        if not permit_ids:
+            return []
+        return self.session.scalars(
+            select(ParkingPass)
+            .where(ParkingPass.permit_id.in_(permit_ids))
+            .order_by(ParkingPass.created_at, ParkingPass.id)
+        ).all()
 
     def of_permit(self, permit_id: uuid.UUID) -> ParkingPass | None:
         """The permit's pass: the one not revoked, else the newest."""

@@ -17,9 +17,11 @@ from resident_card.credentials import cli as credentials_cli
 from resident_card.credentials import demo as credentials_demo
 from resident_card.credentials import endpoints as credentials
 from resident_card.credentials.runtime import keyring_part
+from resident_card.requests import endpoints as requests
 from resident_card.residents import cli as residents_cli
 from resident_card.residents import demo as residents_demo
 from resident_card.residents import endpoints as residents
+from resident_card.residents import requests as residents_requests
 from resident_card.web import pages
 
 MANIFEST = Manifest(
@@ -31,6 +33,7 @@ MANIFEST = Manifest(
         audit.router,
         cards.router,
         credentials.router,
+        requests.router,
     ),
     root_routers=(credentials.root_router,),
     commands=(
@@ -48,4 +51,6 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     runtime_parts=(keyring_part,),
+    # Enrolment, the first request a resident makes, in the list of their requests.
+    plug_ins=(residents_requests.SOURCE,),
 )

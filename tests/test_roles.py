@@ -42,6 +42,8 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/me"): SIGNED_IN,
     ("PATCH", "/api/v1/me"): SIGNED_IN,
     ("POST", "/api/v1/me/password"): SIGNED_IN,
+    # Every request a person made (a resident's, a business's owner's), and where it stands.
+    ("GET", "/api/v1/requests/me"): SIGNED_IN,
     # A resident's own data (and their wards'): residents only.
     ("GET", "/api/v1/residents/me"): RESIDENT,
     ("GET", "/api/v1/residents/me/wards"): RESIDENT,

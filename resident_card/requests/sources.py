@@ -5,6 +5,9 @@ Enrolment belongs to the card; permits to parking, appeals to benefits, business
 cashback, all above the card. Each such domain lists a ``RequestSource`` plug-in in its manifest,
 and the composition root installs the enabled domains' plug-ins here. A source answers for one
 signed-in person: their account, and the residents they answer for (themselves and their wards).
+
+A step dated after the moment of reading has not happened yet (a permit's expiry, written ahead):
+the reader leaves it out, so a source needs no clock of its own.
 """
 
 from __future__ import annotations
@@ -21,13 +24,14 @@ from kernel.i18n import Text
 
 @dataclass(frozen=True)
 class Step:
-    """One moment of a request's life: the status it reached, when, and the note given with it
-    (a clerk's reason), if any."""
+    """One moment of a request's life: the status it reached, when, and the note given with it, if
+    any: a clerk's reason in the clerk's own words (``str``), or the system's in every language
+    (``Text``)."""
 
     status: str
     status_text: Text
     at: datetime
-    note: str | None = None
+    note: str | Text | None = None
 
 
 @dataclass(frozen=True)

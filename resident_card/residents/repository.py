@@ -143,6 +143,21 @@ class ResidentRepository:
             .order_by(StatusChange.at, StatusChange.created_at)
         ).all()
 
+    def by_ids(self, resident_ids: Sequence[uuid.UUID]) -> Sequence[Resident]:
+        if not resident_ids:
+            return []
+        return self.session.scalars(select(Resident).where(Resident.id.in_(resident_ids))).all()
+
+    def status_histories(self, resident_ids: Sequence[uuid.UUID]) -> Sequence[StatusChange]:
+        """Every status change of these residents, oldest first."""
+        if not resident_ids:
+            return []
+        return self.session.scalars(
+            select(StatusChange)
+            .where(StatusChange.resident_id.in_(resident_ids))
+            .order_by(StatusChange.at, StatusChange.created_at, StatusChange.id)
+        ).all()
+
     def search(
         self, *, status: str | None, text: str | None, limit: int, offset: int
     ) -> tuple[Sequence[Resident], int]:
