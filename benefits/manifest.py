@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from benefits.appeals import endpoints as appeals
+from benefits.appeals.service import APPEAL_REQUESTS
 from benefits.eligibility import cli as eligibility_cli
 from benefits.eligibility import demo as eligibility_demo
 from benefits.eligibility import endpoints as eligibility
+from benefits.eligibility.service.follow_ups import FOLLOW_UPS
 from benefits.eligibility.service.wallet import wallet_lines
 from benefits.ledger import cli as ledger_cli
 from benefits.ledger import endpoints as ledger
@@ -13,9 +16,10 @@ from resident_card.cards.summary import CardLines
 
 MANIFEST = Manifest(
     name="benefits",
-    routers=(ledger.router, eligibility.router),
+    routers=(ledger.router, eligibility.router, appeals.router),
     commands=(ledger_cli.ledger, eligibility_cli.rules, eligibility_cli.benefits),
     demo=(eligibility_demo.load_demo,),
-    # The resident's ledger balances on the card, named by their programmes.
-    plug_ins=(CardLines(summary=wallet_lines),),
+    # The resident's ledger balances on the card, named by their programmes; the allowances a
+    # resident's change makes them eligible for, credited at once; appeals among their requests.
+    plug_ins=(CardLines(summary=wallet_lines), FOLLOW_UPS, APPEAL_REQUESTS),
 )

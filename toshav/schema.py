@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 
+import benefits.appeals.models
 import benefits.eligibility.models
 import benefits.ledger.models
 import cashback.models
@@ -33,6 +34,7 @@ MODEL_MODULES = (
     resident_card.credentials.models,
     resident_card.residents.models,
     benefits.eligibility.models,
+    benefits.appeals.models,
     benefits.ledger.models,
     parking.models,
     cashback.models,

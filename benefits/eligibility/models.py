@@ -120,6 +120,8 @@ class Decision(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # A decision made by a clerk on appeal (an override of the rules' verdict) names the appeal.
+    appeal_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("appeals.id", use_alter=True))
 
     @property
     def eligible(self) -> bool:

@@ -16,7 +16,7 @@ from benefits.eligibility.models import (
     ProgrammeStatus,
     RuleVersion,
 )
-from resident_card.residents.models import Resident
+from resident_card.residents.models import Guardianship, Resident
 
 
 class ProgrammeRepository:
@@ -239,3 +239,27 @@ class ResidentRollRepository:
         if last is not None:
             query = query.where(Resident.id > last)
         return self.session.scalars(query).all()
+
+    def with_households(self, resident_ids: Sequence[uuid.UUID]) -> Sequence[uuid.UUID]:
+        """These residents and everyone who shares a household with one of them."""
+        if not resident_ids:
+            return []
+        households = select(Resident.household_id).where(Resident.id.in_(resident_ids))
+        return self.session.scalars(
+            select(Resident.id)
+            .where(or_(Resident.id.in_(resident_ids), Resident.household_id.in_(households)))
+            .order_by(Resident.id)
+        ).all()
+
+    def accounts_to_tell(self, resident_id: uuid.UUID) -> Sequence[uuid.UUID]:
+        """Whom to tell about a resident: their own account, or (a ward with none) the accounts
+        of the guardians who act for them."""
+        own = self.session.scalar(select(Resident.user_id).where(Resident.id == resident_id))
+        if own is not None:
+            return [own]
+        return self.session.scalars(
+            select(Resident.user_id)
+            .join(Guardianship, Guardianship.guardian_id == Resident.id)
+            .where(Guardianship.ward_id == resident_id, Resident.user_id.is_not(None))
+            .order_by(Resident.user_id)
+        ).all()  # type: ignore[return-value]

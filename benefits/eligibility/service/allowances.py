@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from benefits.eligibility.exceptions import (
     ProgrammeNotActive,
     ProgrammeNotFound,
 )
-from benefits.eligibility.models import AllowanceGrant, Programme
+from benefits.eligibility.models import AllowanceGrant, BenefitUnit, Decision, Programme
 from benefits.eligibility.repository import (
     AllowanceGrantRepository,
     DecisionRepository,
@@ -36,6 +36,9 @@ from benefits.ledger.service.accounts import get_or_create_account
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
+from kernel import notices
+from kernel.i18n import LANGUAGES, Text
+from kernel.notices import Category, Notice
 from resident_card.residents.service import records as residents
 
 ISSUANCE_PURPOSE = "issuance"
@@ -141,6 +144,7 @@ class GrantReport:
     granted: int = 0
     already_granted: int = 0
     not_eligible: int = 0
+    granted_to: list[uuid.UUID] = field(default_factory=list)
 
 
 def grant_allowance(
@@ -197,30 +201,115 @@ def grant_allowance(
                 decisions.add(new_decision(programme, version, resident_id, evaluation, now))
             continue
         decision = decisions.add(new_decision(programme, version, resident_id, evaluation, now))
-        account = allowance_account(session, programme, resident_id)
-        transaction = post_transaction(
+        credit_allowance(
             session,
-            idempotency_key=f"grant:{programme.code}:{resident_id}:{period.label}",
-            kind="grant",
-            postings=[PostingInput(issuance.id, -amount), PostingInput(account.id, amount)],
+            programme,
+            resident_id=resident_id,
+            period=period,
+            decision=decision,
             reference=decision.reference,
-            metadata={"programme": programme.code, "period": period.label},
             now=now,
+            issuance=issuance,
         )
-        grants.add(
-            AllowanceGrant(
-                programme_id=programme.id,
-                resident_id=resident_id,
-                period=period.label,
-                amount=amount,
-                unit=unit,
-                decision_id=decision.id,
-                transaction_id=transaction.id,
-                created_at=now,
-            )
-        )
+        report.granted_to.append(resident_id)
         report.granted += 1
     return report
+
+
+_MINUTES_TITLE: Text = {
+    "he": "דקות חניה חינם",
+    "ar": "دقائق وقوف مجانية",
+    "en": "Free parking minutes",
+}
+_MINUTES_BODY: Text = {
+    "he": "{name}: {amount} דקות של {programme} לחודש {period} נמצאות עכשיו בארנק.",
+    "ar": "{name}: {amount} دقيقة من {programme} لشهر {period} موجودة الآن في المحفظة.",
+    "en": "{name}: {amount} minutes of {programme} for {period} are now in the wallet.",
+}
+
+
+def credit_allowance(
+    session: Session,
+    programme: Programme,
+    *,
+    resident_id: uuid.UUID,
+    period: Period,
+    decision: Decision,
+    reference: str,
+    now: datetime,
+    issuance: Account | None = None,
+) -> AllowanceGrant | None:
+    """Credit one resident the period's allowance on an eligible decision, once per resident and
+    period (``None``: already credited), and tell them.
+
+    The idempotency key is ``grant:{code}:{resident}:{period}`` whoever credits it (the monthly
+    run, a change of the resident's, an appeal), so no path credits a period twice; ``reference``
+    names what caused it (``decision:<id>``, ``appeal:<id>``)."""
+    grants = AllowanceGrantRepository(session)
+    if grants.find(programme.id, resident_id, period.label) is not None:
+        return None
+    amount = programme.allowance_amount
+    if amount is None:
+        raise NoAllowance(programme=programme.code)
+    if issuance is None:
+        issuance = issuance_account(session, programme)
+    account = allowance_account(session, programme, resident_id)
+    transaction = post_transaction(
+        session,
+        idempotency_key=f"grant:{programme.code}:{resident_id}:{period.label}",
+        kind="grant",
+        postings=[PostingInput(issuance.id, -amount), PostingInput(account.id, amount)],
+        reference=reference,
+        metadata={"programme": programme.code, "period": period.label},
+        now=now,
+    )
+    grant = grants.add(
+        AllowanceGrant(
+            programme_id=programme.id,
+            resident_id=resident_id,
+            period=period.label,
+            amount=amount,
+            unit=_unit_of(programme),
+            decision_id=decision.id,
+            transaction_id=transaction.id,
+            created_at=now,
+        )
+    )
+    _tell_granted(session, programme, resident_id, period, amount)
+    return grant
+
+
+def _tell_granted(
+    session: Session, programme: Programme, resident_id: uuid.UUID, period: Period, amount: int
+) -> None:
+    """Free minutes granted: a notice to the resident's account (a ward's guardians'), once per
+    resident, programme and period."""
+    if programme.unit != BenefitUnit.PARKING_MIN:
+        return
+    resident = residents.get_resident(session, resident_id)
+    if resident is None:
+        return
+    body: Text = {
+        language: _MINUTES_BODY[language].format(
+            name=resident.first_name,
+            amount=amount,
+            programme=programme.names[language],
+            period=period.label,
+        )
+        for language in LANGUAGES
+    }  # type: ignore[assignment]
+    for account_id in ResidentRollRepository(session).accounts_to_tell(resident_id):
+        notices.post(
+            session,
+            Notice(
+                account_id=account_id,
+                category=Category.free_time,
+                title=_MINUTES_TITLE,
+                body=body,
+                link="/wallet#balances",
+                key=f"free_time:{programme.code}:{resident_id}:{period.label}",
+            ),
+        )
 
 
 @dataclass

@@ -28,6 +28,7 @@ from benefits.eligibility.models import Programme, ProgrammeStatus, RuleVersion
 from benefits.eligibility.repository import ProgrammeRepository, RuleVersionRepository
 from benefits.eligibility.rules.parsing import check_rule
 from benefits.eligibility.schemas import RuleVersionCreate
+from benefits.eligibility.service import follow_ups
 from benefits.eligibility.service.city_clock import city_zone, show_moment, to_moment
 from benefits.eligibility.service.programmes import get_programme
 from resident_card.audit import service as audit
@@ -60,7 +61,9 @@ def create_rule_version(
     zone: ZoneInfo | None = None,
 ) -> RuleVersion:
     """Add a rule version. The version open at its start is closed there; any other overlap is
-    ``rule_overlap``; a gap before it (or after it, when it ends) is ``rule_gap`` unless allowed."""
+    ``rule_overlap``; a gap before it (or after it, when it ends) is ``rule_gap`` unless allowed.
+    A version in force now credits at once the current period's allowance it makes residents
+    eligible for (``follow_ups.rule_published``)."""
     zone = city_zone(zone)
     programmes = ProgrammeRepository(session)
     programme = programmes.by_code_for_update(code)  # one change to a programme's rules at a time
@@ -136,6 +139,8 @@ def create_rule_version(
         after=_version_snapshot(programme, version),
         reason=data.note or None,
     )
+    # In force now: the residents it concerns are judged under it at once.
+    follow_ups.rule_published(session, programme, version, now=now, zone=zone)
     return version
 
 

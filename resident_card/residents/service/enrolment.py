@@ -15,6 +15,8 @@ from resident_card.accounts.models import Role, User
 from resident_card.accounts.repository import UserRepository
 from resident_card.audit import service as audit
 from resident_card.city.models import Street
+from resident_card.residents import events
+from resident_card.residents.events import Change
 from resident_card.residents.exceptions import ContactRequired, IdentifierTaken, TooYoungToEnrol
 from resident_card.residents.identifiers import protect
 from resident_card.residents.models import ResidencyStatus, Resident
@@ -77,7 +79,7 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
         user = _create_user(session, settings, enrolment, display_name=person.first_name)
         if existing is not None:
             return _claim(session, existing, user, enrolment)
-        return add_resident(
+        resident = add_resident(
             session,
             person=person,
             protected=protected,
@@ -92,6 +94,9 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
             email=enrolment.email,
             phone=enrolment.phone,
         )
+    # A new member of a household: its size, a fact the others' rules may read, changed.
+    events.announce(session, [resident.id], Change.household, now)
+    return resident
 
 
 def _claims_match(existing: Resident, person: Person, street: Street, enrolment: Enrolment) -> bool:

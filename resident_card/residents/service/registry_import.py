@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 from kernel.settings import Settings
 from resident_card.audit import service as audit
 from resident_card.city import service as city
+from resident_card.residents import events
+from resident_card.residents.events import Change
 from resident_card.residents.exceptions import InvalidImportField
 from resident_card.residents.identifiers import IdentifierKind, protect
 from resident_card.residents.models import ResidencyStatus
@@ -118,7 +120,7 @@ def import_row(
     if resident_since is not None and not date_of_birth <= resident_since <= today:
         raise InvalidImportField(problem="resident_since")
 
-    add_resident(
+    resident = add_resident(
         session,
         person=Person(first_name, last_name, date_of_birth, kind, ""),
         protected=protected,
@@ -133,6 +135,9 @@ def import_row(
         phone=phone,
         resident_since=resident_since,
     )
+    # Verified by the registry, in a household that grew: both follow at once.
+    events.announce(session, [resident.id], Change.verified, now)
+    events.announce(session, [resident.id], Change.household, now)
     return "created"
 
 

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from kernel.settings import Settings
 from resident_card.audit import service as audit
+from resident_card.residents import events
+from resident_card.residents.events import Change
 from resident_card.residents.exceptions import InvalidTransition, ResidentNotFound
 from resident_card.residents.identifiers import IdentifierKind, protect
 from resident_card.residents.models import ResidencyStatus, Resident, StatusChange
@@ -71,6 +73,9 @@ def change_status(
         after={"status": status.value},
         reason=reason,
     )
+    # What the resident is owed follows at once, in this transaction (benefits' allowances).
+    change = Change.verified if status == ResidencyStatus.verified else Change.refused
+    events.announce(session, [resident.id], change, now)
     return resident
 
 

@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from kernel.settings import Settings
 from resident_card.city.models import Street
+from resident_card.residents import events
+from resident_card.residents.events import Change
 from resident_card.residents.exceptions import (
     AlreadyAWard,
     GuardianMustBeAdult,
@@ -94,6 +96,7 @@ def add_ward(
         repository.add(
             Guardianship(guardian_id=guardian.id, ward_id=ward.id, relation=relation.value)
         )
+    events.announce(session, [guardian.id, ward.id], Change.household, now)
     return ward
 
 

@@ -1,0 +1,41 @@
+"""Migration 0015 builds exactly what the models describe, and undoes itself, on both databases."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from kernel.database import Base
+from tests.benefits.test_eligibility_migration import _table_of
+from tests.conftest import FreshDatabase
+from toshav.schema import alembic_config, load_all_models
+
+
+def test_the_appeals_tables_match_the_models(fresh_database: FreshDatabase) -> None:
+    load_all_models()
+    with fresh_database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diffs = [
+            d
+            for d in compare_metadata(context, Base.metadata)
+            if _table_of(d) in {"appeals", "eligibility_decisions"} or "appeal" in repr(d)
+        ]
+
+    assert diffs == []
+
+
+def test_0015_downgrades_and_upgrades_again(fresh_database: FreshDatabase) -> None:
+    config = alembic_config(fresh_database.url)
+
+    command.downgrade(config, "0014")
+    fresh_database.engine.dispose()
+    inspector = inspect(fresh_database.engine)
+    assert "appeals" not in inspector.get_table_names()
+    assert "appeal_id" not in {c["name"] for c in inspector.get_columns("eligibility_decisions")}
+    command.upgrade(config, "heads")
+    fresh_database.engine.dispose()
+    inspector = inspect(fresh_database.engine)
+    assert "appeals" in inspector.get_table_names()
+    assert "appeal_id" in {c["name"] for c in inspector.get_columns("eligibility_decisions")}
