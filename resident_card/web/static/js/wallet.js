@@ -24,6 +24,7 @@ import {
   showStatus,
   statusKey,
 } from "./resident-view.js";
+import { startRequests } from "./wallet-requests.js";
 import { startSections } from "./wallet-sections.js";
 
 // The sections other domains add to the wallet (parking's, where the city runs it), each started
@@ -107,7 +108,13 @@ if (!tokens.signedIn) {
   try {
     await load();
     if (status.dataset.i18n === "wallet.loading") clearMessage(status);
-    if (resident) await Promise.all([startSections(resident), ...(await parts).map((part) => part.startPart())]);
+    if (resident) {
+      await Promise.all([
+        startRequests(resident),
+        startSections(resident),
+        ...(await parts).map((part) => part.startPart()),
+      ]);
+    }
   } finally {
     main.removeAttribute("aria-busy");
   }
