@@ -22,9 +22,10 @@ $(UV_STAMP):
 
 # --locked: a uv.lock that no longer matches pyproject.toml is an error (run `make lock`), never
 # re-resolved on the way. --inexact keeps the venv's own pip and uv. The project itself is
-# installed editable; its dependencies come from the lockfile only.
-$(STAMP): pyproject.toml uv.lock $(UV_STAMP)
-	$(UV) sync --locked --inexact --extra test --python $(BIN)/python
+# installed editable; its dependencies come from the lockfile only. An editable install maps each
+# top-level package it found, so a new package (a new domain) installs the project again.
+$(STAMP): pyproject.toml uv.lock $(UV_STAMP) $(wildcard */__init__.py)
+	$(UV) sync --locked --inexact --extra test --python $(BIN)/python --reinstall-package toshav
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -38,6 +39,9 @@ run: install
 	$(BIN)/toshav db upgrade
 	$(BIN)/toshav demo load
 	$(BIN)/toshav demo logins
+	@# The worker runs the periodic jobs beside the server, and stops when the server stops.
+	$(BIN)/toshav worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	$(BIN)/toshav serve
 
 lint: install

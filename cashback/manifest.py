@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, requests, routers, summary
+from cashback import cli, demo, requests, routers, summary, tasks
 from cashback.settings import CashbackSettings
 from cashback.web import pages
 from kernel.manifest import Manifest
@@ -18,6 +18,7 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
+    jobs=tasks.JOBS,
     settings=CashbackSettings,
     # The resident's cashback balance on the card, and the campaigns a business's till may apply;
     # a business's application among its owner's requests.

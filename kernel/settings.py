@@ -77,6 +77,12 @@ class Settings(BaseSettings):
 
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
 
+    # The worker (``toshav worker``): how often it looks for what is due, and how long a running
+    # job's claim holds without word from its worker. A worker renews the claim while the job runs,
+    # so only a worker that died lets it lapse, and the run is then taken again.
+    worker_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
+    worker_lease_seconds: int = Field(default=120, ge=5, le=86_400)
+
     @property
     def is_production(self) -> bool:
         return self.env == "production"

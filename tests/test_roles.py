@@ -63,6 +63,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/admin/audit"): STAFF_READ,
     ("GET", "/api/v1/admin/appeals"): STAFF_READ,
     ("POST", "/api/v1/admin/appeals/{appeal_id}/decide"): ADMIN,
+    ("GET", "/api/v1/admin/jobs"): STAFF_READ,
     ("GET", "/api/v1/admin/decisions"): STAFF_READ,
     ("GET", "/api/v1/admin/decisions/{decision_id}"): STAFF_READ,
     ("GET", "/api/v1/admin/ledger/accounts/{account_id}"): STAFF_READ,

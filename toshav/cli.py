@@ -1,4 +1,5 @@
-"""The ``toshav`` command: serve, migrate, load demo data, and each enabled domain's commands."""
+"""The ``toshav`` command: serve, run the worker, migrate, load demo data, and each enabled
+domain's commands."""
 
 from __future__ import annotations
 
@@ -70,6 +71,33 @@ def serve(host: str, port: int, workers: int) -> None:
         proxy_headers=True,
         log_level=os.environ.get("TOSHAV_LOG_LEVEL", "info"),
     )
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run what is due now once, then exit (tests, cron).")
+def worker(once: bool) -> None:
+    """Run the periodic jobs and drains of the enabled domains (until SIGTERM or SIGINT)."""
+    import logging
+
+    from toshav import worker as jobs_worker
+
+    settings = command_settings()
+    logging.basicConfig(
+        level=os.environ.get("TOSHAV_LOG_LEVEL", "info").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not once:
+        jobs_worker.run_forever(settings)
+        return
+    outcomes = jobs_worker.run_once(settings)
+    for outcome in outcomes:
+        counts = ", ".join(f"{key} {value}" for key, value in outcome.counts.items())
+        line = f"{outcome.name} {outcome.period_key} {outcome.status}".replace("  ", " ")
+        click.echo(f"{line}: {counts}" if counts else line)
+        if outcome.error:
+            click.echo(f"  {outcome.error}", err=True)
+    if any(outcome.status == "failed" for outcome in outcomes):
+        raise SystemExit(1)
 
 
 @main.group()

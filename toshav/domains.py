@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from benefits.manifest import MANIFEST as BENEFITS
 from cashback.manifest import MANIFEST as CASHBACK
+from jobs.manifest import MANIFEST as JOBS
 from kernel.manifest import Manifest
 from kernel.settings import Settings
 from parking.manifest import MANIFEST as PARKING
 from resident_card.manifest import MANIFEST as RESIDENT_CARD
 
 # Always on: the card and the ledger are what every stage of the roll-out stands on.
-CORE: tuple[Manifest, ...] = (RESIDENT_CARD, BENEFITS)
+CORE: tuple[Manifest, ...] = (RESIDENT_CARD, BENEFITS, JOBS)
 # Turned on by TOSHAV_MODULES, in stages.
 OPTIONAL: dict[str, Manifest] = {"parking": PARKING, "cashback": CASHBACK}
 EVERY: tuple[Manifest, ...] = (*CORE, *OPTIONAL.values())

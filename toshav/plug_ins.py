@@ -10,7 +10,8 @@ be set up again with other domains (the test suite builds apps with different ``
 - ``resident_card.credentials.holders``: ``KeyHolders``, credentials a retired key must not strand;
 - ``resident_card.residents.events``: ``ResidentChanges``, what follows a resident's change;
 - ``resident_card.requests.sources``: ``RequestSource``, a person's requests of each kind;
-- ``kernel.notices``: ``NoticeBox``, the one outbox every notice is posted to.
+- ``kernel.notices``: ``NoticeBox``, the one outbox every notice is posted to;
+- ``jobs.timetable``: every enabled domain's jobs and drains (``Manifest.jobs``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 
 from benefits.eligibility.service import facts
 from benefits.eligibility.service.facts import Facts
+from jobs import timetable
 from kernel import notices
 from kernel.manifest import Manifest
 from kernel.notices import NoticeBox
@@ -63,3 +65,4 @@ def install(manifests: Sequence[Manifest]) -> None:
     if len(boxes) > 1:
         raise TypeError("notices go to one outbox; more than one domain offers one")
     notices.install(boxes[0] if boxes else None)
+    timetable.install([timetable.Entry(m.name, work) for m in manifests for work in m.jobs])

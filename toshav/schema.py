@@ -14,6 +14,7 @@ import benefits.appeals.models
 import benefits.eligibility.models
 import benefits.ledger.models
 import cashback.models
+import jobs.models
 import kernel.changes.models
 import parking.models
 import resident_card.accounts.models
@@ -38,6 +39,7 @@ MODEL_MODULES = (
     benefits.ledger.models,
     parking.models,
     cashback.models,
+    jobs.models,
 )
 
 

@@ -126,5 +126,7 @@ def check_balance(
     check = cards.check_token(session, settings, card_token, now=now)
     if not check.valid or check.resident is None:
         raise CardInvalid(reason=check.reason or "unknown")
+    # What the holder may spend here is what a redemption would find: what is due released first.
+    releases.release_due_holds(session, now=now, resident_id=check.resident.id)
     view = wallets.wallet_view(session, check.resident.id, now=now)
     return BalanceCheck(view.available_agorot, view.pending_agorot)

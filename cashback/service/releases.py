@@ -1,7 +1,9 @@
 """Releasing held cashback: ``release_due_holds`` captures every hold whose return window is over.
-It runs from ``toshav cashback release-holds`` (hourly, say) and, for one resident, whenever their
-cashback is read or used (their wallet view, a redemption, a refund), so a resident never waits on
-the command to spend what is theirs. Newly available cashback first settles what the resident owes.
+The worker runs it every five minutes (``cashback.release_holds``, as ``toshav cashback
+release-holds`` does) and, for one resident, whenever their cashback is used (a redemption, a
+balance check at the till, a refund), so a resident never waits on the worker to spend what is
+theirs; reading the wallet writes nothing. Newly available cashback first settles what the
+resident owes.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from cashback.models import Merchant, Purchase
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseRepository
 from cashback.repository.wallets import WalletRepository
-from cashback.service import accounts, releases
 
 
 @dataclass(frozen=True)
@@ -29,12 +28,13 @@ class WalletView:
 def wallet_view(session: Session, resident_id: uuid.UUID, *, now: datetime) -> WalletView:
     """A resident's cashback: spendable, held (in return windows), owed back, recent purchases.
 
-    Releases what has come due first, so the figures are as of now.
+    Read only: cashback whose return window is over stays held until the worker releases it
+    (``cashback.release_holds``, every few minutes) or the resident spends it (a redemption
+    releases what is due first).
     """
-    if WalletRepository(session).get(resident_id) is None:
+    wallet = WalletRepository(session).get(resident_id)
+    if wallet is None:
         return WalletView(0, 0, 0, [])
-    wallet = accounts.lock_wallet(session, resident_id)
-    releases.release_due_holds(session, now=now, resident_id=resident_id)
     balance = get_balance(session, wallet.cashback_account_id, now=now)
     owed = -get_balance(session, wallet.receivable_account_id, now=now).posted
     purchases = PurchaseRepository(session).purchases_of_resident(resident_id, limit=20)

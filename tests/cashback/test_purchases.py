@@ -24,6 +24,7 @@ from cashback.models import (
     Wallet,
 )
 from cashback.service import campaigns
+from cashback.tasks import RELEASE_HOLDS
 from kernel.clock import SetClock
 from tests.cashback.conftest import (
     Shop,
@@ -34,6 +35,7 @@ from tests.cashback.conftest import (
     make_campaign,
 )
 from tests.factories import auth_headers
+from tests.jobs.conftest import worker_in
 from toshav.settings import ServiceSettings
 
 WRITTEN = (Purchase, CardTokenUse, Hold, Transaction, Decision, Wallet, Flag)
@@ -465,7 +467,13 @@ def test_the_resident_sees_the_cashback_in_the_wallet(
     assert held["purchases"][0]["business"] == "Café Hadar"
     assert held["purchases"][0]["state"] == "held"
 
+    # Past its return window the cashback stays held while the wallet is only read: a GET writes
+    # nothing. The worker's release (every few minutes) makes it spendable.
     clock.advance(days=settings.cashback_return_window_days, seconds=1)
+    due = client.get("/api/v1/cashback/me", headers=auth_headers(app, user)).json()
+    assert (due["available_agorot"], due["pending_agorot"]) == (0, 1_200)
+    (released_run,) = worker_in(session, settings, clock, [RELEASE_HOLDS]).tick()
+    assert released_run.counts["released"] == 1
     released = client.get("/api/v1/cashback/me", headers=auth_headers(app, user)).json()
     assert (released["available_agorot"], released["pending_agorot"]) == (1_200, 0)
     assert released["purchases"][0]["state"] == "available"

@@ -1,0 +1,11 @@
+"""Jobs as the root mounts it: the record of the periodic runs, read by admins and auditors."""
+
+from __future__ import annotations
+
+from jobs import endpoints
+from kernel.manifest import Manifest
+
+MANIFEST = Manifest(
+    name="jobs",
+    routers=(endpoints.router,),
+)
