@@ -510,6 +510,8 @@ CLEAN_HOUSE = {
     "toshav/app.py": (
         "from benefits import manifest as benefits\n"
         "from cashback import manifest as cashback\n"
+        "from jobs import manifest as jobs\n"
+        "from messages import manifest as messages\n"
         "from parking import manifest as parking\n"
         "from resident_card import manifest as resident_card\n"
     ),
@@ -527,6 +529,12 @@ CLEAN_HOUSE = {
     "benefits/ledger/__init__.py": "",
     **{f"benefits/ledger/{room}.py": "from resident_card.cards import service\n" for room in ROOMS},
     "benefits/endpoints.py": "from benefits.ledger import endpoints\n",
+    # jobs and messages: rooms as modules, on the card.
+    **{
+        f"{domain}/{room}.py": "from resident_card.cards import service\n"
+        for domain in ("jobs", "messages")
+        for room in ROOMS
+    },
     # parking: rooms as modules, and pages of its own.
     **{f"parking/{room}.py": "from benefits.ledger import service\n" for room in ROOMS},
     "parking/web/__init__.py": "",
@@ -588,7 +596,12 @@ PLANTS: list[tuple[str, dict[str, str | None], list[str]]] = [
     ),
     (
         "the_root_imports_every_domain",
-        {"toshav/app.py": "from benefits import manifest\nfrom parking import manifest\n"},
+        {
+            "toshav/app.py": (
+                "from benefits import manifest\nfrom jobs import manifest\n"
+                "from messages import manifest\nfrom parking import manifest\n"
+            )
+        },
         [
             "toshav/: imports nothing of resident_card; the root mounts every domain statically",
             "toshav/: imports nothing of cashback; the root mounts every domain statically",
