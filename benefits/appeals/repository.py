@@ -47,6 +47,19 @@ class AppealRepository:
             .order_by(Appeal.created_at.desc(), Appeal.id)
         ).all()
 
+    def granted_for(self, decision_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+        """Which of these decisions a granted appeal answered."""
+        ids = list(decision_ids)
+        if not ids:
+            return set()
+        return set(
+            self.session.scalars(
+                select(Appeal.decision_id).where(
+                    Appeal.decision_id.in_(ids), Appeal.status == AppealStatus.granted.value
+                )
+            )
+        )
+
     def of_decisions(self, decision_ids: Iterable[uuid.UUID]) -> Sequence[Appeal]:
         ids = list(decision_ids)
         if not ids:

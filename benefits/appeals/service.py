@@ -179,6 +179,12 @@ def for_clerks(
     return AppealRepository(session).list(status=status, limit=limit, offset=offset)
 
 
+def granted_for(session: Session, decision_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these refused decisions a granted appeal answered (their benefit may be asked for
+    again: the rules path yields it as the appeal's override)."""
+    return AppealRepository(session).granted_for(decision_ids)
+
+
 def get_appeal(session: Session, appeal_id: uuid.UUID) -> Appeal:
     appeal = AppealRepository(session).get(appeal_id)
     if appeal is None:

@@ -171,6 +171,28 @@ class DecisionRepository:
             .limit(1)
         )
 
+    def unused_override(self, programme_id: uuid.UUID, resident_id: uuid.UUID) -> Decision | None:
+        """The newest decision a granted appeal made for this resident and programme, if no
+        decision has acted on it since (each acting on it names the same appeal)."""
+        override = self.session.scalar(
+            select(Decision)
+            .where(
+                Decision.programme_id == programme_id,
+                Decision.resident_id == resident_id,
+                Decision.appeal_id.is_not(None),
+            )
+            .order_by(Decision.decided_at.desc())
+            .limit(1)
+        )
+        if override is None:
+            return None
+        uses = self.session.scalar(
+            select(func.count())
+            .select_from(Decision)
+            .where(Decision.appeal_id == override.appeal_id)
+        )
+        return override if uses == 1 else None
+
     def list(
         self,
         *,

@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from migrations.append_only import protect, unprotect
+
 revision: str = "0015"
 down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
@@ -70,19 +72,24 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_appeals_status_created", ["status", "created_at"], unique=False)
 
+    # SQLite's batch copies the table anew, without its triggers: they are made again after it.
+    unprotect("eligibility_decisions")
     with op.batch_alter_table("eligibility_decisions", schema=None) as batch_op:
         batch_op.add_column(sa.Column("appeal_id", sa.Uuid(), nullable=True))
         batch_op.create_foreign_key(
             op.f("fk_eligibility_decisions_appeal_id_appeals"), "appeals", ["appeal_id"], ["id"]
         )
+    protect("eligibility_decisions")
 
 
 def downgrade() -> None:
+    unprotect("eligibility_decisions")
     with op.batch_alter_table("eligibility_decisions", schema=None) as batch_op:
         batch_op.drop_constraint(
             op.f("fk_eligibility_decisions_appeal_id_appeals"), type_="foreignkey"
         )
         batch_op.drop_column("appeal_id")
+    protect("eligibility_decisions")
     with op.batch_alter_table("appeals", schema=None) as batch_op:
         batch_op.drop_index("ix_appeals_status_created")
         batch_op.drop_index("ix_appeals_resident_created")

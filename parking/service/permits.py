@@ -11,6 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from benefits.appeals import service as appeals
 from benefits.eligibility.models import Decision
 from benefits.eligibility.service.decisions import decide, get_decision, list_decisions
 from benefits.eligibility.service.facts import facts_of
@@ -317,19 +318,32 @@ class Offer:
     plates: list[str]
 
 
+def refused_plates(session: Session, resident: Resident) -> set[str]:
+    """The plates whose latest application by this resident was refused, unless a clerk granted
+    the appeal against that refusal: the wallet shows the refusal and its appeal, not an offer."""
+    latest: dict[str, Permit] = {}
+    for permit in PermitRepository(session).of_resident(resident.id):  # newest first
+        latest.setdefault(permit.plate, permit)
+    refused = {p.plate: p.decision_id for p in latest.values() if p.status == PermitStatus.refused}
+    granted = appeals.granted_for(session, list(refused.values()))
+    return {plate for plate, decision_id in refused.items() if decision_id not in granted}
+
+
 def offer_for(session: Session, resident: Resident, *, now: datetime) -> Offer | None:
     """The permit the resident may apply for now: their address's zone, for the household's vehicles
-    that have no permit in force there."""
+    that have no permit in force there and were not refused one (``refused_plates``)."""
     if resident.status != ResidencyStatus.verified:
         return None
     zone = address_zone(session, resident)
     if zone is None:
         return None
     permits = PermitRepository(session)
+    refused = refused_plates(session, resident)
     plates = [
         vehicle.plate
         for vehicle in household_vehicles(session, resident)
-        if not any(p.zone_id == zone.id for p in permits.in_force_of_vehicle(vehicle.id, now))
+        if vehicle.plate not in refused
+        and not any(p.zone_id == zone.id for p in permits.in_force_of_vehicle(vehicle.id, now))
     ]
     return Offer(zone, plates) if plates else None
 

@@ -80,15 +80,30 @@ def decide(
     """Decide whether a resident is eligible for a programme now, under the rule in force, and why.
 
     With ``record`` the decision is stored (append-only); either way it has an ``id``, and a ledger
-    transaction it causes should carry ``decision.reference`` (``decision:<id>``).
+    transaction it causes should carry ``decision.reference`` (``decision:<id>``). Where the rule
+    refuses but a clerk granted an appeal not yet acted on, the decision is eligible, with the
+    clerk's reason, and names that appeal.
     """
     programme = get_programme(session, programme_code)
     version = (
         RuleVersionRepository(session).at(programme.id, now) if programme.is_running(now) else None
     )
-    decision = new_decision(
-        programme, version, resident_id, judge(programme, version, facts, now), now
-    )
+    evaluation = judge(programme, version, facts, now)
+    override = None
+    if not evaluation.eligible and version is not None and programme.allowance_amount is None:
+        # A granted appeal yields its benefit once, through this path (a periodic allowance's
+        # appeal is credited when it is granted instead).
+        override = DecisionRepository(session).unused_override(programme.id, resident_id)
+    if override is not None:
+        evaluation = Evaluation(
+            eligible=True,
+            outcome="pass",
+            reasons=tuple(override.reason_list()),
+            facts_used=evaluation.facts_used,
+        )
+    decision = new_decision(programme, version, resident_id, evaluation, now)
+    if override is not None:
+        decision.appeal_id = override.appeal_id
     if record:
         DecisionRepository(session).add(decision)
     return decision
