@@ -76,7 +76,10 @@ def serve(host: str, port: int, workers: int) -> None:
 @main.command()
 @click.option("--once", is_flag=True, help="Run what is due now once, then exit (tests, cron).")
 def worker(once: bool) -> None:
-    """Run the periodic jobs and drains of the enabled domains (until SIGTERM or SIGINT)."""
+    """Run the periodic jobs and drains of the enabled domains (until SIGTERM or SIGINT).
+
+    With --once: exit status 1 when a run failed (it is retried on a later tick, or was given up).
+    """
     import logging
 
     from toshav import worker as jobs_worker
@@ -96,7 +99,7 @@ def worker(once: bool) -> None:
         click.echo(f"{line}: {counts}" if counts else line)
         if outcome.error:
             click.echo(f"  {outcome.error}", err=True)
-    if any(outcome.status == "failed" for outcome in outcomes):
+    if any(outcome.error for outcome in outcomes):  # a failed attempt, to be retried or not
         raise SystemExit(1)
 
 

@@ -46,6 +46,7 @@ def ticker(
     clock: Clock | None = None,
     name: str | None = None,
     work: Sequence[Job | Drain] | None = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[Ticker]:
     """A worker's ticker over the enabled domains' jobs (or ``work``), its database let go at the
     end."""
@@ -58,6 +59,7 @@ def ticker(
             clock=clock or SystemClock(),
             worker=name or worker_name(),
             lease_seconds=settings.worker_lease_seconds,
+            stop=stop,
         )
     finally:
         engine.dispose()
@@ -81,7 +83,7 @@ def run_forever(settings: Settings, *, stop: threading.Event | None = None) -> N
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stopping)
         signal.signal(signal.SIGINT, stopping)
-    with ticker(settings) as worker:
+    with ticker(settings, stop=stop) as worker:
         logger.info(
             "worker %s: %d jobs, %d drains, a tick every %ss",
             worker.worker,

@@ -52,6 +52,7 @@ class Ticker:
         clock: Clock,
         worker: str,
         lease_seconds: float,
+        stop: threading.Event | None = None,
     ) -> None:
         self.settings = settings
         self.jobs = [item for item in work if isinstance(item, Job)]
@@ -61,6 +62,8 @@ class Ticker:
         self.worker = worker
         self.lease_seconds = lease_seconds
         self.zone = ZoneInfo(settings.city_time_zone)
+        # Once set, no further run starts: the one under way finishes and is recorded.
+        self.stop = stop or threading.Event()
         self._drained_at: dict[str, float] = {}
 
     def tick(self) -> list[Outcome]:
@@ -74,6 +77,8 @@ class Ticker:
         found = self.transactions(partial(claims.seen, keys=keys)) if keys else {}
         outcomes: list[Outcome] = []
         for job in self.jobs:
+            if self.stop.is_set():
+                break
             key, start = periods[job.name]
             there = found.get((job.name, key))
             if there is not None and not there.claimable(now):
@@ -156,6 +161,8 @@ class Ticker:
         drain when ``force``)."""
         outcomes: list[Outcome] = []
         for drain in self.drains:
+            if self.stop.is_set():
+                break
             last = self._drained_at.get(drain.name)
             if not force and last is not None and time.monotonic() - last < drain.every_seconds:
                 continue

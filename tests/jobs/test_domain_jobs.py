@@ -23,7 +23,8 @@ from benefits.eligibility.service.allowances import allowance_account
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.eligibility.service.programmes import get_programme
 from benefits.eligibility.tasks import MONTHLY_EXPIRY, MONTHLY_GRANT
-from benefits.ledger.models import Account
+from benefits.ledger.models import Account, OwnerType
+from benefits.ledger.service.accounts import get_or_create_account
 from benefits.ledger.service.balances import get_balance
 from benefits.ledger.tasks import LEDGER_CHECK
 from kernel.clock import SetClock
@@ -167,3 +168,27 @@ def test_the_worker_stops_cleanly_on_sigterm(fresh_database: FreshDatabase, tmp_
     assert worker.returncode == 0, errors
     assert "worker stopping (SIGTERM)" in errors
     assert "worker stopped" in errors
+
+
+def test_the_worker_command_fails_when_the_ledger_does_not_balance(
+    toshav: CliRunner, fresh_database: FreshDatabase
+) -> None:
+    with fresh_database.session() as session:
+        account = get_or_create_account(
+            session, owner_type=OwnerType.city, owner_id=None, purpose="test", unit="ILS"
+        )
+        account.balance = 500  # a cache no posting explains
+        session.commit()
+
+    result = toshav.invoke(main, ["worker", "--once"])
+
+    assert result.exit_code == 1, result.output
+    day = datetime.now(UTC).astimezone(ZONE).strftime("%Y-%m-%d")
+    assert f"benefits.ledger_check {day} retrying" in result.output
+    assert "LedgerNotSound: " in result.output
+    assert "the cached balance 500 differs from the sum of its postings 0" in result.output
+    with fresh_database.session() as session:
+        (run,) = runs_of(session, "benefits.ledger_check")
+        assert (run.status, run.attempt) == ("retrying", 1)
+        assert run.error is not None
+        assert "differs from the sum of its postings" in run.error

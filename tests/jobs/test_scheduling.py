@@ -233,3 +233,14 @@ def test_each_job_keeps_its_newest_runs_only(
     with fresh_database.session() as session:
         kept = [run.period_key for run in runs_of(session, "test.nightly")]
     assert kept == ["2026-12-12", "2026-12-13", "2026-12-14"]
+
+
+def test_a_stopping_worker_starts_no_further_run(fresh_database: FreshDatabase) -> None:
+    clock = SetClock(NOON)
+    counter = Counter()
+    worker = worker_on(fresh_database, clock, "worker", [Job("test.nightly", daily(), counter)])
+
+    worker.stop.set()
+
+    assert worker.tick() == []
+    assert counter.calls == []
