@@ -44,6 +44,11 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/me/password"): SIGNED_IN,
     # Every request a person made (a resident's, a business's owner's), and where it stands.
     ("GET", "/api/v1/requests/me"): SIGNED_IN,
+    # Every account has an inbox: residents, and the staff of a business told about it.
+    ("GET", "/api/v1/messages/me"): SIGNED_IN,
+    ("POST", "/api/v1/messages/me/{message_id}/read"): SIGNED_IN,
+    ("GET", "/api/v1/messages/me/preferences"): SIGNED_IN,
+    ("PUT", "/api/v1/messages/me/preferences"): SIGNED_IN,
     # A resident's own data (and their wards'): residents only.
     ("GET", "/api/v1/residents/me"): RESIDENT,
     ("GET", "/api/v1/residents/me/wards"): RESIDENT,

@@ -7,11 +7,13 @@ from cashback.manifest import MANIFEST as CASHBACK
 from jobs.manifest import MANIFEST as JOBS
 from kernel.manifest import Manifest
 from kernel.settings import Settings
+from messages.manifest import MANIFEST as MESSAGES
 from parking.manifest import MANIFEST as PARKING
 from resident_card.manifest import MANIFEST as RESIDENT_CARD
 
-# Always on: the card and the ledger are what every stage of the roll-out stands on.
-CORE: tuple[Manifest, ...] = (RESIDENT_CARD, BENEFITS, JOBS)
+# Always on: the card and the ledger are what every stage of the roll-out stands on; messages
+# tell people what happened to them, and jobs run what nobody asks for.
+CORE: tuple[Manifest, ...] = (RESIDENT_CARD, BENEFITS, MESSAGES, JOBS)
 # Turned on by TOSHAV_MODULES, in stages.
 OPTIONAL: dict[str, Manifest] = {"parking": PARKING, "cashback": CASHBACK}
 EVERY: tuple[Manifest, ...] = (*CORE, *OPTIONAL.values())

@@ -16,6 +16,7 @@ import benefits.ledger.models
 import cashback.models
 import jobs.models
 import kernel.changes.models
+import messages.models
 import parking.models
 import resident_card.accounts.models
 import resident_card.audit.models
@@ -40,6 +41,7 @@ MODEL_MODULES = (
     parking.models,
     cashback.models,
     jobs.models,
+    messages.models,
 )
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cashback.settings import CashbackSettings
+from messages.settings import MessagesSettings
 from parking.settings import ParkingSettings
 
 
-class ServiceSettings(ParkingSettings, CashbackSettings):
+class ServiceSettings(ParkingSettings, CashbackSettings, MessagesSettings):
     """Everything the service reads from its environment (prefix ``TOSHAV_``). Its bases are the
     settings classes the domains' manifests name (``Manifest.settings``); a test holds them equal."""
 

@@ -93,7 +93,9 @@ def test_the_card_pages_have_the_parts_of_the_enabled_domains_only(
         page = client.get(path).text
         for mark in marks:
             assert (mark in page) is (domain in modules), (modules, path, mark)
-    assert ("data-part=" in client.get("/wallet").text) is ("parking" in modules)
+    wallet = client.get("/wallet").text
+    assert ('data-part="/static/js/wallet-parking.js"' in wallet) is ("parking" in modules)
+    assert 'data-part="/static/js/wallet-inbox.js"' in wallet  # messages are always on
 
 
 @pytest.mark.parametrize("modules", STAGES)
@@ -184,4 +186,4 @@ def test_two_domains_may_not_define_one_text(tmp_path: Path) -> None:
 
 
 def test_the_shell_of_every_domain_has_each_part_once() -> None:
-    assert {page: len(parts) for page, parts in SHELL.parts.items()} == {"wallet": 1, "clerk": 1}
+    assert {page: len(parts) for page, parts in SHELL.parts.items()} == {"wallet": 2, "clerk": 1}

@@ -1,0 +1,1 @@
+"""The inbox's part of the wallet: its template, script, styles and texts."""
