@@ -3,14 +3,21 @@ reasons, revoked with why, expired; newest first among the resident's other requ
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SetClock
+from parking.models import ParkingPass
+from parking.service.permits import reissue_passes
+from resident_card.credentials import service as credentials
+from resident_card.credentials.service import Keyring
 from tests.parking.conftest import apply, permit_holder, person, register
 from toshav.settings import ServiceSettings
 
@@ -139,3 +146,25 @@ def test_a_cancelled_permit_and_another_residents_permits_unseen(
 
     assert [(r["id"], r["status"]) for r in mine] == [(permit["id"], "cancelled")]
     assert [r["id"] for r in _permits(_mine(client, neighbour.headers))] == [theirs["id"]]
+
+
+def test_a_pass_signed_afresh_is_a_step_of_its_permit(
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
+) -> None:
+    holder, permit = permit_holder(client, session, settings, app)
+    old = session.scalars(
+        select(ParkingPass).where(ParkingPass.permit_id == uuid.UUID(permit["id"]))
+    ).one()
+    clock.advance(days=1)
+    credentials.rotate_key(session, settings, now=clock.now(), activate_in=timedelta(0))
+    clock.advance(minutes=1)
+    reissued = reissue_passes(session, settings, Keyring(settings), kid=old.kid, now=clock.now())
+    assert reissued == 1
+
+    [request] = _permits(_mine(client, holder.headers))
+
+    assert [s["status"] for s in request["timeline"]] == ["applied", "granted", "reissued"]
+    assert request["status"] == "reissued"
+    assert (
+        request["timeline"][-1]["note"] == "The pass was signed afresh: show or print the new one"
+    )

@@ -1,7 +1,7 @@
 """The wallet's "My requests", in a real Chromium on a small phone: a resident still waiting for
 verification sees that first, with their enrolment's steps and what happens next; a verified one
-sees the timelines of their enrolment and their permit. In Hebrew, Arabic and English, checked by
-axe."""
+sees the timelines of their enrolment and their permit; a business not approved shows its owner its
+application on the till. In Hebrew, Arabic and English, checked by axe."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from benefits.eligibility.service.programme_files import load_programmes
+from cashback.models import MerchantStatus
+from cashback.service import merchants
 from kernel.i18n import LANGUAGES
 from parking.models import VehicleRelation
 from parking.service import vehicles, zones
@@ -23,7 +25,9 @@ from parking.service.permits import apply_for_permit
 from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from resident_card.residents.service import records
+from tests.cashback.conftest import make_business
 from tests.conftest import LiveServer
+from tests.factories import DEFAULT_PASSWORD
 from tests.web.axe import assert_accessible
 from tests.web.conftest import Browser, enrol_by_api, sign_in, texts
 from tests.web.test_wallet import verify
@@ -169,5 +173,45 @@ def test_a_verified_resident_sees_the_timelines_of_their_enrolment_and_permit(
             expect_steps(steps, request)
         expect(items.nth(1).locator("li").last.locator(".step-note")).to_have_text(
             "Lease checked at the service centre"
+        )
+        assert_accessible(page)
+
+
+def test_a_business_not_approved_shows_its_application_on_the_till(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    database = live_server.database
+    now = datetime.now(UTC)
+    with database.session() as db:
+        merchant, owner = make_business(
+            db, database.settings, now=now, status=MerchantStatus.pending, name="Café Hadar"
+        )
+        for status, reason in (
+            (MerchantStatus.approved, "Papers checked"),
+            (MerchantStatus.suspended, "Complaints from residents"),
+        ):
+            merchants.change_status(
+                db, merchant.id, to=status, reason=reason, actor_id=None, now=now
+            )
+        db.commit()
+        account = {"username": owner.username, "password": DEFAULT_PASSWORD}
+    page = browser.open("/", locale="he-IL", viewport=SMALL_PHONE)
+    sign_in(page, account, lands_on="/till")
+
+    for language in LANGUAGES:
+        words = texts(language)
+        switch_to(page, language)
+        section = page.get_by_role("region", name=words["till.application_heading"])
+        expect(section).to_be_visible()
+        [application] = api_requests(live_server, account, language)
+        assert [s["status"] for s in application["timeline"]] == [
+            "submitted",
+            "approved",
+            "suspended",
+        ]
+        expect(section.locator("#application-state")).to_have_text(application["status_text"])
+        expect_steps(section.locator("#application-steps"), application)
+        expect(section.locator("li").last.locator(".step-note")).to_have_text(
+            "Complaints from residents"
         )
         assert_accessible(page)

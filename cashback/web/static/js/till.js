@@ -3,6 +3,7 @@
 
 import { call, fetchFile, newIdempotencyKey as newKey } from "./api.js";
 import { shekels, toAgorot } from "./money.js";
+import { drawSteps, toneOf } from "./request-steps.js";
 import { formatDate, language, onLanguageChange, setText, t } from "./i18n.js";
 import {
   announce,
@@ -32,6 +33,7 @@ let sales = []; // the business's recent purchases, newest first
 let statements = [];
 let refunding = null; // the purchase the refund form is for
 let refundAttempt = null; // {print, key}: as `attempt`, for refunds
+let applicationOf = null; // the business whose application the page shows, while it is not approved
 
 /** The same request again (after a lost answer) keeps its key; anything changed gets a new one. */
 function keyFor(path, body) {
@@ -351,6 +353,21 @@ async function scan() {
   look();
 }
 
+/** The business's application and its steps, for the account that applied (others have none). */
+async function showApplication() {
+  const answer = await call("/requests/me");
+  if (answer.status === 401) return goSignIn();
+  const found = answer.ok && Array.isArray(answer.data)
+    ? answer.data.find((request) => request.kind === "business_application" && request.id === applicationOf)
+    : null;
+  $("application").hidden = !found;
+  if (!found) return;
+  const badge = $("application-state");
+  badge.dataset.tone = toneOf(found.status);
+  badge.textContent = found.status_text;
+  drawSteps($("application-steps"), found);
+}
+
 async function load() {
   announce(status, "till.loading");
   const answer = await call("/cashback/merchants/me");
@@ -364,6 +381,8 @@ async function load() {
   $("business").hidden = false;
   if (answer.data.status !== "approved") {
     announce(status, "till.not_approved", { tone: "error" });
+    applicationOf = answer.data.id;
+    await showApplication();
     return;
   }
   form.hidden = false;
@@ -388,6 +407,7 @@ onLanguageChange(() => {
   draw();
   drawSales();
   drawStatements();
+  if (applicationOf) showApplication(); // its words come from the API, in the page's language
 });
 
 if (!tokens.signedIn) goSignIn();

@@ -5,52 +5,15 @@
 // of language asks again.
 
 import { call } from "./api.js";
-import { onLanguageChange, setDate, setText, t } from "./i18n.js";
+import { onLanguageChange, setText, t } from "./i18n.js";
 import { announceDetail, clearMessage, goSignIn } from "./page.js";
+import { drawSteps, toneOf } from "./request-steps.js";
 
 const $ = (id) => document.getElementById(id);
 const KINDS = ["enrolment", "permit", "business_application", "appeal"];
-// How a status reads at a glance; the words say it too, never the colour alone.
-const TONES = {
-  verified: "ok",
-  granted: "ok",
-  approved: "ok",
-  reinstated: "ok",
-  submitted: "wait",
-  waiting: "wait",
-  applied: "wait",
-  refused: "bad",
-  rejected: "bad",
-  revoked: "bad",
-  suspended: "bad",
-};
 
 let resident = null;
 let requests = [];
-
-/** A request's steps as an ordered list: what, when (a <time>), and the note given with it. */
-export function drawSteps(list, request) {
-  list.replaceChildren();
-  const steps = request.timeline || [];
-  steps.forEach((step, index) => {
-    const item = document.createElement("li");
-    item.dataset.status = step.status;
-    if (index === steps.length - 1) item.setAttribute("aria-current", "step");
-    const what = document.createElement("span");
-    what.className = "what";
-    what.textContent = step.status_text;
-    const when = setDate(document.createElement("time"), step.at, { withTime: true });
-    item.append(what, when);
-    if (step.note) {
-      const note = document.createElement("bdi"); // a clerk's words, in whatever language
-      note.className = "step-note";
-      note.textContent = step.note;
-      item.append(note);
-    }
-    list.append(item);
-  });
-  return list;
-}
 
 function kindKey(kind) {
   return KINDS.includes(kind) ? `requests.kind.${kind}` : "requests.kind.other";
@@ -65,7 +28,7 @@ function drawRequest(request) {
   const state = document.createElement("p");
   const badge = document.createElement("span");
   badge.className = "badge request-state";
-  badge.dataset.tone = TONES[request.status] || "calm";
+  badge.dataset.tone = toneOf(request.status);
   badge.textContent = request.status_text;
   state.append(badge);
   const steps = document.createElement("ol");
