@@ -14,7 +14,7 @@ from kernel.kit.language import RequestLanguage
 from kernel.kit.pagination import PaginationQuery
 from messages.exceptions import CategoryRequired, MessageNotFound, UnknownCategory
 from messages.models import Message
-from messages.schemas import MessageOut, MessagePage, Preferences
+from messages.schemas import MessageOut, MessagePage, Preferences, PreferencesChange
 from messages.service import inbox
 from resident_card.accounts.dependencies import CurrentCaller
 
@@ -80,7 +80,7 @@ def my_preferences(caller: CurrentCaller, session: DbSession) -> Preferences:
     responses=responses(*SIGNED_IN, CategoryRequired, UnknownCategory, Unprocessable),
 )
 def choose_preferences(
-    body: Preferences, caller: CurrentCaller, session: DbSession, language: RequestLanguage
+    body: PreferencesChange, caller: CurrentCaller, session: DbSession, language: RequestLanguage
 ) -> Preferences:
     """Turn categories of messages on or off by email and SMS; residency, revocations and
     security cannot be turned off."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, RootModel, StrictBool
+from pydantic import BaseModel, Field, RootModel, StrictBool
 
 from kernel.kit.pagination import Page
+from kernel.notices import Category
 
 
 class MessageOut(BaseModel):
@@ -31,3 +33,9 @@ class MessagePage(Page[MessageOut]):
 class Preferences(RootModel[dict[str, StrictBool]]):
     """``{category: true|false}``: whether the person wants that category by email and SMS. The
     critical categories (residency, revocations, security) are always true."""
+
+
+class PreferencesChange(
+    RootModel[Annotated[dict[str, StrictBool], Field(min_length=1, max_length=len(Category))]]
+):
+    """``{category: true|false}`` for the categories to change, at least one; the others stay."""

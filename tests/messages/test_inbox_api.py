@@ -138,6 +138,7 @@ def test_a_critical_category_cannot_be_turned_off_and_nothing_changes(
     unknown = client.put(f"{ME}/preferences", json={"weather": False}, headers=headers)
     not_a_flag = client.put(f"{ME}/preferences", json={"cashback": "no"}, headers=headers)
     critical_on = client.put(f"{ME}/preferences", json={"security": True}, headers=headers)
+    nothing = client.put(f"{ME}/preferences", json={}, headers=headers)
 
     for answer in answers.values():
         assert answer.status_code == 422
@@ -148,6 +149,8 @@ def test_a_critical_category_cannot_be_turned_off_and_nothing_changes(
     assert not_a_flag.status_code == 422
     assert not_a_flag.json()["error"] == "validation_error"
     assert critical_on.status_code == 200
+    assert nothing.status_code == 422
+    assert nothing.json()["error"] == "validation_error"
     assert client.get(f"{ME}/preferences", headers=headers).json()["cashback"] is True
 
 
