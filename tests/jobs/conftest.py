@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from jobs.models import JobRun
 from jobs.service.ticks import Ticker
-from kernel.clock import SetClock
+from kernel.clock import Clock, SetClock
 from kernel.database import make_sessionmaker, own_transaction
 from kernel.schedule import Counts, Drain, Job, JobContext
 from kernel.settings import Settings
@@ -44,7 +44,7 @@ class Counter:
 
 
 def worker_on(
-    database: FreshDatabase, clock: SetClock, name: str, work: Sequence[Job | Drain]
+    database: FreshDatabase, clock: Clock, name: str, work: Sequence[Job | Drain]
 ) -> Ticker:
     """A worker over a fresh database, committing as a real one does."""
     return Ticker(

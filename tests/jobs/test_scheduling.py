@@ -15,7 +15,7 @@ from sqlalchemy import select
 from jobs.models import JobRun
 from jobs.service import claims
 from jobs.service.ticks import Ticker
-from kernel.clock import SetClock
+from kernel.clock import SetClock, SystemClock
 from kernel.schedule import Job, daily, every_minutes, monthly
 from tests.conftest import FreshDatabase
 from tests.jobs.conftest import Counter, runs_of, worker_on
@@ -244,3 +244,29 @@ def test_a_stopping_worker_starts_no_further_run(fresh_database: FreshDatabase) 
 
     assert worker.tick() == []
     assert counter.calls == []
+
+
+def test_a_long_run_keeps_its_lease_while_its_worker_lives(
+    fresh_database: FreshDatabase,
+) -> None:
+    counter = Counter(seconds=4.0)
+    job = Job("test.nightly", daily(), counter)
+    clock = SystemClock()
+    busy = worker_on(fresh_database, clock, "busy", [job])
+    busy.lease_seconds = 1.5  # renewed every 0.5 s while the job runs
+    other = worker_on(fresh_database, clock, "other", [job])
+    running = threading.Thread(target=busy.tick)
+    running.start()
+    try:
+        while not counter.calls:  # the busy worker has claimed the run and started it
+            threading.Event().wait(0.01)
+        for _ in range(7):  # well past the first lease's end
+            threading.Event().wait(0.5)
+            assert other.tick() == []
+    finally:
+        running.join(timeout=30)
+
+    assert len(counter.calls) == 1
+    with fresh_database.session() as session:
+        (run,) = runs_of(session, job.name)
+        assert (run.worker, run.status, run.attempt) == ("busy", "succeeded", 1)
