@@ -168,3 +168,27 @@ def test_a_pass_signed_afresh_is_a_step_of_its_permit(
     assert (
         request["timeline"][-1]["note"] == "The pass was signed afresh: show or print the new one"
     )
+
+
+def test_an_appeal_against_a_refused_permit_is_listed_first(
+    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
+) -> None:
+    applicant = person(session, settings, app, status="pending")
+    register(client, applicant, "7654321")
+    refused = apply(client, applicant, "76-543-21")
+    clock.advance(hours=1)
+    appealed = client.post(
+        "/api/v1/appeals",
+        json={"decision_id": refused["decision_id"], "message": "I live here, see my lease"},
+        headers=applicant.headers,
+    )
+    assert appealed.status_code == 201, appealed.text
+
+    requests = _mine(client, applicant.headers)
+
+    assert [(r["kind"], r["status"]) for r in requests] == [
+        ("appeal", "submitted"),
+        ("permit", "refused"),
+        ("enrolment", "waiting"),
+    ]
+    assert requests[0]["id"] == appealed.json()["id"]
