@@ -24,6 +24,7 @@ import {
   showStatus,
   statusKey,
 } from "./resident-view.js";
+import { startContact } from "./wallet-contact.js";
 import { startRequests } from "./wallet-requests.js";
 import { startSections } from "./wallet-sections.js";
 
@@ -112,6 +113,7 @@ if (!tokens.signedIn) {
       await Promise.all([
         startRequests(resident),
         startSections(resident),
+        startContact(),
         ...(await parts).map((part) => part.startPart()),
       ]);
     }
