@@ -10,6 +10,7 @@
 import { call, fetchFile } from "./api.js";
 import { formatDate, formatTime, language, onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, labelOf, markInvalid, missing, values } from "./page.js";
+import { appealControl, appealGranted, loadAppeals, onAppealSent } from "./wallet-appeals.js";
 import { formatAmount } from "./wallet-sections.js";
 
 const $ = (id) => document.getElementById(id);
@@ -84,8 +85,18 @@ function minutesText(minutes) {
 
 // --- loading --------------------------------------------------------------------------------------
 
+/** Each plate's latest application: a refusal there is shown with its appeal, and not offered. */
+function latestByPlate() {
+  const latest = new Map();
+  for (const permit of me.permits) {
+    const before = latest.get(permit.plate);
+    if (!before || permit.applied_at > before.applied_at) latest.set(permit.plate, permit);
+  }
+  return latest;
+}
+
 async function loadMe() {
-  const result = await call("/parking/me");
+  const [result] = await Promise.all([call("/parking/me"), loadAppeals()]);
   if (result.status === 401) {
     goSignIn();
     return false;
@@ -393,6 +404,9 @@ function drawPermit(permit) {
   item.append(facts);
   const reasons = drawReasons(permit);
   if (reasons) item.append(reasons);
+  if (permit.status === "refused" && latestByPlate().get(permit.plate) === permit) {
+    item.append(appealControl(permit.decision_id, t("appeal.permit_name", { plate: permit.plate })));
+  }
 
   if (permit.status === "active") {
     item.append(drawPass(permit));
@@ -429,6 +443,10 @@ function drawPermits() {
       .filter((permit) => permit.status === "active" && (!me.zone || permit.zone === me.zone))
       .map((permit) => permit.plate),
   );
+  // A plate refused a permit is not offered again unless a clerk granted its appeal.
+  for (const [plate, permit] of latestByPlate()) {
+    if (permit.status === "refused" && !appealGranted(permit.decision_id)) covered.add(plate);
+  }
   const plates = me.vehicles.map((vehicle) => vehicle.plate).filter((plate) => !covered.has(plate));
   $("permit-form").hidden = plates.length === 0;
   fillPlates($("permit-plate"), plates);
@@ -778,6 +796,7 @@ function wire() {
   onLanguageChange(() => {
     if (me) reload(); // zone names and the decisions' reasons come in the language asked for
   });
+  onAppealSent(() => draw());
 }
 
 /** Show the resident's parking (the wallet starts each of its parts so). */

@@ -5,6 +5,7 @@
 import { call } from "./api.js";
 import { language, onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announceDetail, goSignIn } from "./page.js";
+import { appealControl, loadAppeals, onAppealSent } from "./wallet-appeals.js";
 import { onCard, startCard } from "./wallet-card.js";
 
 const $ = (id) => document.getElementById(id);
@@ -45,6 +46,7 @@ function textIn(value) {
 // --- benefits -------------------------------------------------------------------------------------
 
 let benefits = null; // the last answer of /benefits/me (its texts are in the language asked for)
+let decisions = []; // the resident's stored decisions, newest first: a refusal can be appealed
 
 const OUTCOMES = {
   pass: "benefits.outcome.pass",
@@ -105,13 +107,21 @@ function drawBenefits() {
       }
       item.append(title, why);
     }
+    // A refusal the city stored can be appealed; once appealed, its status shows instead.
+    const refusal = benefit.eligible ? null : decisions.find((d) => d.programme === programme.code && !d.eligible);
+    if (refusal) item.append(appealControl(refusal.id, programme.name || programme.code));
     list.append(item);
   }
   $("benefits-empty").hidden = items.length > 0;
 }
 
+async function loadDecisions() {
+  const result = await call("/benefits/me/decisions?limit=200");
+  decisions = result.ok && Array.isArray(result.data) ? result.data : [];
+}
+
 async function loadBenefits() {
-  const result = await call("/benefits/me");
+  const [result] = await Promise.all([call("/benefits/me"), loadDecisions(), loadAppeals()]);
   if (result.status === 401) return goSignIn();
   if (result.status !== 200) {
     $("benefits").hidden = true;
@@ -284,6 +294,7 @@ export async function startSections(resident) {
       drawBalances();
       loadBenefits(); // the reasons come in the language asked for
     });
+    onAppealSent(() => drawBenefits());
   }
   await Promise.all([startCard(resident.status), loadBenefits(), loadBalances()]);
 }
