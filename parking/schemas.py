@@ -100,7 +100,8 @@ class DecisionReasonOut(BaseModel):
     kind: str
     outcome: Literal["pass", "fail", "missing"]
     fact: str | None
-    text: str
+    text: str = Field(description="the reason in plain words, or its expression when unworded")
+    expression: str = Field(description="the condition in the engine's form, e.g. `age 38 ≥ 67 ✗`")
 
 
 class PermitOut(BaseModel):

@@ -19,6 +19,8 @@ from benefits.eligibility.service.allowances import (
 from benefits.eligibility.service.programme_files import ProgrammeFileError, load_programmes
 from benefits.eligibility.service.rule_tests import (
     RuleTestResult,
+    WordingCheck,
+    check_wording,
     rule_test_files,
     run_rule_test_file,
 )
@@ -47,6 +49,16 @@ _WORDS: dict[str, Text] = {
         "en": "no rule-test files found",
     },
     "cases": {"he": "מקרים", "ar": "حالات", "en": "cases"},
+    "unsaid": {
+        "he": "תנאים בלי נימוק במילים (says: met, unmet, missing בעברית, בערבית ובאנגלית)",
+        "ar": "شروط بلا سبب بالكلمات (says: met وunmet وmissing بالعبرية والعربية والإنجليزية)",
+        "en": "conditions without a reason in plain words (says: met, unmet, missing in he, ar, en)",
+    },
+    "sentences_missing": {
+        "he": "תנאים בלי משפטים",
+        "ar": "شروط بلا جمل",
+        "en": "conditions without sentences",
+    },
     "set_aside": {
         "he": "לא נטען: נתונים של תחום שאינו פועל כאן",
         "ar": "لم يُحمَّل: معلومات مجال غير مفعّل هنا",
@@ -85,13 +97,25 @@ def _report(result: RuleTestResult, language: Language) -> None:
         click.echo(f"      {_word('reasons', language)}:")
         for reason in case.evaluation.reasons:
             indent = "  " * _depth(reason.path)
-            click.echo(f"        {indent}{reason.text[language]}")
+            line = reason.expressed[language]
+            if reason.text[language] != line:
+                line += f" — {reason.text[language]}"
+            click.echo(f"        {indent}{line}")
         if case.missing_reasons:
             click.echo(f"      {_word('missing', language)}:")
             for expected in case.missing_reasons:
                 click.secho(f"        - {_show_expected_reason(expected)}", fg="red")
     if result.error is not None:
         click.secho(f"  ✗ {_word('broken', language)}: {result.error}", fg="red")
+
+
+def _report_wording(check: WordingCheck, language: Language) -> None:
+    if check.unsaid:
+        click.echo(f"{_word('unsaid', language)}:")
+        for condition in check.unsaid:
+            click.secho(f"  ✗ {condition.describe()}", fg="red")
+    for error in check.errors:
+        click.secho(f"  ✗ {_word('broken', language)}: {error}", fg="red")
 
 
 @click.group()
@@ -109,9 +133,12 @@ def rules() -> None:
 )
 @language_option
 def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language: Language) -> None:
-    """Run rule-test files (YAML; a folder means every *.yaml in it).
+    """Run rule-test files (YAML; a folder means every *.yaml in it), and check that the
+    programme files they read say each condition's reason in plain words (he, ar, en; met,
+    unmet and missing).
 
-    Exit status: 0 when every case passes, 1 when a case fails, 2 when a file cannot be run.
+    Exit status: 0 when every case passes and every sentence is there, 1 when a case fails or a
+    sentence is missing, 2 when a file cannot be run.
     """
     files = rule_test_files(list(paths))
     if not files:
@@ -120,20 +147,30 @@ def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language
     results = [run_rule_test_file(path, programmes_folder=programmes_folder) for path in files]
     for result in results:
         _report(result, language)
+    folders = [r.programme_file.parent for r in results if r.programme_file is not None]
+    wording = check_wording([*folders, *([programmes_folder] if programmes_folder else [])])
+    said_broken = {result.error for result in results}
+    wording = WordingCheck(
+        wording.unsaid, tuple(error for error in wording.errors if error not in said_broken)
+    )
+    _report_wording(wording, language)
     cases = [case for result in results for case in result.cases]
     passed = sum(case.passed for case in cases)
     failed = len(cases) - passed
-    broken = sum(result.error is not None for result in results)
+    broken = sum(result.error is not None for result in results) + len(wording.errors)
     summary = (
         f"{len(cases)} {_word('cases', language)}: {passed} {_word('passed', language)}, "
         f"{failed} {_word('failed', language)}"
     )
+    if wording.unsaid:
+        summary += f", {len(wording.unsaid)} {_word('sentences_missing', language)}"
     if broken:
         summary += f", {broken} {_word('broken', language)}"
-    click.secho(summary, fg="green" if not failed and not broken else "red")
+    ok = not failed and not broken and not wording.unsaid
+    click.secho(summary, fg="green" if ok else "red")
     if broken:
         raise SystemExit(2)
-    if failed:
+    if failed or wording.unsaid:
         raise SystemExit(1)
 
 
@@ -163,6 +200,8 @@ def rules_load(folder: Path | None, language: Language) -> None:
         click.echo(f"+ {code}")
     for version in report.versions_created:
         click.echo(f"+ {version}")
+    for version in report.versions_reworded:
+        click.echo(f"~ {version}")
     for code in report.unchanged:
         click.echo(f"= {code}")
     for code, facts in report.set_aside.items():

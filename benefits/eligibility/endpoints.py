@@ -139,6 +139,7 @@ def reason_out(reason: Reason, language: Language) -> ReasonOut:
         kind=reason.kind,
         outcome=reason.outcome,
         text=reason.text[language],
+        expression=reason.expressed[language],
         fact=reason.fact,
         op=reason.op,
         value=reason.value,

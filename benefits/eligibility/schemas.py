@@ -120,7 +120,13 @@ class ReasonOut(BaseModel):
     path: str
     kind: Literal["all", "any", "not", "compare", "programme"]
     outcome: Literal["pass", "fail", "missing"]
-    text: str
+    text: str = Field(
+        description="the reason in plain words (the rule's sentence, values filled in); "
+        "a condition without one reads as its expression"
+    )
+    expression: str = Field(
+        description="the condition and its verdict in the engine's form, e.g. `age 38 ≥ 67 ✗`"
+    )
     fact: str | None
     op: str | None
     value: JsonValue

@@ -63,6 +63,7 @@ def permit_out(view: permits.PermitView, language: Language) -> PermitOut:
                 outcome=reason.outcome,
                 fact=reason.fact,
                 text=reason.text[language],
+                expression=reason.expressed[language],
             )
             for reason in view.decision.reason_list()
         ],

@@ -301,11 +301,14 @@ def test_a_clerk_can_try_a_rule_on_made_up_facts(
 
     assert response.status_code == 200
     assert response.json()["eligible"] is False
-    assert [r["text"] for r in response.json()["reasons"]] == [
+    # A rule without sentences (``says``) gives its reasons in the engine's form.
+    expected = [
         "all of 2 conditions (1 met) ✗",
         "residency status verified = verified ✓",
         "age 17 ≥ 18 ✗",
     ]
+    assert [r["text"] for r in response.json()["reasons"]] == expected
+    assert [r["expression"] for r in response.json()["reasons"]] == expected
 
 
 # --- the resident's view ---------------------------------------------------------------------------
@@ -340,17 +343,23 @@ def test_a_resident_sees_every_running_programme_and_why(
     assert senior["outcome"] == "not_eligible"
     assert senior["rule_version"] == 1
     assert senior["programme"]["name"] == "Extra parking for seniors and people with disabilities"
-    assert [r["text"] for r in senior["reasons"] if r["kind"] == "compare"] == [
+    assert [r["expression"] for r in senior["reasons"] if r["kind"] == "compare"] == [
         "residency status verified = verified ✓",
         "age 36 ≥ 67 ✗",
         "disability no = yes ✗",
+    ]
+    assert [r["text"] for r in senior["reasons"] if r["kind"] == "compare"] == [
+        "Your residency has been verified.",
+        "Extra parking is for residents aged 67 or over (or with a disability); you are 36.",
+        "Extra parking is also for people with a disability, and none is recorded for you.",
     ]
     age = next(r for r in senior["reasons"] if r["fact"] == "age")
     assert age == {
         "path": "all[1].any[0]",
         "kind": "compare",
         "outcome": "fail",
-        "text": "age 36 ≥ 67 ✗",
+        "text": "Extra parking is for residents aged 67 or over (or with a disability); you are 36.",
+        "expression": "age 36 ≥ 67 ✗",
         "fact": "age",
         "op": ">=",
         "value": 67,
@@ -374,8 +383,14 @@ def test_the_reasons_come_in_the_callers_language(
         b for b in arabic["benefits"] if b["programme"]["code"] == "resident_parking_permit"
     )
     assert permit_he["programme"]["name"] == "תו חניה לתושב"
-    assert permit_he["reasons"][1]["text"] == "סטטוס תושבות ממתין לאימות = מאומת ✗"
-    assert permit_ar["reasons"][1]["text"] == "حالة الإقامة بانتظار التحقق = موثَّق ✗"
+    assert permit_he["reasons"][1]["expression"] == "סטטוס תושבות ממתין לאימות = מאומת ✗"
+    assert permit_ar["reasons"][1]["expression"] == "حالة الإقامة بانتظار التحقق = موثَّق ✗"
+    assert permit_he["reasons"][1]["text"] == (
+        "תו חניה ניתן רק לתושבים שתושבותם אומתה; סטטוס התושבות שלכם: ממתין לאימות."
+    )
+    assert permit_ar["reasons"][1]["text"] == (
+        "تصريح الوقوف مخصّص فقط للمقيمين الذين تم التحقق من إقامتهم؛ حالة إقامتكم: بانتظار التحقق."
+    )
 
 
 @pytest.mark.usefixtures("loaded")
@@ -423,7 +438,7 @@ def test_a_guardian_sees_a_wards_benefits_and_nobody_elses(
         b for b in mine.json()["benefits"] if b["programme"]["code"] == "cashback_resident"
     )
     assert cashback["eligible"] is False
-    assert "age 11 ≥ 16 ✗" in [r["text"] for r in cashback["reasons"]]
+    assert "Cashback starts at age 16; you are 11." in [r["text"] for r in cashback["reasons"]]
     assert (theirs.status_code, theirs.json()["error"]) == (404, "resident_not_found")
 
 
@@ -472,7 +487,8 @@ def test_decisions_are_read_by_their_resident_and_by_staff_and_by_nobody_else(
     assert filtered[0]["reference"] == f"decision:{decision.id}"
     assert one.status_code == 200
     assert one.json()["outcome"] == "not_eligible"
-    assert "age 15 ≥ 16 ✗" in [r["text"] for r in one.json()["reasons"]]
+    assert "Cashback starts at age 16; you are 15." in [r["text"] for r in one.json()["reasons"]]
+    assert "age 15 ≥ 16 ✗" in [r["expression"] for r in one.json()["reasons"]]
     assert (not_theirs.status_code, not_theirs.json()["error"]) == (404, "decision_not_found")
     assert client.get("/api/v1/benefits/me/decisions", headers=someone_else).json() == []
     staff_read = client.get(f"/api/v1/admin/decisions/{decision.id}", headers=admin)

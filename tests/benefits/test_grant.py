@@ -160,10 +160,12 @@ def test_a_refused_resident_gets_no_credit_but_a_decision_saying_why(
         select(Decision).where(Decision.resident_id == people["pending"].id)
     ).one()
     assert not refused.eligible
-    assert (
-        refused.reason_list()[1].text["en"]
-        == "residency status waiting for verification = verified ✗"
+    reason = refused.reason_list()[1]
+    assert reason.text["en"] == (
+        "Free parking minutes are only for residents whose residency has been verified; "
+        "yours is: waiting for verification."
     )
+    assert reason.expressed["en"] == "residency status waiting for verification = verified ✗"
     assert balance(session, people["pending"], NOW) == 0
 
 

@@ -19,6 +19,13 @@ VEHICLE_FACT = {
     "ar": "المركبة مسجلة للمقيم أو لأسرته",
     "en": "vehicle registered to the resident or household",
 }
+# The permit programme's sentence for it (benefits/eligibility/programmes), values filled in.
+VEHICLE_NOT_THE_HOUSEHOLDS = {
+    "he": "תו חניה ניתן רק לרכב הרשום על שמכם או על שם אחד מבני משק הבית שלכם, ורכב זה אינו רשום כך.",
+    "ar": "يُمنح التصريح فقط لمركبة مسجّلة باسمكم أو باسم أحد أفراد أسرتكم، وهذه المركبة ليست كذلك.",
+    "en": "A permit is only for a vehicle registered to you or to someone in your household, "
+    "and this one is not.",
+}
 
 pytestmark = pytest.mark.usefixtures("parking_ready")
 
@@ -75,8 +82,9 @@ def test_the_parking_reasons_are_named_in_the_residents_language(
 
     benefit = permit_benefit(client, dana, language)
 
-    text = next(r["text"] for r in benefit["reasons"] if r["fact"] == "vehicle_in_household")
-    assert VEHICLE_FACT[language] in text
+    reason = next(r for r in benefit["reasons"] if r["fact"] == "vehicle_in_household")
+    assert VEHICLE_FACT[language] in reason["expression"]
+    assert reason["text"] == VEHICLE_NOT_THE_HOUSEHOLDS[language]
 
 
 def test_a_household_at_its_cap_of_permits_is_not_offered_another(

@@ -35,6 +35,10 @@ def _texts(permit: dict[str, Any]) -> list[str]:
     return [reason["text"] for reason in permit["reasons"] if reason["kind"] == "compare"]
 
 
+def _expressions(permit: dict[str, Any]) -> list[str]:
+    return [reason["expression"] for reason in permit["reasons"] if reason["kind"] == "compare"]
+
+
 def test_a_verified_resident_gets_a_years_permit_for_their_zone_with_a_signed_pass(
     client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> None:
@@ -50,6 +54,12 @@ def test_a_verified_resident_gets_a_years_permit_for_their_zone_with_a_signed_pa
         "Hadar West",
     )
     assert _texts(permit) == [
+        "Your residency has been verified.",
+        "Your address is in the Hadar West parking zone.",
+        "The vehicle is registered to you or to someone in your household.",
+        "A household may hold 2 permits; yours holds 0.",
+    ]
+    assert _expressions(permit) == [
         "residency status verified = verified ✓",
         "parking zone Hadar West ≠ none ✓",
         "vehicle registered to the resident or household yes = yes ✓",
@@ -137,13 +147,36 @@ def test_a_permit_past_its_end_reads_expired_and_shows_no_pass(
     assert again["status"] == "active"
 
 
+_NOT_THE_HOUSEHOLDS = (
+    "A permit is only for a vehicle registered to you or to someone in your household, "
+    "and this one is not."
+)
+
+
 @pytest.mark.parametrize(
-    ("setup", "failing"),
+    ("setup", "failing", "said"),
     [
-        ("pending", "residency status waiting for verification = verified ✗"),
-        ("no_zone", "parking zone none ≠ none ✗"),
-        ("not_mine", "vehicle registered to the resident or household no = yes ✗"),
-        ("unregistered", "vehicle registered to the resident or household no = yes ✗"),
+        (
+            "pending",
+            "residency status waiting for verification = verified ✗",
+            "A parking permit is only for residents whose residency has been verified; "
+            "yours is: waiting for verification.",
+        ),
+        (
+            "no_zone",
+            "parking zone none ≠ none ✗",
+            "A permit is for residents of a parking zone, and your address is in none.",
+        ),
+        (
+            "not_mine",
+            "vehicle registered to the resident or household no = yes ✗",
+            _NOT_THE_HOUSEHOLDS,
+        ),
+        (
+            "unregistered",
+            "vehicle registered to the resident or household no = yes ✗",
+            _NOT_THE_HOUSEHOLDS,
+        ),
     ],
 )
 def test_a_refusal_is_kept_with_its_reasons(
@@ -153,6 +186,7 @@ def test_a_refusal_is_kept_with_its_reasons(
     app: FastAPI,
     setup: str,
     failing: str,
+    said: str,
 ) -> None:
     if setup == "pending":
         applicant = person(session, settings, app, status="pending")
@@ -172,7 +206,8 @@ def test_a_refusal_is_kept_with_its_reasons(
     assert refused["status"] == "refused"
     assert refused["pass_token"] is None
     assert refused["valid_from"] is None
-    assert failing in _texts(refused)
+    assert failing in _expressions(refused)
+    assert said in _texts(refused)
     assert (
         client.get("/api/v1/parking/permits/me", headers=applicant.headers).json()[0]["status"]
         == "refused"
@@ -193,7 +228,8 @@ def test_permits_per_household_stop_at_the_rules_cap(
     third = apply(client, one, "333-33-333")
 
     assert (first["status"], second["status"], third["status"]) == ("active", "active", "refused")
-    assert "household parking permits in force 2 < 2 ✗" in _texts(third)
+    assert "A household may hold 2 permits; yours holds 2 already." in _texts(third)
+    assert "household parking permits in force 2 < 2 ✗" in _expressions(third)
 
 
 def test_a_vehicle_has_one_permit_in_force_at_a_time(

@@ -307,20 +307,27 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     expect(parking).to_contain_text("2 h 0 min every month")
     expect(parking.locator(".reasons li")).to_have_count(1)
     expect(parking.locator(".reasons li")).to_contain_text(english["benefits.outcome.pass"])
-    expect(parking.locator(".reasons li")).to_contain_text("residency status")
+    # The reason in plain words, as the programme's file says it.
+    expect(parking.locator(".reasons li")).to_have_text(
+        f"{english['benefits.outcome.pass']}: Your residency has been verified."
+    )
     senior = page.locator("#benefit-list > li[data-programme='senior_extra_parking']")
     expect(senior).to_contain_text(english["benefits.not_eligible"])
     expect(senior.locator(".reasons li[data-outcome='fail']")).not_to_have_count(0)
     expect(senior.locator(".reasons li[data-outcome='fail']").first).to_contain_text(
         english["benefits.outcome.fail"]
     )
+    expect(senior.locator(".reasons li[data-outcome='fail']").first).to_contain_text(
+        "Extra parking is for residents aged 67 or over (or with a disability); you are "
+    )
+    expect(senior.locator(".reasons")).not_to_contain_text("≥")
     expect(page.locator("#balances-empty")).to_be_visible()
 
     # The reasons come from the API in the language of the page.
     page.get_by_role("button", name="עברית").click()
     expect(parking.get_by_role("heading")).to_have_text("דקות חניה חינם")
     expect(parking).to_contain_text("2 שע׳ 0 דק׳ בכל חודש")
-    expect(parking.locator(".reasons li")).to_contain_text("סטטוס תושבות")
+    expect(parking.locator(".reasons li")).to_contain_text("התושבות שלכם אומתה.")
     page.get_by_role("button", name="English").click()
 
     now = _now()

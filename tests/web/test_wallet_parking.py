@@ -528,6 +528,9 @@ def test_the_parking_section_in_each_language_at_360_px(
     expect(permit.locator(".steps li").last).to_have_text(arabic["parking.step.refused"])
     reasons = permit.locator(".reasons li[data-outcome=fail]")
     expect(reasons.first).to_be_visible()
+    expect(reasons.first).to_contain_text(
+        "التصريح مخصّص لسكان منطقة وقوف، وعنوانكم لا يقع في أي منطقة وقوف."
+    )
     assert no_sideways_scroll(other)
 
 

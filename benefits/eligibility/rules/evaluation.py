@@ -25,6 +25,7 @@ from benefits.eligibility.rules.parsing import (
     is_rule_int,
     parse_rule,
 )
+from benefits.eligibility.rules.wording import worded
 from kernel.i18n import LANGUAGES, Language, Named, Text
 
 Outcome = Literal["pass", "fail", "missing"]
@@ -33,7 +34,11 @@ Kind = Literal["all", "any", "not", "compare", "programme"]
 
 @dataclass(frozen=True)
 class Reason:
-    """One condition's verdict: which fact, its value, the comparison, and a text in three languages."""
+    """One condition's verdict: which fact, its value, the comparison, and a text in three languages.
+
+    ``text`` is what a person reads: the rule's sentence for this outcome with the values filled in
+    (``rules.wording``), or, without one, the condition in the engine's form, which ``expression``
+    always holds (``age 38 ≥ 67 ✗``; ``None``: the same as ``text``)."""
 
     path: str
     kind: Kind
@@ -43,10 +48,16 @@ class Reason:
     op: str | None = None
     value: Any = None
     actual: Any = None
+    expression: Text | None = None
 
     @property
     def passed(self) -> bool:
         return self.outcome == "pass"
+
+    @property
+    def expressed(self) -> Text:
+        """The condition and its verdict in the engine's form, in three languages."""
+        return self.expression if self.expression is not None else self.text
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -58,6 +69,7 @@ class Reason:
             "value": self.value,
             "actual": self.actual,
             "text": dict(self.text),
+            "expression": dict(self.expressed),
         }
 
     @classmethod
@@ -71,6 +83,7 @@ class Reason:
             op=data.get("op"),
             value=data.get("value"),
             actual=data.get("actual"),
+            expression=cast(Text, dict(data["expression"])) if data.get("expression") else None,
         )
 
 
@@ -232,25 +245,27 @@ class _Evaluator:
                     "ar": "لا توجد قيمة قابلة للمقارنة",
                     "en": "fact has no value that can be compared",
                 }
-            text = cast(
+            expression = cast(
                 Text,
                 {
                     language: f"{_fact_name(node.fact, language)}: {why[language]} ✗"
                     for language in LANGUAGES
                 },
             )
+            said = worded(node.says, "missing", fact=node.fact, limit=node.value, actual=None)
             return Reason(
                 node.path,
                 "compare",
                 "missing",
-                text,
+                said or expression,
                 fact=node.fact,
                 op=node.op,
                 value=value,
                 actual=_json_safe(actual) if present else None,
+                expression=expression,
             )
         outcome: Outcome = "pass" if _compare(node.op, cast(Scalar, actual), node.value) else "fail"
-        text = cast(
+        expression = cast(
             Text,
             {
                 language: (
@@ -261,15 +276,17 @@ class _Evaluator:
                 for language in LANGUAGES
             },
         )
+        said = worded(node.says, outcome, fact=node.fact, limit=node.value, actual=actual)
         return Reason(
             node.path,
             "compare",
             outcome,
-            text,
+            said or expression,
             fact=node.fact,
             op=node.op,
             value=value,
             actual=_json_safe(actual),
+            expression=expression,
         )
 
 

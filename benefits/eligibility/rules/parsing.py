@@ -12,6 +12,7 @@ from typing import Any, Literal, TypeAlias, cast, get_args
 from benefits.eligibility.exceptions import InvalidRule, UnknownFact
 from benefits.eligibility.rule_problems import RuleProblem
 from benefits.eligibility.rules.known_facts import MAX_FACT_NAME, Fact, known_fact
+from benefits.eligibility.rules.wording import SAYINGS, Says, parse_says
 from kernel.i18n import Text
 
 MAX_DEPTH = 8
@@ -107,6 +108,7 @@ class Comparison:
     fact: str
     op: Op
     value: RuleValue
+    says: Says | None = None  # its reason in plain words (``rules.wording``)
 
 
 @dataclass(frozen=True)
@@ -165,9 +167,17 @@ class _Parser:
             )
         if keys == {"not"}:
             return Negation(path, self.parse(node["not"], _join(path, "not"), depth + 1))
-        if keys == {"fact", "op", "value"}:
+        if keys in ({"fact", "op", "value"}, {"fact", "op", "value", "says"}):
             return self.comparison(node, path)
-        unknown = sorted(str(key) for key in keys - {"all", "any", "not", "fact", "op", "value"})
+        if "says" in keys and keys & {"all", "any", "not"}:
+            raise _problem(
+                _join(path, "says"),
+                "רק השוואה {fact, op, value} נושאת משפטים",
+                "المقارنة {fact, op, value} وحدها تحمل جملًا",
+                "only a comparison {fact, op, value} carries sentences",
+            )
+        known_keys = {"all", "any", "not", "fact", "op", "value", "says"}
+        unknown = sorted(str(key) for key in keys - known_keys)
         if unknown:
             name = unknown[0][:MAX_FACT_NAME]
             raise _problem(
@@ -207,7 +217,7 @@ class _Parser:
             items = tuple(
                 self.scalar(item, fact, f"{value_path}[{index}]") for index, item in enumerate(raw)
             )
-            return Comparison(path, name, op, items)
+            return Comparison(path, name, op, items, self.says(node, path, items))
         if op in ORDERING_OPS:
             if fact is not None and fact.type is not int:
                 raise _problem(
@@ -218,8 +228,16 @@ class _Parser:
                 )
             if not is_rule_int(raw):
                 raise _not_an_int(value_path, raw)
-            return Comparison(path, name, op, raw)
-        return Comparison(path, name, op, self.scalar(raw, fact, value_path))
+            return Comparison(path, name, op, raw, self.says(node, path, raw))
+        value = self.scalar(raw, fact, value_path)
+        return Comparison(path, name, op, value, self.says(node, path, value))
+
+    def says(self, node: dict[Any, Any], path: str, value: RuleValue) -> Says | None:
+        if "says" not in node:
+            return None
+        return parse_says(
+            node["says"], _join(path, "says"), fact=node["fact"], op=node["op"], value=value
+        )
 
     def scalar(self, value: object, fact: Fact | None, path: str) -> Scalar:
         if fact is None:  # a fact this process does not know: any plain value, checked later
@@ -286,3 +304,21 @@ def facts_named(condition: Condition) -> list[str]:
         else:
             stack.append(node.child)
     return names
+
+
+def unsaid(condition: Condition) -> list[tuple[Comparison, tuple[str, ...]]]:
+    """The comparisons of a rule that lack a sentence, each with the outcomes it has none for, in
+    the order the rule names them."""
+    found: list[tuple[Comparison, tuple[str, ...]]] = []
+    stack: list[Condition] = [condition]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Comparison):
+            missing = node.says.unsaid() if node.says is not None else SAYINGS
+            if missing:
+                found.append((node, missing))
+        elif isinstance(node, Group):
+            stack.extend(reversed(node.children))
+        else:
+            stack.append(node.child)
+    return found

@@ -22,7 +22,7 @@ from benefits.eligibility.rules.parsing import check_rule, facts_named, parse_ru
 from benefits.eligibility.schemas import ProgrammeDefinition, RuleVersionCreate
 from benefits.eligibility.service.city_clock import city_zone, to_moment
 from benefits.eligibility.service.programmes import create_programme
-from benefits.eligibility.service.rule_versions import create_rule_version
+from benefits.eligibility.service.rule_versions import create_rule_version, reword_rule_version
 from kernel.errors import describe_validation
 
 PROGRAMMES_FOLDER = Path(__file__).resolve().parent.parent / "programmes"
@@ -102,17 +102,31 @@ def read_programme_files(folder: Path | None = None) -> ProgrammeFiles:
     return _programme_files(folder)[0]
 
 
-def find_programme_file(code: str, folders: Sequence[Path]) -> ProgrammeDefinition | None:
-    """The programme file defining ``code`` in the first of these folders that has one.
+def programme_file_paths(folder: Path) -> list[Path]:
+    """The programme files of a folder (``*.yaml`` with a ``code``); other YAML files there (rule
+    tests, say) are passed over without being read as programmes."""
+    found: list[Path] = []
+    for candidate in sorted(folder.glob("*.yaml")):
+        content = read_yaml(candidate)
+        if isinstance(content, dict) and "code" in content:
+            found.append(candidate)
+    return found
 
-    Other YAML files there (rule tests, say) are passed over without being read as programmes.
-    """
+
+def find_programme_path(code: str, folders: Sequence[Path]) -> Path | None:
+    """The programme file defining ``code`` in the first of these folders that has one."""
     for folder in dict.fromkeys(f.resolve() for f in folders):
-        for candidate in sorted(folder.glob("*.yaml")):
+        for candidate in programme_file_paths(folder):
             content = read_yaml(candidate)
             if isinstance(content, dict) and content.get("code") == code:
-                return read_programme_file(candidate)
+                return candidate
     return None
+
+
+def find_programme_file(code: str, folders: Sequence[Path]) -> ProgrammeDefinition | None:
+    """The programme file defining ``code`` in the first of these folders that has one, checked."""
+    path = find_programme_path(code, folders)
+    return read_programme_file(path) if path is not None else None
 
 
 @dataclass
@@ -122,6 +136,7 @@ class LoadReport:
 
     programmes_created: list[str] = field(default_factory=list)
     versions_created: list[str] = field(default_factory=list)
+    versions_reworded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     set_aside: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -135,7 +150,8 @@ def load_programmes(
     actor_id: uuid.UUID | None = None,
 ) -> LoadReport:
     """Load the programme files of a folder (default: the shipped ones). Idempotent: a programme
-    already there is kept as the city has it; only rule versions it lacks (by start) are added.
+    already there is kept as the city has it; only rule versions it lacks (by start) are added,
+    and one that decides as its file does takes the file's sentences (``says``).
     A programme whose rules name facts of a domain switched off is set aside, and reported."""
     zone = city_zone(zone)
     files, set_aside = _programme_files(folder)
@@ -151,10 +167,14 @@ def load_programmes(
         elif programme.status == ProgrammeStatus.retired:
             report.unchanged.append(code)
             continue
-        starts = {v.effective_from for v in RuleVersionRepository(session).of(programme.id)}
+        starts = {v.effective_from: v for v in RuleVersionRepository(session).of(programme.id)}
         added = False
         for rule in definition.rules:
-            if to_moment(rule.effective_from, zone) in starts:
+            there = starts.get(to_moment(rule.effective_from, zone))
+            if there is not None:
+                if reword_rule_version(session, programme, there, rule.rule, actor_id=actor_id):
+                    report.versions_reworded.append(f"{code} v{there.version}")
+                    added = True
                 continue
             version = create_rule_version(
                 session,

@@ -1,5 +1,6 @@
 """Rule tests: OpenFisca-style YAML files of cases, each a resident's facts and the verdict (and
-reasons) a programme's rule must give them."""
+reasons) a programme's rule must give them; and the check that the programmes they read give every
+condition's reason in plain words."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pydantic import ValidationError
 
 from benefits.eligibility.exceptions import InvalidRule
 from benefits.eligibility.rules.evaluation import Evaluation, Reason, evaluate
-from benefits.eligibility.rules.parsing import check_rule
+from benefits.eligibility.rules.parsing import check_rule, parse_rule, unsaid
+from benefits.eligibility.rules.wording import condition_text
 from benefits.eligibility.schemas import (
     ProgrammeDefinition,
     RuleDefinition,
@@ -25,7 +27,10 @@ from benefits.eligibility.service.city_clock import city_zone, to_moment
 from benefits.eligibility.service.programme_files import (
     PROGRAMMES_FOLDER,
     ProgrammeFileError,
-    find_programme_file,
+    ProgrammeSetAside,
+    find_programme_path,
+    programme_file_paths,
+    read_programme_file,
     read_yaml,
 )
 from kernel.errors import describe_validation
@@ -54,6 +59,7 @@ class RuleTestResult:
     programme: str | None
     cases: tuple[CaseResult, ...] = ()
     error: str | None = None
+    programme_file: Path | None = None  # where its rule came from, when not given inline
 
     @property
     def passed(self) -> bool:
@@ -81,12 +87,14 @@ def _rule_in_force(
 
 
 def _reason_matches(expected: str | dict[str, Any], reason: Reason) -> bool:
+    """A string matches a reason's text or expression in any language; a mapping, its fields."""
+    said = (*reason.text.values(), *reason.expressed.values())
     if isinstance(expected, str):
-        return expected.strip() in reason.text.values()
+        return expected.strip() in said
     given = reason.as_json()
     for key, value in expected.items():
-        if key == "text":
-            if value not in reason.text.values():
+        if key in ("text", "expression"):
+            if value not in (reason.text if key == "text" else reason.expressed).values():
                 return False
         elif key not in given or given[key] != value:
             return False
@@ -125,11 +133,14 @@ def run_rule_test_file(
     except ValidationError as exc:
         return RuleTestResult(path, None, error=f"{path}: {describe_validation(exc.errors())}")
     definition: ProgrammeDefinition | None = None
+    programme_file: Path | None = None
     if tests.rule is None:
         folders = [programmes_folder] if programmes_folder is not None else []
         folders += [path.parent, path.parent.parent, PROGRAMMES_FOLDER]
         try:
-            definition = find_programme_file(tests.programme, folders)
+            programme_file = find_programme_path(tests.programme, folders)
+            if programme_file is not None:
+                definition = read_programme_file(programme_file)
         except ProgrammeFileError as exc:
             return RuleTestResult(path, tests.programme, error=str(exc))
         if definition is None:
@@ -159,10 +170,11 @@ def run_rule_test_file(
                     tests.programme,
                     tuple(results),
                     error=f"{path}: case {case.name!r}: no rule of {tests.programme} is in force then",
+                    programme_file=programme_file,
                 )
             rule = chosen.rule
         results.append(_run_case(case, rule))
-    return RuleTestResult(path, tests.programme, tuple(results))
+    return RuleTestResult(path, tests.programme, tuple(results), programme_file=programme_file)
 
 
 def rule_test_files(paths: Sequence[Path]) -> list[Path]:
@@ -174,3 +186,66 @@ def rule_test_files(paths: Sequence[Path]) -> list[Path]:
         else:
             files.append(path)
     return files
+
+
+# --- every condition in plain words -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnsaidCondition:
+    """A condition of a programme file without a sentence for some of its outcomes."""
+
+    path: Path
+    programme: str
+    where: str  # rules[0].rule.all[3]
+    condition: str  # household_parking_permits < 2
+    sayings: tuple[str, ...]  # met, unmet, missing
+
+    def describe(self) -> str:
+        return f"{self.path}: {self.where} ({self.condition}): {', '.join(self.sayings)}"
+
+
+@dataclass(frozen=True)
+class WordingCheck:
+    """What the programme files of some folders lack in sentences, and the files that cannot be
+    read."""
+
+    unsaid: tuple[UnsaidCondition, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+def check_wording(folders: Sequence[Path]) -> WordingCheck:
+    """Every programme file in these folders must say each condition's reason in plain words: a
+    sentence (he, ar, en) for its met, unmet and missing outcomes. Programmes set aside (facts of a
+    domain switched off) are not read."""
+    unsaid_found: list[UnsaidCondition] = []
+    errors: list[str] = []
+    for folder in dict.fromkeys(f.resolve() for f in folders):
+        try:
+            paths = programme_file_paths(folder)
+        except ProgrammeFileError as exc:
+            errors.append(str(exc))
+            continue
+        for path in paths:
+            try:
+                definition = read_programme_file(path)
+            except ProgrammeSetAside:
+                continue
+            except ProgrammeFileError as exc:
+                errors.append(str(exc))
+                continue
+            for index, rule in enumerate(definition.rules):
+                for comparison, sayings in unsaid(parse_rule(rule.rule)):
+                    where = f"rules[{index}].rule" + (
+                        f".{comparison.path}" if comparison.path else ""
+                    )
+                    unsaid_found.append(
+                        UnsaidCondition(
+                            path,
+                            definition.code,
+                            where,
+                            condition_text(comparison.fact, comparison.op, comparison.value),
+                            sayings,
+                        )
+                    )
+    return WordingCheck(tuple(unsaid_found), tuple(errors))

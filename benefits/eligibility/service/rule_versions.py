@@ -27,6 +27,7 @@ from benefits.eligibility.exceptions import (
 from benefits.eligibility.models import Programme, ProgrammeStatus, RuleVersion
 from benefits.eligibility.repository import ProgrammeRepository, RuleVersionRepository
 from benefits.eligibility.rules.parsing import check_rule
+from benefits.eligibility.rules.wording import without_words
 from benefits.eligibility.schemas import RuleVersionCreate
 from benefits.eligibility.service import follow_ups
 from benefits.eligibility.service.city_clock import city_zone, show_moment, to_moment
@@ -142,6 +143,38 @@ def create_rule_version(
     # In force now: the residents it concerns are judged under it at once.
     follow_ups.rule_published(session, programme, version, now=now, zone=zone)
     return version
+
+
+def reword_rule_version(
+    session: Session,
+    programme: Programme,
+    version: RuleVersion,
+    rule: dict[str, Any],
+    *,
+    actor_id: uuid.UUID | None,
+) -> bool:
+    """Give a rule version the sentences of ``rule`` when the two decide alike and only their
+    words differ (a programme file worded after it was loaded). What it decides never changes
+    here, and decisions already made keep the words they were given (decision record 0008).
+    Whether it was reworded."""
+    if version.is_retired or version.rule == rule:
+        return False
+    if without_words(version.rule) != without_words(rule):
+        return False
+    check_rule(rule)
+    before = _version_snapshot(programme, version)
+    version.rule = rule
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="programme_rule.reword",
+        subject_type="programme_rule_version",
+        subject_id=version.id,
+        before=before,
+        after=_version_snapshot(programme, version),
+    )
+    return True
 
 
 def list_rule_versions(session: Session, code: str) -> Sequence[RuleVersion]:
