@@ -28,6 +28,9 @@ class CashbackSettings(Settings):
     cashback_round_amount_from_agorot: int = Field(default=20_000, ge=10_000, le=10**9)
     cashback_outlier_deviations: float = Field(default=4.0, gt=0, le=100)
     cashback_outlier_min_history: int = Field(default=20, ge=2, le=200)
+    # A campaign's businesses are told once its budget's remainder falls below this share (in
+    # percent) of what its top-ups put in; 0 tells them nothing.
+    cashback_budget_low_percent: int = Field(default=10, ge=0, le=100)
 
 
 def cashback_settings(settings: Settings) -> CashbackSettings:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from parking import cli, demo, plug_ins, tasks
+from parking import cli, demo, notices, plug_ins, tasks
 from parking.endpoints import (
     inspections,
     parking_time,
@@ -39,7 +39,7 @@ MANIFEST = Manifest(
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
     runtime_parts=(inspections.inspection_desk,),
-    jobs=tasks.JOBS,
+    jobs=(*tasks.JOBS, notices.EXPIRING_PERMITS),
     settings=ParkingSettings,
     plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS, requests.SOURCE),
 )

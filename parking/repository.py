@@ -216,6 +216,19 @@ class PermitRepository:
         ).all()
         return [PlatePermit(row[0], row[1], row[2], row[3]) for row in rows]
 
+    def ending_between(
+        self, now: datetime, until: datetime, *, after: uuid.UUID | None, limit: int
+    ) -> Sequence[Permit]:
+        """Permits in force at ``now`` that end by ``until``, by id from after ``after``."""
+        query = select(Permit).where(
+            Permit.status == PermitStatus.granted.value,
+            Permit.valid_to > now,
+            Permit.valid_to <= until,
+        )
+        if after is not None:
+            query = query.where(Permit.id > after)
+        return self.session.scalars(query.order_by(Permit.id).limit(limit)).all()
+
     def residents_with_permits_in_force(self, now: datetime) -> Sequence[uuid.UUID]:
         return self.session.scalars(
             select(Permit.resident_id)

@@ -25,6 +25,8 @@ class ParkingSettings(Settings):
     parking_freshness_seconds: float = Field(default=1.0, ge=0, le=60)
     # Inspections are written in batches this many seconds apart; 0 writes each before its answer.
     parking_inspection_write_seconds: float = Field(default=0.25, ge=0, le=10)
+    # A permit's holder is told this many days before it ends (the daily reminder).
+    parking_permit_reminder_days: int = Field(default=14, ge=1, le=180)
 
 
 def parking_settings(settings: Settings) -> ParkingSettings:

@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from benefits.eligibility.models import Programme
-from benefits.ledger.models import Account
+from benefits.ledger.models import Account, Posting, Transaction
 from cashback.models import Campaign
 from cashback.repository.base import Repository
 
@@ -94,3 +94,26 @@ class CampaignRepository(Repository):
             .where(Campaign.ends_at <= at, Account.balance > Account.held_out)
             .order_by(Campaign.id)
         ).all()
+
+    def budget_standing(self, campaign: Campaign, *, top_up_kind: str) -> tuple[int, int, int]:
+        """What the campaign's budget has left (its balance less what it holds for return
+        windows, as the account caches them), what its top-ups put in, and how many there were:
+        one statement, read through the top-ups' reference, not the budget's every posting."""
+        top_ups = (
+            select(Posting.amount)
+            .join(Transaction, Transaction.id == Posting.transaction_id)
+            .where(
+                Transaction.reference == f"campaign:{campaign.id}",
+                Transaction.kind == top_up_kind,
+                Posting.account_id == campaign.budget_account_id,
+            )
+            .subquery()
+        )
+        row = self.session.execute(
+            select(
+                Account.balance - Account.held_out,
+                select(func.coalesce(func.sum(top_ups.c.amount), 0)).scalar_subquery(),
+                select(func.count()).select_from(top_ups).scalar_subquery(),
+            ).where(Account.id == campaign.budget_account_id)
+        ).one()
+        return int(row[0]), int(row[1]), int(row[2])

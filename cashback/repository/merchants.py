@@ -155,3 +155,21 @@ class MerchantRepository(Repository):
         for merchant_id, user_id in rows:
             staff[merchant_id].append(user_id)
         return staff
+
+    def staff_of_approved(
+        self, *, categories: Sequence[str], neighbourhoods: Sequence[str]
+    ) -> Sequence[uuid.UUID]:
+        """The staff accounts of approved businesses of these categories in these neighbourhoods
+        (by code; an empty list: every one), in one statement."""
+        query = (
+            select(MerchantStaff.user_id)
+            .join(Merchant, Merchant.id == MerchantStaff.merchant_id)
+            .where(Merchant.status == MerchantStatus.approved.value)
+        )
+        if categories:
+            query = query.where(Merchant.category.in_(categories))
+        if neighbourhoods:
+            query = query.join(Neighbourhood, Neighbourhood.id == Merchant.neighbourhood_id).where(
+                Neighbourhood.code.in_(neighbourhoods)
+            )
+        return self.session.scalars(query.order_by(MerchantStaff.user_id)).all()

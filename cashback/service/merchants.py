@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger.models import OwnerType, Unit
 from benefits.ledger.service.balances import balances_of_owners
-from cashback import earning
+from cashback import earning, notices
 from cashback.exceptions import (
     AddressNotInCity,
     AlreadyMerchantStaff,
@@ -149,6 +149,8 @@ def change_status(
         after={"status": to.value},
         reason=reason,
     )
+    if to == MerchantStatus.approved:
+        notices.business_approved(session, merchant)
     return merchant
 
 

@@ -19,7 +19,7 @@ from benefits.eligibility.service.decisions import decide
 from benefits.ledger.exceptions import IdempotencyMismatch, InsufficientBalance
 from benefits.ledger.service.holds import create_hold
 from benefits.ledger.service.posting import PostingInput
-from cashback import earning
+from cashback import earning, notices
 from cashback.exceptions import (
     AmountInvalid,
     BudgetExhausted,
@@ -227,6 +227,8 @@ def record_purchase(
             )
         except InsufficientBalance:
             continue
+        notices.cashback_credited(session, settings, purchase, merchant, earned.cashback_agorot)
+        notices.budget_spent(session, settings, campaign, earned.cashback_agorot)
         # A campaign further down the list paid: the purchase records its terms instead.
         repository.attach_hold(purchase, hold.id, paying_columns(campaign, earned) if rank else {})
         return PurchaseAnswer(purchase, campaign, merchant, False)

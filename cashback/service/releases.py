@@ -19,6 +19,7 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.holds import capture_hold
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction, postings_of
+from cashback import notices
 from cashback.models import Purchase, Wallet
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts
@@ -85,6 +86,7 @@ def _release(
     report.released += 1
     report.amount_agorot += captured
     report.recovered_agorot += _settle_debt(session, wallet, captured, purchase, now=now)
+    notices.cashback_spendable(session, purchase, captured)
 
 
 def _settle_debt(

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kernel.i18n import Language
 from kernel.settings import Settings
+from parking import notices
 from parking.models import (
     ParkingPass,
     ParkingZone,
@@ -46,6 +47,7 @@ def end_permit(
     if parking_pass is not None and parking_pass.revoked_at is None:
         parking_pass.revoked_at = now
         parking_pass.revoked_reason = reason.value
+    notices.permit_ended(session, permit, reason)
 
 
 # --- passes: images, print, revocations, the offline bundle -------------------------------------

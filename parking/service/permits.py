@@ -17,6 +17,7 @@ from benefits.eligibility.service.decisions import decide, get_decision, list_de
 from benefits.eligibility.service.facts import facts_of
 from kernel.i18n import Named
 from kernel.settings import Settings
+from parking import notices
 from parking.exceptions import (
     PermitAlreadyActive,
     PermitNotActive,
@@ -148,6 +149,7 @@ def apply_for_permit(
     if granted:
         assert zone is not None
         parking_pass = issue_pass(session, settings, keyring, permit, zone, now=now)
+    notices.permit_decided(session, settings, permit, decision, zone_found=zone is not None)
     return PermitView(permit, permit_state(permit, now), zone, parking_pass, decision)
 
 
@@ -206,6 +208,7 @@ def reissue_passes(
         old.revoked_reason = PASS_REISSUED
         session.flush()
         issue_pass(session, settings, keyring, permit, zones[permit.zone_id], now=now)
+        notices.pass_reissued(session, permit)
     return len(old_passes)
 
 

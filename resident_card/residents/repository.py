@@ -115,6 +115,16 @@ class ResidentRepository:
             select(Guardianship).where(Guardianship.ward_id == ward_id)
         ).all()
 
+    def guardian_accounts(self, ward_id: uuid.UUID) -> Sequence[uuid.UUID]:
+        """The user accounts of the ward's guardians that have one, oldest guardianship first."""
+        found = self.session.scalars(
+            select(Resident.user_id)
+            .join(Guardianship, Guardianship.guardian_id == Resident.id)
+            .where(Guardianship.ward_id == ward_id, Resident.user_id.is_not(None))
+            .order_by(Guardianship.created_at, Guardianship.id)
+        )
+        return [user_id for user_id in found if user_id is not None]
+
     def relations_of(self, guardian_id: uuid.UUID) -> dict[uuid.UUID, str]:
         rows = self.session.execute(
             select(Guardianship.ward_id, Guardianship.relation).where(

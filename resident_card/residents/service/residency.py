@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from kernel.settings import Settings
 from resident_card.audit import service as audit
-from resident_card.residents import events
+from resident_card.residents import events, notices
 from resident_card.residents.events import Change
 from resident_card.residents.exceptions import InvalidTransition, ResidentNotFound
 from resident_card.residents.identifiers import IdentifierKind, protect
@@ -76,6 +76,7 @@ def change_status(
     # What the resident is owed follows at once, in this transaction (benefits' allowances).
     change = Change.verified if status == ResidencyStatus.verified else Change.refused
     events.announce(session, [resident.id], change, now)
+    notices.status_changed(session, resident, status, reason)
     return resident
 
 
