@@ -14,11 +14,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
+from cashback.manifest import MANIFEST
 from cashback.models import BusinessCategory, MerchantStatus
 from cashback.service import releases
 from kernel.clock import SetClock
 from kernel.i18n import LANGUAGES
 from kernel.notices import Category, Notice
+from kernel.schedule import Job, JobContext
 from resident_card.accounts.models import Role, User
 from tests.cashback.conftest import Shop, make_business, make_campaign
 from tests.cashback.test_purchases import buy
@@ -81,10 +83,11 @@ def test_cashback_that_becomes_spendable_tells_the_resident_once(
     notices_posted.clear()
     clock.advance(days=settings.cashback_return_window_days, seconds=1)
 
-    # The resident reads their cashback: what is due is released, and they are told.
+    # Reading the wallet writes nothing; the worker's release job makes it spendable, and tells.
     assert client.get("/api/v1/cashback/me", headers=auth_headers(app, buyer)).status_code == 200
-    assert client.get("/api/v1/cashback/me", headers=auth_headers(app, buyer)).status_code == 200
-    assert releases.release_due_holds(session, now=clock.now()).released == 0
+    assert notices_posted == []
+    assert _release_job(session, settings, clock)["released"] == 1
+    assert _release_job(session, settings, clock)["released"] == 0
 
     [notice] = notices_posted
     assert (notice.account_id, notice.category, notice.link) == (
@@ -94,6 +97,20 @@ def test_cashback_that_becomes_spendable_tells_the_resident_once(
     )
     _assert_texts(notice, "₪12.00", "Café Hadar")
     assert notice.title["en"] == "Cashback ready to spend"
+
+
+def _release_job(session: Session, settings: ServiceSettings, clock: SetClock) -> dict[str, int]:
+    job = next(j for j in MANIFEST.jobs if j.name == "cashback.release_holds")
+    assert isinstance(job, Job)
+    key, start = job.cadence.period(clock.now())
+    context = JobContext(
+        settings=settings,
+        now=clock.now(),
+        period_key=key,
+        period_start=start,
+        transactions=lambda work: work(session),
+    )
+    return dict(job.run(context))
 
 
 def test_the_release_command_tells_each_resident(
@@ -259,6 +276,15 @@ def test_a_campaign_nearly_spent_tells_its_businesses_once_per_top_up(
     again = spend(10_000)  # ₪0.80 left
     assert {n.key for n in again} == {f"cashback.budget_low:{small.id}:2"}
     assert len(again) == 2
+    # Each business's inbox holds one notice per fall below the threshold.
+    inbox = client.get(
+        "/api/v1/messages/me", headers={**auth_headers(app, other_staff), "Accept-Language": "en"}
+    ).json()["items"]
+    assert [m["title"] for m in inbox if m["category"] == "business"] == [
+        "Campaign budget nearly spent",
+        "Campaign budget nearly spent",
+        "Business approved",
+    ]
 
 
 def test_no_notice_when_the_share_is_zero(

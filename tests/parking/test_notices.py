@@ -318,6 +318,13 @@ def test_the_daily_job_reminds_once_per_permit_ending_within_the_days(
         last_day(row.valid_to, settings).strftime("%d.%m.%Y"),
     )
     assert notice.title["en"] == "Your parking permit ends soon"
+    # The holder's inbox keeps one reminder, in their language.
+    inbox = client.get(
+        "/api/v1/messages/me", headers={**soon_holder.headers, "Accept-Language": "en"}
+    ).json()["items"]
+    reminders = [m for m in inbox if m["title"] == "Your parking permit ends soon"]
+    assert [(m["category"], m["link"]) for m in reminders] == [("permits", "/wallet#parking")]
+    assert "12-345-67" in reminders[0]["body"]
 
 
 def test_the_reminder_reads_its_days_from_the_settings(
