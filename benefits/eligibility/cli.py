@@ -182,7 +182,11 @@ def rules_test(paths: tuple[Path, ...], programmes_folder: Path | None, language
 )
 @language_option
 def rules_load(folder: Path | None, language: Language) -> None:
-    """Load programme files into the database; programmes already there are kept as they are."""
+    """Load programme files into the database; programmes already there are kept as they are.
+
+    A rule version already there that decides as its file does takes the file's sentences
+    (``~ code vN``); one that decides otherwise is left alone.
+    """
     settings = command_settings()
     try:
         with unit_of_work(settings) as session:

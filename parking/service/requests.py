@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import Decision
+from benefits.eligibility.rules.wording import together
 from benefits.eligibility.service.decisions import list_decisions
 from kernel.i18n import LANGUAGES, Text
 from parking.models import ParkingPass, ParkingZone, Permit, PermitEnd, PermitStatus
@@ -91,7 +92,7 @@ def _refusal(decision: Decision | None) -> Text:
     ]
     if not failed:
         return NOT_GRANTED
-    joined = {language: "; ".join(r.text[language] for r in failed) for language in LANGUAGES}
+    joined = {language: together(r.text[language] for r in failed) for language in LANGUAGES}
     return {"he": joined["he"], "ar": joined["ar"], "en": joined["en"]}
 
 

@@ -115,7 +115,8 @@ def test_a_refused_permit_carries_the_conditions_it_failed(
 
     assert request["status"] == "refused"
     assert [s["status"] for s in request["timeline"]] == ["applied", "refused"]
-    assert request["timeline"][-1]["note"] == "; ".join(failed)
+    # The failed conditions' sentences, one after another.
+    assert request["timeline"][-1]["note"] == " ".join(failed)
 
 
 def test_a_permit_expires_once_its_year_is_over(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import string
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
@@ -219,3 +219,10 @@ def without_words(rule: object) -> object:
     if isinstance(rule, list):
         return [without_words(item) for item in rule]
     return rule
+
+
+def together(texts: Iterable[str]) -> str:
+    """Several reasons as one text: sentences one after another, the engine's forms by "; "."""
+    parts = list(texts)
+    whole = all(part.rstrip().endswith((".", "!", "?", "؟")) for part in parts)
+    return (" " if whole else "; ").join(parts)
