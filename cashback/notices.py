@@ -63,9 +63,9 @@ def cashback_credited(
         purchase,
         {"he": "התקבל החזר כספי", "ar": "أُضيف استرداد نقدي", "en": "Cashback credited"},
         {
-            "he": f"צברת {earned} החזר כספי על קנייה של {paid} בעסק {merchant.name}. "
+            "he": f"צברתם {earned} החזר כספי על קנייה של {paid} בעסק {merchant.name}. "
             f"אפשר יהיה לממש אותו מ־{day}, בתום תקופת ההחזרות.",
-            "ar": f"ربحت {earned} استردادًا نقديًا على شراء بقيمة {paid} في {merchant.name}. "
+            "ar": f"ربحتم {earned} استردادًا نقديًا على شراء بقيمة {paid} في {merchant.name}. "
             f"يمكن صرفه ابتداءً من {day}، بعد انتهاء فترة الإرجاع.",
             "en": f"You earned {earned} cashback on a purchase of {paid} at {merchant.name}. "
             f"It can be spent from {day}, when the return window ends.",

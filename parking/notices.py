@@ -51,15 +51,17 @@ END_REASONS: dict[PermitEnd, Text] = {
     },
 }
 NO_ZONE: Text = {
-    "he": "הכתובת אינה באף אזור חניה",
-    "ar": "العنوان ليس ضمن أي منطقة وقوف",
-    "en": "the address is in no parking zone",
+    "he": "הכתובת אינה באף אזור חניה.",
+    "ar": "العنوان ليس ضمن أي منطقة وقوف.",
+    "en": "The address is in no parking zone.",
 }
 NOT_IN_HOUSEHOLD: Text = {
-    "he": "הרכב אינו רשום למשק הבית",
-    "ar": "المركبة غير مسجلة للأسرة",
-    "en": "the vehicle is not registered to the household",
+    "he": "הרכב אינו רשום למשק הבית.",
+    "ar": "المركبة غير مسجلة للأسرة.",
+    "en": "The vehicle is not registered to the household.",
 }
+# How a sentence ends; a condition's text without one (a bare comparison) is given a full stop.
+SENTENCE_ENDS = (".", "!", "?", "؟")
 
 
 def _zone_names(session: Session, permit: Permit) -> Text:
@@ -139,16 +141,16 @@ def permit_decided(
         Category.permits,
         {"he": "היתר החניה נדחה", "ar": "رُفض تصريح الوقوف", "en": "Parking permit refused"},
         {
-            "he": f"הבקשה להיתר חניה לרכב {plate} נדחתה: {why['he']}.",
-            "ar": f"رُفض طلب تصريح الوقوف للمركبة {plate}: {why['ar']}.",
-            "en": f"The application for a parking permit for vehicle {plate} was refused: "
-            f"{why['en']}.",
+            "he": f"הבקשה להיתר חניה לרכב {plate} נדחתה. {why['he']}",
+            "ar": f"رُفض طلب تصريح الوقوف للمركبة {plate}. {why['ar']}",
+            "en": f"The application for a parking permit for vehicle {plate} was refused. "
+            f"{why['en']}",
         },
     )
 
 
 def _refusal_reasons(decision: Decision, *, zone_found: bool, vehicle_found: bool) -> Text:
-    """The conditions the application failed, in each language, joined into one sentence."""
+    """The conditions the application failed, in each language, a sentence each."""
     failed: list[Text] = [
         reason.text
         for reason in decision.reason_list()
@@ -159,10 +161,15 @@ def _refusal_reasons(decision: Decision, *, zone_found: bool, vehicle_found: boo
     if not failed and not vehicle_found:
         failed.append(NOT_IN_HOUSEHOLD)
     return {
-        "he": "; ".join(text["he"] for text in failed),
-        "ar": "؛ ".join(text["ar"] for text in failed),
-        "en": "; ".join(text["en"] for text in failed),
+        "he": " ".join(_sentence(text["he"]) for text in failed),
+        "ar": " ".join(_sentence(text["ar"]) for text in failed),
+        "en": " ".join(_sentence(text["en"]) for text in failed),
     }
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith(SENTENCE_ENDS) else f"{text}."
 
 
 def permit_ended(session: Session, permit: Permit, reason: PermitEnd) -> None:
