@@ -167,6 +167,7 @@ def decision_out(
         reasons=[reason_out(reason, language) for reason in decision.reason_list()],
         decided_at=decision.decided_at,
         reference=decision.reference,
+        appeal_id=decision.appeal_id,
     )
 
 

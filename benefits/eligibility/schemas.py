@@ -144,6 +144,9 @@ class DecisionOut(BaseModel):
     reasons: list[ReasonOut]
     decided_at: datetime
     reference: str
+    appeal_id: uuid.UUID | None = Field(
+        default=None, description="A decision a clerk made on appeal names the appeal."
+    )
 
 
 class ProgrammeSummary(BaseModel):

@@ -102,6 +102,8 @@ def test_a_granted_appeal_credits_the_month_through_a_decision_naming_it(
     assert body["reason"] == "Suspension lifted at the desk."
 
     override = session.get_one(Decision, uuid.UUID(body["outcome_decision_id"]))
+    read = client.get(f"/api/v1/benefits/me/decisions/{override.id}", headers=mine).json()
+    assert (read["eligible"], read["appeal_id"]) == (True, appeal["id"])
     assert override.eligible
     assert override.appeal_id == uuid.UUID(appeal["id"])
     assert "Suspension lifted at the desk." in override.reasons[0]["text"]["en"]
