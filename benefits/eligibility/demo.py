@@ -21,6 +21,10 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
         "programmes: "
         + (", ".join(loaded.programmes_created) if loaded.programmes_created else "already there")
     ]
+    if loaded.versions_reworded:
+        lines.append(
+            "rule versions given their files' sentences: " + ", ".join(loaded.versions_reworded)
+        )
     if loaded.set_aside:
         lines.append("programmes of domains not running: " + ", ".join(loaded.set_aside))
     period = parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)

@@ -83,7 +83,10 @@ class RuleVersionCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rule: dict[str, Any]
+    rule: dict[str, Any] = Field(
+        description="A condition tree; a comparison may carry `says: {met, unmet, missing}`, "
+        "its reason in plain words in he, ar and en, with `{fact}`, `{limit}` and `{value}`."
+    )
     effective_from: Moment | None = None
     effective_to: Moment | None = None
     allow_gap: bool = False
