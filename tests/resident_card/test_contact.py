@@ -4,22 +4,30 @@ nobody else's record reached."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
+import httpx
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SetClock
 from kernel.notices import Category, Notice
 from kernel.settings import Settings
+from messages import tasks
 from resident_card.accounts.models import Role, User
 from resident_card.residents.models import EmailChange, Resident
 from resident_card.residents.service.contact import EMAIL_CHANGES_PER_WINDOW
+from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_resident, create_user
+from tests.messages.support import context
+from tests.smtp import SmtpServer, smtp_server
 
 CONTACT = "/api/v1/residents/me/contact"
 CONFIRM = "/api/v1/residents/me/contact/confirm-email"
+__all__ = ["smtp_server"]  # the fixture, for the test that reads real emails
 LINK = re.compile(r"^/confirm-email#token=([A-Za-z0-9_-]{43})$")
 
 
@@ -246,3 +254,32 @@ def test_staff_have_no_contact_record(
     clerk = create_user(session, settings, role=Role.admin)
 
     assert client.get(CONTACT, headers=auth_headers(app, clerk)).status_code == 403
+
+
+def test_the_new_address_gets_its_link_and_the_old_one_is_told_by_smtp(
+    live_server: LiveServer, smtp_server: SmtpServer
+) -> None:
+    database = live_server.database
+    settings = database.settings.model_copy(update={"smtp_url": SecretStr(smtp_server.url)})
+    with database.session() as session:
+        _resident, user = resident_with_account(session, database.settings, email="old@example.org")
+        session.commit()
+        headers = auth_headers(live_server.app, user)
+    asked = httpx.patch(
+        f"{live_server.base_url}{CONTACT}", json={"email": "new@example.org"}, headers=headers
+    )
+    assert asked.status_code == 200
+
+    tasks.DELIVER.run(context(settings, database.engine, datetime.now(UTC) + timedelta(seconds=1)))
+
+    received = {email.recipients[0]: email for email in smtp_server.wait_for(2)}
+    assert set(received) == {"old@example.org", "new@example.org"}
+    assert "/confirm-email#token=" not in received["old@example.org"].text()
+    found = re.search(
+        r"/confirm-email#token=([A-Za-z0-9_-]{43})", received["new@example.org"].text()
+    )
+    assert found is not None
+    confirmed = httpx.post(
+        f"{live_server.base_url}{CONFIRM}", json={"token": found.group(1)}, headers=headers
+    )
+    assert confirmed.json()["email"] == "new@example.org"

@@ -4,27 +4,33 @@ and a new password that signs every device out."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from alembic import command
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SetClock
 from kernel.notices import Category, Notice
 from kernel.settings import Settings
+from messages import tasks
 from resident_card.accounts.models import PasswordReset, Role, User
 from resident_card.accounts.recovery import RESETS_PER_WINDOW
 from resident_card.audit.models import AuditEntry
-from tests.conftest import FreshDatabase
+from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
+from tests.messages.support import context
+from tests.smtp import SmtpServer, smtp_server
 from toshav.schema import alembic_config
 
 RESET = "/api/v1/auth/password-reset"
 CONFIRM = "/api/v1/auth/password-reset/confirm"
 NEW_PASSWORD = "a-brand-new-passphrase"
+__all__ = ["smtp_server"]  # the fixture, for the test that reads a real email
 LINK = re.compile(r"^/reset-password#token=([A-Za-z0-9_-]{43})$")
 
 
@@ -301,3 +307,31 @@ def test_0014_downgrades_and_upgrades_again(fresh_database: FreshDatabase) -> No
     assert ours.isdisjoint(without)
     assert {"users", "residents"} <= without
     assert tables() >= without | ours
+
+
+def test_the_reset_email_is_delivered_by_smtp_and_its_link_works(
+    live_server: LiveServer, smtp_server: SmtpServer
+) -> None:
+    database = live_server.database
+    settings = database.settings.model_copy(update={"smtp_url": SecretStr(smtp_server.url)})
+    with database.session() as session:
+        user = resident_user(session, database.settings, email="noa@example.org")
+        username = user.username
+        session.commit()
+    api = f"{live_server.base_url}/api/v1"
+    assert httpx.post(f"{api}/auth/password-reset", json={"email": "noa@example.org"}).is_success
+
+    tasks.DELIVER.run(context(settings, database.engine, datetime.now(UTC) + timedelta(seconds=1)))
+
+    [email] = smtp_server.wait_for(1)
+    assert email.recipients == ["noa@example.org"]
+    found = re.search(r"(\S+)/reset-password#token=([A-Za-z0-9_-]{43})", email.text())
+    assert found is not None
+    assert found.group(1) == settings.public_url
+    confirm = {"token": found.group(2), "new_password": NEW_PASSWORD}
+    assert httpx.post(f"{api}/auth/password-reset/confirm", json=confirm).status_code == 204
+    assert httpx.post(f"{api}/auth/password-reset/confirm", json=confirm).status_code == 400
+    signed_in = httpx.post(
+        f"{api}/auth/token", data={"username": username, "password": NEW_PASSWORD}
+    )
+    assert signed_in.status_code == 200

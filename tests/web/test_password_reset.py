@@ -3,10 +3,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
+
+import httpx
 import pytest
 from playwright.sync_api import expect
+from pydantic import SecretStr
 
 from kernel.notices import Notice
+from messages import tasks
+from tests.messages.support import context
+from tests.smtp import SmtpServer, smtp_server
 from tests.web.axe import assert_accessible
 from tests.web.conftest import Browser, enrol_by_api, goto, sign_in, texts
 from tests.web.test_layout import BUTTON_NAMES, SMALL_PHONE, TAP, TARGET_HEIGHTS
@@ -15,6 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
 LOCALES = {"he": "he-IL", "ar": "ar-IL", "en": "en-GB"}
 NEW_PASSWORD = "a-brand-new-passphrase"
+__all__ = ["smtp_server"]  # the fixture, for the test that reads a real email
 
 
 def reset_link(notices_posted: list[Notice], email: str) -> str:
@@ -152,3 +161,37 @@ def test_asking_for_a_link_with_the_keyboard_alone(
 
     expect(page.get_by_role("status")).to_have_text(texts("en")["forgot_password.sent"])
     assert len(notices_posted) == 1
+
+
+def test_the_reset_email_arrives_by_smtp_and_its_link_works(
+    browser: Browser, smtp_server: SmtpServer
+) -> None:
+    words = texts("he")
+    account = enrol_by_api(browser.server)
+    database = browser.server.database
+    settings = database.settings.model_copy(update={"smtp_url": SecretStr(smtp_server.url)})
+    asked = httpx.post(
+        f"{browser.server.base_url}/api/v1/auth/password-reset",
+        json={"username": account["username"]},
+        timeout=10,
+    )
+    assert asked.status_code == 202
+
+    tasks.DELIVER.run(context(settings, database.engine, datetime.now(UTC) + timedelta(seconds=1)))
+
+    [email] = [e for e in smtp_server.wait_for(1) if "/reset-password#token=" in e.text()]
+    assert email.recipients == [account["email"]]
+    found = re.search(r"(\S+)/reset-password#token=([A-Za-z0-9_-]+)", email.text())
+    assert found is not None
+    assert found.group(1) == settings.public_url
+    page = browser.open(f"/reset-password#token={found.group(2)}", locale="he-IL")
+    page.get_by_label(words["reset_password.new_password"]).fill(NEW_PASSWORD)
+    page.get_by_role("button", name=words["reset_password.submit"]).click()
+    expect(page.get_by_role("status")).to_have_text(words["reset_password.done"])
+    sign_in(page, {"username": account["username"], "password": NEW_PASSWORD}, lands_on="/wallet")
+
+    # The account is told by email too that its password changed.
+    tasks.DELIVER.run(context(settings, database.engine, datetime.now(UTC) + timedelta(seconds=2)))
+    smtp_server.wait_for(2)
+    changed = [e for e in smtp_server.received if e.subject == "הסיסמה שלך שונתה"]
+    assert [e.recipients for e in changed] == [[account["email"]]]
