@@ -99,9 +99,9 @@ def test_with_parking_off_its_programme_is_set_aside_not_loaded(session: Session
 def test_with_parking_off_a_fact_nobody_knows_is_still_an_error(tmp_path: Path) -> None:
     plug_ins.install(CORE)
     shipped = (PROGRAMMES_FOLDER / "senior_extra_parking.yaml").read_text(encoding="utf-8")
-    (tmp_path / "senior.yaml").write_text(
-        shipped.replace("fact: age,", "fact: agee,"), encoding="utf-8"
-    )
+    misspelt = re.sub(r"\bfact: age\b", "fact: agee", shipped)
+    assert misspelt != shipped, "the shipped programme names the fact age"
+    (tmp_path / "senior.yaml").write_text(misspelt, encoding="utf-8")
 
     with pytest.raises(ProgrammeFileError, match="unknown fact: agee"):
         read_programme_files(tmp_path)
