@@ -222,9 +222,9 @@ _MINUTES_TITLE: Text = {
     "en": "Free parking minutes",
 }
 _MINUTES_BODY: Text = {
-    "he": "{name}: {amount} דקות של {programme} לחודש {period} נמצאות עכשיו בארנק.",
-    "ar": "{name}: {amount} دقيقة من {programme} لشهر {period} موجودة الآن في المحفظة.",
-    "en": "{name}: {amount} minutes of {programme} for {period} are now in the wallet.",
+    "he": "{name}: {programme} לחודש {period}: {amount} דקות, כבר בארנק.",
+    "ar": "{name}: {programme} لشهر {period}: {amount} دقيقة، موجودة الآن في المحفظة.",
+    "en": "{name}: {programme} for {period}: {amount} minutes, now in the wallet.",
 }
 
 
