@@ -15,7 +15,7 @@ from parking.endpoints import (
     vehicles,
     zones,
 )
-from parking.service import requests
+from parking.service import follow_ups, requests
 from parking.settings import ParkingSettings
 from parking.web import pages
 
@@ -41,5 +41,5 @@ MANIFEST = Manifest(
     runtime_parts=(inspections.inspection_desk,),
     jobs=(*tasks.JOBS, notices.EXPIRING_PERMITS),
     settings=ParkingSettings,
-    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS, requests.SOURCE),
+    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS, requests.SOURCE, follow_ups.FOLLOW_UPS),
 )

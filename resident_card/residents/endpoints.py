@@ -17,6 +17,7 @@ from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, Sta
 from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
 from resident_card.city.schemas import Names, NeighbourhoodOut
 from resident_card.residents.exceptions import (
+    AddressOutsideCity,
     AlreadyAWard,
     ContactRequired,
     DateOfBirthInFuture,
@@ -27,7 +28,9 @@ from resident_card.residents.exceptions import (
     InvalidIdentifier,
     InvalidIdNumber,
     InvalidTransition,
+    NotAResidentToMove,
     ResidentNotFound,
+    SameAddress,
     TooManyEmailChanges,
     TooYoungToEnrol,
     UnknownStreet,
@@ -35,6 +38,7 @@ from resident_card.residents.exceptions import (
 )
 from resident_card.residents.models import ResidencyStatus, Resident, WardRelation
 from resident_card.residents.schemas import (
+    AddressChangeIn,
     AddressOut,
     AdminResidentOut,
     AdminStatusChangeOut,
@@ -54,7 +58,7 @@ from resident_card.residents.schemas import (
     WardIn,
     WardOut,
 )
-from resident_card.residents.service import contact, enrolment, records, residency, wards
+from resident_card.residents.service import contact, enrolment, moves, records, residency, wards
 
 router = APIRouter(tags=["residents"])
 AUTH = (NotAuthenticated, Forbidden)
@@ -439,3 +443,41 @@ def set_disability(
         actor_id=caller.id,
     )
     return _admin_out(records.details(session, changed, today=today))
+
+
+@router.post(
+    "/admin/residents/{resident_id}/address",
+    response_model=AdminResidentOut,
+    responses=responses(
+        *AUTH,
+        ResidentNotFound,
+        NotAResidentToMove,
+        UnknownStreet,
+        AddressOutsideCity,
+        SameAddress,
+        Unprocessable,
+    ),
+)
+def change_address(
+    resident_id: uuid.UUID,
+    body: AddressChangeIn,
+    caller: AdminCaller,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    today: Today,
+) -> AdminResidentOut:
+    """Move a resident, and the minors in their care living with them, to a new address in the
+    city, with a reason (admin; audited). Their benefits and permits follow at once."""
+    moved = moves.change_address(
+        session,
+        settings,
+        resident_id=resident_id,
+        address=records.Address(
+            street_code=body.street_code, house_number=body.house_number, apartment=body.apartment
+        ),
+        reason=body.reason,
+        actor_id=caller.id,
+        now=now,
+    )
+    return _admin_out(records.details(session, moved, today=today))

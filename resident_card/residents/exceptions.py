@@ -162,3 +162,33 @@ class TooManyEmailChanges(ToshavError):
         "ar": "طلبتم تغيير البريد الإلكتروني مرات كثيرة جدًا في الساعة الأخيرة. حاولوا مجددًا لاحقًا.",
         "en": "You asked to change your email too many times in the last hour. Please try again later.",
     }
+
+
+class AddressOutsideCity(ToshavError):
+    """A known street, but no range of the city's street list holds this house number."""
+
+    status_code = 422
+    code = "address_outside_city"
+    message: ClassVar[Text] = {
+        "he": "מספר הבית אינו ברשימת הכתובות של העיר ברחוב זה.",
+        "ar": "رقم المنزل غير مدرج في قائمة عناوين المدينة في هذا الشارع.",
+        "en": "This house number is not on the city's address list for this street.",
+    }
+
+
+class SameAddress(Conflict):
+    code = "same_address"
+    message: ClassVar[Text] = {
+        "he": "התושב כבר רשום בכתובת זו.",
+        "ar": "المقيم مسجّل بالفعل في هذا العنوان.",
+        "en": "The resident already lives at this address.",
+    }
+
+
+class NotAResidentToMove(Conflict):
+    code = "resident_not_movable"
+    message: ClassVar[Text] = {
+        "he": "אפשר לשנות כתובת רק לתושב מאומת או ממתין לאימות.",
+        "ar": "يمكن تغيير العنوان فقط لمقيم موثّق أو بانتظار التوثيق.",
+        "en": "Only a verified or pending resident's address can be changed.",
+    }

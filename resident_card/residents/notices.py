@@ -73,3 +73,26 @@ def status_changed(
                 link=RESIDENCY_LINK,
             ),
         )
+
+
+def address_changed(session: Session, resident: Resident, street: Text, number: str) -> None:
+    """Tell the accounts that answer for the resident that a clerk recorded their new address
+    (a street's names and the house number, with its apartment)."""
+    name = full_name(resident)
+    title: Text = {"he": "הכתובת עודכנה", "ar": "تم تحديث العنوان", "en": "Address updated"}
+    body: Text = {
+        "he": f"העירייה רשמה כתובת חדשה עבור {name}: {street['he']} {number}.",
+        "ar": f"سجّلت البلدية عنوانًا جديدًا لـ {name}: {street['ar']} {number}.",
+        "en": f"The city recorded a new address for {name}: {number} {street['en']}.",
+    }
+    for account_id in recipients(session, resident):
+        notices.post(
+            session,
+            Notice(
+                account_id=account_id,
+                category=Category.residency,
+                title=title,
+                body=body,
+                link=RESIDENCY_LINK,
+            ),
+        )

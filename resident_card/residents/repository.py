@@ -101,6 +101,15 @@ class ResidentRepository:
             or 0
         )
 
+    def household_members(self, household_id: uuid.UUID) -> Sequence[Resident]:
+        """Who lives in a household now (pending, verified or suspended), for update."""
+        return self.session.scalars(
+            select(Resident)
+            .where(Resident.household_id == household_id, Resident.status.in_(_PRESENT))
+            .order_by(Resident.id)
+            .with_for_update()
+        ).all()
+
     def wards_of(self, guardian_id: uuid.UUID, *, born_after: date) -> Sequence[Resident]:
         """The guardian's wards born after this date (the minors among them, given the cut-off)."""
         return self.session.scalars(

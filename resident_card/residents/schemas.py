@@ -140,6 +140,17 @@ class DisabilityIn(BaseModel):
     reason: Reason
 
 
+class AddressChangeIn(BaseModel):
+    """A clerk's change of a resident's address within the city, with the reason for it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    street_code: str = Field(min_length=1, max_length=32)
+    house_number: int = Field(ge=1, le=9999)
+    apartment: str | None = Field(default=None, min_length=1, max_length=10)
+    reason: Reason
+
+
 class LookupIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
