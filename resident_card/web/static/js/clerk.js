@@ -108,6 +108,7 @@ function drawResident() {
   $("final-note").hidden = !canChange || next.length > 0;
   if (canChange) drawChoices();
   $("resident").hidden = false;
+  document.dispatchEvent(new CustomEvent("clerk:resident", { detail: open }));
 }
 
 async function openResident(id) {
@@ -159,6 +160,13 @@ form.addEventListener("submit", async (event) => {
     announce(change, "clerk.changed", { tone: "ok", params: { name: fullName(open), status: t(statusKey(open.status)) } });
     await loadQueue();
   });
+});
+
+// Another desk on the page (clerk-moves.js) changed the open resident.
+document.addEventListener("clerk:changed", (event) => {
+  open = event.detail;
+  drawResident();
+  loadQueue();
 });
 
 filter.addEventListener("change", () => loadQueue());
