@@ -70,7 +70,7 @@ def logins_lines(session: Session, settings: Settings, now: datetime) -> list[st
     lines = []
     for view in permits.my_permits(session, resident, now=now):
         if view.state == "active" and view.zone is not None and view.permit.valid_to is not None:
-            until = calendar.last_day(view.permit.valid_to, settings)
+            until = calendar.last_valid_day(view.permit.valid_to, settings)
             lines.append(
                 f"  resident's parking pass: plate {show_plate(view.permit.plate)}, "
                 f"zone {view.zone.code} ({view.zone.name_en}), valid until {until:%Y-%m-%d}"

@@ -23,7 +23,7 @@ from kernel.settings import Settings
 from parking.models import Permit, PermitEnd
 from parking.repository import PermitRepository, ZoneRepository
 from parking.schemas import show_plate
-from parking.service.calendar import last_day
+from parking.service.calendar import last_valid_day
 from parking.settings import parking_settings
 from resident_card.residents.notices import recipients
 from resident_card.residents.service import records as residents
@@ -73,7 +73,7 @@ def _zone_names(session: Session, permit: Permit) -> Text:
 
 def _until(permit: Permit, settings: Settings) -> str:
     assert permit.valid_to is not None
-    return last_day(permit.valid_to, settings).strftime("%d.%m.%Y")
+    return last_valid_day(permit.valid_to, settings).strftime("%d.%m.%Y")
 
 
 def _post(

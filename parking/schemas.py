@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -116,7 +116,12 @@ class PermitOut(BaseModel):
     zone: str | None
     zone_name: str | None
     valid_from: datetime | None
-    valid_until: datetime | None
+    valid_until: datetime | None = Field(
+        description="the moment it ends: the midnight after its last day"
+    )
+    last_valid_day: date | None = Field(
+        default=None, description="its last valid day on the city's calendar, e.g. 2027-12-02"
+    )
     pass_id: str | None = None
     pass_token: str | None = Field(
         default=None,
@@ -229,6 +234,9 @@ class InspectionOut(BaseModel):
     reason: Reason
     zone: str | None = Field(description="the zone the pass, permit or session is for")
     valid_until: datetime | None
+    last_valid_day: date | None = Field(
+        default=None, description="the permit's last valid day on the city's calendar"
+    )
 
 
 class InspectionRecordOut(BaseModel):

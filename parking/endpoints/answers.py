@@ -16,6 +16,8 @@ from parking.schemas import (
     show_plate,
 )
 from parking.service import permits
+from parking.service.calendar import last_valid_day
+from parking.settings import ParkingSettings
 
 # Answers that are the caller's alone or change by the minute: no cache keeps them.
 NO_STORE = {"Cache-Control": "no-store"}
@@ -41,7 +43,9 @@ def vehicle_out(vehicle: Vehicle, caller_resident_id: uuid.UUID) -> VehicleOut:
     )
 
 
-def permit_out(view: permits.PermitView, language: Language) -> PermitOut:
+def permit_out(
+    view: permits.PermitView, language: Language, settings: ParkingSettings
+) -> PermitOut:
     permit = view.permit
     active = view.state == "active" and view.parking_pass is not None
     return PermitOut(
@@ -53,6 +57,7 @@ def permit_out(view: permits.PermitView, language: Language) -> PermitOut:
         zone_name=view.zone.name(language) if view.zone else None,
         valid_from=permit.valid_from,
         valid_until=permit.valid_to,
+        last_valid_day=last_valid_day(permit.valid_to, settings) if permit.valid_to else None,
         pass_id=view.parking_pass.pass_id if view.parking_pass else None,
         pass_token=view.parking_pass.token if active and view.parking_pass else None,
         applied_at=permit.created_at,

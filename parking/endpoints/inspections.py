@@ -26,6 +26,7 @@ from parking.exceptions import (
 from parking.roles import InspectorCaller
 from parking.schemas import InspectionIn, InspectionOut
 from parking.service import inspections
+from parking.service.calendar import last_valid_day
 from parking.settings import ParkingSettings, parking_settings
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -96,7 +97,11 @@ async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request)
         desk.log.add(record)
     found = judged.verdict
     answer = InspectionOut(
-        allowed=found.allowed, reason=found.reason, zone=found.zone, valid_until=found.valid_until
+        allowed=found.allowed,
+        reason=found.reason,
+        zone=found.zone,
+        valid_until=found.valid_until,
+        last_valid_day=last_valid_day(found.valid_until, settings) if found.valid_until else None,
     )
     # Written once here, as the response model documents it (a Response is not serialised again).
     return Response(answer.model_dump_json(), media_type="application/json", headers=NO_STORE)

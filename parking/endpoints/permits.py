@@ -56,18 +56,25 @@ def apply_for_permit(
     resident = vehicles.own_resident(session, caller.id)
     view = permits.apply_for_permit(session, settings, keyring, resident, plate=body.plate, now=now)
     desk.cache.feed.changed_here("parking")  # applying ends the permits of a zone the resident left
-    return permit_out(view, language)
+    return permit_out(view, language, settings)
 
 
 @router.get(
     "/permits/me", response_model=list[PermitOut], responses=responses(*AUTH, NoResidentRecord)
 )
 def my_permits(
-    caller: ResidentCaller, session: DbSession, now: Now, language: RequestLanguage
+    caller: ResidentCaller,
+    session: DbSession,
+    now: Now,
+    language: RequestLanguage,
+    settings: ParkingAppSettings,
 ) -> list[PermitOut]:
     """My permits and applications, newest first: zone, plate, validity, status, and the pass of each one in force."""
     resident = vehicles.own_resident(session, caller.id)
-    return [permit_out(view, language) for view in permits.my_permits(session, resident, now=now)]
+    return [
+        permit_out(view, language, settings)
+        for view in permits.my_permits(session, resident, now=now)
+    ]
 
 
 @router.get(
@@ -81,10 +88,11 @@ def my_permit(
     session: DbSession,
     now: Now,
     language: RequestLanguage,
+    settings: ParkingAppSettings,
 ) -> PermitOut:
     """One of my permits, with the decision's reasons."""
     resident = vehicles.own_resident(session, caller.id)
-    return permit_out(permits.my_permit(session, resident, permit_id, now=now), language)
+    return permit_out(permits.my_permit(session, resident, permit_id, now=now), language, settings)
 
 
 @router.post(
@@ -98,10 +106,11 @@ def cancel_permit(
     session: DbSession,
     now: Now,
     language: RequestLanguage,
+    settings: ParkingAppSettings,
     desk: Desk,
 ) -> PermitOut:
     """Cancel one of my permits: its pass is revoked at once."""
     resident = vehicles.own_resident(session, caller.id)
     view = permits.cancel_permit(session, resident, permit_id, now=now)
     desk.cache.feed.changed_here("parking")
-    return permit_out(view, language)
+    return permit_out(view, language, settings)

@@ -13,6 +13,7 @@ from parking.endpoints.dependencies import AUTH, Desk
 from parking.exceptions import NoResidentRecord
 from parking.schemas import MinutesOut, MovedOut, ParkingMeOut
 from parking.service import parking_time, permits, vehicles, zones
+from parking.settings import ParkingAppSettings
 from resident_card.accounts.dependencies import ResidentCaller
 
 router = APIRouter(prefix="/parking", tags=["parking"])
@@ -20,7 +21,11 @@ router = APIRouter(prefix="/parking", tags=["parking"])
 
 @router.get("/me", response_model=ParkingMeOut, responses=responses(*AUTH, NoResidentRecord))
 def my_parking(
-    caller: ResidentCaller, session: DbSession, now: Now, language: RequestLanguage
+    caller: ResidentCaller,
+    session: DbSession,
+    now: Now,
+    language: RequestLanguage,
+    settings: ParkingAppSettings,
 ) -> ParkingMeOut:
     """My parking: my address's zone, my household's vehicles, my permits, what I may apply for, and my free minutes."""
     resident = vehicles.own_resident(session, caller.id)
@@ -31,7 +36,10 @@ def my_parking(
         vehicles=[
             vehicle_out(v, resident.id) for v in vehicles.household_vehicles(session, resident)
         ],
-        permits=[permit_out(v, language) for v in permits.my_permits(session, resident, now=now)],
+        permits=[
+            permit_out(v, language, settings)
+            for v in permits.my_permits(session, resident, now=now)
+        ],
         offer=offer_out(permits.offer_for(session, resident, now=now), language),
         free_minutes=parking_time.free_minutes(session, resident, now=now),
     )
@@ -47,6 +55,7 @@ def i_moved(
     session: DbSession,
     now: Now,
     language: RequestLanguage,
+    settings: ParkingAppSettings,
     desk: Desk,
 ) -> MovedOut:
     """I moved: permits for my old zone end (their passes are revoked), and a permit for my new zone is offered."""
@@ -56,7 +65,7 @@ def i_moved(
         desk.cache.feed.changed_here("parking")
     return MovedOut(
         zone=result.zone.code if result.zone else None,
-        ended=[permit_out(view, language) for view in result.ended],
+        ended=[permit_out(view, language, settings) for view in result.ended],
         offer=offer_out(result.offer, language),
     )
 

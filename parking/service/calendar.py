@@ -29,6 +29,7 @@ def one_year_on(now: datetime, settings: Settings) -> datetime:
     )
 
 
-def last_day(valid_to: datetime, settings: Settings) -> date:
-    """The last day (on the city's calendar) of something that ends at ``valid_to``."""
+def last_valid_day(valid_to: datetime, settings: Settings) -> date:
+    """The last day (on the city's calendar) of a permit or pass that ends at ``valid_to``: the day
+    before the midnight it ends at. Every page, pass, answer and command says this day."""
     return (valid_to.astimezone(city_time_zone(settings)) - timedelta(microseconds=1)).date()

@@ -27,7 +27,7 @@ from parking.repository import (
     PassRepository,
 )
 from parking.schemas import show_plate
-from parking.service.calendar import last_day
+from parking.service.calendar import last_valid_day
 from parking.service.zones import list_zones
 from parking.settings import ParkingSettings
 from resident_card.credentials import service as credentials
@@ -121,22 +121,33 @@ def pass_page(parking_pass: ParkingPass, zone: ParkingZone, *, settings: Setting
     page.paste(qr, (margin, (height - qr.height) // 2))
     left, right = margin + qr.width + mm(4), width - margin
     column = right - left
-    until = last_day(parking_pass.expires_at, settings).strftime("%d.%m.%Y")
     complex_scripts = _font_file() is not None and features.check("raqm")
     languages: tuple[Language, ...] = ("he", "ar", "en") if complex_scripts else ("en",)
-    lines: list[tuple[str, int, int]] = []  # text, largest size, space after
+    y = margin
+    for text, largest, after in pass_lines(parking_pass, zone, languages, settings=settings):
+        font = _fitted(draw, text, largest, column)
+        draw.text((right, y), text, font=font, fill=0, anchor="ra")
+        y = round(draw.textbbox((right, y), text, font=font, anchor="ra")[3]) + after
+    return page.point(lambda value: 0 if value < 128 else 255).convert("1")
+
+
+def pass_lines(
+    parking_pass: ParkingPass,
+    zone: ParkingZone,
+    languages: Sequence[Language],
+    *,
+    settings: Settings,
+) -> list[tuple[str, int, int]]:
+    """The printed pass's lines beside its QR: each text, its largest size and the space after."""
+    until = last_valid_day(parking_pass.expires_at, settings).strftime("%d.%m.%Y")
+    lines: list[tuple[str, int, int]] = []
     lines += [(PRINT_TITLE[language], 44, 14) for language in languages]
     lines.append((show_plate(parking_pass.plate), 130, 24))
     for language in languages:
         name = zone.names[language]
         lines.append((f"{PRINT_ZONE[language]}: {name} {_isolated(f'({zone.code})')}", 38, 8))
     lines += [(f"{PRINT_VALID[language]}: {_isolated(until)}", 38, 8) for language in languages]
-    y = margin
-    for text, largest, after in lines:
-        font = _fitted(draw, text, largest, column)
-        draw.text((right, y), text, font=font, fill=0, anchor="ra")
-        y = round(draw.textbbox((right, y), text, font=font, anchor="ra")[3]) + after
-    return page.point(lambda value: 0 if value < 128 else 255).convert("1")
+    return lines
 
 
 def _padded(modules: list[list[bool]], border: int = 4) -> list[list[bool]]:

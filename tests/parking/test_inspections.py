@@ -55,7 +55,7 @@ def check(client: TestClient, headers: dict[str, str], **body: Any) -> dict[str,
     response = client.post(INSPECT, json=body, headers=headers)
     assert response.status_code == 200, response.text
     answer: dict[str, Any] = response.json()
-    assert set(answer) == {"allowed", "reason", "zone", "valid_until"}
+    assert set(answer) == {"allowed", "reason", "zone", "valid_until", "last_valid_day"}
     return answer
 
 

@@ -22,7 +22,7 @@ from parking import notices as parking_notices
 from parking.manifest import MANIFEST
 from parking.models import ParkingPass, Permit
 from parking.service import permits
-from parking.service.calendar import last_day
+from parking.service.calendar import last_valid_day
 from parking.settings import parking_settings
 from resident_card.city.service import street_by_code
 from resident_card.credentials import service as credentials
@@ -76,7 +76,7 @@ def test_a_granted_permit_tells_its_holder_the_plate_zone_and_last_day(
     row = session.get(Permit, uuid.UUID(permit["id"]))
     assert row is not None
     assert row.valid_to is not None
-    until = last_day(row.valid_to, settings).strftime("%d.%m.%Y")
+    until = last_valid_day(row.valid_to, settings).strftime("%d.%m.%Y")
     _assert_notice(notice, holder.user.id, Category.permits, "12-345-67", until)
     for language in LANGUAGES:
         assert ZONE[language] in notice.body[language]
@@ -315,7 +315,7 @@ def test_the_daily_job_reminds_once_per_permit_ending_within_the_days(
         soon_holder.user.id,
         Category.permits,
         "12-345-67",
-        last_day(row.valid_to, settings).strftime("%d.%m.%Y"),
+        last_valid_day(row.valid_to, settings).strftime("%d.%m.%Y"),
     )
     assert notice.title["en"] == "Your parking permit ends soon"
     # The holder's inbox keeps one reminder, in their language.

@@ -102,6 +102,7 @@ class Browser:
         *,
         locale: str = "he-IL",
         viewport: ViewportSize | None = None,
+        timezone_id: str | None = None,
     ) -> Page:
         profile = self.folder / f"chromium-profile-{next(self._numbers)}"
         context = self.driver.chromium.launch_persistent_context(
@@ -110,6 +111,7 @@ class Browser:
             headless=True,
             args=CHROMIUM_ARGS,
             locale=locale,
+            timezone_id=timezone_id,
             viewport=viewport or PHONE,
             base_url=self.server.base_url,
         )

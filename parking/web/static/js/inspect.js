@@ -122,12 +122,8 @@ function showVerdict(answer) {
   zoneLine.hidden = !answer.zone;
   if (answer.zone) setText(zoneLine, "inspect.for_zone", { zone: zone ? zoneName(zone) : answer.zone });
   const until = $("verdict-until");
-  until.hidden = !answer.valid_until;
-  if (answer.valid_until) {
-    // A permit ends at the midnight after its last day: show that day.
-    const lastDay = new Date(Date.parse(answer.valid_until) - 1).toISOString();
-    setText(until, "inspect.until", { date: formatDate(lastDay) });
-  }
+  until.hidden = !answer.last_valid_day;
+  if (answer.last_valid_day) setText(until, "inspect.until", { date: formatDate(answer.last_valid_day) });
   const offline = $("verdict-offline");
   offline.hidden = !answer.offline;
   if (answer.offline) setText(offline, "inspect.judged_offline", { date: formatDate(answer.bundleFetched, { withTime: true }) });
@@ -136,6 +132,7 @@ function showVerdict(answer) {
   verdict.dataset.judged = answer.offline ? "offline" : "online";
   verdict.dataset.zone = answer.zone || "";
   verdict.dataset.validUntil = answer.valid_until || "";
+  verdict.dataset.lastValidDay = answer.last_valid_day || "";
   verdict.hidden = false;
 }
 

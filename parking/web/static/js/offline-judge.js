@@ -173,12 +173,21 @@ export async function verifyCredential(token, jwks, { audience, now, leeway = 30
   return { subject, expiresAt: expiry * 1000, claims };
 }
 
+// The city's calendar, which a permit's last valid day is counted in (as the server counts it).
+const CITY_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jerusalem", year: "numeric", month: "2-digit", day: "2-digit" });
+
+/** The last valid day (YYYY-MM-DD, city calendar) of something ending at "end" (ms): the day before that midnight. */
+export function lastValidDay(end) {
+  return CITY_DAY.format(new Date(end - 1));
+}
+
 function verdict(reason, extra = {}) {
   return {
     allowed: ALLOWING.has(reason),
     reason,
     zone: extra.zone ?? null,
     valid_until: extra.validUntil ? new Date(extra.validUntil).toISOString() : null,
+    last_valid_day: extra.validUntil ? lastValidDay(extra.validUntil) : null,
   };
 }
 

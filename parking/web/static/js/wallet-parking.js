@@ -317,7 +317,7 @@ function steps(permit) {
   list.push(["parking.step.granted", "done"]);
   if (permit.status === "active") {
     list.push(["parking.step.active", "current"]);
-    if (permit.valid_until) list.push(["parking.step.ends", "next", { date: formatDate(permit.valid_until) }]);
+    if (permit.last_valid_day) list.push(["parking.step.ends", "next", { date: formatDate(permit.last_valid_day) }]);
     return list;
   }
   list.push(["parking.step.active", "done"]);
@@ -399,7 +399,7 @@ function drawPermit(permit) {
   const facts = document.createElement("dl");
   facts.className = "details";
   if (permit.valid_from) detailRow(facts, "parking.valid_from", dateElement(permit.valid_from));
-  if (permit.valid_until) detailRow(facts, "parking.valid_until", dateElement(permit.valid_until));
+  if (permit.last_valid_day) detailRow(facts, "parking.valid_until", dateElement(permit.last_valid_day));
   detailRow(facts, "parking.applied_on", dateElement(permit.applied_at, true));
   item.append(facts);
   const reasons = drawReasons(permit);
@@ -577,7 +577,7 @@ async function applyFor(plate, region) {
   if (permit.status === "active") {
     announce(region, "parking.granted", {
       tone: "ok",
-      params: { plate: isolated(permit.plate), zone: permit.zone_name, date: formatDate(permit.valid_until) },
+      params: { plate: isolated(permit.plate), zone: permit.zone_name, date: formatDate(permit.last_valid_day) },
     });
   } else {
     announce(region, "parking.refused", { tone: "error", params: { plate: isolated(permit.plate) } });
