@@ -11,6 +11,9 @@ UV := $(BIN)/uv
 UV_STAMP := $(VENV)/.uv-$(UV_VERSION)
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
+# `make run PORT=8080` serves there; the pages' public address follows unless TOSHAV_PUBLIC_URL is set.
+PORT ?= 8000
+RUN_ENV := TOSHAV_PUBLIC_URL="$${TOSHAV_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"
 
 .PHONY: run test install lock lint types unit bench clean
 
@@ -38,11 +41,11 @@ run: install
 	@mkdir -p var
 	$(BIN)/toshav db upgrade
 	$(BIN)/toshav demo load
-	$(BIN)/toshav demo logins
+	$(RUN_ENV) $(BIN)/toshav demo logins
 	@# The worker runs the periodic jobs beside the server, and stops when the server stops.
-	$(BIN)/toshav worker & worker=$$!; \
+	$(RUN_ENV) $(BIN)/toshav worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
-	$(BIN)/toshav serve
+	$(RUN_ENV) $(BIN)/toshav serve --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check .

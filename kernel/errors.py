@@ -303,6 +303,17 @@ def describe_validation(errors: list[Any], language: Language = "en") -> str:
     return "; ".join(parts)
 
 
+def http_error_response(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """A routing or framework refusal (no such path, method not allowed) in the one error shape."""
+    language = language_of(request)
+    code, text = _HTTP_CODES.get(
+        exc.status_code,
+        ("http_error", {"he": str(exc.detail), "ar": str(exc.detail), "en": str(exc.detail)}),
+    )
+    headers = dict(exc.headers) if exc.headers else None
+    return error_response(exc.status_code, code, text[language], headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Make every failure answer in the one error shape."""
 
@@ -320,13 +331,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        language = language_of(request)
-        code, text = _HTTP_CODES.get(
-            exc.status_code,
-            ("http_error", {"he": str(exc.detail), "ar": str(exc.detail), "en": str(exc.detail)}),
-        )
-        headers = dict(exc.headers) if exc.headers else None
-        return error_response(exc.status_code, code, text[language], headers)
+        return http_error_response(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

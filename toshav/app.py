@@ -20,6 +20,7 @@ from kernel.settings import Settings, check_settings, settings_as
 from resident_card.accounts.runtime import sessions_part
 from resident_card.accounts.tokens import load_access_token_keys
 from toshav import plug_ins
+from toshav.docs import mount_docs
 from toshav.domains import CORE, enabled
 from toshav.schema import is_current
 from toshav.settings import get_settings
@@ -130,10 +131,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="The city's digital resident card and its benefits: parking, cashback, one ledger.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # toshav.docs serves /docs and /redoc with their own files
+        redoc_url=None,
         swagger_ui_parameters={"persistAuthorization": True},
     )
     configure(app, settings)
     install_error_handlers(app)
+    mount_docs(app)
     app.add_middleware(JsonBodyGuard)
 
     @app.get("/healthz", tags=["operations"])

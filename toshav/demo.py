@@ -60,7 +60,8 @@ def demo_logins() -> None:
     settings = command_settings()
     password = settings.demo_password.get_secret_value()
     click.echo("")
-    click.echo("Toshav is at http://127.0.0.1:8000  (API docs: http://127.0.0.1:8000/docs)")
+    site = settings.public_url.rstrip("/")
+    click.echo(f"Toshav is at {site}  (API docs: {site}/docs)")
     click.echo("Demo logins (password for all: " + password + "):")
     for username, role, _ in DEMO_USERS:
         click.echo(f"  {username:<10} {role.value}")

@@ -16,20 +16,24 @@ from collections.abc import Callable, Iterable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 
+from kernel.errors import http_error_response
 from kernel.i18n import LANGUAGES, Language
 from kernel.manifest import Manifest
 from kernel.pages import PAGE_SHELL, STATIC_URL
 from toshav.web.files import HardenedStaticFiles, dictionary_path
-from toshav.web.pages import SECURITY_HEADERS, Shell, router
+from toshav.web.pages import MISSING, SECURITY_HEADERS, Shell, is_page_path, router
 
 
 def mount_pages(app: FastAPI, manifests: Iterable[Manifest]) -> None:
     """Serve the shell's and these domains' pages at their own paths, their files under their
-    static paths, and the merged dictionaries where the pages fetch them."""
+    static paths, and the merged dictionaries where the pages fetch them; a page's path that no
+    route has answers the missing page, in the shell's layout and the visitor's language."""
     manifests = tuple(manifests)
     shell = Shell.of(manifests)
     setattr(app.state, PAGE_SHELL, shell)
+    app.add_exception_handler(404, _missing(shell))
     for language in LANGUAGES:
         app.add_api_route(
             dictionary_path(language),
@@ -53,3 +57,14 @@ def _dictionary(shell: Shell, language: Language) -> Callable[[Request], Respons
     texts.__name__ = f"texts_{language}"
     texts.__doc__ = f"Every text of the pages in {language}."
     return texts
+
+
+def _missing(shell: Shell) -> Callable[[Request, Exception], Response]:
+    def missing(request: Request, exc: Exception) -> Response:
+        if is_page_path(request.url.path):
+            return shell.respond(MISSING, request, status_code=404)
+        return http_error_response(
+            request, exc if isinstance(exc, HTTPException) else HTTPException(404)
+        )
+
+    return missing

@@ -21,6 +21,10 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 LANDING = Page("/", "landing", TEMPLATES / "landing.html")
 router = page_router(LANDING)
+# The page a path no route has answers with (status 404); never routed itself.
+MISSING = Page("/missing", "missing", TEMPLATES / "missing.html")
+# Paths a program calls: there a missing route answers the API's JSON error, not a page.
+NOT_PAGES = ("/api", "/.well-known", STATIC_URL, "/docs", "/redoc", "/openapi.json")
 
 # The script mirrors the visitor's choice (kept in localStorage) into this cookie, so the next
 # page arrives already in that language instead of flashing the browser's language first.
@@ -152,7 +156,7 @@ class Shell:
         markup = _SLOT.sub(lambda match: slots[match["name"]], layout)
         return fill_texts(markup, self.dictionaries.texts[language])
 
-    def respond(self, page: Page, request: Request) -> HTMLResponse:
+    def respond(self, page: Page, request: Request, status_code: int = 200) -> HTMLResponse:
         language = page_language(request)
         headers = {
             **SECURITY_HEADERS,
@@ -161,4 +165,9 @@ class Shell:
             "Vary": "Accept-Language, Cookie",
             "Content-Language": language,
         }
-        return HTMLResponse(self.render(page, language), headers=headers)
+        return HTMLResponse(self.render(page, language), status_code=status_code, headers=headers)
+
+
+def is_page_path(path: str) -> bool:
+    """Whether a person's browser, rather than a program, asks for this path."""
+    return not any(path == prefix or path.startswith(f"{prefix}/") for prefix in NOT_PAGES)
