@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from kernel.errors import Conflict, Forbidden, NotFound, Unprocessable
-from kernel.i18n import Text
+from kernel.i18n import Language, Text, render
 
 # --- businesses -----------------------------------------------------------------------------------
 
@@ -178,13 +178,63 @@ class AmountInvalid(Unprocessable):
     }
 
 
+# Why a card's code was refused, in words: the machine's reason never shows inside a sentence.
+CARD_REFUSALS: dict[str, Text] = {
+    "malformed": {"he": "הקוד אינו קריא", "ar": "الرمز غير مقروء", "en": "the code cannot be read"},
+    "bad_signature": {
+        "he": "חתימת הקוד שגויה",
+        "ar": "توقيع الرمز غير صحيح",
+        "en": "the code's signature does not match",
+    },
+    "unknown_kid": {
+        "he": "הקוד נחתם במפתח לא מוכר",
+        "ar": "الرمز موقّع بمفتاح غير معروف",
+        "en": "the code was signed with an unknown key",
+    },
+    "expired": {"he": "פג תוקף הקוד", "ar": "انتهت صلاحية الرمز", "en": "the code has expired"},
+    "not_yet_valid": {
+        "he": "הקוד עדיין אינו בתוקף",
+        "ar": "الرمز غير ساري بعد",
+        "en": "the code is not valid yet",
+    },
+    "wrong_audience": {
+        "he": "זה אינו קוד של כרטיס תושב",
+        "ar": "هذا ليس رمز بطاقة مقيم",
+        "en": "this is not a resident card's code",
+    },
+    "unknown_card": {
+        "he": "הכרטיס לא נמצא",
+        "ar": "البطاقة غير موجودة",
+        "en": "the card is unknown",
+    },
+    "card_suspended": {"he": "הכרטיס מושעה", "ar": "البطاقة موقوفة", "en": "the card is suspended"},
+    "card_revoked": {"he": "הכרטיס בוטל", "ar": "البطاقة ملغاة", "en": "the card is revoked"},
+    "card_expired": {
+        "he": "תוקף הכרטיס פג",
+        "ar": "انتهت صلاحية البطاقة",
+        "en": "the card has expired",
+    },
+}
+
+
 class CardInvalid(Unprocessable):
     code = "card_invalid"
     message: ClassVar[Text] = {
-        "he": "הכרטיס אינו תקף ({reason}). בקשו מהתושב להציג קוד חדש.",
-        "ar": "البطاقة غير صالحة ({reason}). اطلبوا من المقيم عرض رمز جديد.",
-        "en": "The card is not valid ({reason}). Ask the resident to show a fresh code.",
+        "he": "הכרטיס אינו תקף: {reason}. בקשו מהתושב להציג קוד חדש.",
+        "ar": "البطاقة غير صالحة: {reason}. اطلبوا من المقيم عرض رمز جديد.",
+        "en": "The card is not valid: {reason}. Ask the resident to show a fresh code.",
     }
+    unworded: ClassVar[Text] = {
+        "he": "הכרטיס אינו תקף. בקשו מהתושב להציג קוד חדש.",
+        "ar": "البطاقة غير صالحة. اطلبوا من المقيم عرض رمز جديد.",
+        "en": "The card is not valid. Ask the resident to show a fresh code.",
+    }
+
+    def detail(self, language: Language) -> str:
+        why = CARD_REFUSALS.get(str(self.params.get("reason", "")))
+        if why is None:
+            return self.unworded[language]
+        return render(self.message, language, reason=why[language])
 
 
 class TokenReplayed(Conflict):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from kernel.errors import Conflict, NotFound, ToshavError
-from kernel.i18n import Text
+from kernel.i18n import Language, Text, render
 
 
 class InvalidPlate(ToshavError):
@@ -149,13 +149,33 @@ class PermitAlreadyActive(Conflict):
     }
 
 
+# A permit's state, in words, for a sentence.
+PERMIT_STATE_WORDS: dict[str, Text] = {
+    "refused": {"he": "הבקשה נדחתה", "ar": "رُفض الطلب", "en": "it was refused"},
+    "expired": {"he": "תוקפו פג", "ar": "انتهت صلاحيته", "en": "it has expired"},
+    "cancelled": {"he": "הוא בוטל", "ar": "أُلغي", "en": "it was cancelled"},
+    "ended": {"he": "הוא הסתיים", "ar": "انتهى", "en": "it has ended"},
+}
+
+
 class PermitNotActive(Conflict):
     code = "permit_not_active"
     message: ClassVar[Text] = {
-        "he": "התו אינו בתוקף ({status}).",
-        "ar": "التصريح غير ساري المفعول ({status}).",
-        "en": "The permit is not in force ({status}).",
+        "he": "התו אינו בתוקף: {status}.",
+        "ar": "التصريح غير ساري المفعول: {status}.",
+        "en": "The permit is not in force: {status}.",
     }
+    unworded: ClassVar[Text] = {
+        "he": "התו אינו בתוקף.",
+        "ar": "التصريح غير ساري المفعول.",
+        "en": "The permit is not in force.",
+    }
+
+    def detail(self, language: Language) -> str:
+        words = PERMIT_STATE_WORDS.get(str(self.params.get("status", "")))
+        if words is None:
+            return self.unworded[language]
+        return render(self.message, language, status=words[language])
 
 
 class SessionNotFound(NotFound):

@@ -143,9 +143,7 @@ def pass_lines(
     lines: list[tuple[str, int, int]] = []
     lines += [(PRINT_TITLE[language], 44, 14) for language in languages]
     lines.append((show_plate(parking_pass.plate), 130, 24))
-    for language in languages:
-        name = zone.names[language]
-        lines.append((f"{PRINT_ZONE[language]}: {name} {_isolated(f'({zone.code})')}", 38, 8))
+    lines += [(f"{PRINT_ZONE[language]}: {zone.names[language]}", 38, 8) for language in languages]
     lines += [(f"{PRINT_VALID[language]}: {_isolated(until)}", 38, 8) for language in languages]
     return lines
 

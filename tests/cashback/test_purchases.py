@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.models import Decision
 from benefits.ledger.models import Hold, Transaction
 from benefits.ledger.service.check import check_ledger
+from cashback.exceptions import CARD_REFUSALS
 from cashback.models import (
     BusinessCategory,
     CardTokenUse,
@@ -280,7 +281,8 @@ def test_a_suspended_card_is_card_invalid(
     response = buy(client, auth_headers(app, shop.staff), token)
 
     assert response.json()["error"] == "card_invalid"
-    assert "card_suspended" in response.json()["detail"]
+    detail = response.json()["detail"]
+    assert any(words in detail for words in CARD_REFUSALS["card_suspended"].values()), detail
 
 
 @pytest.mark.parametrize("status", [MerchantStatus.pending, MerchantStatus.suspended])

@@ -86,6 +86,10 @@ def test_the_api_the_pass_and_the_scanner_say_the_same_last_day(
     assert f"Valid until: \u2066{day}\u2069" in printed
     assert f"בתוקף עד: \u2066{day}\u2069" in printed
     assert f"ساري حتى: \u2066{day}\u2069" in printed
+    # The zone by its name in each language, never by its code.
+    assert "Zone: Hadar West" in printed
+    assert "אזור: הדר מערב" in printed
+    assert not [line for line in printed if "hadar_west" in line]
 
 
 def test_the_command_line_says_the_same_last_day(
