@@ -54,3 +54,13 @@ def test_a_first_visit_in_another_language_is_in_hebrew(browser: Browser) -> Non
     expect(page.locator("html")).to_have_attribute("lang", "he")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.get_by_role("heading", level=1)).to_have_text(texts("he")["landing.heading"])
+
+
+def test_the_tills_hebrew_keeps_cashback_and_a_refund_apart() -> None:
+    """Cashback is "החזר כספי" at the till; a refund is "זיכוי", never "החזרה" beside it."""
+    hebrew = texts("he")
+    refund_words = [hebrew[key] for key in hebrew if key.startswith("till.refund")]
+    assert refund_words
+    assert [words for words in refund_words if "החזרה" in words] == []
+    assert "זיכוי" in hebrew["till.refund"]
+    assert "החזר כספי" in hebrew["till.check_balance"]
