@@ -64,3 +64,14 @@ def test_the_tills_hebrew_keeps_cashback_and_a_refund_apart() -> None:
     assert [words for words in refund_words if "החזרה" in words] == []
     assert "זיכוי" in hebrew["till.refund"]
     assert "החזר כספי" in hebrew["till.check_balance"]
+
+
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_the_card_is_for_businesses_and_the_pass_for_inspectors(language: str) -> None:
+    """The scanner reads parking passes, not cards: the card never sends a resident to an
+    inspector, and the pass does."""
+    words = texts(language)
+    inspector = {"he": "פקח", "ar": "مراقب", "en": "inspector"}[language]
+    card = {key: text for key, text in words.items() if key.startswith("card.")}
+    assert [key for key, text in card.items() if inspector in text] == []
+    assert inspector in words["parking.pass_hint"]
