@@ -124,6 +124,7 @@ def test_an_auditor_sees_the_cashback_desk_and_changes_nothing(
     expect(flags.get_by_role("button")).to_have_count(0)
     campaigns = page.get_by_role("region", name=arabic["clerk.campaigns"])
     expect(campaigns).to_contain_text(arabic["campaign.running"])
+    expect(campaigns.locator("#campaigns-count")).to_have_text("حملة واحدة")  # one, not "1 حملات"
     expect(campaigns.get_by_role("button")).to_have_count(0)
     expect(page.locator("#campaign-form")).to_have_count(0)
 
@@ -138,6 +139,7 @@ def test_a_clerk_tops_up_pauses_and_ends_a_campaign(
     sign_in(page, clerk, lands_on="/clerk")
     campaigns = page.get_by_role("region", name=english["clerk.campaigns"])
     expect(campaigns).to_contain_text("Cash back · 10% · Running")
+    expect(campaigns.locator("#campaigns-count")).to_have_text("1 campaign")
     expect(campaigns).to_contain_text("Budget left ₪9,970.00; held in return windows ₪30.00")
 
     def do(action: str, reason: str, **fields: str) -> None:

@@ -66,9 +66,14 @@ export function direction(lang = current) {
   return RIGHT_TO_LEFT.has(lang) ? "rtl" : "ltr";
 }
 
-/** One text in the current language, with its {placeholders} filled. */
+/**
+ * One text in the current language, with its {placeholders} filled. A text that counts ({count})
+ * may have forms by the language's plural rules ("key.one", "key.two", "key.few"); "key" is the rest.
+ */
 export function t(key, params = {}) {
-  const template = Object.hasOwn(texts, key) ? texts[key] : key;
+  const form = typeof params.count === "number" ? `${key}.${new Intl.PluralRules(LOCALES[current]).select(params.count)}` : null;
+  const chosen = form && Object.hasOwn(texts, form) ? form : key;
+  const template = Object.hasOwn(texts, chosen) ? texts[chosen] : key;
   return template.replace(/\{(\w+)\}/g, (whole, name) =>
     Object.hasOwn(params, name) ? String(params[name]) : whole,
   );
