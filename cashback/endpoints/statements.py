@@ -14,8 +14,10 @@ from cashback.roles import MerchantCaller
 from cashback.schemas import StatementDetailOut, StatementOut
 from cashback.service import merchants as merchants_service
 from cashback.service import settlement as settlement_service
+from cashback.service import spreadsheets
 from kernel.database import DbSession
 from kernel.errors import responses
+from kernel.kit.language import RequestLanguage
 
 router = APIRouter(tags=["cashback"])
 
@@ -67,12 +69,15 @@ def my_statement(period: Period, caller: MerchantCaller, session: DbSession) -> 
         200: {"content": {"text/csv": {}}, "description": "The statement as CSV."},
     },
 )
-def my_statement_csv(period: Period, caller: MerchantCaller, session: DbSession) -> Response:
-    """One month's statement of my business as CSV (as written under the service's var_dir)."""
+def my_statement_csv(
+    period: Period, caller: MerchantCaller, session: DbSession, language: RequestLanguage
+) -> Response:
+    """One month's statement of my business as a spreadsheet opens it: CSV in UTF-8 with a
+    byte-order mark, headers in my language, shekels beside agorot."""
     merchant = merchants_service.staff_merchant(session, caller.id)
     settlement = settlement_service.statement_of(session, merchant, period)
     return Response(
-        content=settlement.statement_csv,
+        content=spreadsheets.statement_for_people(settlement.statement_csv, language),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": (

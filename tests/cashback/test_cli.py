@@ -191,7 +191,14 @@ def test_the_business_reads_its_statement_on_the_api(
     ]
     assert detail.json()["lines"][-1]["kind"] == "total"
     assert as_csv.headers["content-type"].startswith("text/csv")
-    assert as_csv.text.splitlines()[0].startswith("period,registry_number,business,kind")
+    # As a spreadsheet opens it: a byte-order mark, English headers for an English request,
+    # shekels beside agorot; the stored record keeps its codes and agorot.
+    assert as_csv.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["Month", "Registry number", "Business", "Kind"]
+    assert rows[0][6:8] == ["Amount (₪)", "Amount (agorot)"]
+    assert rows[-1][3] == "Total"
+    assert rows[-1][10:12] == ["25.00", "2500"]
     assert missing.status_code == 404
     assert missing.json()["error"] == "statement_not_found"
     assert malformed.status_code == 422
