@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal, TypedDict
 
 Language = Literal["he", "ar", "en"]
@@ -55,6 +56,32 @@ def negotiate(accept_language: str | None) -> Language:
     if not ranked:
         return DEFAULT_LANGUAGE
     return min(ranked)[2]
+
+
+# A calendar day inside a sentence, as each language writes it (never the ISO form).
+ENGLISH_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
+
+
+def day_text(day: date) -> Text:
+    """A day written for a sentence in each language: 10.12.2026, 10/12/2026, 10 December 2026."""
+    return {
+        "he": f"{day.day}.{day.month}.{day.year}",
+        "ar": f"{day.day}/{day.month}/{day.year}",
+        "en": f"{day.day} {ENGLISH_MONTHS[day.month - 1]} {day.year}",
+    }
 
 
 def render(text: Text, language: Language, **params: object) -> str:

@@ -70,3 +70,15 @@ def test_a_refused_card_or_permit_says_why_in_words(language: Language) -> None:
         detail = parking.exceptions.PermitNotActive(status=state).detail(language)
         assert codes_in(detail) == [], detail
         assert state not in detail
+
+
+def test_a_day_inside_a_sentence_is_written_for_its_language() -> None:
+    from datetime import date
+
+    from kernel.i18n import day_text
+
+    assert day_text(date(2027, 12, 2)) == {
+        "he": "2.12.2027",
+        "ar": "2/12/2027",
+        "en": "2 December 2027",
+    }

@@ -38,7 +38,7 @@ from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseRepository
 from cashback.service import accounts, campaigns, checks, flags, merchants, scans
 from cashback.settings import CashbackSettings
-from kernel.i18n import Text
+from kernel.i18n import Text, day_text
 from kernel.kit import idempotency
 from kernel.settings import Settings
 from resident_card.residents.models import Resident
@@ -159,7 +159,7 @@ def record_purchase(
             earning.reason(
                 "held",
                 days=settings.cashback_return_window_days,
-                date=available_at.astimezone(zone).date().isoformat(),
+                date=day_text(available_at.astimezone(zone).date()),
             ),
         ]
 

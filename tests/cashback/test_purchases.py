@@ -4,8 +4,9 @@ nothing new, each refusal by its code, bad input that writes nothing, and other 
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi import FastAPI
@@ -100,6 +101,10 @@ def test_why_is_told_in_the_callers_language(
 
     assert response.status_code == 201
     assert response.json()["why"][1] == "10% מ-₪120.00 בקמפיין “קאשבק”: ₪12.00."
+    # The day it becomes available, as Hebrew writes a day (never 2027-12-02).
+    available = datetime.fromisoformat(response.json()["available_at"])
+    day = available.astimezone(ZoneInfo("Asia/Jerusalem")).date()
+    assert response.json()["why"][-1].endswith(f"{day.day}.{day.month}.{day.year}.")
 
 
 def test_the_same_key_and_body_gets_the_same_answer_and_writes_nothing_new(
