@@ -99,6 +99,11 @@ export function formatDate(value, { withTime = false } = {}) {
   return new Intl.DateTimeFormat(LOCALES[current], options).format(moment);
 }
 
+/** Agorot as shekels, as the current language writes money: "₪1,234.50" in English, "‏1,234.50 ₪" in Hebrew. */
+export function formatShekels(agorot) {
+  return new Intl.NumberFormat(LOCALES[current], { style: "currency", currency: "ILS", minimumFractionDigits: 2 }).format(agorot / 100);
+}
+
 /** A clock time (hours and minutes) in the city, for the current language. */
 export function formatTime(moment) {
   return new Intl.DateTimeFormat(LOCALES[current], { hour: "2-digit", minute: "2-digit", timeZone: TIME_ZONE }).format(moment);
