@@ -357,12 +357,17 @@ class WalletOut(BaseModel):
 
 class StatementOut(BaseModel):
     period: str
+    final: bool = Field(
+        description="Settled: the city paid what it owed. False: the month so far, provisional."
+    )
     purchases: int
     purchases_agorot: int
     cashback_agorot: int
     refunds_agorot: int
     redemptions: int
-    paid_agorot: int = Field(description="What the city paid the business for the month.")
+    paid_agorot: int = Field(
+        description="What the city paid the business for the month (so far: what it owes)."
+    )
     created_at: datetime
 
 

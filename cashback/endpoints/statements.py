@@ -9,12 +9,14 @@ from fastapi import APIRouter, Response
 
 from cashback.endpoints.dependencies import AUTH, Period
 from cashback.exceptions import NotMerchantStaff, StatementNotFound
-from cashback.models import Settlement
 from cashback.roles import MerchantCaller
 from cashback.schemas import StatementDetailOut, StatementOut
 from cashback.service import merchants as merchants_service
 from cashback.service import settlement as settlement_service
 from cashback.service import spreadsheets
+from cashback.service.settlement import Statement
+from cashback.settings import CashbackAppSettings
+from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.kit.language import RequestLanguage
@@ -22,9 +24,11 @@ from kernel.kit.language import RequestLanguage
 router = APIRouter(tags=["cashback"])
 
 
-def _statement_out(settlement: Settlement) -> StatementOut:
+def _statement_out(statement: Statement) -> StatementOut:
+    settlement = statement.settlement
     return StatementOut(
         period=settlement.period,
+        final=statement.final,
         purchases=settlement.purchases,
         purchases_agorot=settlement.purchases_agorot,
         cashback_agorot=settlement.cashback_agorot,
@@ -40,10 +44,14 @@ def _statement_out(settlement: Settlement) -> StatementOut:
     response_model=list[StatementOut],
     responses=responses(*AUTH, NotMerchantStaff),
 )
-def my_statements(caller: MerchantCaller, session: DbSession) -> list[StatementOut]:
-    """My business's monthly statements and the city's payments, newest first."""
+def my_statements(
+    caller: MerchantCaller, session: DbSession, settings: CashbackAppSettings, now: Now
+) -> list[StatementOut]:
+    """My business's monthly statements, newest first: the month so far (provisional), then each
+    settled month with the city's payment."""
     merchant = merchants_service.staff_merchant(session, caller.id)
-    return [_statement_out(s) for s in settlement_service.statements_of(session, merchant)]
+    statements = settlement_service.statements_of(session, settings, merchant, now=now)
+    return [_statement_out(statement) for statement in statements]
 
 
 @router.get(
@@ -51,13 +59,19 @@ def my_statements(caller: MerchantCaller, session: DbSession) -> list[StatementO
     response_model=StatementDetailOut,
     responses=responses(*AUTH, NotMerchantStaff, StatementNotFound),
 )
-def my_statement(period: Period, caller: MerchantCaller, session: DbSession) -> StatementDetailOut:
-    """One month's statement of my business, line by line."""
+def my_statement(
+    period: Period,
+    caller: MerchantCaller,
+    session: DbSession,
+    settings: CashbackAppSettings,
+    now: Now,
+) -> StatementDetailOut:
+    """One month's statement of my business, line by line (provisional until it is settled)."""
     merchant = merchants_service.staff_merchant(session, caller.id)
-    settlement = settlement_service.statement_of(session, merchant, period)
-    lines = list(csv.DictReader(io.StringIO(settlement.statement_csv)))
+    statement = settlement_service.statement_of(session, settings, merchant, period, now=now)
+    lines = list(csv.DictReader(io.StringIO(statement.settlement.statement_csv)))
     return StatementDetailOut.model_validate(
-        {**_statement_out(settlement).model_dump(), "lines": lines}
+        {**_statement_out(statement).model_dump(), "lines": lines}
     )
 
 
@@ -70,12 +84,19 @@ def my_statement(period: Period, caller: MerchantCaller, session: DbSession) -> 
     },
 )
 def my_statement_csv(
-    period: Period, caller: MerchantCaller, session: DbSession, language: RequestLanguage
+    period: Period,
+    caller: MerchantCaller,
+    session: DbSession,
+    settings: CashbackAppSettings,
+    now: Now,
+    language: RequestLanguage,
 ) -> Response:
     """One month's statement of my business as a spreadsheet opens it: CSV in UTF-8 with a
     byte-order mark, headers in my language, shekels beside agorot."""
     merchant = merchants_service.staff_merchant(session, caller.id)
-    settlement = settlement_service.statement_of(session, merchant, period)
+    settlement = settlement_service.statement_of(
+        session, settings, merchant, period, now=now
+    ).settlement
     return Response(
         content=spreadsheets.statement_for_people(settlement.statement_csv, language),
         media_type="text/csv; charset=utf-8",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -184,12 +183,58 @@ def write_statement(settings: Settings, answer: SettlementAnswer) -> Path:
     return path
 
 
-def statements_of(session: Session, merchant: Merchant) -> Sequence[Settlement]:
-    return SettlementRepository(session).of_merchant(merchant.id)
+@dataclass(frozen=True)
+class Statement:
+    """A month's statement: ``final`` once the month is settled (the city paid what it owed);
+    before that, the month so far, made afresh from what is recorded, and stored nowhere."""
+
+    settlement: Settlement
+    final: bool
 
 
-def statement_of(session: Session, merchant: Merchant, period: str) -> Settlement:
+def statements_of(
+    session: Session, settings: Settings, merchant: Merchant, *, now: datetime
+) -> list[Statement]:
+    """Every settled month, newest first, after the month under way (provisional) unless that one
+    is settled already."""
+    settled = [Statement(s, True) for s in SettlementRepository(session).of_merchant(merchant.id)]
+    current = _provisional(session, settings, merchant, _month_of(now, settings), now)
+    if any(statement.settlement.period == current.settlement.period for statement in settled):
+        return settled
+    return [current, *settled]
+
+
+def statement_of(
+    session: Session, settings: Settings, merchant: Merchant, period: str, *, now: datetime
+) -> Statement:
+    """The month's statement: final if settled, provisional if the month has begun; a month to
+    come, or one over before the business joined, has none."""
     settlement = SettlementRepository(session).get(merchant.id, period)
-    if settlement is None:
+    if settlement is not None:
+        return Statement(settlement, True)
+    month = parse_period(period, ZoneInfo(settings.city_time_zone))
+    if month.start > now or month.end <= merchant.created_at:
         raise StatementNotFound()
-    return settlement
+    return _provisional(session, settings, merchant, period, now)
+
+
+def _month_of(now: datetime, settings: Settings) -> str:
+    return now.astimezone(ZoneInfo(settings.city_time_zone)).strftime("%Y-%m")
+
+
+def _provisional(
+    session: Session, settings: Settings, merchant: Merchant, period_label: str, now: datetime
+) -> Statement:
+    zone = ZoneInfo(settings.city_time_zone)
+    period = parse_period(period_label, zone)
+    values = _statement(session, merchant, period.label, period.start, min(period.end, now), zone)
+    # Transient: never added to the session, so nothing of it is written.
+    settlement = Settlement(
+        **values,
+        id=uuid.uuid4(),
+        created_at=now,
+        merchant_id=merchant.id,
+        period=period.label,
+        transaction_id=None,
+    )
+    return Statement(settlement, False)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from benefits.eligibility.service.city_clock import city_zone
 from benefits.ledger.models import OwnerType, Transaction
@@ -183,10 +184,14 @@ def test_the_business_reads_its_statement_on_the_api(
         listed = client.get("/api/v1/cashback/merchants/me/statements", headers=headers).json()
         detail = client.get("/api/v1/cashback/merchants/me/statements/2026-10", headers=headers)
         as_csv = client.get("/api/v1/cashback/merchants/me/statements/2026-10/csv", headers=headers)
-        missing = client.get("/api/v1/cashback/merchants/me/statements/2026-09", headers=headers)
+        # A month over before the business joined has no statement.
+        missing = client.get("/api/v1/cashback/merchants/me/statements/2026-08", headers=headers)
         malformed = client.get("/api/v1/cashback/merchants/me/statements/oct", headers=headers)
 
-    assert [(s["period"], s["purchases"], s["paid_agorot"]) for s in listed] == [
+    # The month under way comes first, provisional; then the settled month.
+    assert listed[0]["final"] is False
+    assert listed[0]["period"] > "2026-10"
+    assert [(s["period"], s["purchases"], s["paid_agorot"]) for s in listed if s["final"]] == [
         ("2026-10", 2, 2_500)
     ]
     assert detail.json()["lines"][-1]["kind"] == "total"
@@ -290,3 +295,30 @@ def test_release_holds_returns_what_came_back_to_an_ended_campaign(
         assert check_ledger(session).ok
     again = toshav.invoke(main, ["cashback", "release-holds", "--lang", "en"]).output
     assert "Returned" not in again
+
+
+def test_the_month_so_far_is_a_provisional_statement_until_it_is_settled(
+    toshav: CliRunner, fresh_database: FreshDatabase, october: October
+) -> None:
+    """Before `settle`, October reads as it stands, marked provisional, and nothing is written;
+    after it, the same figures are final."""
+    app = create_app(fresh_database.settings)
+    with TestClient(app, headers={"Accept-Language": "he"}) as client:
+        headers = auth_headers(app, october.staff)
+        before = client.get("/api/v1/cashback/merchants/me/statements/2026-10", headers=headers)
+        as_csv = client.get("/api/v1/cashback/merchants/me/statements/2026-10/csv", headers=headers)
+        with fresh_database.session() as session:
+            assert session.scalars(select(Settlement)).all() == []
+        assert toshav.invoke(main, ["cashback", "settle", "--period", "2026-10"]).exit_code == 0
+        after = client.get("/api/v1/cashback/merchants/me/statements/2026-10", headers=headers)
+        to_come = client.get("/api/v1/cashback/merchants/me/statements/2099-01", headers=headers)
+
+    assert before.status_code == 200
+    assert before.json()["final"] is False
+    assert after.json()["final"] is True
+    figures = ("purchases", "purchases_agorot", "cashback_agorot", "paid_agorot")
+    assert [before.json()[f] for f in figures] == [after.json()[f] for f in figures]
+    assert before.json()["lines"] == after.json()["lines"]
+    rows = list(csv.reader(io.StringIO(as_csv.content.decode("utf-8-sig"))))
+    assert rows[0][:4] == ["חודש", "מספר רישום", "עסק", "סוג"]
+    assert to_come.status_code == 404

@@ -236,7 +236,9 @@ function drawStatements() {
     const item = document.createElement("li");
     const what = document.createElement("span");
     what.className = "what";
-    what.textContent = t("till.statement", { period: statement.period, paid: shekels(statement.paid_agorot) });
+    // The month under way is provisional: what the city owes so far, not a payment.
+    const words = statement.final ? "till.statement" : "till.statement_provisional";
+    what.textContent = t(words, { period: statement.period, paid: shekels(statement.paid_agorot) });
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = t("till.statement_detail", {
