@@ -338,8 +338,10 @@ class WalletPurchaseOut(BaseModel):
     amount_agorot: int
     cashback_agorot: int
     cashback_returned_agorot: int
-    state: str
-    available_at: datetime
+    refunded_agorot: int = Field(description="How much of the purchase the business refunded.")
+    state: str = Field(description="held, available or returned.")
+    available_at: datetime = Field(description="When the return window ends: held until then.")
+    released_at: datetime | None = Field(description="When the cashback became spendable.")
     created_at: datetime
 
 
@@ -349,7 +351,24 @@ class WalletOut(BaseModel):
     available_agorot: int = Field(description="Can be spent at a participating business now.")
     pending_agorot: int = Field(description="Held until the purchases' return windows end.")
     owed_agorot: int = Field(description="Owed back (refunds of spent cashback); settled first.")
-    purchases: list[WalletPurchaseOut]
+    purchases: list[WalletPurchaseOut] = Field(description="Newest first.")
+
+
+class WalletEntryOut(BaseModel):
+    kind: Literal["held", "released", "spent", "refunded", "expired"] = Field(
+        description="held: credited and held until `held_until`; released: spendable since `at`;"
+        " spent at a business; refunded: taken back by a refund; expired: never released."
+    )
+    amount_agorot: int = Field(description="Signed: positive adds to the resident's cashback.")
+    at: datetime
+    held_until: datetime | None
+    business: str
+
+
+class WalletStatementOut(BaseModel):
+    """The entries behind a resident's cashback balances, newest first."""
+
+    entries: list[WalletEntryOut]
 
 
 # --- settlement ------------------------------------------------------------------------------------

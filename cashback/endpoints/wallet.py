@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cashback.endpoints.dependencies import AUTH
-from cashback.schemas import WalletOut, WalletPurchaseOut
+from cashback.schemas import WalletEntryOut, WalletOut, WalletPurchaseOut, WalletStatementOut
 from cashback.service import purchases as purchases_service
 from cashback.service import wallets as wallets_service
 from kernel.clock import Now
@@ -35,10 +35,33 @@ def my_cashback(caller: ResidentCaller, session: DbSession, now: Now) -> WalletO
                 amount_agorot=p.amount_agorot,
                 cashback_agorot=p.cashback_agorot,
                 cashback_returned_agorot=p.cashback_returned_agorot,
+                refunded_agorot=p.refunded_agorot,
                 state=purchases_service.purchase_state(p),
                 available_at=p.available_at,
+                released_at=p.released_at,
                 created_at=p.created_at,
             )
             for p, merchant in view.purchases
         ],
+    )
+
+
+@router.get("/cashback/me/statement", response_model=WalletStatementOut, responses=responses(*AUTH))
+def my_cashback_statement(caller: ResidentCaller, session: DbSession) -> WalletStatementOut:
+    """The entries behind my cashback, newest first: credited and held until the return window
+    ends, released, spent, refunded, expired; each with its business."""
+    resident = residents.resident_for_user(session, caller.id)
+    if resident is None:
+        return WalletStatementOut(entries=[])
+    return WalletStatementOut(
+        entries=[
+            WalletEntryOut(
+                kind=line.kind,
+                amount_agorot=line.amount_agorot,
+                at=line.at,
+                held_until=line.held_until,
+                business=line.business,
+            )
+            for line in wallets_service.wallet_statement(session, resident.id)
+        ]
     )

@@ -31,6 +31,14 @@ class RedemptionRepository(Repository):
         redemption: Redemption | None = self.session.scalar(statement)
         return redemption
 
+    def of_resident(self, resident_id: uuid.UUID, *, limit: int) -> Sequence[Redemption]:
+        return self.session.scalars(
+            select(Redemption)
+            .where(Redemption.resident_id == resident_id)
+            .order_by(Redemption.created_at.desc(), Redemption.id)
+            .limit(limit)
+        ).all()
+
     def in_period(
         self, merchant_id: uuid.UUID, start: datetime, end: datetime
     ) -> Sequence[Redemption]:

@@ -14,7 +14,11 @@ PAGES: tuple[Page, ...] = (
     # A business's till: scans the resident's card QR with the camera where the browser can.
     Page("/till", "till", TEMPLATES / "till.html", allows=("camera",)),
 )
-# Businesses applying to the scheme, flagged purchases and campaigns, on the clerk's desk.
-PARTS: tuple[PagePart, ...] = (PagePart("clerk", TEMPLATES / "clerk-cashback.html"),)
+# Businesses applying to the scheme, flagged purchases and campaigns, on the clerk's desk;
+PARTS: tuple[PagePart, ...] = (
+    PagePart("clerk", TEMPLATES / "clerk-cashback.html"),
+    # What the resident earned: balances, purchases and the statement behind them, in the wallet.
+    PagePart("wallet", TEMPLATES / "wallet-cashback.html"),
+)
 
 router = page_router(*PAGES)

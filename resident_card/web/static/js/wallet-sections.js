@@ -138,19 +138,38 @@ async function loadBenefits() {
 let accounts = null; // the last answer of /ledger/me/accounts
 let cardLines = []; // the card's benefit lines: each balance's name in three languages
 const statements = new Map(); // account id -> {entries, next, open}
+const owned = new Set(); // purposes a domain's own wallet section shows, with its own statement
+
+/** A domain's part of the wallet shows these accounts itself: the list of balances leaves them out. */
+export function ownBalances(purposes) {
+  for (const purpose of purposes) owned.add(purpose);
+  drawBalances();
+}
 
 const KINDS = {
   grant: "balances.kind.grant",
   expiry: "balances.kind.expiry",
   adjustment: "balances.kind.adjustment",
   reversal: "balances.kind.reversal",
+  cashback: "balances.kind.cashback_released",
+  cashback_redemption: "balances.kind.cashback_spent",
+  cashback_refund: "balances.kind.cashback_refunded",
+  cashback_recovery: "balances.kind.cashback_recovered",
+};
+// Every ledger account the wallet can show, by a name a person reads (never the account's code).
+const ACCOUNT_NAMES = {
+  cashback: "balances.account.cashback",
+  cashback_receivable: "balances.account.cashback_receivable",
+  parking_free_minutes: "balances.account.parking_free_minutes",
+  parking_used: "balances.account.parking_used",
 };
 
 function accountName(account) {
   const line = cardLines.find((candidate) => candidate.code === account.purpose);
   if (line) return textIn(line.label);
   const programme = (benefits?.benefits || []).map((b) => b.programme).find((p) => p && p.code === account.purpose);
-  return programme ? programme.name : account.purpose;
+  if (programme) return programme.name;
+  return t(ACCOUNT_NAMES[account.purpose] || "balances.account.other");
 }
 
 function drawStatement(account, holder) {
@@ -224,7 +243,8 @@ function drawBalances() {
   const list = $("balance-list");
   if (!accounts) return;
   list.replaceChildren();
-  for (const account of accounts) {
+  const shown = accounts.filter((account) => !owned.has(account.purpose));
+  for (const account of shown) {
     const item = document.createElement("li");
     item.dataset.account = account.purpose;
     const name = document.createElement("h3");
@@ -263,7 +283,9 @@ function drawBalances() {
     drawStatement(account, holder);
     list.append(item);
   }
-  $("balances-empty").hidden = accounts.length > 0;
+  $("balances-empty").hidden = shown.length > 0;
+  // Every account shown by its own section: no empty list of balances beside it.
+  $("balances").hidden = !shown.length && accounts.length > 0;
 }
 
 async function loadBalances() {
@@ -274,8 +296,8 @@ async function loadBalances() {
     return;
   }
   accounts = result.data;
-  drawBalances();
   $("balances").hidden = false;
+  drawBalances();
 }
 
 // --- start ----------------------------------------------------------------------------------------
