@@ -158,6 +158,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/cashback/redemptions"): MERCHANT,
     ("POST", "/api/v1/cashback/balance"): MERCHANT,
     ("GET", "/api/v1/cashback/me"): RESIDENT,
+    ("GET", "/api/v1/cashback/me/statement"): RESIDENT,
     ("GET", "/api/v1/admin/cashback/merchants"): STAFF_READ,
     ("POST", "/api/v1/admin/cashback/merchants"): ADMIN,
     ("GET", "/api/v1/admin/cashback/merchants/{merchant_id}"): STAFF_READ,
