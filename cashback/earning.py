@@ -55,6 +55,18 @@ def format_agorot(amount: int) -> str:
     return f"{sign}₪{shekels:,}.{agorot:02d}"
 
 
+def shekels_text(amount: int) -> Text:
+    """Agorot as each language writes money, as the pages write it: 1,234.50 ₪ in Hebrew and
+    Arabic, ₪1,234.50 in English (Western digits in all three)."""
+    sign = "-" if amount < 0 else ""
+    number = format_agorot(abs(amount)).removeprefix("₪")
+    return {
+        "he": f"{sign}{number}\u00a0₪",
+        "ar": f"{sign}{number}\u00a0₪",
+        "en": format_agorot(amount),
+    }
+
+
 def format_rate(rate_bp: int) -> str:
     """Basis points as a percentage: 1000 → 10%, 250 → 2.5%, 1 → 0.01%."""
     whole, rest = divmod(rate_bp, 100)
@@ -156,15 +168,15 @@ def earn(
         reason(
             "rate",
             rate=format_rate(terms.rate_bp),
-            amount=format_agorot(amount_agorot),
+            amount=shekels_text(amount_agorot),
             campaign=dict(terms.names),
-            earned=format_agorot(full),
+            earned=shekels_text(full),
         )
     ]
     cashback = full
     if terms.cap_per_purchase_agorot is not None and cashback > terms.cap_per_purchase_agorot:
         cashback = terms.cap_per_purchase_agorot
-        reasons.append(reason("cap_per_purchase", cap=format_agorot(cashback)))
+        reasons.append(reason("cap_per_purchase", cap=shekels_text(cashback)))
     for cap, used, code in (
         (terms.cap_per_resident_month_agorot, used_this_month, "cap_month"),
         (terms.cap_per_resident_business_day_agorot, used_today_here, "cap_day"),
@@ -176,7 +188,7 @@ def earn(
             return NotEarned("cap_reached", cap=format_agorot(cap))
         if cashback > remaining:
             cashback = remaining
-            reasons.append(reason(code, remaining=format_agorot(remaining), cap=format_agorot(cap)))
+            reasons.append(reason(code, remaining=shekels_text(remaining), cap=shekels_text(cap)))
     return Earned(cashback, reasons)
 
 

@@ -100,7 +100,7 @@ def test_why_is_told_in_the_callers_language(
     response = buy(client, auth_headers(app, shop.staff), shop.token(clock.now()), language="he")
 
     assert response.status_code == 201
-    assert response.json()["why"][1] == "10% מ-₪120.00 בקמפיין “קאשבק”: ₪12.00."
+    assert response.json()["why"][1] == "10% מ-120.00\u00a0₪ בקמפיין “קאשבק”: 12.00\u00a0₪."
     # The day it becomes available, as Hebrew writes a day (never 2027-12-02).
     available = datetime.fromisoformat(response.json()["available_at"])
     day = available.astimezone(ZoneInfo("Asia/Jerusalem")).date()
