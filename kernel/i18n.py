@@ -85,6 +85,13 @@ def day_text(day: date) -> Text:
 
 
 def render(text: Text, language: Language, **params: object) -> str:
-    """The text in one language, with its ``{placeholders}`` filled."""
+    """The text in one language, with its ``{placeholders}`` filled; a parameter given in the three
+    languages (a ``Text``) is filled in this one."""
     template = text[language]
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    chosen = {
+        name: value[language] if isinstance(value, dict) and language in value else value
+        for name, value in params.items()
+    }
+    return template.format(**chosen)

@@ -225,7 +225,7 @@ def test_overlapping_an_existing_version_is_refused(
         version(session, ADULT, start, end)
 
     assert raised.value.code == "rule_overlap"
-    assert raised.value.detail("en") == "The dates overlap rule version 1 (2026-01-01 – …)."
+    assert raised.value.detail("en") == "The dates overlap rule version 1 (1 January 2026 – …)."
     assert len(ranges(session)) == 1
 
 
@@ -243,7 +243,7 @@ def test_a_gap_is_refused_unless_the_clerk_means_it(session: Session) -> None:
     with pytest.raises(RuleGap) as raised:
         version(session, ADULT, date(2026, 7, 1))
     assert raised.value.detail("en").startswith(
-        "No rule would apply between 2026-06-01 and 2026-07-01."
+        "No rule would apply between 1 June 2026 and 1 July 2026."
     )
 
     version(session, ADULT, date(2026, 7, 1), allow_gap=True)

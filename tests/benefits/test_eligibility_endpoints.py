@@ -210,7 +210,7 @@ def test_a_clerk_adds_reads_lists_and_retires_rule_versions(
         (
             {"rule": ADULT, "effective_from": "2026-01-01"},
             "rule_overlap",
-            "The dates overlap rule version 1 (2026-01-01 – …).",
+            "The dates overlap rule version 1 (1 January 2026 – …).",
         ),
         (
             {"rule": ADULT, "effective_from": "2026-03-01", "effective_to": "2026-02-01"},
@@ -254,7 +254,7 @@ def test_a_gap_is_refused_unless_allowed(client: TestClient, admin: dict[str, st
     allowed = client.post(rules, json={**later, "allow_gap": True}, headers=admin)
 
     assert (refused.status_code, refused.json()["error"]) == (422, "rule_gap")
-    assert refused.json()["detail"].startswith("בין 2026-06-01 ל־2026-09-01 לא יחול אף כלל.")
+    assert refused.json()["detail"].startswith("בין 1.6.2026 ל־1.9.2026 לא יחול אף כלל.")
     assert allowed.status_code == 201
 
 

@@ -219,7 +219,7 @@ def test_a_grant_is_refused_outside_its_month_or_without_an_allowance(session: S
     with pytest.raises(PeriodNotOpen) as early:
         grant(session, period="2027-01")
     assert early.value.detail("en") == (
-        "The allowance for 2027-01 is granted only during it (2027-01-01 – 2027-02-01)."
+        "The allowance for 2027-01 is granted only during it (1 January 2027 – 1 February 2027)."
     )
     with pytest.raises(PeriodNotOpen):
         grant(session, period="2026-11")
@@ -323,7 +323,7 @@ def test_expiry_waits_for_the_end_of_the_month(session: Session) -> None:
         expire(session, city_time(2026, 12, 31, 23, 59))
     assert (
         raised.value.detail("en")
-        == "The allowance for 2026-12 expires only at its end (2027-01-01)."
+        == "The allowance for 2026-12 expires only at its end (1 January 2027)."
     )
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from kernel.i18n import Text, day_text
 from kernel.settings import Settings
 
 
@@ -31,11 +32,18 @@ def to_moment(value: date | datetime, zone: ZoneInfo) -> datetime:
     return datetime.combine(value, time(0), tzinfo=zone).astimezone(UTC)
 
 
-def show_moment(value: datetime | None, zone: ZoneInfo) -> str:
-    """A moment as a clerk reads it: the city's local date and time; ``…`` for open-ended."""
+def show_moment(value: datetime | None, zone: ZoneInfo) -> Text:
+    """A moment as a clerk reads it in each language: the city's local day (and time, unless it
+    is midnight), as the language writes a day; ``…`` for open-ended."""
     if value is None:
-        return "…"
+        return {"he": "…", "ar": "…", "en": "…"}
     local = value.astimezone(zone)
-    return (
-        local.strftime("%Y-%m-%d") if local.time() == time(0) else local.strftime("%Y-%m-%d %H:%M")
-    )
+    day = day_text(local.date())
+    if local.time() == time(0):
+        return day
+    clock = local.strftime("%H:%M")
+    return {
+        "he": f"{day['he']} {clock}",
+        "ar": f"{day['ar']} {clock}",
+        "en": f"{day['en']} {clock}",
+    }
