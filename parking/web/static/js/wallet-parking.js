@@ -1,21 +1,19 @@
 // The wallet's parking: the zone of the resident's address, this month's free parking time and a
-// session to start and stop, the permits with where each one stands and its pass, and the
-// household's vehicles. The wallet has this part only where the deployment runs parking, and the
-// section shows only when /parking/me answers; a city that has not rolled parking out shows no trace of it.
-//
-// The pass QR and its printable files need this tab's bearer token, so they are fetched with it
-// (api.js's fetchFile): the QR is shown as a data: URL (the page's CSP allows 'self' and data:
-// images), the PDF and SVG are handed to the browser as downloads.
+// session to start and stop, the permits with where each one stands and its pass (wallet-permits.js),
+// and the household's vehicles. The wallet has this part only where the deployment runs parking, and
+// the section shows only when /parking/me answers; a city that has not rolled parking out shows no
+// trace of it.
 
-import { call, fetchFile } from "./api.js";
-import { formatDate, formatTime, language, onLanguageChange, setDate, setText, t } from "./i18n.js";
+import { call } from "./api.js";
+import { formatDate, language, onLanguageChange, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, labelOf, markInvalid, missing, values } from "./page.js";
-import { appealControl, appealGranted, loadAppeals, onAppealSent } from "./wallet-appeals.js";
-import { formatAmount } from "./wallet-sections.js";
+import { isolated, plateElement } from "./parking-plate.js";
+import { elapsedText, minutesText, runningItem, sessionItem } from "./parking-sessions.js";
+import { appealGranted, loadAppeals, onAppealSent } from "./wallet-appeals.js";
+import { drawPermit, fitPass } from "./wallet-permits.js";
 
 const $ = (id) => document.getElementById(id);
 const SECOND = 1000;
-const PASS_BOX = 10; // pixels per module in the API's PNG (resident_card/credentials/qr.py)
 
 // The API's refusals a resident can act on, in our words (they follow a switch of language).
 // Any other refusal is shown in the API's own words, which come in the page's language too.
@@ -30,25 +28,12 @@ const REFUSALS = {
   session_running: "parking.error.session_running",
   no_zone_here: "parking.error.no_zone_here",
 };
-const STATES = {
-  refused: "parking.state.refused",
-  active: "parking.state.active",
-  expired: "parking.state.expired",
-  cancelled: "parking.state.cancelled",
-  ended: "parking.state.ended",
-};
-const ENDINGS = {
-  moved: "parking.step.ended.moved",
-  residency: "parking.step.ended.residency",
-  vehicle_removed: "parking.step.ended.vehicle_removed",
-};
 const RELATIONS = { owner: "parking.relation_short.owner", user: "parking.relation_short.user" };
 
 let me = null; // the last answer of /parking/me (its zone names and reasons are in the page's language)
 let zones = []; // /parking/zones: every zone and car park, named in three languages
 let sessions = []; // /parking/sessions/me, newest first
 let serverOffset = 0; // the server's clock minus this phone's, from the Date header
-const passes = new Map(); // pass id -> data: URL of its QR (a pass never changes while it lasts)
 let ticker = null;
 let confirming = null; // what the confirmation dialog will do when the resident says yes
 
@@ -59,28 +44,10 @@ function refuse(region, result) {
   else announceDetail(region, result.data.detail);
 }
 
-/** A plate as written on the car, kept left to right inside Hebrew and Arabic sentences. */
-function plateElement(plate) {
-  const element = document.createElement("bdi");
-  element.dir = "ltr";
-  element.className = "plate";
-  element.textContent = plate;
-  return element;
-}
-
-/** U+2066..U+2069 isolate a plate inside a sentence built by t(): "12-345-67" stays in order in RTL. */
-function isolated(plate) {
-  return `\u2066${plate}\u2069`;
-}
-
 function zoneName(code) {
   const zone = zones.find((candidate) => candidate.code === code);
   if (!zone) return code || "";
   return zone.names[language()] || zone.names.he || code;
-}
-
-function minutesText(minutes) {
-  return formatAmount(minutes || 0, "PARKING_MIN");
 }
 
 // --- loading --------------------------------------------------------------------------------------
@@ -214,56 +181,20 @@ function fillZones(select) {
   else if (me.zone) select.value = me.zone;
 }
 
-function elapsedText(startedAt) {
-  const seconds = Math.max(0, Math.floor((Date.now() + serverOffset - Date.parse(startedAt)) / SECOND));
-  const hours = Math.floor(seconds / 3600);
-  const minutes = Math.floor((seconds % 3600) / 60);
-  return `${hours}:${String(minutes).padStart(2, "0")}:${String(seconds % 60).padStart(2, "0")}`;
-}
-
-/** One vehicle parked now: where, since when, for how long so far, and the button that stops it. */
-function drawRunning(session) {
-  const item = document.createElement("li");
-  item.className = "parking-running";
-  item.dataset.session = session.id;
-  const title = setText(document.createElement("p"), "parking.running");
-  title.className = "running-title";
-  const what = setText(document.createElement("p"), "parking.running_what", {
-    plate: isolated(session.plate),
-    zone: zoneName(session.zone),
-    time: formatTime(new Date(session.started_at)),
-  });
-  what.className = "running-what";
-  const elapsed = document.createElement("p");
-  elapsed.className = "elapsed";
-  const figure = document.createElement("span");
-  figure.className = "elapsed-figure";
-  figure.setAttribute("role", "timer");
-  figure.dir = "ltr";
-  figure.dataset.since = session.started_at;
-  figure.textContent = elapsedText(session.started_at);
-  elapsed.append(setText(document.createElement("span"), "parking.elapsed"), " ", figure);
-  const stop = setText(document.createElement("button"), "parking.stop");
-  stop.type = "button";
-  stop.className = "button primary";
-  stop.setAttribute("aria-label", t("parking.stop_label", { plate: session.plate })); // two cars, two buttons
-  stop.addEventListener("click", () => stopSession(session, stop));
-  item.append(title, what, elapsed, stop);
-  return item;
-}
-
 function drawTime() {
   $("parking-minutes").textContent = minutesText(me.free_minutes);
   const now = sessions.filter((session) => session.status === "running");
   const list = $("parking-running");
-  list.replaceChildren(...now.map(drawRunning));
+  list.replaceChildren(
+    ...now.map((session) => runningItem(session, { zoneName, offset: serverOffset, onStop: stopSession })),
+  );
   list.hidden = now.length === 0;
   clearInterval(ticker);
   ticker = null;
   if (now.length) {
     ticker = setInterval(() => {
       for (const figure of list.querySelectorAll(".elapsed-figure")) {
-        figure.textContent = elapsedText(figure.dataset.since);
+        figure.textContent = elapsedText(figure.dataset.since, serverOffset);
       }
     }, SECOND);
   }
@@ -282,160 +213,18 @@ function drawSessions() {
   const list = $("session-list");
   list.replaceChildren();
   const shown = sessions.slice(0, 10);
-  for (const session of shown) {
-    const item = document.createElement("li");
-    item.dataset.status = session.status;
-    const what = document.createElement("p");
-    what.className = "session-what";
-    what.append(plateElement(session.plate), ` · ${zoneName(session.zone)}`);
-    const when = document.createElement("time");
-    when.className = "session-when";
-    setDate(when, session.started_at, { withTime: true });
-    const figures = document.createElement("p");
-    figures.className = "session-figures";
-    if (session.status === "running") setText(figures, "parking.session_running");
-    else {
-      setText(figures, "parking.session_minutes", {
-        minutes: minutesText(session.minutes),
-        free: minutesText(session.free_minutes),
-        paid: minutesText(session.paid_minutes),
-      });
-    }
-    item.append(what, when, figures);
-    list.append(item);
-  }
+  for (const session of shown) list.append(sessionItem(session, zoneName));
   $("sessions-empty").hidden = shown.length > 0;
-}
-
-/** Where a permit stands, as steps the resident can follow: applied → granted → in force → its end. */
-function steps(permit) {
-  const list = [["parking.step.applied", "done"]];
-  if (permit.status === "refused") {
-    list.push(["parking.step.refused", "refused"]);
-    return list;
-  }
-  list.push(["parking.step.granted", "done"]);
-  if (permit.status === "active") {
-    list.push(["parking.step.active", "current"]);
-    if (permit.last_valid_day) list.push(["parking.step.ends", "next", { date: formatDate(permit.last_valid_day) }]);
-    return list;
-  }
-  list.push(["parking.step.active", "done"]);
-  if (permit.status === "expired") list.push(["parking.step.expired", "over"]);
-  else if (permit.status === "cancelled") list.push(["parking.step.cancelled", "over"]);
-  else list.push([ENDINGS[permit.end_reason] || "parking.step.ended.other", "over"]);
-  return list;
-}
-
-function drawSteps(permit) {
-  const list = document.createElement("ol");
-  list.className = "steps";
-  list.setAttribute("aria-label", t("parking.steps"));
-  const all = steps(permit);
-  all.forEach(([key, state, params], index) => {
-    const item = setText(document.createElement("li"), key, params);
-    item.dataset.step = state;
-    // The step the permit is at now: the last one reached (a future end date is not reached).
-    const reached = all.filter(([, s]) => s !== "next").length - 1;
-    if (index === reached) item.setAttribute("aria-current", "step");
-    list.append(item);
-  });
-  return list;
-}
-
-/** The reasons a person can act on: each condition's own verdict, not the "all of these" around them. */
-function plainReasons(reasons) {
-  const leaves = reasons.filter((reason) => !["all", "any", "not"].includes(reason.kind));
-  return leaves.length ? leaves : reasons;
-}
-
-function drawReasons(permit) {
-  const reasons = plainReasons(permit.reasons || []);
-  if (!reasons.length) return null;
-  const details = document.createElement("details");
-  details.className = "permit-reasons";
-  details.open = permit.status === "refused";
-  details.append(setText(document.createElement("summary"), "parking.why"));
-  const list = document.createElement("ul");
-  list.className = "reasons";
-  for (const reason of reasons) {
-    const line = document.createElement("li");
-    line.dataset.outcome = reason.outcome;
-    const outcome = setText(document.createElement("span"), `benefits.outcome.${reason.outcome === "pass" || reason.outcome === "fail" ? reason.outcome : "missing"}`);
-    outcome.className = "outcome";
-    line.append(outcome, ": ", reason.text);
-    list.append(line);
-  }
-  details.append(list);
-  return details;
-}
-
-function detailRow(list, key, value) {
-  if (!value) return;
-  const term = setText(document.createElement("dt"), key);
-  const description = document.createElement("dd");
-  if (value instanceof Node) description.append(value);
-  else description.textContent = value;
-  list.append(term, description);
-}
-
-function dateElement(value, withTime = false) {
-  return setDate(document.createElement("time"), value, { withTime });
-}
-
-function drawPermit(permit) {
-  const item = document.createElement("li");
-  item.className = "permit";
-  item.dataset.permit = permit.id;
-  item.dataset.status = permit.status;
-  const title = document.createElement("h4");
-  title.tabIndex = -1;
-  title.append(plateElement(permit.plate), " · ", permit.zone_name || t("parking.permit_no_zone"));
-  const badge = setText(document.createElement("span"), STATES[permit.status] || "parking.state.ended");
-  badge.className = "badge permit-state";
-  badge.dataset.state = permit.status;
-  item.append(title, badge, drawSteps(permit));
-
-  const facts = document.createElement("dl");
-  facts.className = "details";
-  if (permit.valid_from) detailRow(facts, "parking.valid_from", dateElement(permit.valid_from));
-  if (permit.last_valid_day) detailRow(facts, "parking.valid_until", dateElement(permit.last_valid_day));
-  detailRow(facts, "parking.applied_on", dateElement(permit.applied_at, true));
-  item.append(facts);
-  const reasons = drawReasons(permit);
-  if (reasons) item.append(reasons);
-  if (permit.status === "refused" && latestByPlate().get(permit.plate) === permit) {
-    item.append(appealControl(permit.decision_id, t("appeal.permit_name", { plate: permit.plate })));
-  }
-
-  if (permit.status === "active") {
-    item.append(drawPass(permit));
-    const actions = document.createElement("div");
-    actions.className = "actions tight";
-    const pdf = setText(document.createElement("button"), "parking.pass_pdf");
-    pdf.type = "button";
-    pdf.className = "button";
-    pdf.dataset.file = "pdf";
-    pdf.addEventListener("click", () => busy(pdf, () => download(permit, "pdf")));
-    const svg = setText(document.createElement("button"), "parking.pass_svg");
-    svg.type = "button";
-    svg.className = "button";
-    svg.dataset.file = "svg";
-    svg.addEventListener("click", () => busy(svg, () => download(permit, "svg")));
-    const cancel = setText(document.createElement("button"), "parking.cancel");
-    cancel.type = "button";
-    cancel.className = "button danger";
-    cancel.setAttribute("aria-haspopup", "dialog");
-    cancel.addEventListener("click", () => confirmCancel(permit));
-    actions.append(pdf, svg, cancel);
-    item.append(actions);
-  }
-  return item;
 }
 
 function drawPermits() {
   const list = $("permit-list");
-  list.replaceChildren(...me.permits.map(drawPermit));
+  const latest = latestByPlate();
+  list.replaceChildren(
+    ...me.permits.map((permit) =>
+      drawPermit(permit, { latest: latest.get(permit.plate) === permit, onCancel: confirmCancel }),
+    ),
+  );
   $("permits-empty").hidden = me.permits.length > 0;
   // The vehicles with no permit in force for the address's zone (any zone, if it is in none).
   const covered = new Set(
@@ -444,7 +233,7 @@ function drawPermits() {
       .map((permit) => permit.plate),
   );
   // A plate refused a permit is not offered again unless a clerk granted its appeal.
-  for (const [plate, permit] of latestByPlate()) {
+  for (const [plate, permit] of latest) {
     if (permit.status === "refused" && !appealGranted(permit.decision_id)) covered.add(plate);
   }
   const plates = me.vehicles.map((vehicle) => vehicle.plate).filter((plate) => !covered.has(plate));
@@ -480,87 +269,6 @@ function drawVehicles() {
     list.append(item);
   }
   $("vehicles-empty").hidden = me.vehicles.length > 0;
-}
-
-// --- the pass -------------------------------------------------------------------------------------
-
-/** Whole device pixels per module, so a scanner reads every module the same size. */
-function fitPass(image) {
-  const frame = image.parentElement;
-  const room = frame ? frame.clientWidth : 0;
-  const side = image.naturalWidth / PASS_BOX;
-  if (!room || !side) return;
-  const ratio = window.devicePixelRatio || 1;
-  const module = Math.floor((room * ratio) / side);
-  const size = module >= 2 ? (module * side) / ratio : room;
-  image.style.width = `${size}px`;
-  image.style.height = `${size}px`;
-}
-
-function drawPass(permit) {
-  const box = document.createElement("div");
-  box.className = "pass";
-  const frame = document.createElement("div");
-  frame.className = "qr-frame pass-frame";
-  const image = document.createElement("img");
-  image.className = "qr pass-qr";
-  image.alt = t("parking.pass_alt", { plate: permit.plate });
-  image.hidden = true;
-  image.addEventListener("load", () => fitPass(image));
-  const waiting = setText(document.createElement("p"), "parking.pass_loading");
-  waiting.className = "qr-missing";
-  frame.append(image, waiting);
-  const hint = setText(document.createElement("p"), "parking.pass_hint");
-  hint.className = "hint";
-  box.append(frame, hint);
-  showPass(permit, image, waiting);
-  return box;
-}
-
-function asDataUrl(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
-}
-
-async function showPass(permit, image, waiting) {
-  let source = passes.get(permit.pass_id);
-  if (!source) {
-    const file = await fetchFile(`/parking/permits/${encodeURIComponent(permit.id)}/pass.png`);
-    if (file.status === 401) return goSignIn();
-    if (!file.ok) {
-      delete waiting.dataset.i18n;
-      waiting.textContent = file.data.detail;
-      return;
-    }
-    source = await asDataUrl(file.blob);
-    passes.set(permit.pass_id, source);
-  }
-  image.src = source;
-  image.hidden = false;
-  waiting.hidden = true;
-}
-
-/** The pass as a file to print (PDF) or to keep (SVG), downloaded with the bearer token. */
-async function download(permit, kind) {
-  const file = await fetchFile(`/parking/permits/${encodeURIComponent(permit.id)}/pass.${kind}`);
-  if (file.status === 401) return goSignIn();
-  if (!file.ok) {
-    announceDetail($("parking-status"), file.data.detail);
-    return;
-  }
-  const address = URL.createObjectURL(file.blob);
-  const link = document.createElement("a");
-  link.href = address;
-  link.download = `parking-pass-${permit.plate.replace(/\D/g, "")}.${kind}`;
-  link.hidden = true;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(address), 60 * SECOND);
 }
 
 // --- what the resident does ----------------------------------------------------------------------
