@@ -49,6 +49,42 @@ class NotAMerchantAccount(Unprocessable):
     }
 
 
+class NotBusinessOwner(Forbidden):
+    code = "not_business_owner"
+    message: ClassVar[Text] = {
+        "he": "רק בעל העסק מוסיף ומסיר עובדים.",
+        "ar": "صاحب المصلحة وحده يضيف الموظفين ويزيلهم.",
+        "en": "Only the business's owner adds and removes staff.",
+    }
+
+
+class StaffLoginNotFound(NotFound):
+    code = "staff_login_not_found"
+    message: ClassVar[Text] = {
+        "he": "אין חשבון עם שם המשתמש הזה. אפשר ליצור חשבון חדש לעובד.",
+        "ar": "لا يوجد حساب باسم المستخدم هذا. يمكن إنشاء حساب جديد للموظف.",
+        "en": "There is no login with this username. You can make a new login for them.",
+    }
+
+
+class NotAStaffLogin(Unprocessable):
+    code = "not_a_staff_login"
+    message: ClassVar[Text] = {
+        "he": "חשבון של עובד עירייה או פקח אינו יכול לעבוד בקופה של עסק.",
+        "ar": "حساب موظف بلدية أو مراقب لا يمكن أن يعمل في صندوق مصلحة.",
+        "en": "A city clerk's or an inspector's login cannot work at a business's till.",
+    }
+
+
+class OwnerStays(Conflict):
+    code = "owner_stays"
+    message: ClassVar[Text] = {
+        "he": "בעל העסק אינו יכול להסיר את עצמו.",
+        "ar": "لا يمكن لصاحب المصلحة إزالة نفسه.",
+        "en": "The owner cannot remove themselves.",
+    }
+
+
 class InvalidRegistryNumber(Unprocessable):
     code = "invalid_registry_number"
     message: ClassVar[Text] = {

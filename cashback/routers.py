@@ -13,6 +13,7 @@ from cashback.endpoints import (
     my_business,
     purchases,
     redemptions,
+    staff,
     statements,
     wallet,
 )
@@ -20,6 +21,7 @@ from cashback.endpoints import (
 ROUTERS: tuple[APIRouter, ...] = (
     my_business.router,
     statements.router,
+    staff.router,
     purchases.router,
     redemptions.router,
     wallet.router,

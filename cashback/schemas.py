@@ -52,12 +52,31 @@ class MerchantApplicationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     registry_number: str = Field(
-        min_length=9, max_length=20, description="9 digits; the last is a check digit."
+        min_length=1, max_length=20, description="9 digits; the last is a check digit."
     )
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     category: BusinessCategory
     street_code: str = Field(min_length=1, max_length=32, description="From GET /city/streets.")
     house_number: int = Field(ge=1, le=9999)
+
+
+class NewAccountIn(BaseModel):
+    """A login made while applying, for a person who has none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=150, pattern=r"^[A-Za-z0-9._@+\-]+$")
+    password: str = Field(min_length=1, max_length=1024, repr=False)
+    display_name: Name | None = None
+
+
+class ApplicationWithAccountIn(BaseModel):
+    """A business's application from a person without a login: the login, then the business."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: NewAccountIn
+    business: MerchantApplicationIn
 
 
 class MerchantDecisionIn(BaseModel):
@@ -70,6 +89,32 @@ class StaffIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     user_id: uuid.UUID
+
+
+class StaffMemberIn(BaseModel):
+    """A staff login for my business: an existing login by its username, or a new one
+    (``new_login``) that its holder activates by choosing a password with a one-time link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=3, max_length=150, pattern=r"^[A-Za-z0-9._@+\-]+$")
+    display_name: Name | None = None
+    new_login: bool = False
+
+
+class StaffMemberOut(BaseModel):
+    user_id: uuid.UUID
+    username: str
+    display_name: str | None
+    owner: bool = Field(description="The account that applied: it manages the staff.")
+    since: datetime
+
+
+class AddedStaffOut(StaffMemberOut):
+    invite_path: str | None = Field(
+        description="A new login's one-time link to choose its password (shown once), else null."
+    )
+    invite_expires_at: datetime | None
 
 
 class AddressOut(BaseModel):
@@ -105,6 +150,7 @@ class MyMerchantOut(MerchantOut):
 
     owed_agorot: int = Field(description="What the city owes the business now (unsettled).")
     campaigns: list[CampaignBriefOut] = Field(description="Campaigns running for it now.")
+    owner: bool = Field(description="Whether I am its owner (I manage its staff).")
 
 
 class AdminMerchantOut(MerchantOut):

@@ -55,8 +55,10 @@ def apply(
 ) -> Merchant:
     """A business applies to the scheme (pending until a clerk decides).
 
-    ``as_staff``: the applicant (a ``merchant`` account that belongs to no business yet) becomes
-    the business's first staff account. A clerk filing a paper application does not.
+    ``as_staff``: the applicant (any active account that belongs to no business yet: a resident
+    applies with the login they already have) becomes the business's first staff account and its
+    owner; the ``merchant`` role comes with the clerk's approval (``grant_owner_role``). A clerk
+    filing a paper application does not.
     """
     registry_number = earning.normalise_registry_number(application.registry_number)
     if registry_number is None:
@@ -69,7 +71,7 @@ def apply(
         raise AddressNotInCity()
     repository = MerchantRepository(session)
     if as_staff:
-        _check_can_be_staff(session, actor_id)
+        _check_can_apply(session, actor_id)
     if repository.registry_number_taken(registry_number):
         raise RegistryNumberTaken()
     merchant = Merchant(
@@ -100,6 +102,29 @@ def apply(
         after={"status": merchant.status, "category": merchant.category, "name": merchant.name},
     )
     return merchant
+
+
+def _check_can_apply(session: Session, user_id: uuid.UUID) -> None:
+    user = UserRepository(session).get(user_id)
+    if user is None or not user.is_active:
+        raise NotAMerchantAccount()
+    if MerchantRepository(session).staff_link(user_id) is not None:
+        raise AlreadyMerchantStaff()
+
+
+def grant_owner_role(session: Session, merchant: Merchant) -> None:
+    """An approved business's owner (the account that applied, while it works there) may use the
+    till: their account gains the ``merchant`` role beside the roles it has, so one login serves
+    a resident who is also a shop owner."""
+    if merchant.applied_by is None:
+        return
+    link = MerchantRepository(session).staff_link(merchant.applied_by)
+    if link is None or link.merchant_id != merchant.id:
+        return
+    user = UserRepository(session).get_for_update(merchant.applied_by)
+    if user is not None and not user.has_role(Role.merchant):
+        user.roles = sorted({*user.roles, Role.merchant.value})
+        session.flush()
 
 
 def _check_can_be_staff(session: Session, user_id: uuid.UUID) -> None:
@@ -150,6 +175,7 @@ def change_status(
         reason=reason,
     )
     if to == MerchantStatus.approved:
+        grant_owner_role(session, merchant)
         notices.business_approved(session, merchant)
     return merchant
 

@@ -13,7 +13,7 @@ LOCALES = {"he": "he-IL", "ar": "ar-IL", "en": "en-GB"}
 
 
 @pytest.mark.parametrize("language", list(LOCALES))
-@pytest.mark.parametrize("path", ["/", "/signin", "/enrol"])
+@pytest.mark.parametrize("path", ["/", "/signin", "/enrol", "/business/apply"])
 def test_a_signed_out_page_has_no_serious_violation(
     browser: Browser, path: str, language: str
 ) -> None:

@@ -187,6 +187,11 @@ def test_two_domains_may_not_define_one_text(tmp_path: Path) -> None:
 
 def test_the_shell_of_every_domain_has_each_part_once() -> None:
     assert {page: sorted(part.name for part in parts) for page, parts in SHELL.parts.items()} == {
-        "wallet": ["wallet-cashback.html", "wallet-inbox.html", "wallet-parking.html"],
+        "wallet": [
+            "wallet-business.html",
+            "wallet-cashback.html",
+            "wallet-inbox.html",
+            "wallet-parking.html",
+        ],
         "clerk": ["clerk-cashback.html"],
     }
