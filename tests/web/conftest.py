@@ -10,13 +10,17 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import pytest
+import uvicorn
 from playwright.sync_api import (
     BrowserContext,
     Page,
@@ -28,13 +32,17 @@ from playwright.sync_api import (
 
 from cashback.web import pages as cashback_pages
 from kernel import pages as site
+from kernel.database import make_engine
 from kernel.i18n import Language
 from parking.web import pages as parking_pages
 from resident_card.accounts.models import Role
 from resident_card.city.service import load_city
 from resident_card.web import pages as card_pages
-from tests.conftest import LiveServer
+from tests.conftest import Backend, FreshDatabase, LiveServer, _free_port, make_settings
 from tests.factories import DEFAULT_PASSWORD, create_user, israeli_id
+from toshav import plug_ins
+from toshav.app import create_app
+from toshav.demo import load_everything
 from toshav.domains import EVERY
 from toshav.web import pages as toshav_pages
 from toshav.web.pages import Shell
@@ -214,6 +222,14 @@ def enrol_by_api(live_server: LiveServer, **overrides: Any) -> dict[str, Any]:
     return {**answer, "username": body["username"], "password": body["password"]}
 
 
+def choose_language(page: Page, language: str) -> None:
+    """Choose a language in the header's language menu, as a person would."""
+    if page.locator("#language-menu[open]").count() == 0:
+        page.locator("#language-open").click()
+    page.locator(f"#language-menu button[data-lang={language}]").click()
+    expect(page.locator("html")).to_have_attribute("lang", language)
+
+
 def sign_in(page: Page, account: Account | dict[str, Any], *, lands_on: str) -> None:
     """Sign in through the sign-in page, as a person would."""
     username = account.username if isinstance(account, Account) else account["username"]
@@ -238,3 +254,46 @@ def wait_for_held(page: Page, held: list[Any], count: int = 1) -> None:
 def session_storage(page: Page) -> dict[str, str]:
     stored: dict[str, str] = json.loads(page.evaluate("() => JSON.stringify({...sessionStorage})"))
     return stored
+
+
+@pytest.fixture(scope="module")
+def demo_city(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The app served over a database holding the demo city (``toshav demo load``)."""
+    plug_ins.install(EVERY)  # as the function-scoped autouse fixture does, but before the demo
+    url = backend.copy()
+    engine = make_engine(url)
+    settings = make_settings(url, tmp_path_factory.mktemp("demo-city"))
+    database = FreshDatabase(url, engine, settings)
+    with database.session() as session:
+        load_everything(session, settings, datetime.now(UTC))
+        session.commit()
+    app = create_app(settings)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=_free_port(), log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the demo city's server did not start")
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{server.config.port}", app, database)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        engine.dispose()
+        backend.drop(url)
+
+
+@pytest.fixture
+def demo_browser(
+    playwright_driver: Playwright, demo_city: LiveServer, tmp_path: Path
+) -> Iterator[Browser]:
+    opened = Browser(playwright_driver, demo_city, tmp_path)
+    try:
+        yield opened
+    finally:
+        opened.close()
+    assert opened.errors == [], "the pages' scripts threw"

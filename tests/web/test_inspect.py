@@ -21,7 +21,16 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from tests.conftest import LiveServer
 from tests.factories import create_resident
-from tests.web.conftest import PAGES, Browser, goto, make_staff, sign_in, static_file, texts
+from tests.web.conftest import (
+    PAGES,
+    Browser,
+    choose_language,
+    goto,
+    make_staff,
+    sign_in,
+    static_file,
+    texts,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 
@@ -94,10 +103,10 @@ def test_an_inspector_checks_a_plate_and_a_scanned_pass_at_a_glance(
     expect(page.locator("#verdict-zone")).to_have_text("Zone: Hadar West")
     expect(verdict).to_have_css("background-color", "rgb(11, 93, 30)")
     # The verdict follows a switch of language.
-    page.locator("button[data-lang=he]").click()
+    choose_language(page, "he")
     expect(page.locator("#verdict-word")).to_have_text(hebrew["inspect.allowed"])
     expect(page.locator("#verdict-zone")).to_have_text("אזור: הדר מערב")
-    page.locator("button[data-lang=en]").click()
+    choose_language(page, "en")
 
     page.get_by_role("button", name=english["inspect.clear"]).click()
     expect(verdict).to_be_hidden()

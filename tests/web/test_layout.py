@@ -1,16 +1,17 @@
-"""The shared layout on a small phone: nothing scrolls sideways, everything is big enough to tap."""
+"""The shared layout on a small phone: nothing scrolls sideways, everything is big enough to tap,
+and the languages are a small menu in the header."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import ViewportSize, expect
 
-from tests.web.conftest import Browser
+from tests.web.conftest import Browser, choose_language
 
 pytestmark = pytest.mark.browser
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
 TAP = 44  # px: WCAG 2.5.5's target size, which IS 5568 asks of touch screens
-BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
+LANGUAGE_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 
 # Each visible control that is tapped directly (radios and check boxes are tapped through their
 # label, which is the 44 px row measured here), with its height.
@@ -29,9 +30,8 @@ FOCUSED = """() => {
 @pytest.mark.parametrize("path", ["/", "/enrol", "/signin"])
 def test_the_pages_fit_a_360_pixel_phone(browser: Browser, path: str) -> None:
     page = browser.open(path, locale="he-IL", viewport=SMALL_PHONE)
-    for language, name in BUTTON_NAMES.items():
-        page.get_by_role("button", name=name).click()
-        expect(page.locator("html")).to_have_attribute("lang", language)
+    for language in LANGUAGE_NAMES:
+        choose_language(page, language)
 
         fits = page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
         assert fits, (path, language)
@@ -56,4 +56,36 @@ def test_every_control_reached_by_tab_shows_its_focus(browser: Browser) -> None:
         if submit.evaluate("e => e === document.activeElement"):
             break
     expect(submit).to_be_focused()
-    assert {"username", "password", "first_name", "street", "house_number", "he", "ar"} <= reached
+    assert {
+        "language-open",
+        "username",
+        "password",
+        "first_name",
+        "street",
+        "house_number",
+    } <= reached
+
+
+def test_the_language_menu_works_from_the_keyboard(browser: Browser) -> None:
+    """The menu opens from its summary, which says the language now; a choice closes it, and the
+    focus comes back to the summary, which then says the new one."""
+    page = browser.open("/signin", locale="he-IL", viewport=SMALL_PHONE)
+    summary = page.locator("#language-open")
+    expect(summary).to_have_accessible_name("שפה עברית")
+    summary.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#language-menu")).to_have_attribute("open", "")
+    expect(page.locator("button[data-lang=he]")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name=LANGUAGE_NAMES["en"]).focus()
+    page.keyboard.press("Enter")
+
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#language-menu")).not_to_have_attribute("open", "")
+    expect(summary).to_be_focused()
+    expect(summary).to_have_accessible_name("Language English")
+
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name=LANGUAGE_NAMES["ar"])).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name=LANGUAGE_NAMES["ar"])).to_be_hidden()
+    expect(summary).to_be_focused()

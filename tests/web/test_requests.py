@@ -29,12 +29,11 @@ from tests.cashback.conftest import make_business
 from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD
 from tests.web.axe import assert_accessible
-from tests.web.conftest import Browser, enrol_by_api, sign_in, texts
+from tests.web.conftest import Browser, choose_language, enrol_by_api, sign_in, texts
 from tests.web.test_wallet import verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
-BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 CITY = ZoneInfo("Asia/Jerusalem")
 
 # The id of the first section a person meets in the page's main part, among those shown.
@@ -81,7 +80,7 @@ def expect_steps(steps: Locator, request: dict[str, Any]) -> None:
 
 
 def switch_to(page: Page, language: str) -> None:
-    page.get_by_role("button", name=BUTTON_NAMES[language]).click()
+    choose_language(page, language)
     expect(page.locator("html")).to_have_attribute("lang", language)
     expect(page.locator("html")).to_have_attribute("dir", "ltr" if language == "en" else "rtl")
 

@@ -32,13 +32,12 @@ from resident_card.residents.service import residency
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
 from tests.resident_card.credentials_support import decode_qr_png, joserfc_claims
-from tests.web.conftest import PHONE, Account, Browser, sign_in, texts
+from tests.web.conftest import PHONE, Account, Browser, choose_language, sign_in, texts
 
 pytestmark = pytest.mark.browser
 ZONE = ZoneInfo("Asia/Jerusalem")
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
 TAP = 44  # px: the smallest target a finger should have to hit (WCAG 2.5.5, IS 5568)
-BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 
 
 @pytest.fixture
@@ -324,11 +323,11 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     expect(page.locator("#balances-empty")).to_be_visible()
 
     # The reasons come from the API in the language of the page.
-    page.get_by_role("button", name="עברית").click()
+    choose_language(page, "he")
     expect(parking.get_by_role("heading")).to_have_text("דקות חניה חינם")
     expect(parking).to_contain_text("2 שע׳ 0 דק׳ בכל חודש")
     expect(parking.locator(".reasons li")).to_contain_text("התושבות שלכם אומתה.")
-    page.get_by_role("button", name="English").click()
+    choose_language(page, "en")
 
     now = _now()
     with live_server.database.session() as session:
@@ -498,7 +497,7 @@ def test_the_wallet_on_a_small_phone_in_each_language(
     for language in LANGUAGES:
         words = texts(language)
         page.set_viewport_size(SMALL_PHONE)
-        page.get_by_role("button", name=BUTTON_NAMES[language]).click()
+        choose_language(page, language)
         expect(page.locator("html")).to_have_attribute("dir", "ltr" if language == "en" else "rtl")
         expect(page.locator("#card-state")).to_have_text(words["card.state.active"])
         expect(page.locator("#benefit-list > li").first).to_be_visible()

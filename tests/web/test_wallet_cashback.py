@@ -18,10 +18,9 @@ from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_user
 from tests.web.axe import assert_accessible
 from tests.web.cashback_support import open_shop
-from tests.web.conftest import Account, Browser, sign_in, texts
+from tests.web.conftest import Account, Browser, choose_language, sign_in, texts
 
 pytestmark = [pytest.mark.browser]
-BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 # A code as the ledger names things (cashback_receivable, parking_free_minutes): never read.
 CODE = re.compile(r"[a-z]+_[a-z_]+")
 
@@ -56,7 +55,7 @@ def test_the_wallet_shows_what_the_resident_earned(
     expect(section).to_be_visible()
     for language in LANGUAGES:
         words = texts(language)
-        page.get_by_role("button", name=BUTTON_NAMES[language]).click()
+        choose_language(page, language)
         expect(page.locator("html")).to_have_attribute("lang", language)
         expect(section.get_by_role("heading", level=2)).to_have_text(
             words["wallet_cashback.heading"]

@@ -32,12 +32,11 @@ from resident_card.residents.service import records as residents
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
 from tests.resident_card.credentials_support import decode_qr_png
-from tests.web.conftest import Account, Browser, sign_in, texts
+from tests.web.conftest import Account, Browser, choose_language, sign_in, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 CITY = ZoneInfo("Asia/Jerusalem")
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
-BUTTON_NAMES = {"he": "עברית", "ar": "العربية", "en": "English"}
 ZONE_NAMES = {
     "hadar_west": {"he": "הדר מערב", "ar": "غرب الهدار", "en": "Hadar West"},
     "hadar_east": {"he": "הדר מזרח", "ar": "شرق الهدار", "en": "Hadar East"},
@@ -492,7 +491,7 @@ def test_the_parking_section_in_each_language_at_360_px(
     page = open_parking(browser, driver)
     for language in LANGUAGES:
         words = texts(language)
-        page.get_by_role("button", name=BUTTON_NAMES[language]).click()
+        choose_language(page, language)
         expect(page.locator("html")).to_have_attribute("lang", language)
         zone = ZONE_NAMES["hadar_west"][language]
         expect(

@@ -23,6 +23,30 @@ function showAccount() {
   document.getElementById("nav-till").hidden = !signedIn || !roles.includes("merchant");
 }
 
+/** The header's language menu: a choice closes it and gives the focus back to its summary; so do
+ *  Escape and a tap outside it. */
+function wireLanguageMenu() {
+  const menu = document.getElementById("language-menu");
+  const close = (refocus) => {
+    if (!menu || !menu.open) return;
+    menu.open = false;
+    if (refocus) menu.querySelector("summary").focus();
+  };
+  for (const button of document.querySelectorAll("button[data-lang]")) {
+    button.addEventListener("click", () => {
+      setLanguage(button.dataset.lang);
+      close(true);
+    });
+  }
+  if (!menu) return;
+  menu.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close(true);
+  });
+  document.addEventListener("click", (event) => {
+    if (!menu.contains(event.target)) close(false);
+  });
+}
+
 /** Screen readers read a live region only when its text changes: the same message again is emptied first. */
 function repeatable(region, text, write) {
   if (region.textContent === text) {
@@ -83,9 +107,7 @@ export async function start() {
   }
   markLanguageButtons();
   onLanguageChange(markLanguageButtons);
-  for (const button of document.querySelectorAll("button[data-lang]")) {
-    button.addEventListener("click", () => setLanguage(button.dataset.lang));
-  }
+  wireLanguageMenu();
   showAccount();
   document.getElementById("nav-signout").addEventListener("click", async () => {
     await signOut();
