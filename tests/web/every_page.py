@@ -54,6 +54,8 @@ EVERY_PAGE: list[Visit] = [
     Visit("/clerk", "auditor", shows="#queue-list li"),
     Visit("/inspect", "inspector", shows="#zone option[value]:not([value=''])"),
     Visit("/till", "merchant", shows="#business:not(:empty)"),
+    Visit("/business/apply", "resident"),
+    Visit("/business", "merchant"),
 ]
 VISIT_IDS = [visit.name for visit in EVERY_PAGE]
 
