@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Response
 
@@ -13,7 +14,7 @@ from cashback.roles import MerchantCaller
 from cashback.schemas import StatementDetailOut, StatementOut
 from cashback.service import merchants as merchants_service
 from cashback.service import settlement as settlement_service
-from cashback.service import spreadsheets
+from cashback.service import spreadsheets, statement_pdf
 from cashback.service.settlement import Statement
 from cashback.settings import CashbackAppSettings
 from kernel.clock import Now
@@ -104,5 +105,45 @@ def my_statement_csv(
             "Content-Disposition": (
                 f'attachment; filename="{merchant.registry_number}-{settlement.period}.csv"'
             )
+        },
+    )
+
+
+@router.get(
+    "/cashback/merchants/me/statements/{period}/pdf",
+    response_class=Response,
+    responses={
+        **responses(*AUTH, NotMerchantStaff, StatementNotFound),
+        200: {"content": {"application/pdf": {}}, "description": "The statement as PDF."},
+    },
+)
+def my_statement_pdf(
+    period: Period,
+    caller: MerchantCaller,
+    session: DbSession,
+    settings: CashbackAppSettings,
+    now: Now,
+    language: RequestLanguage,
+) -> Response:
+    """One month's statement of my business as a PDF in my language: final once settled, else
+    the month so far (provisional), shekels with two decimals."""
+    merchant = merchants_service.staff_merchant(session, caller.id)
+    statement = settlement_service.statement_of(session, settings, merchant, period, now=now)
+    content = statement_pdf.statement_pdf(
+        statement.settlement,
+        merchant,
+        final=statement.final,
+        language=language,
+        now=now,
+        zone=ZoneInfo(settings.city_time_zone),
+    )
+    return Response(
+        content=content,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="{merchant.registry_number}-{statement.settlement.period}.pdf"'
+            ),
+            "Cache-Control": "no-store",
         },
     )

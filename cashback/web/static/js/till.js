@@ -246,23 +246,27 @@ function drawStatements() {
       cashback: shekels(statement.cashback_agorot),
       redemptions: statement.redemptions,
     });
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "button";
-    button.textContent = t("till.statement_csv");
-    button.addEventListener("click", () => busy(button, () => download(statement.period)));
-    item.append(what, meta, button);
+    const buttons = ["csv", "pdf"].map((format) => {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "button";
+      button.dataset.format = format;
+      button.textContent = t(`till.statement_${format}`);
+      button.addEventListener("click", () => busy(button, () => download(statement.period, format)));
+      return button;
+    });
+    item.append(what, meta, ...buttons);
     list.append(item);
   }
 }
 
-async function download(period) {
-  const file = await fetchFile(`/cashback/merchants/me/statements/${encodeURIComponent(period)}/csv`);
+async function download(period, format) {
+  const file = await fetchFile(`/cashback/merchants/me/statements/${encodeURIComponent(period)}/${format}`);
   if (file.status === 401) return goSignIn();
   if (!file.ok) return announceDetail(status, file.data.detail);
   const link = document.createElement("a");
   link.href = URL.createObjectURL(file.blob);
-  link.download = `statement-${period}.csv`;
+  link.download = `statement-${period}.${format}`;
   document.body.append(link);
   link.click();
   link.remove();
