@@ -27,6 +27,7 @@ VERIFIERS = frozenset({Role.inspector, Role.merchant, Role.admin})
 PHOTO_VIEWERS = RESIDENT | VERIFIERS
 INSPECTOR = frozenset({Role.inspector})
 MERCHANT = frozenset({Role.merchant})
+APPLICANT = frozenset({Role.resident, Role.merchant})
 
 POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/healthz"): PUBLIC,
@@ -146,12 +147,19 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/parking/inspections"): STAFF_READ,
     ("GET", "/api/v1/parking/offline-bundle"): INSPECTOR,
     # Cashback: a business's staff at the till, residents' own cashback, the clerks.
-    ("POST", "/api/v1/cashback/merchants"): MERCHANT,
-    ("GET", "/api/v1/cashback/merchants/me"): MERCHANT,
+    # A business applies with its owner's login, a resident's too; without one, a login is made.
+    ("POST", "/api/v1/cashback/merchants"): APPLICANT,
+    ("POST", "/api/v1/cashback/applications"): PUBLIC,
+    ("GET", "/api/v1/cashback/merchants/me"): APPLICANT,
+    # The owner manages the staff (which business is theirs is the service's question).
+    ("GET", "/api/v1/cashback/merchants/{merchant_id}/staff"): MERCHANT,
+    ("POST", "/api/v1/cashback/merchants/{merchant_id}/staff"): MERCHANT,
+    ("DELETE", "/api/v1/cashback/merchants/{merchant_id}/staff/{user_id}"): MERCHANT,
     ("GET", "/api/v1/cashback/merchants/me/purchases"): MERCHANT,
     ("GET", "/api/v1/cashback/merchants/me/statements"): MERCHANT,
     ("GET", "/api/v1/cashback/merchants/me/statements/{period}"): MERCHANT,
     ("GET", "/api/v1/cashback/merchants/me/statements/{period}/csv"): MERCHANT,
+    ("GET", "/api/v1/cashback/merchants/me/statements/{period}/pdf"): MERCHANT,
     ("POST", "/api/v1/cashback/purchases"): MERCHANT,
     ("GET", "/api/v1/cashback/purchases/{purchase_id}"): MERCHANT,
     ("POST", "/api/v1/cashback/purchases/{purchase_id}/refunds"): MERCHANT,

@@ -116,8 +116,9 @@ def apply_with_new_login(
     response_model=MyMerchantOut,
     responses=responses(*AUTH, NotMerchantStaff),
 )
-def my_merchant(caller: MerchantCaller, session: DbSession, now: Now) -> MyMerchantOut:
-    """My business: its status, what the city owes it, and the campaigns running for it."""
+def my_merchant(caller: ApplicantCaller, session: DbSession, now: Now) -> MyMerchantOut:
+    """My business: its status, what the city owes it, and the campaigns running for it (a
+    resident who applied sees it too, while it waits for the clerk)."""
     merchant = merchants_service.staff_merchant(session, caller.id)
     campaigns = (
         campaigns_service.campaigns_for(session, merchant, now=now)

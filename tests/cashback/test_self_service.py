@@ -76,7 +76,10 @@ def test_a_resident_applies_with_their_login_and_the_approval_opens_its_till(
     assert applied.json()["status"] == "pending"
     [request] = business_requests(client, headers)
     assert (request["kind"], request["status"]) == ("business_application", "submitted")
-    assert client.get(MINE, headers=headers).status_code == 403  # no till before the approval
+    waiting = client.get(MINE, headers=headers)
+    assert (waiting.status_code, waiting.json()["status"]) == (200, "pending")
+    till = client.get(f"{MINE}/purchases", headers=headers)
+    assert till.status_code == 403  # no till before the approval
 
     approve(client, app, session, settings, applied.json()["id"])
 

@@ -87,6 +87,11 @@ def test_a_resident_applies_and_the_same_login_opens_the_till(
     expect(application).to_have_attribute("data-status", "submitted")
     expect(application).to_contain_text("Joining the cashback scheme")
     expect(application).to_contain_text("Application received; waiting for the city's decision")
+    expect(page.locator("#my-business-name")).to_have_text(
+        "Falafel HaNevi'im: Waiting for approval"
+    )
+    expect(page.locator("#my-business-till")).to_be_hidden()
+    expect(page.locator("#my-business-apply")).to_be_hidden()
 
     approve_all(live_server)
 
@@ -94,7 +99,7 @@ def test_a_resident_applies_and_the_same_login_opens_the_till(
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     expect(application).to_have_attribute("data-status", "approved")
     expect(page.locator("#my-business-name")).to_have_text("Falafel HaNevi'im: Approved")
-    page.locator("#my-business-known a[href='/till']").click()
+    page.locator("#my-business-till").click()
     page.wait_for_url("**/till")
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
     expect(page.locator("#till-form")).to_be_visible()

@@ -1,5 +1,6 @@
-// The wallet's link to the person's business: the till (and the staff page for its owner) once a
-// clerk approved it, else a way to apply. An application sent shows under "My requests".
+// The wallet's link to the person's business: its status; the till (and the staff page for its
+// owner) once a clerk approved it; else a way to apply. The application's steps are under
+// "My requests".
 
 import { call } from "./api.js";
 import { onLanguageChange, setText } from "./i18n.js";
@@ -21,8 +22,10 @@ export async function startPart() {
   if (answer.ok) {
     business = answer.data;
     draw();
+    const approved = business.status === "approved";
     $("my-business-known").hidden = false;
-    $("my-business-staff").hidden = !business.owner;
+    $("my-business-till").hidden = !approved;
+    $("my-business-staff").hidden = !approved || !business.owner;
     onLanguageChange(draw);
   } else if (answer.status === 403 || answer.status === 404) {
     $("my-business-apply").hidden = false;
