@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 PORT ?= 8000
 RUN_ENV := TOSHAV_PUBLIC_URL="$${TOSHAV_PUBLIC_URL:-http://127.0.0.1:$(PORT)}"
 
-.PHONY: run test install lock lint types unit bench clean
+.PHONY: run test install lock lint types unit bench clean vendor
 
 $(UV_STAMP):
 	@test -n "$(PYTHON)" || { echo "Toshav needs Python 3.11 or newer; none was found on PATH." >&2; exit 1; }
@@ -67,6 +67,25 @@ bench: install
 	$(BIN)/python bench/inspections.py
 	$(BIN)/python bench/cashback.py
 	$(BIN)/python bench/startup.py
+
+# The QR decoder the scanner and the till run where the browser has no QR reader of its own: zxing-wasm
+# from the npm registry at this exact version (its reader build only), with its licence and that of
+# zxing-cpp, which its WebAssembly is built from (the Apache-2.0 text, from the zxing-cpp wheel the
+# tests install). Served by the app; `make vendor` fetches it again after the version changes.
+ZXING_WASM_VERSION := 3.1.6
+ZXING_WASM_DIR := toshav/web/static/vendor/zxing_wasm
+vendor: install
+	@command -v npm >/dev/null || { echo "make vendor needs npm (the npm registry's client)" >&2; exit 1; }
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent zxing-wasm@$(ZXING_WASM_VERSION) >/dev/null && tar xzf zxing-wasm-$(ZXING_WASM_VERSION).tgz) && \
+	rm -rf $(ZXING_WASM_DIR)/es $(ZXING_WASM_DIR)/reader && \
+	mkdir -p $(ZXING_WASM_DIR)/es/reader $(ZXING_WASM_DIR)/reader && \
+	cp "$$tmp/package/dist/es/reader/index.js" $(ZXING_WASM_DIR)/es/reader/ && \
+	cp "$$tmp/package/dist/es/share.js" $(ZXING_WASM_DIR)/es/ && \
+	cp "$$tmp/package/dist/reader/zxing_reader.wasm" $(ZXING_WASM_DIR)/reader/ && \
+	cp "$$tmp/package/LICENSE" $(ZXING_WASM_DIR)/LICENSE && \
+	cp "$$($(BIN)/python -c 'import importlib.metadata as m; print(next(f.locate() for f in m.files("zxing-cpp") if f.name == "LICENSE"))')" $(ZXING_WASM_DIR)/LICENSE.zxing-cpp
+	cd $(ZXING_WASM_DIR) && sha256sum es/reader/index.js es/share.js reader/zxing_reader.wasm
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -12,7 +12,7 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,13 +111,15 @@ class Browser:
         locale: str = "he-IL",
         viewport: ViewportSize | None = None,
         timezone_id: str | None = None,
+        args: Sequence[str] = (),
     ) -> Page:
+        """A fresh Chromium on ``path``; ``args`` are more of Chromium's switches (a fake camera)."""
         profile = self.folder / f"chromium-profile-{next(self._numbers)}"
         context = self.driver.chromium.launch_persistent_context(
             str(profile),
             executable_path=str(CHROMIUM),
             headless=True,
-            args=CHROMIUM_ARGS,
+            args=[*CHROMIUM_ARGS, *args],
             locale=locale,
             timezone_id=timezone_id,
             viewport=viewport or PHONE,

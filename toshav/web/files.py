@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -25,6 +26,14 @@ from kernel.pages import STATIC_URL
 
 SHELL_STATIC = Path(__file__).resolve().parent / "static"
 DICTIONARIES = "i18n"
+
+# The worker that reads QR codes from camera frames (js/qr-reader.js) runs ZXing's WebAssembly:
+# its script, and it alone, may compile WebAssembly ('wasm-unsafe-eval', which allows no eval()).
+QR_READER = "js/qr-reader.js"
+WASM_ALLOWED = "'wasm-unsafe-eval'"
+# Where a system's MIME table lacks it: browsers compile WebAssembly as it streams in only when
+# it comes as application/wasm.
+mimetypes.add_type("application/wasm", ".wasm")
 
 # A page's service worker is js/<page>-worker.js and may control that page's path, and only it
 # (the scanner's keeps /inspect working with no network); no other script may control a page.
@@ -116,6 +125,11 @@ class HardenedStaticFiles(StaticFiles):
         worker = _WORKER.fullmatch(path)
         if worker is not None:
             response.headers["Service-Worker-Allowed"] = f"/{worker['page']}"
+        if path == QR_READER and "content-security-policy" in response.headers:
+            policy = response.headers["content-security-policy"]
+            response.headers["Content-Security-Policy"] = policy.replace(
+                "script-src 'self'", f"script-src 'self' {WASM_ALLOWED}"
+            )
         return response
 
     def file_response(self, *args: Any, **kwargs: Any) -> Response:

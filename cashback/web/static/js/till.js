@@ -18,6 +18,7 @@ import {
   tokens,
   values,
 } from "./page.js";
+import { canScan, scanQr } from "./scan.js";
 
 await start();
 
@@ -28,7 +29,7 @@ const result = $("result");
 const video = $("camera");
 let shown = null; // what the result panel shows, to draw it again in another language
 let attempt = null; // {print, key}: a retry of the same request sends the same Idempotency-Key
-let stream = null;
+let scanning = null; // the camera's reading under way (scan.js)
 let sales = []; // the business's recent purchases, newest first
 let statements = [];
 let refunding = null; // the purchase the refund form is for
@@ -314,49 +315,34 @@ function nextCustomer() {
   $("card_token").focus();
 }
 
-// The camera, where the browser can read QR codes itself (BarcodeDetector); typing otherwise.
+// The camera: the browser's own QR reader, or ZXing in a worker (scan.js); typing otherwise.
 function stopCamera() {
-  if (stream) for (const track of stream.getTracks()) track.stop();
-  stream = null;
-  video.srcObject = null;
+  if (scanning) scanning.stop();
+  scanning = null;
   $("scanner").hidden = true;
   $("stop-scan").hidden = true;
   $("scan").hidden = false;
 }
 
 async function scan() {
-  let detector;
+  const reading = (scanning = scanQr(video));
+  $("scanner").hidden = false;
+  $("scan").hidden = true;
+  $("stop-scan").hidden = false;
+  let text;
   try {
-    detector = new BarcodeDetector({ formats: ["qr_code"] });
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+    text = await reading.found;
   } catch {
-    stopCamera();
+    if (scanning === reading) stopCamera();
     announce(status, "till.camera_failed", { tone: "error" });
     $("card_token").focus();
     return;
   }
-  video.srcObject = stream;
-  $("scanner").hidden = false;
-  $("scan").hidden = true;
-  $("stop-scan").hidden = false;
-  await video.play().catch(() => {});
-  const look = async () => {
-    if (!stream) return;
-    try {
-      const found = await detector.detect(video);
-      if (found.length) {
-        $("card_token").value = found[0].rawValue;
-        stopCamera();
-        announce(status, "till.scanned", { tone: "ok" });
-        $("amount").focus();
-        return;
-      }
-    } catch {
-      // a frame that could not be read: try the next one
-    }
-    setTimeout(look, 200);
-  };
-  look();
+  if (scanning !== reading || !text) return; // stopped at the till
+  stopCamera();
+  $("card_token").value = text;
+  announce(status, "till.scanned", { tone: "ok" });
+  $("amount").focus();
 }
 
 /** The business's application and its steps, for the account that applied (others have none). */
@@ -392,7 +378,7 @@ async function load() {
     return;
   }
   form.hidden = false;
-  if ("BarcodeDetector" in window && navigator.mediaDevices?.getUserMedia) $("scan").hidden = false;
+  if (await canScan()) $("scan").hidden = false;
   await Promise.all([loadSales(), loadStatements()]);
 }
 

@@ -1,5 +1,5 @@
-// The inspector's scanner: scan a pass (the camera, where the browser can read QR codes) or type a
-// plate, and see at a glance whether the vehicle may park here. The verdict comes from the API; with
+// The inspector's scanner: scan a pass with the camera (scan.js, in every browser with one) or type
+// a plate, and see at a glance whether the vehicle may park here. The verdict comes from the API; with
 // no network (or the API out of reach) a scanned pass is judged on the phone from the offline bundle,
 // the check is queued, and it is sent to the city when the network returns. The page itself is kept
 // by a service worker (inspect-worker.js), so it opens again with no network.
@@ -19,6 +19,7 @@ import {
 } from "./inspect-offline.js";
 import { PlaceOutsideZones, StaleBundle, UnknownZone, instant, judgeOffline } from "./offline-judge.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn, start, tokens } from "./page.js";
+import { CameraRefused, canScan, scanQr } from "./scan.js";
 
 // Spelled out, so each reason's text is known to be in the dictionaries.
 const REASONS = {
@@ -66,19 +67,6 @@ function gate(key) {
   const note = $("inspect-gate");
   setText(note, key);
   note.hidden = false;
-}
-
-if (!tokens.signedIn) {
-  goSignIn();
-} else if (!tokens.roles.includes("inspector")) {
-  gate("inspect.inspectors_only");
-} else {
-  $("inspect-tool").hidden = false;
-  keepPageOffline();
-  await showDeviceState();
-  await loadZones();
-  offerCamera();
-  wireDevice();
 }
 
 function zoneName(zone) {
@@ -380,20 +368,10 @@ pass.addEventListener("input", () => {
   if (pass.value) plate.value = "";
 });
 
-// --- the camera: the browser's own QR reader where there is one; typing otherwise ---------------
-
-async function canReadQr() {
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) return false;
-  try {
-    const formats = await window.BarcodeDetector.getSupportedFormats();
-    return formats.includes("qr_code");
-  } catch {
-    return false;
-  }
-}
+// --- the camera: the browser's own QR reader, or ZXing in a worker (scan.js); typing otherwise ---
 
 async function offerCamera() {
-  if (await canReadQr()) {
+  if (await canScan()) {
     scanButton.hidden = false;
   } else {
     setText($("pass-hint"), "inspect.pass_hint_no_camera");
@@ -401,10 +379,8 @@ async function offerCamera() {
 }
 
 function stopScanning() {
-  if (scanning) {
-    scanning.stream.getTracks().forEach((track) => track.stop());
-    scanning = null;
-  }
+  if (scanning) scanning.stop();
+  scanning = null;
   video.hidden = true;
   setText(scanButton, "inspect.scan");
 }
@@ -414,35 +390,38 @@ async function scan() {
     stopScanning();
     return;
   }
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-  } catch {
-    announce(status, "inspect.camera_denied", { tone: "error" });
-    return;
-  }
-  const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-  scanning = { stream };
-  video.srcObject = stream;
+  const reading = (scanning = scanQr(video));
   video.hidden = false;
-  await video.play();
   setText(scanButton, "inspect.scan_stop");
   announce(status, "inspect.scanning");
-  while (scanning) {
-    try {
-      const [found] = await detector.detect(video);
-      if (found && found.rawValue) {
-        pass.value = found.rawValue;
-        plate.value = "";
-        stopScanning();
-        await check();
-        return;
-      }
-    } catch {
-      // a frame that could not be read: try the next one
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  let text;
+  try {
+    text = await reading.found;
+  } catch (error) {
+    if (scanning === reading) stopScanning();
+    announce(status, error instanceof CameraRefused ? "inspect.camera_denied" : "inspect.pass_hint_no_camera", { tone: "error" });
+    return;
   }
+  if (scanning !== reading || !text) return; // stopped by the inspector
+  stopScanning();
+  pass.value = text;
+  plate.value = "";
+  await check();
 }
 
 scanButton.addEventListener("click", scan);
+
+// Every control is wired above before anything loads: a tap while the zones are on their way is
+// the page's to answer, never the browser's own submission of the form.
+if (!tokens.signedIn) {
+  goSignIn();
+} else if (!tokens.roles.includes("inspector")) {
+  gate("inspect.inspectors_only");
+} else {
+  $("inspect-tool").hidden = false;
+  keepPageOffline();
+  await showDeviceState();
+  await loadZones();
+  offerCamera();
+  wireDevice();
+}
