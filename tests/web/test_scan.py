@@ -210,6 +210,41 @@ def test_the_package_ships_every_file_of_the_decoder() -> None:
     assert unshipped == []
 
 
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_a_resident_card_is_answered_as_one_and_the_pass_asked_for(language: str) -> None:
+    """One story: the wallet's card is for businesses (tests/web/test_i18n.py), the pass for
+    inspectors; the scanner, given a card, says so in the inspector's language."""
+    words = texts(language)
+    card = {"he": "כרטיס תושב", "ar": "بطاقة مقيم", "en": "resident card"}[language]
+    parking_pass = {"he": "תו החניה", "ar": "تصريح الوقوف", "en": "parking pass"}[language]
+    answer = words["inspect.reason.not_a_pass"]
+    assert card in answer
+    assert parking_pass in answer
+
+
+@pytest.mark.browser
+@pytest.mark.usefixtures("city")
+@pytest.mark.parametrize(("language", "locale"), [("he", "he-IL"), ("ar", "ar"), ("en", "en-GB")])
+def test_the_scanner_answers_a_card_by_asking_for_the_pass(
+    browser: Browser, live_server: LiveServer, parked: dict[str, str], language: str, locale: str
+) -> None:
+    words = texts(language)
+    officer = make_staff(live_server, Role.inspector)
+    page = browser.open("/signin", locale=locale)
+    sign_in(page, officer, lands_on="/inspect")
+
+    page.get_by_label(words["inspect.pass"]).fill(parked["card"])
+    page.get_by_role("button", name=words["inspect.check"]).click()
+
+    verdict = page.locator("#verdict")
+    expect(verdict).to_have_attribute("data-allowed", "false")
+    expect(page.locator("#verdict-reason")).to_have_text(words["inspect.reason.not_a_pass"])
+    # Nothing of the resident: no name, no number, no zone.
+    expect(page.locator("#verdict-zone")).to_be_hidden()
+    expect(page.locator("#verdict-until")).to_be_hidden()
+    assert_accessible(page)
+
+
 def test_the_scanner_keeps_its_decoder_for_when_there_is_no_network() -> None:
     """The scanner's service worker keeps the reader's worker and every file it loads."""
     shell = static_file("js/inspect-worker.js").read_text()
