@@ -13,8 +13,8 @@ from messages.service import outbox
 from resident_card.accounts.repository import UserRepository
 
 TITLE: Text = {
-    "he": "ברוכים הבאים ל־Toshav",
-    "ar": "أهلًا بك في Toshav",
+    "he": "ברוכים הבאים לתושב",
+    "ar": "أهلًا بك في توشاف",
     "en": "Welcome to Toshav",
 }
 BODY: Text = {

@@ -75,3 +75,20 @@ def test_the_card_is_for_businesses_and_the_pass_for_inspectors(language: str) -
     card = {key: text for key, text in words.items() if key.startswith("card.")}
     assert [key for key, text in card.items() if inspector in text] == []
     assert inspector in words["parking.pass_hint"]
+
+
+@pytest.mark.parametrize(
+    ("language", "cashback", "refund"),
+    [("he", "החזר כספי", "זיכוי"), ("ar", "استرداد", "إرجاع"), ("en", "cashback", "refund")],
+)
+def test_the_tills_words_for_cashback_and_a_refund_share_nothing(
+    language: str, cashback: str, refund: str
+) -> None:
+    """The till's buttons and headings say cashback and a refund with words of different roots."""
+    words = {key: text.lower() for key, text in texts(language).items()}
+    refund_words = [
+        words[key] for key in ("till.refund", "till.refund_heading", "till.refund_confirm")
+    ]
+    cashback_words = [words[key] for key in ("till.check_balance", "till.cashback_heading")]
+    assert all(refund in text and cashback not in text for text in refund_words), refund_words
+    assert all(cashback in text and refund not in text for text in cashback_words), cashback_words

@@ -90,7 +90,8 @@ def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
     with database.session() as session:
         # Last month is over: the city settles it (nothing was sold then, so nothing is owed).
         city_today = now.astimezone(ZoneInfo(database.settings.city_time_zone)).date()
-        last_month = (city_today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        last_day = city_today.replace(day=1) - timedelta(days=1)
+        last_month = last_day.strftime("%Y-%m")
         settlement.settle(session, database.settings, period_label=last_month, now=now)
         session.commit()
     english = texts("en")
@@ -133,13 +134,16 @@ def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
 
     # Last month's statement, as the business downloads it.
     statements = page.get_by_role("region", name=english["till.statements_heading"])
-    this_month = city_today.strftime("%Y-%m")
+    # A month as a person says it ("December 2026"), never its code.
+    this_month_named, last_month_named = city_today.strftime("%B %Y"), last_day.strftime("%B %Y")
     # The month under way first, provisional: the purchase less its refund, nothing owed yet.
     expect(statements.get_by_role("listitem").first).to_contain_text(
-        f"{this_month} so far (provisional): the city owes ₪0.00"
+        f"{this_month_named} so far (provisional): the city owes ₪0.00"
     )
-    expect(statements).to_contain_text(f"{last_month}: the city paid ₪0.00")
-    settled = statements.get_by_role("listitem").filter(has_text=f"{last_month}: the city paid")
+    expect(statements).to_contain_text(f"{last_month_named}: the city paid ₪0.00")
+    settled = statements.get_by_role("listitem").filter(
+        has_text=f"{last_month_named}: the city paid"
+    )
     with page.expect_download() as downloading:
         settled.get_by_role("button", name=english["till.statement_csv"]).click()
     download = downloading.value

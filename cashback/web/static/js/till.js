@@ -4,7 +4,7 @@
 import { call, fetchFile, newIdempotencyKey as newKey } from "./api.js";
 import { shekels, toAgorot } from "./money.js";
 import { drawSteps, toneOf } from "./request-steps.js";
-import { formatDate, language, onLanguageChange, setText, t } from "./i18n.js";
+import { formatDate, formatMonth, language, onLanguageChange, setText, t } from "./i18n.js";
 import {
   announce,
   announceDetail,
@@ -239,7 +239,7 @@ function drawStatements() {
     what.className = "what";
     // The month under way is provisional: what the city owes so far, not a payment.
     const words = statement.final ? "till.statement" : "till.statement_provisional";
-    what.textContent = t(words, { period: statement.period, paid: shekels(statement.paid_agorot) });
+    what.textContent = t(words, { period: formatMonth(statement.period), paid: shekels(statement.paid_agorot) });
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = t("till.statement_detail", {

@@ -3,7 +3,7 @@
 // Amounts are written as a person reads them: minutes as hours and minutes, agorot as shekels.
 
 import { call } from "./api.js";
-import { language, onLanguageChange, setDate, setText, t } from "./i18n.js";
+import { formatMinutes, language, onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announceDetail, goSignIn } from "./page.js";
 import { appealControl, loadAppeals, onAppealSent } from "./wallet-appeals.js";
 import { onCard, startCard } from "./wallet-card.js";
@@ -14,7 +14,7 @@ const LOCALES = { he: "he-IL", ar: "ar-IL-u-nu-latn", en: "en-GB" };
 const MINUS = "\u2212";
 const STATEMENT_PAGE = 20;
 
-/** An amount of a ledger unit, as a person reads it: "2 h 0 min", "₪12.50". */
+/** An amount of a ledger unit, as a person reads it: "2 hours", "₪12.50". */
 export function formatAmount(amount, unit, { signed = false } = {}) {
   if (typeof amount !== "number") return "";
   if (unit === "ILS") {
@@ -29,11 +29,7 @@ export function formatAmount(amount, unit, { signed = false } = {}) {
   let sign = amount < 0 ? MINUS : "";
   if (signed && amount > 0) sign = "+";
   if (unit === "PARKING_MIN") {
-    const total = Math.abs(amount);
-    const hours = Math.floor(total / 60);
-    const minutes = total % 60;
-    const text = hours ? t("amount.hours_minutes", { hours, minutes }) : t("amount.minutes", { minutes });
-    return sign + text;
+    return sign + formatMinutes(Math.abs(amount));
   }
   return sign + String(Math.abs(amount));
 }

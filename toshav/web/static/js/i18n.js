@@ -104,6 +104,27 @@ export function formatShekels(agorot) {
   return new Intl.NumberFormat(LOCALES[current], { style: "currency", currency: "ILS", minimumFractionDigits: 2 }).format(agorot / 100);
 }
 
+/** A number of a unit ("hour", "minute") in words, by the language's plural rules: Arabic "ساعتان", Hebrew "שעתיים". */
+function countOf(value, unit) {
+  return new Intl.NumberFormat(LOCALES[current], { style: "unit", unit, unitDisplay: "long" }).format(value);
+}
+
+/** Minutes as hours and minutes in words: "2 hours", "1 hour 30 minutes", "ساعة و30 دقيقة". */
+export function formatMinutes(total) {
+  const hours = Math.floor(total / 60);
+  const minutes = total % 60;
+  if (!hours) return countOf(minutes, "minute");
+  if (!minutes) return countOf(hours, "hour");
+  return t("amount.hours_and_minutes", { hours: countOf(hours, "hour"), minutes: countOf(minutes, "minute") });
+}
+
+/** A month (YYYY-MM) as the language names it: "דצמבר 2026", "December 2026". */
+export function formatMonth(value) {
+  if (!/^\d{4}-\d{2}$/.test(value || "")) return String(value || "");
+  const moment = new Date(`${value}-15T12:00:00Z`);
+  return new Intl.DateTimeFormat(LOCALES[current], { month: "long", year: "numeric", timeZone: "UTC" }).format(moment);
+}
+
 /** A clock time (hours and minutes) in the city, for the current language. */
 export function formatTime(moment) {
   return new Intl.DateTimeFormat(LOCALES[current], { hour: "2-digit", minute: "2-digit", timeZone: TIME_ZONE }).format(moment);
