@@ -303,7 +303,7 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     parking = page.locator("#benefit-list > li[data-programme='parking_free_minutes']")
     expect(parking.get_by_role("heading")).to_have_text("Free parking minutes")
     expect(parking).to_contain_text(english["benefits.eligible"])
-    expect(parking).to_contain_text("2 h 0 min every month")
+    expect(parking).to_contain_text("2 hours every month")
     expect(parking.locator(".reasons li")).to_have_count(1)
     expect(parking.locator(".reasons li")).to_contain_text(english["benefits.outcome.pass"])
     # The reason in plain words, as the programme's file says it.
@@ -325,7 +325,7 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     # The reasons come from the API in the language of the page.
     choose_language(page, "he")
     expect(parking.get_by_role("heading")).to_have_text("דקות חניה חינם")
-    expect(parking).to_contain_text("2 שע׳ 0 דק׳ בכל חודש")
+    expect(parking).to_contain_text("שעתיים בכל חודש")
     expect(parking.locator(".reasons li")).to_contain_text("התושבות שלכם אומתה.")
     choose_language(page, "en")
 
@@ -343,15 +343,15 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
 
     balance = page.locator("#balance-list > li[data-account='parking_free_minutes']")
     expect(balance.get_by_role("heading")).to_have_text("Free parking minutes")
-    expect(balance.locator(".balance-amount")).to_have_text("2 h 0 min")
+    expect(balance.locator(".balance-amount")).to_have_text("2 hours")
     toggle = balance.get_by_role("button", name=english["balances.show_statement"])
     expect(toggle).to_have_attribute("aria-expanded", "false")
     toggle.click()
     entries = balance.locator(".statement li")
     expect(entries).to_have_count(1)
     expect(entries).to_contain_text(english["balances.kind.grant"])
-    expect(entries.locator(".entry-amount")).to_have_text("+2 h 0 min")
-    expect(entries.locator(".entry-after")).to_have_text("Balance: 2 h 0 min")
+    expect(entries.locator(".entry-amount")).to_have_text("+2 hours")
+    expect(entries.locator(".entry-after")).to_have_text("Balance: 2 hours")
     expect(
         balance.get_by_role("button", name=english["balances.hide_statement"])
     ).to_have_attribute("aria-expanded", "true")
