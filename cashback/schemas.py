@@ -10,6 +10,7 @@ from pydantic import (
     AwareDatetime,
     BaseModel,
     ConfigDict,
+    EmailStr,
     Field,
     StrictInt,
     StringConstraints,
@@ -100,6 +101,17 @@ class StaffMemberIn(BaseModel):
     username: str = Field(min_length=3, max_length=150, pattern=r"^[A-Za-z0-9._@+\-]+$")
     display_name: Name | None = None
     new_login: bool = False
+    email: EmailStr | None = Field(
+        default=None,
+        max_length=254,
+        description="A new login's invitation goes to this address instead of being shown.",
+    )
+
+    @model_validator(mode="after")
+    def _email_only_for_a_new_login(self) -> StaffMemberIn:
+        if self.email is not None and not self.new_login:
+            raise ValueError("email is for a new login's invitation")
+        return self
 
 
 class StaffMemberOut(BaseModel):
@@ -115,6 +127,7 @@ class AddedStaffOut(StaffMemberOut):
         description="A new login's one-time link to choose its password (shown once), else null."
     )
     invite_expires_at: datetime | None
+    invite_emailed: bool = Field(description="The invitation went to the address given.")
 
 
 class AddressOut(BaseModel):

@@ -84,6 +84,7 @@ def add_staff(
         username=body.username,
         display_name=body.display_name,
         new_login=body.new_login,
+        email=body.email,
         actor_id=caller.id,
         now=now,
     )
@@ -91,6 +92,7 @@ def add_staff(
         **_member_out(added.member).model_dump(),
         invite_path=added.invite_path,
         invite_expires_at=added.invite_expires_at,
+        invite_emailed=added.invite_emailed,
     )
 
 

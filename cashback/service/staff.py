@@ -14,6 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,9 @@ from cashback.exceptions import (
 from cashback.models import Merchant, MerchantStaff
 from cashback.repository.merchants import MerchantRepository
 from cashback.service.merchants import check_approved
+from kernel import notices
+from kernel.i18n import Text, day_text
+from kernel.notices import Category, Notice
 from kernel.settings import Settings
 from resident_card.accounts import service as accounts
 from resident_card.accounts.models import PasswordReset, Role, User
@@ -58,6 +62,7 @@ class AddedStaff:
     member: StaffMember
     invite_path: str | None
     invite_expires_at: datetime | None
+    invite_emailed: bool
 
 
 def owned_business(session: Session, merchant_id: uuid.UUID, user_id: uuid.UUID) -> Merchant:
@@ -91,11 +96,12 @@ def add(
     username: str,
     display_name: str | None,
     new_login: bool,
+    email: str | None = None,
     actor_id: uuid.UUID,
     now: datetime,
 ) -> AddedStaff:
     """The owner adds a staff login: an existing one by its username, or a new one with a
-    one-time link to choose its password."""
+    one-time link to choose its password, emailed to ``email`` when given (then not shown)."""
     check_approved(merchant)
     invite: tuple[str, datetime] | None = None
     if new_login:
@@ -133,10 +139,54 @@ def add(
     )
     link = repository.staff_link(user.id)
     assert link is not None
+    path = f"{INVITE_PAGE}#token={invite[0]}" if invite else None
+    if invite and email:
+        until = invite[1].astimezone(ZoneInfo(settings.city_time_zone))
+        _email_invite(session, merchant, user, email, path or "", until)
     return AddedStaff(
         StaffMember(link, user, owner=False),
-        f"{INVITE_PAGE}#token={invite[0]}" if invite else None,
+        None if email else path,
         invite[1] if invite else None,
+        bool(invite and email),
+    )
+
+
+_INVITE_TITLE: Text = {
+    "he": "הזמנה לעבוד בקופה של {business}",
+    "ar": "دعوة للعمل في صندوق {business}",
+    "en": "An invitation to work at {business}'s till",
+}
+_INVITE_BODY: Text = {
+    "he": "נוצר עבורך חשבון בשם המשתמש {username}. בקישור בוחרים סיסמה; הוא עובד פעם אחת, עד {day}.",
+    "ar": "أُنشئ لك حساب باسم المستخدم {username}. اختر كلمة المرور عبر الرابط؛ يعمل مرة واحدة، حتى {day}.",
+    "en": "A login was made for you, username {username}. Choose its password with the link; it works once, until {day}.",
+}
+
+
+def _email_invite(
+    session: Session, merchant: Merchant, user: User, email: str, link: str, until: datetime
+) -> None:
+    """The invitation by email, through the messages' outbox (sent if the request commits)."""
+    day = day_text(until.date())
+    notices.post(
+        session,
+        Notice(
+            account_id=user.id,
+            category=Category.security,
+            title={
+                "he": _INVITE_TITLE["he"].format(business=merchant.name),
+                "ar": _INVITE_TITLE["ar"].format(business=merchant.name),
+                "en": _INVITE_TITLE["en"].format(business=merchant.name),
+            },
+            body={
+                "he": _INVITE_BODY["he"].format(username=user.username, day=day["he"]),
+                "ar": _INVITE_BODY["ar"].format(username=user.username, day=day["ar"]),
+                "en": _INVITE_BODY["en"].format(username=user.username, day=day["en"]),
+            },
+            link=link,
+            email=email,
+            email_only=True,
+        ),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from cashback.models import Merchant, MerchantStaff, MerchantStatus
 from kernel.clock import SetClock
+from kernel.notices import Notice
 from kernel.settings import Settings
 from resident_card.accounts.models import RefreshToken, Role, User
 from tests.cashback.conftest import Shop, count, make_business, prepare_city, registry_number
@@ -287,3 +288,35 @@ def test_a_pending_business_adds_no_staff(
     )
     assert (answer.status_code, answer.json()["error"]) == (403, "merchant_not_approved")
     assert DEFAULT_PASSWORD  # the factory's logins sign in with it
+
+
+def test_a_new_logins_invitation_can_go_by_email_instead(
+    client: TestClient,
+    owned: tuple[str, dict[str, str]],
+    notices_posted: list[Notice],
+) -> None:
+    url, owner = owned
+    mixed = client.post(
+        url, json={"username": "someone", "email": "noa@example.org"}, headers=owner
+    )
+    assert (mixed.status_code, mixed.json()["error"]) == (422, "validation_error")
+
+    added = client.post(
+        url,
+        json={"username": "noa.cashier", "new_login": True, "email": "noa@example.org"},
+        headers=owner,
+    )
+
+    assert added.status_code == 201, added.text
+    assert (added.json()["invite_path"], added.json()["invite_emailed"]) == (None, True)
+    [invitation] = [n for n in notices_posted if n.email == "noa@example.org"]
+    assert invitation.email_only is True
+    assert invitation.link is not None
+    assert invitation.link.startswith("/reset-password#token=")
+    assert "noa.cashier" in invitation.body["en"]
+    assert "Café Hadar" in invitation.title["he"]
+    chose = client.post(
+        "/api/v1/auth/password-reset/confirm",
+        json={"token": invitation.link.split("=", 1)[1], "new_password": "noa-chooses-this-one"},
+    )
+    assert chose.status_code == 204

@@ -59,6 +59,20 @@ def test_the_owner_adds_and_removes_staff_logins(browser: Browser, live_server: 
     expect(newcomer.locator("#till-form")).to_be_visible()
     expect(newcomer.locator("#till-staff")).to_be_hidden()  # staff do not manage staff
 
+    # A new login's invitation can go by email instead of being shown.
+    page.locator("input[name=how][value=new]").check()
+    page.locator("#staff_username").fill("mailed.cashier")
+    page.locator("#staff_email").fill("mailed@example.org")
+    page.locator("#add-form button[type=submit]").click()
+    expect(page.locator("#status")).to_have_text(
+        "mailed.cashier added to the staff; the invitation went to mailed@example.org."
+    )
+    expect(page.locator("#invite")).to_be_hidden()
+    expect(page.locator("#email-field")).to_be_hidden()  # the form starts again as "existing"
+    expect(page.locator("#staff-list li")).to_have_count(4)
+    page.get_by_role("button", name="Remove mailed.cashier").click()
+    expect(page.locator("#staff-list li")).to_have_count(3)
+
     page.get_by_role("button", name="Remove new.cashier").click()
     expect(page.locator("#status")).to_have_text(
         "new.cashier removed. Their access to the till has ended."

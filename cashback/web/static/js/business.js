@@ -104,6 +104,7 @@ form.addEventListener("submit", async (event) => {
   markInvalid(form, []);
   const body = { username: data.staff_username, new_login: data.how === "new" };
   if (data.display_name) body.display_name = data.display_name;
+  if (body.new_login && data.staff_email) body.email = data.staff_email;
   await busy(form.querySelector("button[type=submit]"), async () => {
     const answer = await call(staffUrl(), { method: "POST", json: body });
     if (answer.status === 401) return goSignIn();
@@ -115,13 +116,21 @@ form.addEventListener("submit", async (event) => {
     invite = added.invite_path
       ? { username: added.username, path: added.invite_path, expires: added.invite_expires_at }
       : null;
-    announce(status, "business.added", { tone: "ok", params: { username: added.username } });
+    const said = added.invite_emailed ? "business.invited_by_email" : "business.added";
+    announce(status, said, { tone: "ok", params: { username: added.username, email: body.email } });
     form.reset();
+    showEmailField();
     drawInvite();
     await loadStaff();
     if (invite) $("invite").focus();
   });
 });
+
+/** The address for an invitation is asked only for a new login. */
+function showEmailField() {
+  $("email-field").hidden = form.elements.namedItem("how").value !== "new";
+}
+for (const choice of form.querySelectorAll("input[name=how]")) choice.addEventListener("change", showEmailField);
 
 async function load() {
   const answer = await call("/cashback/merchants/me");
