@@ -19,6 +19,8 @@ from resident_card.accounts.models import Role
 from tests.factories import auth_headers, create_user
 
 PUBLIC = "public"  # nobody needs to sign in
+# The browser's session cookie is the credential: without the same-site proof, refused (403).
+BROWSER_SESSION = "browser session"
 SIGNED_IN = frozenset(Role)  # any signed-in user
 ADMIN = frozenset({Role.admin})
 STAFF_READ = frozenset({Role.admin, Role.auditor})
@@ -35,6 +37,9 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/auth/token"): PUBLIC,
     ("POST", "/api/v1/auth/refresh"): PUBLIC,
     ("POST", "/api/v1/auth/logout"): PUBLIC,
+    ("POST", "/api/v1/auth/session"): PUBLIC,
+    ("POST", "/api/v1/auth/session/refresh"): BROWSER_SESSION,
+    ("POST", "/api/v1/auth/session/logout"): BROWSER_SESSION,
     ("POST", "/api/v1/auth/password-reset"): PUBLIC,
     ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
     ("GET", "/api/v1/city/neighbourhoods"): PUBLIC,
@@ -227,6 +232,10 @@ def test_nobody_signed_in_reaches_only_public_routes(client: TestClient) -> None
     wrong = []
     for (method, path), allowed in sorted(POLICY.items()):
         status = _call(client, method, path, {})
+        if allowed == BROWSER_SESSION:
+            if status != 403:
+                wrong.append(f"{method} {path}: a session route, answered {status}")
+            continue
         if allowed == PUBLIC and status in (401, 403):
             wrong.append(f"{method} {path}: public, answered {status}")
         if allowed != PUBLIC and status != 401:
@@ -241,7 +250,7 @@ def test_each_role_reaches_only_its_routes(
     headers = auth_headers(app, create_user(session, settings, role=role))
     wrong = []
     for (method, path), allowed in sorted(POLICY.items()):
-        if allowed == PUBLIC:
+        if allowed in (PUBLIC, BROWSER_SESSION):
             continue
         status = _call(client, method, path, headers)
         assert status < 500, f"{method} {path} as {role}: {status}"

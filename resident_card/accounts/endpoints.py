@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Response, status
+from fastapi import APIRouter, Depends, Form, Request, Response, status
 
 from kernel.clock import Now
 from kernel.database import DbSession
@@ -20,7 +20,7 @@ from kernel.errors import (
 from kernel.kit.idempotency import CheckedIdempotencyKey
 from kernel.kit.pagination import PaginationQuery
 from kernel.settings import AppSettings
-from resident_card.accounts import recovery, service
+from resident_card.accounts import cookies, recovery, service
 from resident_card.accounts.dependencies import (
     AdminCaller,
     CurrentUser,
@@ -47,6 +47,7 @@ from resident_card.accounts.schemas import (
     PasswordResetConfirm,
     PasswordResetRequest,
     RefreshRequest,
+    SessionAccess,
     SignInForm,
     StatusChange,
     TokenPair,
@@ -80,6 +81,22 @@ def _user_out(user: User) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
+def _signed_in(
+    session: DbSession, settings: AppSettings, keys: AccessTokenKeys, form: SignInForm, now: Now
+) -> service.IssuedTokens:
+    try:
+        user = service.authenticate(
+            session, settings, username=form.username, password=form.password, now=now
+        )
+    except InvalidCredentials as exc:
+        # Counted even though the request fails, or the lockout never sees it: committed in the
+        # transaction of the check (which only read), so the username's lock is released only
+        # once the failure counts, and parallel guesses cannot slip past the limit.
+        service.record_failure(session, settings, form.username, now)
+        raise exc.keeping_work() from None
+    return service.issue_tokens(session, settings, keys, user=user, now=now)
+
+
 @router.post(
     "/auth/token",
     response_model=TokenPair,
@@ -94,17 +111,85 @@ def sign_in(
     now: Now,
 ) -> TokenPair:
     """Sign in with a username and password (OAuth2 password form); get an access and a refresh token."""
+    return _pair(_signed_in(session, settings, keys, form, now), response)
+
+
+def _session_access(
+    issued: service.IssuedTokens, request: Request, response: Response, settings: AppSettings
+) -> SessionAccess:
+    response.headers["Cache-Control"] = "no-store"
+    cookies.keep_refresh_token(response, request, settings, issued.refresh_token)
+    return SessionAccess(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+@router.post(
+    "/auth/session",
+    response_model=SessionAccess,
+    responses=responses(
+        cookies.CrossSiteRefused, InvalidCredentials, TooManyAttempts, Unprocessable
+    ),
+)
+def sign_in_browser(
+    form: Annotated[SignInForm, Form()],
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    keys: Keys,
+    now: Now,
+) -> SessionAccess:
+    """Sign in from the service's pages: the refresh token goes into an HttpOnly cookie.
+
+    Needs the header ``X-Toshav-CSRF: 1``, as do the session's refresh and logout.
+    """
+    cookies.check_same_site(request)
+    return _session_access(
+        _signed_in(session, settings, keys, form, now), request, response, settings
+    )
+
+
+@router.post(
+    "/auth/session/refresh",
+    response_model=SessionAccess,
+    responses=responses(cookies.CrossSiteRefused, InvalidRefreshToken, Unprocessable),
+)
+def refresh_browser(
+    request: Request,
+    response: Response,
+    session: DbSession,
+    settings: AppSettings,
+    keys: Keys,
+    now: Now,
+    retry_key: CheckedIdempotencyKey = None,
+) -> SessionAccess:
+    """Trade the session cookie for a new access token and a new cookie, as /auth/refresh does."""
+    cookies.check_same_site(request)
+    token = cookies.refresh_token_of(request)
+    if token is None:
+        raise InvalidRefreshToken()
     try:
-        user = service.authenticate(
-            session, settings, username=form.username, password=form.password, now=now
+        issued = service.refresh_tokens(
+            session, settings, keys, refresh_token=token, now=now, retry_key=retry_key
         )
-    except InvalidCredentials as exc:
-        # Counted even though the request fails, or the lockout never sees it: committed in the
-        # transaction of the check (which only read), so the username's lock is released only
-        # once the failure counts, and parallel guesses cannot slip past the limit.
-        service.record_failure(session, settings, form.username, now)
-        raise exc.keeping_work() from None
-    return _pair(service.issue_tokens(session, settings, keys, user=user, now=now), response)
+    except service.RefreshReuse as exc:
+        raise InvalidRefreshToken().keeping_work() from exc
+    return _session_access(issued, request, response, settings)
+
+
+@router.post(
+    "/auth/session/logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=responses(cookies.CrossSiteRefused),
+)
+def logout_browser(request: Request, session: DbSession, now: Now) -> Response:
+    """Sign the browser out: its refresh token's family stops working and its cookies are cleared."""
+    cookies.check_same_site(request)
+    token = cookies.refresh_token_of(request)
+    if token is not None:
+        service.logout(session, refresh_token=token, now=now)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    cookies.forget_refresh_token(response, request)
+    return response
 
 
 @router.post(

@@ -83,6 +83,14 @@ class TokenPair(BaseModel):
     expires_in: int
 
 
+class SessionAccess(BaseModel):
+    """A browser session's access token; its refresh token is in an HttpOnly cookie, never here."""
+
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
+    expires_in: int
+
+
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -8,7 +8,6 @@ are skipped, saying why; with ``TOSHAV_REQUIRE_BROWSER=1`` (CI) a missing Chromi
 from __future__ import annotations
 
 import itertools
-import json
 import os
 import threading
 import time
@@ -112,8 +111,11 @@ class Browser:
         viewport: ViewportSize | None = None,
         timezone_id: str | None = None,
         args: Sequence[str] = (),
+        cookies: list[Any] | None = None,
     ) -> Page:
-        """A fresh Chromium on ``path``; ``args`` are more of Chromium's switches (a fake camera)."""
+        """A fresh Chromium on ``path``; ``args`` are more of Chromium's switches (a fake camera);
+        ``cookies`` (another browser's, as ``context.cookies()`` gives them) as if that browser had
+        restarted."""
         profile = self.folder / f"chromium-profile-{next(self._numbers)}"
         context = self.driver.chromium.launch_persistent_context(
             str(profile),
@@ -128,6 +130,8 @@ class Browser:
         context.set_default_timeout(BROWSER_TIMEOUT_MS)
         context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         self.contexts.append(context)
+        if cookies:
+            context.add_cookies(cookies)
         page = context.pages[0] if context.pages else context.new_page()
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
         goto(page, path)
@@ -253,9 +257,27 @@ def wait_for_held(page: Page, held: list[Any], count: int = 1) -> None:
     assert len(held) == count
 
 
-def session_storage(page: Page) -> dict[str, str]:
-    stored: dict[str, str] = json.loads(page.evaluate("() => JSON.stringify({...sessionStorage})"))
-    return stored
+def access_token(page: Page) -> str | None:
+    """The access token the page holds (in its memory only)."""
+    token: str | None = page.evaluate(
+        "() => import('/static/js/api.js').then((api) => api.tokens.access)"
+    )
+    return token
+
+
+def spoil_access_token(page: Page) -> None:
+    """As if the page's access token had run out."""
+    page.evaluate(
+        "() => import('/static/js/api.js').then((api) => api.tokens.save({access_token: 'expired.or.forged'}))"
+    )
+
+
+def refresh_cookie(page: Page) -> str | None:
+    """The browser's refresh token (HttpOnly: no script of the page can read it)."""
+    for cookie in page.context.cookies():
+        if cookie["name"] == "toshav_refresh":
+            return cookie["value"]
+    return None
 
 
 @pytest.fixture(scope="module")

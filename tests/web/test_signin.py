@@ -10,10 +10,12 @@ from resident_card.accounts.exceptions import InvalidCredentials
 from tests.conftest import LiveServer
 from tests.web.conftest import (
     Browser,
+    access_token,
     enrol_by_api,
     goto,
-    session_storage,
+    refresh_cookie,
     sign_in,
+    spoil_access_token,
     texts,
     wait_for_held,
 )
@@ -96,28 +98,24 @@ def test_a_run_out_access_token_is_refreshed_and_sign_out_ends_the_session(
     # Once the wallet has its answers: a call still on its way when the token is swapped would
     # refresh it from a page being left, and the rotated token's answer would be lost with it.
     expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
-    first = session_storage(page)
+    first_access, first_refresh = access_token(page), refresh_cookie(page)
 
-    page.evaluate("() => sessionStorage.setItem('toshav.access_token', 'expired.or.forged')")
-    goto(page, "/wallet")
+    spoil_access_token(page)
+    page.evaluate("() => import('/static/js/api.js').then((api) => api.call('/me'))")
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lina")
-    refreshed = session_storage(page)
-    assert refreshed["toshav.access_token"] not in (
-        "expired.or.forged",
-        first["toshav.access_token"],
-    )
-    assert refreshed["toshav.refresh_token"] != first["toshav.refresh_token"]
+    assert access_token(page) not in ("expired.or.forged", first_access)
+    refreshed = refresh_cookie(page)
+    assert refreshed != first_refresh
 
     page.get_by_role("button", name=texts("en")["nav.signout"]).click()
     page.wait_for_url(lambda url: url.endswith("/"))
     expect(page.locator("html")).to_have_attribute("data-ready", "true")
-    assert "toshav.refresh_token" not in session_storage(page)
+    assert refresh_cookie(page) is None
+    assert access_token(page) is None
     expect(page.locator("#nav-signin")).to_be_visible()
     expect(page.locator("#guest-actions")).to_be_visible()
     after = httpx.post(
-        f"{live_server.base_url}/api/v1/auth/refresh",
-        json={"refresh_token": refreshed["toshav.refresh_token"]},
+        f"{live_server.base_url}/api/v1/auth/refresh", json={"refresh_token": refreshed}
     )
     assert after.status_code == 401
 
@@ -137,27 +135,28 @@ def test_a_refresh_whose_answer_was_lost_with_the_page_left_does_not_sign_out(
         if lost:
             route.continue_()
             return
-        route.fetch()  # the server rotates the token; its answer never reaches the page
+        # The server rotates the token; its answer (and the new cookie) never reach the browser.
+        sent = {k: v for k, v in route.request.all_headers().items() if not k.startswith(":")}
+        httpx.post(route.request.url, headers=sent)
         lost.append(route)
 
-    page.route("**/api/v1/auth/refresh", lose_the_first_answer)
     sign_in(page, newcomer, lands_on="/wallet")
     expect(page.locator("#main")).not_to_have_attribute("aria-busy", "true")
-    before = session_storage(page)
+    page.route("**/api/v1/auth/session/refresh", lose_the_first_answer)
+    before = refresh_cookie(page)
 
     # The access token runs out, the wallet asks for a new one, and the resident moves on.
-    page.evaluate("() => sessionStorage.setItem('toshav.access_token', 'expired.or.forged')")
+    spoil_access_token(page)
     page.evaluate("() => { import('/static/js/api.js').then((api) => api.call('/me')); }")
     wait_for_held(page, lost)
-    assert session_storage(page)["toshav.refresh_token"] == before["toshav.refresh_token"]
+    assert refresh_cookie(page) == before
     goto(page, "/wallet")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Lina")
-    after = session_storage(page)
-    assert after["toshav.refresh_token"] != before["toshav.refresh_token"]
-    assert "toshav.refresh_retry" not in after
+    after = refresh_cookie(page)
+    assert after != before
+    assert page.evaluate("() => localStorage.getItem('toshav.refresh_retry')") is None
     renewed = httpx.post(
-        f"{live_server.base_url}/api/v1/auth/refresh",
-        json={"refresh_token": after["toshav.refresh_token"]},
+        f"{live_server.base_url}/api/v1/auth/refresh", json={"refresh_token": after}
     )
     assert renewed.status_code == 200, renewed.text

@@ -18,7 +18,7 @@ from tests.conftest import LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident
 from tests.messages.support import notice
 from tests.web.axe import assert_accessible
-from tests.web.conftest import Account, Browser, sign_in, texts
+from tests.web.conftest import Account, Browser, access_token, sign_in, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
 SMALL_PHONE: ViewportSize = {"width": 360, "height": 740}
@@ -97,7 +97,7 @@ def test_the_inbox_in_each_language_on_a_small_phone(
 
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
     assert_accessible(page)
-    token = page.evaluate("() => sessionStorage.getItem('toshav.access_token')")
+    token = access_token(page)
     answer = httpx.get(
         f"{live_server.base_url}/api/v1/messages/me/preferences",
         headers={"Authorization": f"Bearer {token}"},

@@ -98,34 +98,6 @@ async function load() {
   showResident();
 }
 
-if (!tokens.signedIn) {
-  goSignIn();
-} else {
-  // Busy until every part has had its first answer: a screen reader waits rather than reading
-  // half a wallet, and nothing is left asking the API with tokens about to change.
-  const main = $("main");
-  main.setAttribute("aria-busy", "true");
-  announce(status, "wallet.loading");
-  try {
-    await load();
-    if (status.dataset.i18n === "wallet.loading") clearMessage(status);
-    if (resident) {
-      await Promise.all([
-        startRequests(resident),
-        startSections(resident),
-        startContact(),
-        ...(await parts).map((part) => part.startPart()),
-      ]);
-    }
-  } finally {
-    main.removeAttribute("aria-busy");
-  }
-}
-
-onLanguageChange(() => {
-  if (resident) showResident();
-});
-
 // Adding a child or a foster child in the resident's care.
 const wardForm = $("ward-form");
 const wardStatus = $("ward-status");
@@ -160,4 +132,34 @@ wardForm.addEventListener("submit", async (event) => {
     announce(wardStatus, "ward.added", { tone: "ok", params: { name: fullName(ward) } });
     await load();
   });
+});
+
+// Last, once every control of the page answers: a form submitted while the parts still load is
+// handled here, not sent by the browser as a page of its own.
+if (!tokens.signedIn) {
+  goSignIn();
+} else {
+  // Busy until every part has had its first answer: a screen reader waits rather than reading
+  // half a wallet, and nothing is left asking the API with tokens about to change.
+  const main = $("main");
+  main.setAttribute("aria-busy", "true");
+  announce(status, "wallet.loading");
+  try {
+    await load();
+    if (status.dataset.i18n === "wallet.loading") clearMessage(status);
+    if (resident) {
+      await Promise.all([
+        startRequests(resident),
+        startSections(resident),
+        startContact(),
+        ...(await parts).map((part) => part.startPart()),
+      ]);
+    }
+  } finally {
+    main.removeAttribute("aria-busy");
+  }
+}
+
+onLanguageChange(() => {
+  if (resident) showResident();
 });

@@ -1,62 +1,112 @@
-// Talking to the API: the page's language on every call, the tokens of this tab (sessionStorage),
-// one refresh when an access token has run out, and the API's own words when it says no.
+// Talking to the API: the page's language on every call, the signed-in person's access token, one
+// refresh when it has run out, and the API's own words when it says no.
+//
+// The access token lives in this page's memory only. The refresh token never reaches a script: the
+// API keeps it in an HttpOnly cookie that only /auth/session/refresh and /auth/session/logout receive
+// (resident_card/accounts/cookies.py). So a page opened in a new tab, or after the browser restarted,
+// trades that cookie for an access token before any page script runs (the top-level await at the
+// end), and stays signed in while the refresh family lives. Every cookie-authorised call carries the
+// X-Toshav-CSRF header, which a form on another site cannot send.
+//
+// Who is signed in (the id and roles from /me) is kept in localStorage as a hint for the pages'
+// links and for offline use; the API decides every request by the token, never by that hint.
 
 import { language, t } from "./i18n.js";
 
 const API = "/api/v1";
-const ACCESS = "toshav.access_token";
-const REFRESH = "toshav.refresh_token";
-const ROLES = "toshav.roles";
-const RETRY = "toshav.refresh_retry"; // {token, key}: a refresh sent whose answer has not come back
+const SESSION = `${API}/auth/session`;
+const SAME_SITE = { "X-Toshav-CSRF": "1" };
+const SIGNED_IN = "toshav_signed_in"; // the readable twin of the refresh cookie: "there is a session"
+const WHO = "toshav.who"; // {id, roles} of the signed-in person, from /me
+const RETRY = "toshav.refresh_retry"; // the Idempotency-Key of a refresh whose answer has not come back
+// The caches of a signed-in person's answers (kept by the wallet's service worker): emptied at every
+// sign-in and sign-out, so a shared phone never shows the last person's card.
+const DATA_CACHES = "toshav-data-";
+const WALLET = "/wallet"; // the scope of the wallet's service worker, which keeps that copy
 
-function read(key) {
+let access = null;
+
+function stored(key) {
   try {
-    return sessionStorage.getItem(key);
+    return localStorage.getItem(key);
   } catch {
     return null;
   }
 }
 
-function write(key, value) {
+function store(key, value) {
   try {
-    if (value === null) sessionStorage.removeItem(key);
-    else sessionStorage.setItem(key, value);
+    if (value === null) localStorage.removeItem(key);
+    else localStorage.setItem(key, value);
   } catch {
-    // storage off: the visitor stays signed in for this page only
+    // storage off: the hint is lost with the page, the session itself is in the cookie
   }
+}
+
+function who() {
+  try {
+    const known = JSON.parse(stored(WHO) || "null");
+    return known && typeof known === "object" ? known : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Whether the browser holds a session cookie (its readable twin says so; the token itself is hidden). */
+function hasSession() {
+  return document.cookie.split(";").some((part) => part.trim() === `${SIGNED_IN}=1`);
+}
+
+function forgetSession() {
+  document.cookie = `${SIGNED_IN}=; Path=/; Max-Age=0; SameSite=Strict`;
 }
 
 export const tokens = {
   get access() {
-    return read(ACCESS);
+    return access;
   },
-  get refresh() {
-    return read(REFRESH);
-  },
+  /** A session exists: an access token here, or a session cookie to trade for one (even offline). */
   get signedIn() {
-    return Boolean(read(REFRESH) || read(ACCESS));
+    return Boolean(access) || hasSession();
   },
   get roles() {
-    try {
-      return JSON.parse(read(ROLES) || "[]");
-    } catch {
-      return [];
-    }
+    return Array.isArray(who().roles) ? who().roles : [];
+  },
+  /** The signed-in person's user id (the access token's subject), as /me last said. */
+  get userId() {
+    return typeof who().id === "string" ? who().id : null;
   },
   save(pair) {
-    write(ACCESS, pair.access_token);
-    write(REFRESH, pair.refresh_token);
+    access = pair.access_token || null;
   },
   saveRoles(roles) {
-    write(ROLES, JSON.stringify(roles || []));
+    store(WHO, JSON.stringify({ ...who(), roles: roles || [] }));
   },
   clear() {
-    write(ACCESS, null);
-    write(REFRESH, null);
-    write(ROLES, null);
-    write(RETRY, null);
+    access = null;
+    store(WHO, null);
+    store(RETRY, null);
+    forgetSession();
   },
 };
+
+/** Empty the caches of the signed-in person's answers (the wallet's offline copy). */
+export async function forgetAnswers() {
+  try {
+    // The worker first: an answer it is still fetching for the person who leaves is not kept.
+    const registration = await navigator.serviceWorker?.getRegistration(WALLET);
+    registration?.active?.postMessage({ forget: "answers" });
+  } catch {
+    // no worker here: nothing of it to tell
+  }
+  try {
+    for (const name of await caches.keys()) {
+      if (name.startsWith(DATA_CACHES)) await caches.delete(name);
+    }
+  } catch {
+    // no Cache Storage here (plain HTTP): nothing was kept
+  }
+}
 
 function headers(extra = {}) {
   return { Accept: "application/json", "Accept-Language": language(), ...extra };
@@ -82,48 +132,77 @@ function offline() {
   return { ok: false, status: 0, data: { error: "network", detail: t("error.network") }, headers: new Headers() };
 }
 
+let keptAt = null; // the oldest time among the answers this page had from the offline copy
+
+/**
+ * Note an answer the wallet's service worker gave from its copy (no network): the page says what
+ * it shows is as of then. Listeners of "toshav:offline" on window hear of each older one.
+ */
+function noteKept(response) {
+  if (response.headers.get("Toshav-Offline") !== "1") return;
+  const at = response.headers.get("Toshav-Saved-At");
+  if (!at || (keptAt && keptAt <= at)) return;
+  keptAt = at;
+  window.dispatchEvent(new CustomEvent("toshav:offline", { detail: { savedAt: at } }));
+}
+
+/** When the oldest answer shown from the offline copy was fetched (ISO), or null: all are live. */
+export function offlineSince() {
+  return keptAt;
+}
+
 let refreshing = null;
 
 /**
- * The Idempotency-Key of the refresh of this token: kept with the tokens until its answer comes,
- * so that when the answer is lost (the network dropped, the page was left) the next try, on this
- * page or the next, is the same request again and not a replay that signs the tab out.
+ * The Idempotency-Key of the next refresh: the one of a refresh sent whose answer never came (the
+ * network dropped, the page was left), so the next try, on this page or another, is that same
+ * request again and not a replay of a used token that signs the browser out.
  */
-function retryKeyFor(refreshToken) {
-  try {
-    const kept = JSON.parse(read(RETRY) || "null");
-    if (kept && kept.token === refreshToken && typeof kept.key === "string") return kept.key;
-  } catch {
-    // unreadable: start afresh
-  }
+function retryKey() {
+  const kept = stored(RETRY);
+  if (kept) return kept;
   const key = newIdempotencyKey();
-  write(RETRY, JSON.stringify({ token: refreshToken, key }));
+  store(RETRY, key);
   return key;
 }
 
-/** Trade the refresh token for a new pair, once even if several calls ask at the same time. */
+async function exchange() {
+  if (!hasSession()) return false;
+  let response;
+  try {
+    response = await fetch(`${SESSION}/refresh`, {
+      method: "POST",
+      headers: headers({ ...SAME_SITE, "Idempotency-Key": retryKey() }),
+      credentials: "same-origin",
+    });
+  } catch {
+    return false; // no answer: the key is kept for the next try
+  }
+  store(RETRY, null);
+  if (response.ok) {
+    try {
+      tokens.save(await response.json());
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  if (response.status === 401) {
+    tokens.clear(); // the family ended (signed out elsewhere, expired, a replay): nothing to resume
+    await forgetAnswers();
+  }
+  return false;
+}
+
+/**
+ * Trade the session cookie for a new access token, once even if several calls ask at the same time.
+ * Tabs take turns (a Web Lock): two tabs sending the same cookie at once would look like a stolen
+ * token replayed, and end the session everywhere.
+ */
 export function refreshTokens() {
   if (!refreshing) {
-    refreshing = (async () => {
-      const refreshToken = tokens.refresh;
-      if (!refreshToken) return false;
-      try {
-        const response = await fetch(`${API}/auth/refresh`, {
-          method: "POST",
-          headers: headers({ "Content-Type": "application/json", "Idempotency-Key": retryKeyFor(refreshToken) }),
-          body: JSON.stringify({ refresh_token: refreshToken }),
-        });
-        if (response.ok) {
-          tokens.save(await response.json());
-          write(RETRY, null);
-          return true;
-        }
-        if (response.status === 401) tokens.clear();
-        return false;
-      } catch {
-        return false;
-      }
-    })().finally(() => {
+    const turn = navigator.locks ? navigator.locks.request("toshav.refresh", exchange) : exchange();
+    refreshing = turn.finally(() => {
       refreshing = null;
     });
   }
@@ -132,8 +211,8 @@ export function refreshTokens() {
 
 /**
  * Call the API. Gives {ok, status, data, headers}; a refusal's data is the API's {error, detail}.
- * A 401 invalid_token is answered by one refresh and one retry. An aborted "signal" (a caller's
- * time limit) reads as no network.
+ * A 401 invalid_token (or any 401 to a call sent before this page had an access token) is answered
+ * by one refresh and one retry. An aborted "signal" (a caller's time limit) reads as no network.
  */
 export async function call(
   path,
@@ -155,8 +234,9 @@ export async function call(
   } catch {
     return offline();
   }
+  noteKept(response);
   const result = await answer(response);
-  if (auth && !retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
+  if (auth && !retried && result.status === 401 && (!access || result.data.error === "invalid_token") && (await refreshTokens())) {
     return call(path, { method, json, form, auth, retried: true, headers: own, signal });
   }
   return result;
@@ -175,9 +255,10 @@ export async function fetchFile(path, { retried = false } = {}) {
   } catch {
     return { ...offline(), blob: null };
   }
+  noteKept(response);
   if (response.ok) return { ok: true, status: response.status, blob: await response.blob(), data: null };
   const result = await answer(response);
-  if (!retried && result.status === 401 && result.data.error === "invalid_token" && (await refreshTokens())) {
+  if (!retried && result.status === 401 && (!extra.Authorization || result.data.error === "invalid_token") && (await refreshTokens())) {
     return fetchFile(path, { retried: true });
   }
   return { ...result, blob: null };
@@ -190,23 +271,40 @@ export function newIdempotencyKey() {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Sign in with the OAuth2 password form; keep the tokens for this tab. */
+/** Sign in with the password form; the API keeps the session in its cookie, the page the access token. */
 export async function signIn(username, password) {
-  const result = await call("/auth/token", { method: "POST", form: { username, password }, auth: false });
+  const result = await call("/auth/session", {
+    method: "POST",
+    form: { username, password },
+    auth: false,
+    headers: SAME_SITE,
+  });
   if (result.ok) {
+    await forgetAnswers(); // whoever used this browser before: none of their answers stay
+    store(RETRY, null);
     tokens.save(result.data);
-    const me = await call("/me");
-    if (me.ok) tokens.saveRoles(me.data.roles);
+    await learnWho();
   }
   return result;
 }
 
-/** Sign out: the refresh token (and its family) stop working on the server too. */
+/** Who is signed in, and their roles, from /me (served from the offline copy when there is no network). */
+async function learnWho() {
+  const me = await call("/me");
+  if (me.ok && me.data) store(WHO, JSON.stringify({ id: me.data.id, roles: me.data.roles || [] }));
+  return me;
+}
+
+/** Sign out: the session's refresh family stops working on the server, its cookies and answers go. */
 export async function signOut() {
-  const refreshToken = tokens.refresh;
+  const had = tokens.signedIn;
   tokens.clear();
-  if (refreshToken) {
-    await call("/auth/logout", { method: "POST", json: { refresh_token: refreshToken }, auth: false });
+  await forgetAnswers();
+  if (!had) return;
+  try {
+    await fetch(`${SESSION}/logout`, { method: "POST", headers: headers(SAME_SITE), credentials: "same-origin" });
+  } catch {
+    // offline: the readable cookie is gone, so no page resumes the session; it ends when it expires
   }
 }
 
@@ -217,4 +315,13 @@ export function homeFor(roles) {
   if (roles.includes("inspector")) return "/inspect";
   if (roles.includes("merchant") && !roles.includes("resident")) return "/till";
   return "/wallet";
+}
+
+// Resume the session before any page script runs: a new tab, or the browser restarted, has the
+// cookie but no access token yet. Offline, the refresh fails and the pages work from what they kept.
+if (hasSession() && !access) {
+  await refreshTokens();
+  // The roles known from before serve the page at once; /me confirms them on the way.
+  if (hasSession() && tokens.roles.length) learnWho();
+  else if (hasSession()) await learnWho();
 }

@@ -1,7 +1,7 @@
 // What every page does: its language, the language buttons, the account links, and its messages.
 
-import { homeFor, signOut, tokens } from "./api.js";
-import { init, language, onLanguageChange, setLanguage, setText, t } from "./i18n.js";
+import { homeFor, offlineSince, signOut, tokens } from "./api.js";
+import { formatDate, init, language, onLanguageChange, setLanguage, setText, t } from "./i18n.js";
 
 function markLanguageButtons() {
   for (const button of document.querySelectorAll("button[data-lang]")) {
@@ -44,6 +44,23 @@ function wireLanguageMenu() {
   });
   document.addEventListener("click", (event) => {
     if (!menu.contains(event.target)) close(false);
+  });
+}
+
+/** Say, above the page, that the phone is offline and what it shows is as of when it was fetched. */
+function showOffline() {
+  const since = offlineSince();
+  const note = document.getElementById("offline-note");
+  if (!since || !note) return;
+  setText(note, "offline.as_of", { time: formatDate(since, { withTime: true }) });
+  note.hidden = false;
+}
+
+/** The wallet installs its service worker (toshav/web/offline.py): its shell and answers offline. */
+function keepWalletOffline() {
+  if (document.body.dataset.page !== "wallet" || !("serviceWorker" in navigator)) return;
+  navigator.serviceWorker.register("/wallet-worker.js", { scope: "/wallet" }).catch(() => {
+    // No worker (storage off, plain HTTP): the wallet works online only.
   });
 }
 
@@ -114,6 +131,10 @@ export async function start() {
     location.assign("/");
   });
   wirePasswordToggles();
+  showOffline();
+  window.addEventListener("toshav:offline", showOffline);
+  onLanguageChange(showOffline); // the time is written anew in the language chosen
+  keepWalletOffline();
   document.documentElement.dataset.ready = "true";
 }
 
