@@ -23,13 +23,15 @@ from kernel.i18n import LANGUAGES, Language
 from kernel.manifest import Manifest
 from kernel.pages import PAGE_SHELL, STATIC_URL
 from toshav.web.files import HardenedStaticFiles, dictionary_path
+from toshav.web.offline import offline_router
 from toshav.web.pages import MISSING, SECURITY_HEADERS, Shell, is_page_path, router
 
 
 def mount_pages(app: FastAPI, manifests: Iterable[Manifest]) -> None:
     """Serve the shell's and these domains' pages at their own paths, their files under their
-    static paths, and the merged dictionaries where the pages fetch them; a page's path that no
-    route has answers the missing page, in the shell's layout and the visitor's language."""
+    static paths, the merged dictionaries where the pages fetch them, and the installable wallet's
+    manifest and service worker; a page's path that no route has answers the missing page, in the
+    shell's layout and the visitor's language."""
     manifests = tuple(manifests)
     shell = Shell.of(manifests)
     setattr(app.state, PAGE_SHELL, shell)
@@ -42,6 +44,7 @@ def mount_pages(app: FastAPI, manifests: Iterable[Manifest]) -> None:
             include_in_schema=False,
         )
     app.include_router(router)
+    app.include_router(offline_router(shell))
     for manifest in manifests:
         for pages in manifest.pages:
             app.include_router(pages)

@@ -91,6 +91,8 @@ async function loadSessions() {
   if (result.status === 401) return goSignIn();
   if (!result.ok || !Array.isArray(result.data)) return;
   sessions = result.data;
+  // An answer kept from before (no network) carries the Date of then, not the server's clock now.
+  if (result.headers.get("Toshav-Offline") === "1") return;
   const served = Date.parse(result.headers.get("Date") || "");
   if (!Number.isNaN(served)) serverOffset = served - Date.now();
 }
