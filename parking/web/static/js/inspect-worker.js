@@ -12,6 +12,7 @@ const SHELL = [
   PAGE,
   "/static/css/toshav.css",
   "/static/icon.svg",
+  "/static/icons/icon-192.png",
   "/static/js/i18n.js",
   "/static/js/api.js",
   "/static/js/page.js",
