@@ -121,12 +121,25 @@ class InvalidMerchantTransition(Conflict):
     }
 
 
+# Where a business that may not use the till stands, in words (never the status's code).
+STANDING: dict[str, Text] = {
+    "pending": {
+        "he": "הבקשה ממתינה להחלטת העירייה",
+        "ar": "الطلب بانتظار قرار البلدية",
+        "en": "its application is waiting for the city's decision",
+    },
+    "suspended": {"he": "העסק הושעה", "ar": "المصلحة معلّقة", "en": "the business is suspended"},
+    "rejected": {"he": "הבקשה נדחתה", "ar": "تم رفض الطلب", "en": "its application was rejected"},
+    "approved": {"he": "העסק מאושר", "ar": "المصلحة معتمدة", "en": "the business is approved"},
+}
+
+
 class MerchantNotApproved(Forbidden):
     code = "merchant_not_approved"
     message: ClassVar[Text] = {
-        "he": "העסק אינו מאושר כרגע בתוכנית ההחזר הכספי ({status}).",
-        "ar": "المصلحة غير معتمدة حاليًا في برنامج الاسترداد النقدي ({status}).",
-        "en": "The business is not approved in the cashback scheme right now ({status}).",
+        "he": "העסק אינו מאושר כרגע בתוכנית ההחזר הכספי: {status}.",
+        "ar": "المصلحة غير معتمدة حاليًا في برنامج الاسترداد النقدي: {status}.",
+        "en": "The business is not approved in the cashback scheme right now: {status}.",
     }
 
 

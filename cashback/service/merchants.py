@@ -16,6 +16,7 @@ from benefits.ledger.models import OwnerType, Unit
 from benefits.ledger.service.balances import balances_of_owners
 from cashback import earning, notices
 from cashback.exceptions import (
+    STANDING,
     AddressNotInCity,
     AlreadyMerchantStaff,
     InvalidMerchantTransition,
@@ -285,4 +286,4 @@ def owed_to_each(
 
 def check_approved(merchant: Merchant) -> None:
     if merchant.status != MerchantStatus.approved:
-        raise MerchantNotApproved(status=merchant.status)
+        raise MerchantNotApproved(status=STANDING[merchant.status])

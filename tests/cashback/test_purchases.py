@@ -303,10 +303,13 @@ def test_a_business_not_approved_may_not_record_purchases(
     _merchant, staff = make_business(session, settings, now=clock.now(), status=status)
     written = snapshot(session)
 
-    response = buy(client, auth_headers(app, staff), shop.token(clock.now()))
+    response = buy(client, auth_headers(app, staff), shop.token(clock.now()), language="he")
 
     assert response.status_code == 403
     assert response.json()["error"] == "merchant_not_approved"
+    # The till reads where the business stands in its own words, never the status's code.
+    assert status.value not in response.json()["detail"]
+    assert ("ממתינה" if status is MerchantStatus.pending else "הושעה") in response.json()["detail"]
     assert snapshot(session) == written
 
 
