@@ -6,7 +6,6 @@ worker; and a resident card shown to the inspector is answered in plain words.""
 from __future__ import annotations
 
 import fnmatch
-import re
 import tomllib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,7 +33,6 @@ from tests.web.conftest import (
     choose_language,
     make_staff,
     sign_in,
-    static_file,
     texts,
 )
 
@@ -152,6 +150,40 @@ def test_an_inspector_scans_a_pass_in_a_browser_without_a_qr_reader(
 
 
 @pytest.mark.browser
+@pytest.mark.usefixtures("city")
+def test_a_scanner_opened_online_reads_a_pass_when_the_network_goes(
+    browser: Browser, live_server: LiveServer, parked: dict[str, str], tmp_path: Path
+) -> None:
+    """The decoder loads with the page: once the network is gone, the camera still reads a pass,
+    and the phone judges it."""
+    english = texts("en")
+    officer = make_staff(live_server, Role.inspector)
+    camera = fake_camera(camera_video(parked["pass"], tmp_path))
+    page = browser.open("/signin", locale="en-GB", args=camera)
+    page.context.add_init_script(NO_QR_READER)
+    sign_in(page, officer, lands_on="/inspect")
+    expect(page.locator("#bundle-state")).to_have_attribute("data-expired", "false")
+    # No scan yet, and the worker is already there, with its decoder fetched.
+    expect(page.get_by_role("button", name=english["inspect.scan"])).to_be_visible()
+    assert [worker.url for worker in page.workers] == [f"{live_server.base_url}{WORKER}"]
+    [worker] = page.workers
+    worker.evaluate(
+        "() => new Promise((done) => { const look = () => performance"
+        ".getEntriesByType('resource').some((e) => e.name.endsWith('.wasm')) ? done() "
+        ": setTimeout(look, 50); look(); })"
+    )
+
+    page.context.set_offline(True)
+    page.get_by_label(english["inspect.zone"]).select_option(label="Hadar West")
+    page.get_by_role("button", name=english["inspect.scan"]).click()
+
+    verdict = page.locator("#verdict")
+    expect(verdict).to_have_attribute("data-judged", "offline")
+    expect(verdict).to_have_attribute("data-allowed", "true")
+    expect(page.locator("#verdict-reason")).to_have_text(english["inspect.reason.valid_permit"])
+
+
+@pytest.mark.browser
 def test_the_till_scans_a_card_in_a_browser_without_a_qr_reader(
     browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
@@ -243,18 +275,3 @@ def test_the_scanner_answers_a_card_by_asking_for_the_pass(
     expect(page.locator("#verdict-zone")).to_be_hidden()
     expect(page.locator("#verdict-until")).to_be_hidden()
     assert_accessible(page)
-
-
-def test_the_scanner_keeps_its_decoder_for_when_there_is_no_network() -> None:
-    """The scanner's service worker keeps the reader's worker and every file it loads."""
-    shell = static_file("js/inspect-worker.js").read_text()
-    reader = static_file("js/qr-reader.js").read_text()
-    assert 'new URL("./qr-reader.js", import.meta.url)' in static_file("js/scan.js").read_text()
-    needed = {"/static/js/scan.js", WORKER, WASM}
-    [library] = re.findall(r'from "\.\./(vendor/[^"]+)"', reader)
-    needed.add(f"/static/{library}")
-    for imported in re.findall(r'from "\.\./([a-z]+\.js)"', static_file(library).read_text()):
-        needed.add(f"/static/{Path(library).parent.parent.as_posix()}/{imported}")
-    assert "/static/vendor/zxing_wasm/es/share.js" in needed
-    for path in sorted(needed):
-        assert f'"{path}"' in shell, path

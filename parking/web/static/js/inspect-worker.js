@@ -1,7 +1,6 @@
 // The inspector's scanner keeps working with no network: this service worker (scope /inspect; the
 // server allows it with Service-Worker-Allowed) keeps the page's shell — its HTML, scripts, styles,
-// dictionaries, icon and QR decoder — and serves it from its cache when the network is gone or too
-// slow.
+// dictionaries and icon — and serves it from its cache when the network is gone or too slow.
 // Everything goes to the network first, so an inspector online always runs the newest page. The API
 // is left to the network and never cached here: the page keeps the offline bundle itself, and a
 // verdict must never come from a stale answer.
@@ -19,12 +18,9 @@ const SHELL = [
   "/static/js/inspect.js",
   "/static/js/inspect-offline.js",
   "/static/js/offline-judge.js",
-  // The camera's reader where the browser has none: ZXing in a worker, and its WebAssembly.
+  // The camera's reading. ZXing's worker (qr-reader.js) is not kept here: a worker's script is a
+  // page of its own to a service worker, outside this one's scope; scan.js starts it on load.
   "/static/js/scan.js",
-  "/static/js/qr-reader.js",
-  "/static/vendor/zxing_wasm/es/reader/index.js",
-  "/static/vendor/zxing_wasm/es/share.js",
-  "/static/vendor/zxing_wasm/reader/zxing_reader.wasm",
   "/static/i18n/he.json",
   "/static/i18n/ar.json",
   "/static/i18n/en.json",

@@ -22,11 +22,18 @@ async function browserReader() {
   }
 }
 
-/** Whether this browser can scan a QR code with the camera, by itself or with the worker. */
+/**
+ * Whether this browser can scan a QR code with the camera, by itself or with the worker. Where it
+ * needs the worker, the worker starts now and loads the decoder while the network is there: a
+ * worker's own script is outside any page's service worker, so a scanner opened online keeps
+ * reading when the network goes, and needs it again only after a reload.
+ */
 export async function canScan() {
   if (!navigator.mediaDevices?.getUserMedia) return false;
   if (await browserReader()) return true;
-  return typeof Worker === "function" && typeof WebAssembly === "object";
+  if (typeof Worker !== "function" || typeof WebAssembly !== "object") return false;
+  zxing();
+  return true;
 }
 
 // The worker lives as long as the page, so its decoder is compiled once however often one scans.
