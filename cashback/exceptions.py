@@ -251,6 +251,26 @@ CARD_REFUSALS: dict[str, Text] = {
         "ar": "هذا ليس رمز بطاقة مقيم",
         "en": "this is not a resident card's code",
     },
+    "unknown_device": {
+        "he": "הטלפון שהציג את הקוד אינו רשום לכרטיס",
+        "ar": "الهاتف الذي عرض الرمز غير مسجّل للبطاقة",
+        "en": "the phone showing the code is not registered to the card",
+    },
+    "device_revoked": {
+        "he": "הטלפון שהציג את הקוד הוסר מהכרטיס",
+        "ar": "الهاتف الذي عرض الرمز أُزيل من البطاقة",
+        "en": "the phone showing the code was removed from the card",
+    },
+    "wrong_card": {
+        "he": "הקוד אינו של הכרטיס הזה",
+        "ar": "الرمز ليس لهذه البطاقة",
+        "en": "the code is not this card's",
+    },
+    "wrong_code": {
+        "he": "הקוד שהוקלד שגוי או שפג תוקפו",
+        "ar": "الرمز المُدخل خاطئ أو انتهت صلاحيته",
+        "en": "the typed code is wrong or has expired",
+    },
     "unknown_card": {
         "he": "הכרטיס לא נמצא",
         "ar": "البطاقة غير موجودة",

@@ -9,6 +9,7 @@ from resident_card.accounts import cli as accounts_cli
 from resident_card.accounts import demo as accounts_demo
 from resident_card.accounts import endpoints as accounts
 from resident_card.audit import endpoints as audit
+from resident_card.cards import device_endpoints as card_devices
 from resident_card.cards import endpoints as cards
 from resident_card.city import cli as city_cli
 from resident_card.city import demo as city_demo
@@ -32,6 +33,7 @@ MANIFEST = Manifest(
         city.router,
         audit.router,
         cards.router,
+        card_devices.router,
         credentials.router,
         requests.router,
     ),

@@ -15,13 +15,13 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
 from cashback import earning
-from cashback.exceptions import CardInvalid, InsufficientCashback, TokenReplayed
+from cashback.exceptions import InsufficientCashback, TokenReplayed
 from cashback.models import Redemption
 from cashback.repository.redemptions import RedemptionRepository
 from cashback.service import accounts, checks, merchants, releases, scans, wallets
 from kernel.kit import idempotency
 from kernel.settings import Settings
-from resident_card.cards import service as cards
+from resident_card.cards import verification
 
 
 @dataclass(frozen=True)
@@ -123,9 +123,11 @@ def check_balance(
     """What the card's holder can spend here now (the token is verified, not consumed)."""
     merchant = merchants.staff_merchant(session, staff_user_id)
     merchants.check_approved(merchant)
-    check = cards.check_token(session, settings, card_token, now=now)
+    check = verification.check_token(
+        session, settings, card_token, verifier=scans.verifier_of(merchant), now=now
+    )
     if not check.valid or check.resident is None:
-        raise CardInvalid(reason=check.reason or "unknown")
+        raise scans.refused(check)
     # What the holder may spend here is what a redemption would find: what is due released first.
     releases.release_due_holds(session, now=now, resident_id=check.resident.id)
     view = wallets.wallet_view(session, check.resident.id, now=now)

@@ -10,8 +10,21 @@ from cashback.exceptions import CardInvalid
 from cashback.models import Merchant
 from cashback.repository.scans import ScanRepository
 from kernel.settings import Settings
-from resident_card.cards import service as cards
+from resident_card.cards import verification
 from resident_card.residents.models import Resident
+
+
+def verifier_of(merchant: Merchant) -> str:
+    """Whom typed codes are counted against: the business, however many staff logins it has."""
+    return f"merchant:{merchant.id}"
+
+
+def refused(check: verification.CardCheck) -> CardInvalid:
+    """The refusal of a card that did not verify; a wrong typed code stays counted."""
+    error = CardInvalid(reason=check.reason or "unknown")
+    if check.counted_miss:
+        error.keeping_work()
+    return error
 
 
 def scanned_resident(
@@ -25,9 +38,11 @@ def scanned_resident(
 ) -> tuple[Resident, bool]:
     """Verify the card token and consume its jti. (resident, True), or (…, False) when the jti was
     already used: the caller decides between a replay and ``token_replayed``."""
-    check = cards.check_token(session, settings, card_token, now=now)
+    check = verification.check_token(
+        session, settings, card_token, verifier=verifier_of(merchant), now=now
+    )
     if not check.valid or check.resident is None:
-        raise CardInvalid(reason=check.reason or "unknown")
+        raise refused(check)
     if not check.jti:
         raise CardInvalid(reason="malformed")
     fresh = ScanRepository(session).consume_jti(check.jti, merchant.id, used_for, now)

@@ -14,7 +14,7 @@ from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.models import Role
-from resident_card.cards import service
+from resident_card.cards import service, verification
 from resident_card.cards.exceptions import (
     CardAlreadyRevoked,
     CardNotActive,
@@ -283,7 +283,9 @@ def verify(
     body: VerifyIn, caller: Verifier, session: DbSession, settings: AppSettings, now: Now
 ) -> VerifyOut:
     """Check a scanned card token, and the card's status now; the answer shows what the caller's role may see."""
-    check = service.check_token(session, settings, body.token, now=now)
+    check = verification.check_token(
+        session, settings, body.token, verifier=f"user:{caller.id}", now=now
+    )
     answer = VerifyOut(valid=check.valid, reason=check.reason)
     if check.card is None or check.resident is None:
         return answer

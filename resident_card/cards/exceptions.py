@@ -92,3 +92,44 @@ class PhotoTooLarge(ToshavError):
         "ar": "الصورة كبيرة جدًا: حتى {megabytes} ميغابايت و{megapixels} ميغابكسل.",
         "en": "The photo is too large: up to {megabytes} MB and {megapixels} megapixels.",
     }
+
+
+# --- the phones that sign a card's tokens -----------------------------------------------------
+
+
+class DeviceNotFound(NotFound):
+    code = "device_not_found"
+    message: ClassVar[Text] = {
+        "he": "המכשיר לא נמצא.",
+        "ar": "الجهاز غير موجود.",
+        "en": "The device was not found.",
+    }
+
+
+class InvalidDeviceKey(ToshavError):
+    status_code = 422
+    code = "invalid_device_key"
+    message: ClassVar[Text] = {
+        "he": "המפתח הציבורי של המכשיר אינו תקין: נדרש מפתח P-256.",
+        "ar": "المفتاح العام للجهاز غير صالح: يلزم مفتاح P-256.",
+        "en": "The device's public key is not valid: a P-256 key is needed.",
+    }
+
+
+class TooManyDevices(Conflict):
+    code = "too_many_devices"
+    message: ClassVar[Text] = {
+        "he": "לכרטיס כבר רשומים {count} מכשירים. יש להסיר מכשיר שאינו בשימוש ולנסות שוב.",
+        "ar": "مسجّل للبطاقة {count} أجهزة بالفعل. أزيلوا جهازًا غير مستخدم وحاولوا مجددًا.",
+        "en": "The card already has {count} devices. Remove one that is no longer used and try again.",
+    }
+
+
+class TooManyCodeGuesses(ToshavError):
+    status_code = 429
+    code = "too_many_code_guesses"
+    message: ClassVar[Text] = {
+        "he": "הוקלדו יותר מדי קודים שגויים. אפשר לסרוק את קוד ה־QR, או להקליד קוד שוב בעוד {minutes} דקות.",
+        "ar": "أُدخلت رموز خاطئة كثيرة جدًا. يمكن مسح رمز QR، أو إدخال رمز مجددًا بعد {minutes} دقيقة.",
+        "en": "Too many wrong codes were typed. Scan the QR code, or type a code again in {minutes} minutes.",
+    }

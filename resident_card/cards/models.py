@@ -11,7 +11,15 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, LargeBinary, String, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kernel.database import Base, RecordMixin
@@ -70,3 +78,39 @@ class CardPhoto(RecordMixin, Base):
     width: Mapped[int]
     height: Mapped[int]
     updated_at: Mapped[datetime]
+
+
+class CardDevice(RecordMixin, Base):
+    """A resident's phone that signs its card's tokens itself, so the QR keeps rotating offline.
+
+    It holds the public half of an ES256 key made on the phone (the private half never leaves
+    it) and the secret its typed codes are derived from, sealed at rest. One row per key: a phone
+    that makes a new key is a new device. Registered at ``created_at``; a revoked device's tokens
+    and codes are refused from ``revoked_at`` on. The devices of a replaced card stay with it.
+    """
+
+    __tablename__ = "card_devices"
+
+    card_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("cards.id"), index=True)
+    kid: Mapped[str] = mapped_column(String(24), unique=True)
+    label: Mapped[str] = mapped_column(String(120))
+    # The public point (base64url of 32 bytes each), as a JWK writes it.
+    public_x: Mapped[str] = mapped_column(String(43))
+    public_y: Mapped[str] = mapped_column(String(43))
+    # The first half of every code the device shows: how a typed code finds its device.
+    code_prefix: Mapped[str] = mapped_column(String(6), index=True)
+    # AES-256-GCM under a key derived from TOSHAV_CREDENTIAL_KEY, bound to the kid; never in clear.
+    code_secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class CardCodeMisses(RecordMixin, Base):
+    """Wrong typed codes one verifier (a business, a staff login) entered in one clock hour."""
+
+    __tablename__ = "card_code_misses"
+    __table_args__ = (UniqueConstraint("verifier", "window_start"),)
+
+    verifier: Mapped[str] = mapped_column(String(64))
+    window_start: Mapped[datetime]
+    misses: Mapped[int]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from resident_card.cards.models import Card, CardPhoto, CardStatus
+from resident_card.cards.models import Card, CardCodeMisses, CardDevice, CardPhoto, CardStatus
 
 
 class CardRepository:
@@ -85,3 +87,79 @@ class CardPhotoRepository:
     def delete(self, photo: CardPhoto) -> None:
         self.session.delete(photo)
         self.session.flush()
+
+
+class CardDeviceRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, device: CardDevice) -> CardDevice:
+        self.session.add(device)
+        self.session.flush()
+        return device
+
+    def by_kid(self, kid: str) -> CardDevice | None:
+        return self.session.scalar(select(CardDevice).where(CardDevice.kid == kid))
+
+    def kid_taken(self, kid: str) -> bool:
+        return bool(self.session.scalar(select(exists().where(CardDevice.kid == kid))))
+
+    def of_card(self, card_id: uuid.UUID) -> Sequence[CardDevice]:
+        """A card's unrevoked devices, the most recently registered first."""
+        return self.session.scalars(
+            select(CardDevice)
+            .where(CardDevice.card_id == card_id, CardDevice.revoked_at.is_(None))
+            .order_by(CardDevice.created_at.desc(), CardDevice.kid)
+        ).all()
+
+    def count_of_card(self, card_id: uuid.UUID) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(CardDevice)
+                .where(CardDevice.card_id == card_id, CardDevice.revoked_at.is_(None))
+            )
+            or 0
+        )
+
+    def with_prefix(self, prefix: str) -> Sequence[CardDevice]:
+        """The unrevoked devices whose codes start with ``prefix`` (a handful at most)."""
+        return self.session.scalars(
+            select(CardDevice).where(
+                CardDevice.code_prefix == prefix, CardDevice.revoked_at.is_(None)
+            )
+        ).all()
+
+    def mark_used(self, device_id: uuid.UUID, now: datetime) -> None:
+        self.session.execute(
+            update(CardDevice).where(CardDevice.id == device_id).values(last_used_at=now)
+        )
+
+
+class CardCodeMissRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def count_one(self, verifier: str, window_start: datetime, step: int) -> int:
+        """Add ``step`` (1 or -1) to the verifier's misses in this window, atomically: the count
+        after it. On PostgreSQL the row stays locked until the transaction ends, so a verifier's
+        guesses are judged one at a time."""
+        table = CardCodeMisses.__table__
+        values = {
+            "id": uuid.uuid4(),
+            "created_at": window_start,
+            "verifier": verifier,
+            "window_start": window_start,
+            "misses": max(step, 0),
+        }
+        dialect = postgresql if self.session.get_bind().dialect.name == "postgresql" else sqlite
+        statement = (
+            dialect.insert(table)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=["verifier", "window_start"],
+                set_={"misses": table.c.misses + step},
+            )
+            .returning(table.c.misses)
+        )
+        return int(self.session.scalar(statement) or 0)

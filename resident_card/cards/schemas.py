@@ -63,8 +63,9 @@ class VerifyOut(BaseModel):
         default=None,
         description=(
             "Why not: malformed, bad_signature, unknown_kid, expired, not_yet_valid, "
-            "wrong_audience (the token), or unknown_card, card_suspended, card_revoked, "
-            "card_expired (the card now)."
+            "wrong_audience (the token); unknown_device, device_revoked, wrong_card (a "
+            "token a phone signed); wrong_code (a typed code); or unknown_card, "
+            "card_suspended, card_revoked, card_expired (the card now)."
         ),
     )
     status: CardStatus | None = None
@@ -104,3 +105,41 @@ class AdminCardOut(BaseModel):
     expires_on: date
     revoked_at: datetime | None
     revocation_reason: RevocationReason | None
+
+
+# --- the phones that sign the card's tokens ------------------------------------------------------
+
+
+class DevicePublicKey(BaseModel):
+    """The public half of the device's key, as WebCrypto exports it (a JWK)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    kty: str = Field(max_length=8)
+    crv: str = Field(max_length=8)
+    x: str = Field(max_length=64)
+    y: str = Field(max_length=64)
+
+
+class DeviceIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    public_key: DevicePublicKey
+
+
+class DeviceOut(BaseModel):
+    id: uuid.UUID
+    kid: str = Field(description="The kid the device signs its tokens under.")
+    label: str = Field(description="The browser and the system, read from the User-Agent.")
+    registered_at: datetime
+    last_used_at: datetime | None
+
+
+class RegisteredDeviceOut(DeviceOut):
+    card_reference: str = Field(description="The `sub` of the tokens this device signs.")
+    code_prefix: str = Field(description="The first six digits of every code the device shows.")
+    code_secret: str = Field(
+        description="Base64url; the HOTP secret of the device's codes. Given once, here only."
+    )
+    token_lifetime_seconds: int
+    code_step_seconds: int

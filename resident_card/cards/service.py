@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from kernel.settings import Settings
 from resident_card.audit import service as audit
+from resident_card.cards import devices
 from resident_card.cards.exceptions import (
     CardAlreadyRevoked,
     CardNotActive,
@@ -36,8 +37,7 @@ from resident_card.cards.models import Card, CardPhoto, CardStatus, RevocationRe
 from resident_card.cards.photos import PreparedPhoto
 from resident_card.cards.repository import CardPhotoRepository, CardRepository
 from resident_card.cards.summary import BenefitLine, benefit_summary, merchant_programmes
-from resident_card.credentials import service as credentials
-from resident_card.credentials.jws import Rejection, b64url, verify_credential
+from resident_card.credentials.jws import b64url
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.residents.repository import ResidentRepository
@@ -46,11 +46,6 @@ from resident_card.residents.service import records as residents
 CARD_NUMBER_LENGTH = 10  # nine random digits and a Luhn check digit
 REFERENCE_BYTES = 9  # 12 base64url characters: the token's sub, and the card's address in the API
 AGE_BANDS: tuple[tuple[int, str], ...] = ((65, "65+"), (18, "18-64"), (0, "0-17"))
-# The reasons a verification can fail beyond the token's own (credentials.jws.RejectionReason).
-UNKNOWN_CARD = "unknown_card"
-CARD_SUSPENDED = "card_suspended"
-CARD_REVOKED = "card_revoked"
-CARD_EXPIRED = "card_expired"
 
 
 # --- numbers and references ---------------------------------------------------------------------
@@ -411,57 +406,25 @@ def mint_token(
     return CardToken(token=token, expires_at=expires_at)
 
 
-# --- verification -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CardCheck:
-    """What a scan found: valid or why not, and (when the signature held) the card behind it."""
-
-    valid: bool
-    reason: str | None
-    token_expires_at: datetime | None = None
-    jti: str | None = None  # the token's own id, for a use that must be counted once (a purchase)
-    card: Card | None = None
-    resident: Resident | None = None
-    status: CardStatus | None = None
-    expired: bool = False
-
-
-def check_token(session: Session, settings: Settings, token: str, *, now: datetime) -> CardCheck:
-    """Verify a card token against the published keys, then the card's status now, online."""
-    result = verify_credential(
-        token,
-        credentials.published_jwks(session),
-        audience=settings.card_audience,
-        now=now,
-        leeway=settings.credential_leeway_seconds,
-    )
-    if isinstance(result, Rejection):
-        return CardCheck(valid=False, reason=result.reason.value)
-    card = CardRepository(session).by_reference(result.subject)
-    if card is None:
-        return CardCheck(valid=False, reason=UNKNOWN_CARD, token_expires_at=result.expires_at)
-    resident = residents.get_resident(session, card.resident_id)
-    assert resident is not None  # a foreign key keeps the holder there
+def register_device(
+    session: Session,
+    settings: Settings,
+    card: Card,
+    resident: Resident,
+    public_key: dict[str, object],
+    *,
+    user_agent: str | None,
+    now: datetime,
+    actor_id: uuid.UUID | None,
+) -> devices.Registered:
+    """Register a phone's key to the holder's card: only while the card may show a QR."""
     status = effective_status(card, resident)
-    expired = is_expired(card, residents.city_today(now, settings))
-    reason = None
-    if status == CardStatus.revoked:
-        reason = CARD_REVOKED
-    elif status == CardStatus.suspended:
-        reason = CARD_SUSPENDED
-    elif expired:
-        reason = CARD_EXPIRED
-    return CardCheck(
-        valid=reason is None,
-        reason=reason,
-        token_expires_at=result.expires_at,
-        jti=result.jti,
-        card=card,
-        resident=resident,
-        status=status,
-        expired=expired,
+    if status != CardStatus.active:
+        raise CardNotActive(status=status.value)
+    if is_expired(card, residents.city_today(now, settings)):
+        raise CardNotActive(status="expired")
+    return devices.register(
+        session, settings, card, public_key, user_agent=user_agent, now=now, actor_id=actor_id
     )
 
 
