@@ -87,8 +87,24 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def open_wallet(browser: Browser, holder: Holder, *, locale: str = "en-GB", **kw: Any) -> Page:
+# A browser with no IndexedDB (some private modes): the phone keeps no key of its own, and the
+# wallet shows the city-signed code the server makes, as these tests check.
+NO_PHONE_KEYS = (
+    "Object.defineProperty(window, 'indexedDB', {value: undefined, configurable: true});"
+)
+
+
+def open_wallet(
+    browser: Browser,
+    holder: Holder,
+    *,
+    locale: str = "en-GB",
+    phone_keys: bool = False,
+    **kw: Any,
+) -> Page:
     page = browser.open("/", locale=locale, **kw)
+    if not phone_keys:
+        page.context.add_init_script(NO_PHONE_KEYS)
     sign_in(page, holder.account, lands_on="/wallet")
     expect(page.locator("section#card")).to_be_visible()
     return page

@@ -2,18 +2,20 @@
 // code a business or a parking inspector scans; the cards of the children in the resident's care;
 // the card's photo; and revoking a lost card for a new one.
 //
-// Images (the QR code, the photo) need this tab's bearer token, which lives in sessionStorage, so
-// they are fetched with it and shown as data: URLs (the page's CSP allows 'self' and data: images).
+// Images (the QR code, the photo) need this tab's bearer token, so they are fetched with it and
+// shown as data: URLs (the page's CSP allows 'self' and data: images). Where the phone has a key of
+// its own for the card (wallet-device.js), the QR and the code to type under it are made here, so
+// they keep rotating with no network (the card's answer itself is kept by the service worker).
 
-import { call, refreshTokens, tokens } from "./api.js";
-import { language, onLanguageChange, setDate, setText, t } from "./i18n.js";
+import { call } from "./api.js";
+import { onLanguageChange, setDate, setText, t } from "./i18n.js";
 import { announce, announceDetail, busy, clearMessage, goSignIn } from "./page.js";
+import { forgetPhone, phoneFor } from "./wallet-device.js";
+import { loadDevices, showDevices } from "./wallet-devices.js";
+import { asDataUrl, authorised, refusal } from "./wallet-fetch.js";
+import { RotatingCode } from "./wallet-qr.js";
 
 const $ = (id) => document.getElementById(id);
-const SECOND = 1000;
-const RETRY_AFTER = 5 * SECOND; // a failed renewal is tried again this soon, then less often
-const MAX_RETRY_AFTER = 60 * SECOND;
-const MIN_MARGIN = 5; // seconds: a code is renewed at least this long before it expires
 
 // A card's state, in words and with a sign (the stylesheet's), never by colour alone.
 const STATE_WORDS = {
@@ -46,226 +48,12 @@ function showState(badge, state) {
   setText(badge, STATE_WORDS[state]);
 }
 
-// --- requests the JSON helper does not make: images and files ------------------------------------
-
-/** A request with this tab's bearer token and language; one refresh and retry on 401. Null offline. */
-async function authorised(path, { method = "GET", body, accept = "*/*", cache = "no-store", retried = false } = {}) {
-  const headers = { Accept: accept, "Accept-Language": language() };
-  const access = tokens.access;
-  if (access) headers.Authorization = `Bearer ${access}`;
-  let response;
-  try {
-    response = await fetch(path, { method, headers, body, credentials: "same-origin", cache });
-  } catch {
-    return null;
-  }
-  if (response.status === 401 && !retried && (await refreshTokens())) {
-    return authorised(path, { method, body, accept, cache, retried: true });
-  }
-  return response;
-}
-
-/** The API's own words for a refusal (already in the page's language), or ours. */
-async function refusal(response) {
-  if (!response) return t("error.network");
-  try {
-    const data = await response.json();
-    if (data && typeof data.detail === "string") return data.detail;
-  } catch {
-    // not JSON: fall through
-  }
-  return t("error.unexpected");
-}
-
-function asDataUrl(blob) {
-  return new Promise((resolve, reject) => {
-    const reader = new FileReader();
-    reader.onload = () => resolve(reader.result);
-    reader.onerror = () => reject(reader.error);
-    reader.readAsDataURL(blob);
-  });
-}
-
-// --- the rotating QR code -------------------------------------------------------------------------
-
-const running = new Set(); // the codes on screen, renewed at once when the page is seen again
-
-document.addEventListener("visibilitychange", () => {
-  for (const code of running) {
-    if (document.hidden) code.pause();
-    else if (!code.held) code.renew();
-  }
-});
-
-/** mm:ss, for the countdown. */
-function minutesAndSeconds(seconds) {
-  const minutes = Math.floor(seconds / 60);
-  return `${minutes}:${String(seconds % 60).padStart(2, "0")}`;
-}
-
-/**
- * One card's QR code on screen: fetched as SVG with the bearer token, renewed before its token
- * expires (at 100 s of 120), at once when the page is seen again, and on demand. While the page is
- * hidden nothing is fetched. A code past its expiry is taken off the screen: it would be refused.
- */
-class RotatingCode {
-  constructor(path, { image, missing, countdown, live, region, onRefused }) {
-    Object.assign(this, { path, image, missing, countdown, live, region, onRefused });
-    this.active = false;
-    this.held = false; // another code is on screen over this one
-    this.timer = null;
-    this.ticker = null;
-    this.pending = null;
-    this.side = 0;
-    this.failures = 0;
-    this.renewAt = 0;
-    this.expiresAt = 0;
-  }
-
-  start() {
-    this.active = true;
-    running.add(this);
-    this.image.hidden = true;
-    this.missing.hidden = false;
-    setText(this.missing, "card.qr_loading");
-    this.countdown.textContent = "";
-    return this.renew();
-  }
-
-  stop() {
-    this.active = false;
-    running.delete(this);
-    this.pause();
-  }
-
-  pause() {
-    clearTimeout(this.timer);
-    clearInterval(this.ticker);
-    this.timer = null;
-    this.ticker = null;
-  }
-
-  /** A fresh code now (once, however many ask at the same time). */
-  renew({ manual = false } = {}) {
-    if (!this.active) return Promise.resolve();
-    if (!this.pending) {
-      this.pending = this.fetchCode(manual).finally(() => {
-        this.pending = null;
-      });
-    }
-    return this.pending;
-  }
-
-  async fetchCode(manual) {
-    clearTimeout(this.timer);
-    if (document.hidden && !manual) return; // renewed when the page is seen again
-    const response = await authorised(this.path, { accept: "image/svg+xml" });
-    if (!this.active) return;
-    if (response && response.ok) {
-      this.show(await response.text(), response.headers);
-      if (manual || this.watched()) this.say("card.qr_renewed");
-      return;
-    }
-    if (response && response.status === 401) {
-      goSignIn();
-      return;
-    }
-    if (response && [403, 404, 409].includes(response.status)) {
-      // The card cannot show a code (suspended, revoked, gone): say so instead of a code.
-      const detail = await refusal(response);
-      this.stop();
-      this.image.hidden = true;
-      this.missing.hidden = false;
-      delete this.missing.dataset.i18n;
-      this.missing.textContent = detail;
-      this.countdown.textContent = "";
-      this.onRefused?.(detail);
-      return;
-    }
-    // Offline or a server fault: keep the code while it is still good, and try again, less often
-    // each time (5 s, 10 s, … up to a minute).
-    this.failures += 1;
-    if (this.image.hidden) setText(this.missing, response ? "card.qr_unavailable" : "card.qr_failed");
-    if (manual || this.watched()) this.say(response ? "card.qr_unavailable" : "card.qr_failed");
-    this.schedule(Math.min(MAX_RETRY_AFTER, RETRY_AFTER * 2 ** (this.failures - 1)) / SECOND);
-    this.startTicking();
-  }
-
-  show(svg, headers) {
-    const received = performance.now();
-    this.failures = 0;
-    // The token's lifetime by the server's own clock (Date and X-Token-Expires-At), so a phone whose
-    // clock is wrong still renews in time.
-    const expires = Date.parse(headers.get("X-Token-Expires-At") || "");
-    const served = Date.parse(headers.get("Date") || "");
-    let lifetime = (expires - served) / SECOND;
-    if (!Number.isFinite(lifetime) || lifetime <= 0) lifetime = 120;
-    const margin = Math.max(MIN_MARGIN, lifetime / 6); // 120 s: renewed at 100 s
-    this.expiresAt = received + lifetime * SECOND;
-    this.renewAt = received + Math.max(1, lifetime - margin) * SECOND;
-    const side = Number((/viewBox="0 0 (\d+) \d+"/.exec(svg) || [])[1]);
-    this.side = Number.isFinite(side) && side > 0 ? side : 0;
-    this.image.src = `data:image/svg+xml;base64,${btoa(svg)}`;
-    this.image.hidden = false;
-    this.missing.hidden = true;
-    this.fit();
-    this.schedule(Math.max(1, lifetime - margin));
-    this.startTicking();
-  }
-
-  startTicking() {
-    this.tick();
-    clearInterval(this.ticker);
-    this.ticker = setInterval(() => this.tick(), SECOND);
-  }
-
-  schedule(seconds) {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.renew(), seconds * SECOND);
-  }
-
-  /** Whole device pixels per module, so no module is drawn blurred or thinner than its neighbour. */
-  fit() {
-    const frame = this.image.parentElement;
-    const room = frame ? frame.clientWidth : 0;
-    if (!this.side || !room) return;
-    const ratio = window.devicePixelRatio || 1;
-    const module = Math.floor((room * ratio) / this.side);
-    const size = module >= 2 ? (module * this.side) / ratio : room;
-    this.image.style.width = `${size}px`;
-    this.image.style.height = `${size}px`;
-  }
-
-  tick() {
-    const now = performance.now();
-    if (this.expiresAt && now >= this.expiresAt && !this.image.hidden) {
-      this.image.hidden = true;
-      this.missing.hidden = false;
-      setText(this.missing, "card.qr_expired");
-    }
-    if (this.image.hidden) {
-      this.countdown.textContent = "";
-      return;
-    }
-    const seconds = Math.max(0, Math.ceil((this.renewAt - now) / SECOND));
-    setText(this.countdown, "card.renews_in", { time: minutesAndSeconds(seconds) });
-  }
-
-  /** Whether the resident is at the code (focus in its part of the page): only then is a renewal read out. */
-  watched() {
-    return Boolean(this.region && this.region.contains(document.activeElement));
-  }
-
-  say(key) {
-    announce(this.live, key);
-  }
-}
-
 // --- the card ---------------------------------------------------------------------------------------
 
 let card = null;
 let residencyStatus = null;
 let ownCode = null;
+let phone = null; // this phone's key for the card (wallet-device.js), or null: the server's code
 let wards = [];
 let photoShown = null; // the photo URL whose picture is on screen
 let opener = null; // what had focus before a dialog opened, to go back to
@@ -332,6 +120,9 @@ function startOwnCode() {
     countdown: $("card-countdown"),
     live: $("card-qr-live"),
     region: $("card"),
+    phone: () => phone,
+    typed: $("card-typed-code"),
+    typedArea: $("card-typed"),
     onRefused: () => {
       area.hidden = true;
       reloadCard(); // the card changed under us (suspended, revoked): show it as it is now
@@ -362,7 +153,7 @@ async function keepScreenOn() {
   }
 }
 
-function openCodeDialog({ path, name, number, altKey, altParams }) {
+function openCodeDialog({ path, name, number, altKey, altParams, own = false }) {
   const dialog = $("qr-dialog");
   opener = document.activeElement;
   $("qr-dialog-name").textContent = name;
@@ -382,6 +173,9 @@ function openCodeDialog({ path, name, number, altKey, altParams }) {
     countdown: $("qr-dialog-countdown"),
     live: $("qr-dialog-live"),
     region: dialog,
+    phone: own ? () => phone : null,
+    typed: $("qr-dialog-typed-code"),
+    typedArea: $("qr-dialog-typed"),
   });
   dialogCode.start();
   keepScreenOn();
@@ -514,6 +308,7 @@ async function revoke(event) {
     opener = null; // focus goes to the new card, not back to the button
     $("revoke-dialog").close();
     drawCard();
+    await setUpPhone(); // the new card's tokens are signed by a key registered to it
     startOwnCode();
     announce($("card-message"), "card.revoked_done", {
       tone: "ok",
@@ -537,6 +332,7 @@ function wire() {
       name: card.display_name,
       number: card.number,
       altKey: "card.qr_alt",
+      own: true,
     }),
   );
   $("qr-dialog-new-code").addEventListener("click", () => dialogCode && dialogCode.renew({ manual: true }));
@@ -561,15 +357,29 @@ function wire() {
     opener = null;
   });
 
-  window.addEventListener("resize", () => {
-    for (const code of running) code.fit();
-  });
   onLanguageChange(() => {
     if (card) drawCard();
     drawWards();
     const image = $("qr-dialog-image");
     if (image.dataset.altKey) image.alt = t(image.dataset.altKey, JSON.parse(image.dataset.altParams || "{}"));
   });
+}
+
+// --- this phone's key and the card's phones -----------------------------------------------------
+
+async function phoneRemoved(device) {
+  if (!phone || device.kid !== phone.kid) return;
+  await forgetPhone(card.resident_id);
+  phone = null; // the server's code from now on, until the wallet is opened again
+  startOwnCode();
+}
+
+/** This phone's key for the card (registered now if it has none), and the card's phones listed. */
+async function setUpPhone() {
+  const devices = await loadDevices();
+  phone = await phoneFor(card, devices);
+  const listed = phone && devices && !devices.some((device) => device.kid === phone.kid) ? await loadDevices() : devices;
+  showDevices(listed, phone ? phone.kid : null, { onRemoved: phoneRemoved });
 }
 
 /**
@@ -591,6 +401,7 @@ export async function startCard(residency) {
   wire();
   drawCard();
   $("card").hidden = false;
+  await setUpPhone();
   startOwnCode();
   loadWards();
   return card;
