@@ -97,8 +97,11 @@ export function clearMessage(region) {
   region.textContent = "";
 }
 
+let signingOut = false;
+
 /** Send someone who is not signed in to the sign-in page, and back here afterwards. */
 export function goSignIn() {
+  if (signingOut) return; // a call refused on the way out: the page is going home, not to sign in
   const next = location.pathname + location.search;
   location.assign(`/signin?next=${encodeURIComponent(next)}`);
 }
@@ -127,6 +130,7 @@ export async function start() {
   wireLanguageMenu();
   showAccount();
   document.getElementById("nav-signout").addEventListener("click", async () => {
+    signingOut = true;
     await signOut();
     location.assign("/");
   });
