@@ -20,6 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from parking.exceptions import PlaceOutsideZones, UnknownZone
+from resident_card.cards.devices import is_device_kid
 from resident_card.credentials.jws import (
     CheckedSignatures,
     Rejection,
@@ -121,6 +122,9 @@ def judge_pass(
     if isinstance(result, Rejection):
         if result.reason is RejectionReason.unknown_kid and token_kid(token) in retired_kids:
             return verdict(Reason.retired_key)
+        # A card's QR its holder's phone signed: a card, not a forgery of a pass.
+        if result.reason is RejectionReason.unknown_kid and is_device_kid(token_kid(token)):
+            return verdict(Reason.not_a_pass)
         return verdict(_REJECTIONS[result.reason])
     claims = result.claims
     plate, pass_zone = claims.get("plate"), claims.get("zone")

@@ -3,6 +3,7 @@ same verdict offline from the bundle; revocations; what is recorded and what is 
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 import uuid
@@ -167,6 +168,18 @@ def pass_cases(
             ),
             {},
         ),
+        "not_a_pass_phone": (
+            sign_credential(
+                CredentialSigner(
+                    "d" + b64url(secrets.token_bytes(16)), generate_private_key(), settings.issuer
+                ),
+                {"sub": "card-ref"},
+                audience=settings.card_audience,
+                now=now,
+                ttl=timedelta(minutes=1),
+            ),
+            {},
+        ),
         "retired_key": (retired, {}),
         "malformed": ("this is not a pass", {}),
         "malformed_claims": (
@@ -200,6 +213,7 @@ EXPECTED = {
     "bad_signature": (False, "bad_signature", None),
     "bad_signature_unknown_key": (False, "bad_signature", None),
     "not_a_pass": (False, "not_a_pass", None),
+    "not_a_pass_phone": (False, "not_a_pass", None),
     "retired_key": (False, "retired_key", None),
     "malformed": (False, "malformed", None),
     "malformed_claims": (False, "malformed", None),

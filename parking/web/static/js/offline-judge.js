@@ -195,6 +195,11 @@ function isPlate(value) {
   return typeof value === "string" && (value.length === 7 || value.length === 8) && /^[0-9]+$/.test(value);
 }
 
+// A phone's key id (resident_card.cards.devices.is_device_kid): "d" and 16 bytes in base64url.
+function isPhoneKid(kid) {
+  return typeof kid === "string" && /^d[A-Za-z0-9_-]{22}$/.test(kid);
+}
+
 /**
  * A pass's verdict at "at" (ms): signed by a key of jwks for audience, not expired, not revoked
  * (revoked: pass id -> when, in ms) by then, and for "zone" when the place's zone is given.
@@ -206,6 +211,8 @@ export async function judgePass(
 ) {
   const result = await verifyCredential(token, jwks, { audience, now: at, leeway });
   if (result.rejected === "unknown_kid" && retiredKids.has(result.kid)) return verdict("retired_key");
+  // A card's QR its holder's phone signed: a card, not a forgery of a pass.
+  if (result.rejected === "unknown_kid" && isPhoneKid(result.kid)) return verdict("not_a_pass");
   if (result.rejected) return verdict(REJECTIONS[result.rejected]);
   const { plate, zone: passZone } = result.claims;
   if (!isPlate(plate) || typeof passZone !== "string" || !passZone) return verdict("malformed");
