@@ -201,3 +201,34 @@ def test_the_wallet_lists_the_card_s_phones_and_removes_them(
     )
     with live_server.database.session() as session:
         assert all(d.revoked_at for d in session.scalars(select(CardDevice)).all())
+
+
+def test_signing_out_takes_the_phone_s_key_off_the_card_and_out_of_the_browser(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    shop = open_shop(live_server)
+    account, user = holder_at(shop)
+    page = open_wallet(browser, account)
+    kept = (
+        "() => new Promise((resolve) => { const open = indexedDB.open('toshav-card');"
+        " open.onsuccess = () => { const all = open.result.transaction('phones')"
+        ".objectStore('phones').getAll(); all.onsuccess = () => resolve(all.result.length); }; })"
+    )
+    assert page.evaluate(kept) == 1
+
+    page.get_by_role("button", name=texts("en")["nav.signout"]).click()
+    page.wait_for_url(lambda url: url.endswith("/"))
+
+    # A shared phone's next user finds no key to sign the last resident's card with ...
+    assert page.evaluate(kept) == 0
+    # ... and the card lists the phone no more: a token it signed is refused at the till.
+    with live_server.database.session() as session:
+        devices = session.scalars(select(CardDevice)).all()
+        assert [device.revoked_at is not None for device in devices] == [True]
+    listed = httpx.get(
+        f"{live_server.base_url}/api/v1/cards/me/devices",
+        headers=auth_headers(live_server.app, user),
+        timeout=30,
+    )
+    assert listed.status_code == 200
+    assert listed.json() == []

@@ -15,7 +15,7 @@
 // here. Where WebCrypto or IndexedDB is missing, or registering fails, nothing is kept and the
 // wallet shows the server's code.
 
-import { call } from "./api.js";
+import { beforeSignOut, call } from "./api.js";
 import { clockMeasured, noteServerClock, serverClockOffset } from "./wallet-fetch.js";
 
 const DATABASE = "toshav-card";
@@ -137,6 +137,27 @@ export async function forgetPhone(residentId) {
     // nothing kept: nothing to forget
   }
 }
+
+/**
+ * Before signing out: every key kept here removed from its card (when the network lets) and from
+ * this browser, so a shared phone keeps no way to sign the last person's card. A key the network
+ * kept from being removed on the server stays listed in the wallet, where its owner removes it.
+ */
+async function forgetEveryPhone() {
+  if (!phoneKeysPossible()) return;
+  try {
+    const records = await inStore("readonly", (store) => store.getAll());
+    await Promise.allSettled(
+      records
+        .filter((record) => record && record.deviceId)
+        .map((record) => call(`/cards/me/devices/${encodeURIComponent(record.deviceId)}`, { method: "DELETE" })),
+    );
+  } finally {
+    await inStore("readwrite", (store) => store.clear());
+  }
+}
+
+beforeSignOut(forgetEveryPhone);
 
 // --- signing ----------------------------------------------------------------------------------------
 

@@ -296,8 +296,22 @@ async function learnWho() {
 }
 
 /** Sign out: the session's refresh family stops working on the server, its cookies and answers go. */
+// What a page's parts do before the session ends, while its access token still works (a phone's
+// card key removed from the card and from this browser). Each has a few seconds: signing out never
+// waits on a network that is not there.
+const leaving = [];
+const LEAVING_MS = 3000;
+
+export function beforeSignOut(task) {
+  leaving.push(task);
+}
+
 export async function signOut() {
   const had = tokens.signedIn;
+  if (had) {
+    const late = () => new Promise((resolve) => setTimeout(resolve, LEAVING_MS));
+    await Promise.allSettled(leaving.map((task) => Promise.race([Promise.resolve().then(task), late()])));
+  }
   tokens.clear();
   await forgetAnswers();
   if (!had) return;
