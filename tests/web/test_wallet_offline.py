@@ -13,7 +13,7 @@ from kernel.clock import SetClock
 from tests.conftest import LiveServer
 from tests.web import test_wallet_parking as parking_wallet
 from tests.web.axe import assert_accessible
-from tests.web.conftest import PAGES, SHELL, Browser, choose_language, goto, sign_in, texts
+from tests.web.conftest import PAGES, SHELL, Browser, choose_language, sign_in, texts
 from tests.web.test_wallet_parking import SMALL_PHONE, make_driver
 
 # The parking wallet's live app: its domains, its held clock, its zones and signing key.
@@ -84,9 +84,8 @@ def wallet_kept_offline(browser: Browser, live_server: LiveServer, clock: SetClo
     driver = make_driver(live_server, clock, plate=PLATE, permit=True)
     page = browser.open("/", locale="he-IL", viewport=SMALL_PHONE)
     sign_in(page, driver.account, lands_on="/wallet")
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
-    # Once online under the worker, which keeps what the wallet reads.
-    goto(page, "/wallet")
+    # The first visit only: the worker, taking charge, keeps what the wallet read before it did.
+    expect(page.locator("html")).to_have_attribute("data-kept-offline", "true")
     expect(page.locator("#permit-list img.pass-qr")).to_be_visible()
     expect(page.locator("#balances")).to_be_visible()
     expect(page.locator("#offline-note")).to_be_hidden()

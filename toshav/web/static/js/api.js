@@ -214,6 +214,31 @@ export function refreshTokens() {
  * A 401 invalid_token (or any 401 to a call sent before this page had an access token) is answered
  * by one refresh and one retry. An aborted "signal" (a caller's time limit) reads as no network.
  */
+// A first visit's reads happen before the wallet's worker takes charge, so it keeps none of them:
+// when it does take charge, they are read once more through it, and <html data-kept-offline="true">
+// says the wallet now opens offline as it is. Reads are the worker's to keep only with a token.
+const unkept = new Set();
+const worker = typeof navigator !== "undefined" ? navigator.serviceWorker : undefined;
+const firstVisit = Boolean(worker) && location.pathname === WALLET && !worker.controller;
+if (firstVisit) {
+  worker.addEventListener(
+    "controllerchange",
+    async () => {
+      const reads = [...unkept];
+      unkept.clear();
+      await Promise.allSettled(reads.map((path) => fetchFile(path)));
+      document.documentElement.dataset.keptOffline = "true";
+    },
+    { once: true },
+  );
+} else if (worker && worker.controller) {
+  document.documentElement.dataset.keptOffline = "true";
+}
+
+function notKeptYet(path) {
+  if (firstVisit && worker.controller === null && tokens.access) unkept.add(path);
+}
+
 export async function call(
   path,
   { method = "GET", json, form, auth = true, retried = false, headers: own = {}, signal } = {},
@@ -228,6 +253,7 @@ export async function call(
   }
   const access = tokens.access;
   if (auth && access) extra.Authorization = `Bearer ${access}`;
+  if (auth && method === "GET") notKeptYet(path);
   let response;
   try {
     response = await fetch(`${API}${path}`, { method, headers: headers(extra), body, credentials: "same-origin", signal });
@@ -249,6 +275,7 @@ export async function call(
 export async function fetchFile(path, { retried = false } = {}) {
   const extra = {};
   if (tokens.access) extra.Authorization = `Bearer ${tokens.access}`;
+  notKeptYet(path);
   let response;
   try {
     response = await fetch(`${API}${path}`, { headers: headers(extra), credentials: "same-origin" });
