@@ -140,6 +140,15 @@ def test_the_till_refunds_part_of_a_purchase_and_offers_the_months_statement(
     expect(statements.get_by_role("listitem").first).to_contain_text(
         f"{this_month_named} so far (provisional): the city owes ₪0.00"
     )
+    # Counted as the language counts: one purchase, not "1 purchases".
+    expect(statements.get_by_role("listitem").first).to_contain_text(
+        "1 purchase, ₪20.00 cashback, 0 payments with cashback"
+    )
+    choose_language(page, "he")
+    expect(statements.get_by_role("listitem").first).to_contain_text("רכישה אחת")
+    choose_language(page, "ar")
+    expect(statements.get_by_role("listitem").first).to_contain_text("عملية شراء واحدة")
+    choose_language(page, "en")
     expect(statements).to_contain_text(f"{last_month_named}: the city paid ₪0.00")
     settled = statements.get_by_role("listitem").filter(
         has_text=f"{last_month_named}: the city paid"

@@ -243,9 +243,9 @@ function drawStatements() {
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.textContent = t("till.statement_detail", {
-      purchases: statement.purchases,
+      purchases: t("till.statement_purchases", { count: statement.purchases }),
       cashback: shekels(statement.cashback_agorot),
-      redemptions: statement.redemptions,
+      redemptions: t("till.statement_redemptions", { count: statement.redemptions }),
     });
     const buttons = ["csv", "pdf"].map((format) => {
       const button = document.createElement("button");
