@@ -75,6 +75,46 @@ ENGLISH_MONTHS = [
 ]
 
 
+# The months' names as the pages write them (Intl's he-IL and ar-IL).
+HEBREW_MONTHS = [
+    "ינואר",
+    "פברואר",
+    "מרץ",
+    "אפריל",
+    "מאי",
+    "יוני",
+    "יולי",
+    "אוגוסט",
+    "ספטמבר",
+    "אוקטובר",
+    "נובמבר",
+    "דצמבר",
+]
+ARABIC_MONTHS = [
+    "يناير",
+    "فبراير",
+    "مارس",
+    "أبريل",
+    "مايو",
+    "يونيو",
+    "يوليو",
+    "أغسطس",
+    "سبتمبر",
+    "أكتوبر",
+    "نوفمبر",
+    "ديسمبر",
+]
+
+
+def month_text(year: int, month: int) -> Text:
+    """A month written for a sentence in each language: דצמבר 2026, ديسمبر 2026, December 2026."""
+    return {
+        "he": f"{HEBREW_MONTHS[month - 1]} {year}",
+        "ar": f"{ARABIC_MONTHS[month - 1]} {year}",
+        "en": f"{ENGLISH_MONTHS[month - 1]} {year}",
+    }
+
+
 def day_text(day: date) -> Text:
     """A day written for a sentence in each language: 10.12.2026, 10/12/2026, 10 December 2026."""
     return {

@@ -14,6 +14,7 @@ import parking.exceptions
 import toshav.app  # noqa: F401 - every domain's errors, for the walk below
 from kernel.errors import ToshavError
 from kernel.i18n import Language
+from messages.service.delivery import FOOTER
 
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\{\w+\}")
@@ -82,3 +83,8 @@ def test_a_day_inside_a_sentence_is_written_for_its_language() -> None:
         "ar": "2/12/2027",
         "en": "2 December 2027",
     }
+
+
+@pytest.mark.parametrize("language", WORDED)
+def test_a_messages_footer_names_the_service_in_the_readers_script(language: Language) -> None:
+    assert re.search(r"[A-Za-z]", PLACEHOLDER.sub("", FOOTER[language])) is None

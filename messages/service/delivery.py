@@ -25,8 +25,8 @@ from messages.settings import MessagesSettings
 ERROR_LENGTH = 500
 
 FOOTER: Text = {
-    "he": "הודעה זו נשלחה מ־Toshav, כרטיס התושב של העיר. בחירת ההודעות שיישלחו אליך: {url}",
-    "ar": "أُرسلت هذه الرسالة من Toshav، بطاقة المقيم في المدينة. لاختيار الرسائل التي تصلك: {url}",
+    "he": 'הודעה זו נשלחה מהשירות "תושב", כרטיס התושב של העיר. בחירת ההודעות שיישלחו אליך: {url}',
+    "ar": "أُرسلت هذه الرسالة من «توشاف»، بطاقة المقيم في المدينة. لاختيار الرسائل التي تصلك: {url}",
     "en": "Sent by Toshav, the city's resident card. Choose which messages you get: {url}",
 }
 OPEN: Text = {"he": "לפרטים: {url}", "ar": "للتفاصيل: {url}", "en": "Details: {url}"}

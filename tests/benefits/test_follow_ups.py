@@ -20,6 +20,7 @@ from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger.models import Transaction
 from benefits.ledger.service.check import check_ledger
 from kernel.clock import SetClock
+from kernel.i18n import month_text
 from kernel.notices import Category, Notice
 from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
@@ -77,6 +78,11 @@ def test_a_resident_verified_mid_month_has_free_minutes_without_any_command(
     ]
     assert {"he", "ar", "en"} <= set(told[0].body)
     assert "120" in told[0].body["en"]
+    # The month by its name in each language, never its code inside the sentence.
+    year, month = (int(part) for part in period.split("-"))
+    for language in ("he", "ar", "en"):
+        assert month_text(year, month)[language] in told[0].body[language]
+        assert period not in told[0].body[language]
 
     # The monthly run afterwards credits nobody twice.
     report = grant_allowance(

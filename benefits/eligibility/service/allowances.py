@@ -37,7 +37,7 @@ from benefits.ledger.service.balances import get_balance
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
 from kernel import notices
-from kernel.i18n import LANGUAGES, Text
+from kernel.i18n import LANGUAGES, Text, month_text
 from kernel.notices import Category, Notice
 from resident_card.residents.service import records as residents
 
@@ -289,12 +289,13 @@ def _tell_granted(
     resident = residents.get_resident(session, resident_id)
     if resident is None:
         return
+    month = month_text(*(int(part) for part in period.label.split("-")))
     body: Text = {
         language: _MINUTES_BODY[language].format(
             name=resident.first_name,
             amount=amount,
             programme=programme.names[language],
-            period=period.label,
+            period=month[language],
         )
         for language in LANGUAGES
     }  # type: ignore[assignment]
