@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     public_url: str = Field(default=DEV_PUBLIC_URL, pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
 
     demo_password: SecretStr = SecretStr(DEV_DEMO_PASSWORD)
+    # The API reference (/docs, /redoc, /openapi.json): always served in development, and in
+    # production only when this says so.
+    public_docs: bool = False
 
     # The worker (``toshav worker``): how often it looks for what is due, and how long a running
     # job's claim holds without word from its worker. A worker renews the claim while the job runs,
@@ -86,6 +89,11 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def serves_docs(self) -> bool:
+        """Whether the API reference is served: in development, or where production opens it."""
+        return not self.is_production or self.public_docs
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,10 +17,11 @@ from kernel.errors import install_error_handlers
 from kernel.guard import JsonBodyGuard
 from kernel.runtime import Database, Recipe, open_database, running
 from kernel.settings import Settings, check_settings, settings_as
+from kernel.transport import StrictTransportSecurity
 from resident_card.accounts.runtime import sessions_part
 from resident_card.accounts.tokens import load_access_token_keys
 from toshav import plug_ins
-from toshav.docs import mount_docs
+from toshav.docs import OPENAPI_URL, mount_docs
 from toshav.domains import CORE, enabled
 from toshav.schema import is_current
 from toshav.settings import get_settings
@@ -133,12 +134,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,  # toshav.docs serves /docs and /redoc with their own files
         redoc_url=None,
+        openapi_url=OPENAPI_URL if settings.serves_docs else None,
         swagger_ui_parameters={"persistAuthorization": True},
     )
     configure(app, settings)
     install_error_handlers(app)
-    mount_docs(app)
+    if settings.serves_docs:
+        mount_docs(app)
     app.add_middleware(JsonBodyGuard)
+    app.add_middleware(StrictTransportSecurity)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

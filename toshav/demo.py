@@ -47,8 +47,14 @@ def demo() -> None:
 
 @demo.command("load")
 def demo_load() -> None:
-    """Load the demo data; running it again changes nothing."""
+    """Load the demo data; running it again changes nothing. Refused in production."""
     settings = command_settings()
+    if settings.is_production:
+        # The demo's accounts sign in with a published password, the admin's among them.
+        raise click.ClickException(
+            "Refusing to load demo data in production (TOSHAV_ENV=production): its accounts, "
+            "the admin's among them, sign in with a published password."
+        )
     with unit_of_work(settings) as session:
         for line in load_everything(session, settings, datetime.now(UTC)):
             click.echo(line)

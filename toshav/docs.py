@@ -2,6 +2,8 @@
 
 Their scripts, styles and icon come from the ``fastapi-offline`` package and are served under
 ``DOCS_FILES``, so the reference works on a machine with no internet and names no other host.
+In production the reference and its document are not served unless ``TOSHAV_PUBLIC_DOCS=true``
+(``Settings.serves_docs``): there every one of these paths answers 404.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+OPENAPI_URL = "/openapi.json"
 DOCS_URL = "/docs"
 REDOC_URL = "/redoc"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
