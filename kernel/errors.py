@@ -120,6 +120,7 @@ class ErrorBody(BaseModel):
 
 
 _HTTP_CODES: dict[int, tuple[str, Text]] = {
+    400: ("bad_request", ToshavError.message),
     404: ("not_found", NotFound.message),
     405: (
         "method_not_allowed",

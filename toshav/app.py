@@ -12,8 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 from starlette.types import Message, Scope
 
+from kernel.answers import declare_answers
 from kernel.clock import Clock, SystemClock
-from kernel.errors import install_error_handlers
+from kernel.errors import ErrorBody, install_error_handlers
 from kernel.guard import JsonBodyGuard
 from kernel.runtime import Database, Recipe, open_database, running
 from kernel.settings import Settings, check_settings, settings_as
@@ -149,7 +150,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"])
+    @app.get("/readyz", tags=["operations"], responses={503: {"model": ErrorBody}})
     def readyz() -> JSONResponse:
         """The database answers and its schema is at the newest migration."""
         try:
@@ -173,7 +174,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready"})
 
     for router, prefix in _routers(settings):
+        declare_answers(router)
         app.include_router(router, prefix=prefix)
 
     mount_pages(app, enabled(settings))
+    declare_answers(app.router)
     return app

@@ -29,6 +29,7 @@ from fastapi import Depends, Request
 from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.orm import Session
 
+from kernel.answers import raises
 from kernel.database import DbSession, in_own_session
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated
 from kernel.runtime import runtime_of
@@ -68,6 +69,7 @@ def _standing_of(user_id: uuid.UUID, session: Session) -> Standing:
     return Standing(user.is_active, frozenset(Role(role) for role in user.roles))
 
 
+@raises(NotAuthenticated, InvalidToken)
 async def current_caller(
     request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Caller:
@@ -116,6 +118,7 @@ def require_roles(*roles: Role) -> Callable[..., Awaitable[Caller]]:
     every guarded request, an inspector's scans among them, solves one level fewer.
     """
 
+    @raises(NotAuthenticated, InvalidToken, Forbidden)
     async def check(
         request: Request, token: Annotated[str | None, Depends(oauth2_scheme)]
     ) -> Caller:
