@@ -112,6 +112,28 @@ class Unprocessable(ToshavError):
     }
 
 
+class InvalidText(Unprocessable):
+    """Text no person types: a control character, a lone surrogate or broken UTF-8."""
+
+    code = "invalid_text"
+    message: ClassVar[Text] = {
+        "he": "הטקסט מכיל תווים שאינם מותרים (תווי בקרה או קידוד שבור).",
+        "ar": "يحتوي النص على أحرف غير مسموح بها (أحرف تحكم أو ترميز تالف).",
+        "en": "The text holds characters that are not allowed (control characters or broken encoding).",
+    }
+
+
+class AmountOutOfRange(Unprocessable):
+    """A sum the database's 64-bit integers cannot hold."""
+
+    code = "amount_out_of_range"
+    message: ClassVar[Text] = {
+        "he": "הסכום חורג מהטווח שהמערכת יכולה לשמור.",
+        "ar": "المبلغ يتجاوز النطاق الذي يمكن للنظام حفظه.",
+        "en": "The amount is beyond the range the service can hold.",
+    }
+
+
 class ErrorBody(BaseModel):
     """The shape of every error answer."""
 

@@ -1,8 +1,9 @@
-"""The gate every JSON body passes: a size limit, and text a person could have typed.
+"""The gates every request passes: its path and query, then its JSON body (a size limit), must be
+text a person could have typed.
 
-NUL bytes, other control characters and lone surrogates are refused here, once for every route,
-so no domain has to remember them: PostgreSQL cannot store some of them, and none belongs in a
-name, a reason or a receipt number.
+NUL bytes, other control characters, lone surrogates and broken UTF-8 are refused here, once for
+every route and page, so no domain has to remember them: PostgreSQL cannot store or compare some of
+them, and none belongs in a name, a search, an id or a receipt number.
 """
 
 from __future__ import annotations
@@ -10,22 +11,19 @@ from __future__ import annotations
 import json
 import re
 from typing import Any
+from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kernel.errors import error_response
+from kernel.errors import InvalidText, error_response
 from kernel.i18n import Text, negotiate
 
 MAX_JSON_BYTES = 1_000_000
 # Unicode's control characters (Cc) but tab and line breaks, and the surrogates (Cs), which only
 # ever stand alone in a decoded string.
 _UNTYPED = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-_BAD_TEXT: Text = {
-    "he": "הטקסט מכיל תווים שאינם מותרים (תווי בקרה או קידוד שבור).",
-    "ar": "يحتوي النص على أحرف غير مسموح بها (أحرف تحكم أو ترميز تالف).",
-    "en": "The text holds characters that are not allowed (control characters or broken encoding).",
-}
+# In a path or a query no control character belongs, tab and line breaks included.
+_UNTYPED_IN_ADDRESS = re.compile("[\x00-\x1f\x7f-\x9f]")
 _TOO_LARGE: Text = {
     "he": "גוף הבקשה גדול מדי.",
     "ar": "نص الطلب كبير جدًا.",
@@ -73,6 +71,46 @@ def _all_text_typed(value: Any) -> bool:
     return True
 
 
+def address_is_typed(raw_path: bytes, query_string: bytes) -> bool:
+    """Whether a request's path and every name and value of its query, percent-decoded, are UTF-8
+    without control characters.
+
+    Strict UTF-8 refuses lone surrogates (``%ED%A0%80``) as it refuses any broken sequence, where a
+    server's lenient decoding would have turned them into replacement characters.
+    """
+    pieces = [raw_path]
+    for pair in query_string.split(b"&"):
+        pieces.extend(pair.replace(b"+", b" ").split(b"=", 1))
+    for piece in pieces:
+        if b"%" in piece:
+            piece = unquote_to_bytes(piece)
+        try:
+            text = piece.decode("utf-8")
+        except UnicodeDecodeError:
+            return False
+        if _UNTYPED_IN_ADDRESS.search(text) is not None:
+            return False
+    return True
+
+
+class AddressGuard:
+    """ASGI middleware: a path or query that is not typed text is refused before any route runs,
+    API or page alike."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            raw_path = scope.get("raw_path") or str(scope["path"]).encode("utf-8", "surrogatepass")
+            if not address_is_typed(bytes(raw_path), bytes(scope.get("query_string", b""))):
+                language = negotiate(header(scope, b"accept-language"))
+                response = error_response(422, InvalidText.code, InvalidText.message[language])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 class JsonBodyGuard:
     """ASGI middleware: reads a JSON body once, checks it, and hands it on unchanged."""
 
@@ -102,7 +140,7 @@ class JsonBodyGuard:
         body = b"".join(chunks)
         if not body_is_typed(body):
             language = negotiate(header(scope, b"accept-language"))
-            response = error_response(422, "invalid_text", _BAD_TEXT[language])
+            response = error_response(422, InvalidText.code, InvalidText.message[language])
             await response(scope, receive, send)
             return
 

@@ -1,20 +1,30 @@
 """Hostile input never gets a 500: every JSON route, fed NUL bytes, lone surrogates and integers
-too large for any column, answers a clear 4xx in the error shape — on SQLite and PostgreSQL."""
+too large for any column, and every path and query parameter of every route and page, fed the same
+through its address, answers a clear 4xx in the error shape and changes nothing — on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select, table
 from sqlalchemy.orm import Session
 
+from kernel.errors import InvalidText
+from kernel.i18n import Language
 from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from tests.factories import auth_headers, create_user
-from tests.test_roles import _fill
+from tests.test_roles import POLICY, _fill
+from toshav.domains import EVERY
 
 HOSTILE_TEXTS = {
     "nul": "a\u0000b",
@@ -107,3 +117,103 @@ def test_hostile_bodies_get_a_clear_4xx(
         if text_kind != "long" and HOSTILE_TEXTS[text_kind] in json.dumps(body, ensure_ascii=False):
             assert response.json()["error"] == "invalid_text", (method, path, response.text)
     assert not failures, "\n".join(failures)
+
+
+# Percent-encoded as a client would put them in an address: each must be refused as it stands.
+HOSTILE_ADDRESS_TEXTS = {
+    "nul": "a%00b",
+    "surrogate": "a%ED%A0%80b",
+    "broken_utf8": "a%FFb",
+    "escape": "a%1B%5B31m",
+    "line_break": "a%0Ab",
+    "c1_control": "a%C2%85b",
+}
+# Typed text the route itself must answer: too long, or too large for any column.
+ROUTE_ANSWERS = {"long": "x" * 5_000, "huge": str(2**70)}
+
+
+def _parameters(app: FastAPI) -> list[tuple[str, str, str, str]]:
+    """(method, path, where, name) of every path and query parameter of every API route."""
+    found = []
+    for path, operations in app.openapi()["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] in ("path", "query"):
+                    found.append((method.upper(), path, parameter["in"], parameter["name"]))
+    return sorted(found)
+
+
+def _address(path: str, where: str, name: str, value: str) -> str:
+    if where == "path":
+        return _fill(path.replace("{" + name + "}", value))
+    return f"{_fill(path)}?{name}={value}"
+
+
+def _row_counts(session: Session) -> dict[str, int]:
+    names = inspect(session.connection()).get_table_names()
+    return {
+        name: session.scalar(select(func.count()).select_from(table(name))) or 0 for name in names
+    }
+
+
+def _page_paths(app: FastAPI) -> list[str]:
+    """Every page's path, every static folder, and the API reference's."""
+    paths = {"/docs", "/redoc", "/docs/files/x.js", "/static/x.js"}
+    for manifest in EVERY:
+        for router in manifest.pages:
+            paths.update(re.sub(r"\{\w+\}", "x", route.path) for route in router.routes)  # type: ignore[attr-defined]
+    return sorted(paths)
+
+
+def test_every_parameter_refuses_untyped_text_and_changes_nothing(
+    app: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
+    users = {role: auth_headers(app, create_user(session, settings, role=role)) for role in Role}
+    before = _row_counts(session)
+    parameters = _parameters(app)
+    assert len(parameters) > 100, "the walk found the routes' parameters"
+    other_kinds = itertools.cycle(sorted(set(HOSTILE_ADDRESS_TEXTS) - {"nul"}))
+    languages: Iterator[Language] = itertools.cycle(("he", "ar", "en"))
+    wrong = []
+    for method, path, where, name in parameters:
+        allowed = POLICY[(method, path)]
+        # Signed in as a role the route lets in, so the refusal is not merely an authorisation's.
+        headers = users[sorted(allowed)[0]] if isinstance(allowed, frozenset) else {}
+        # A NUL everywhere (PostgreSQL's 500 once); the other kinds and the languages in turn.
+        for kind in ("nul", next(other_kinds)):
+            language = next(languages)
+            response = client.request(
+                method,
+                _address(path, where, name, HOSTILE_ADDRESS_TEXTS[kind]),
+                headers={**headers, "Accept-Language": language},
+            )
+            expected = {"error": "invalid_text", "detail": InvalidText.message[language]}
+            if response.status_code != 422 or response.json() != expected:
+                wrong.append(
+                    f"{method} {path} {where} {name} {kind} {language}: "
+                    f"{response.status_code} {response.text[:200]}"
+                )
+        for kind, value in ROUTE_ANSWERS.items():
+            response = client.request(
+                method, _address(path, where, name, quote(value)), headers=headers
+            )
+            if response.status_code >= 500 or (
+                response.status_code >= 400 and set(response.json()) != {"error", "detail"}
+            ):
+                wrong.append(
+                    f"{method} {path} {where} {name} {kind}: "
+                    f"{response.status_code} {response.text[:200]}"
+                )
+    assert not wrong, "\n".join(wrong)
+    assert _row_counts(session) == before
+
+
+def test_every_page_refuses_untyped_text_in_its_address(app: FastAPI, client: TestClient) -> None:
+    wrong = []
+    for path in _page_paths(app):
+        for value in HOSTILE_ADDRESS_TEXTS.values():
+            for address in (f"{path}?next={value}", f"{path.rstrip('/')}/{value}"):
+                response = client.get(address)
+                if response.status_code != 422 or response.json()["error"] != "invalid_text":
+                    wrong.append(f"{address}: {response.status_code} {response.text[:200]}")
+    assert not wrong, "\n".join(wrong)

@@ -15,7 +15,7 @@ from starlette.types import Message, Scope
 from kernel.answers import declare_answers
 from kernel.clock import Clock, SystemClock
 from kernel.errors import ErrorBody, install_error_handlers
-from kernel.guard import JsonBodyGuard
+from kernel.guard import AddressGuard, JsonBodyGuard
 from kernel.runtime import Database, Recipe, open_database, running
 from kernel.settings import Settings, check_settings, settings_as
 from kernel.transport import StrictTransportSecurity
@@ -143,6 +143,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.serves_docs:
         mount_docs(app)
     app.add_middleware(JsonBodyGuard)
+    app.add_middleware(AddressGuard)  # before the body is read
     app.add_middleware(StrictTransportSecurity)
 
     @app.get("/healthz", tags=["operations"])

@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel import guard
+from kernel.errors import InvalidText
+from kernel.i18n import Language
 from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from tests.factories import auth_headers, create_user
@@ -97,3 +99,41 @@ def test_escapes_that_stand_for_control_characters_are_refused() -> None:
         assert not guard.body_is_typed(body), body
     for body in (b'{"name": "a\\tb\\nc\\r"}', b'{"quote": "\\"\\\\/"}'):
         assert guard.body_is_typed(body), body
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/api/v1/city/streets?q=%00",
+        "/api/v1/city/streets?q=a%ED%A0%80b",
+        "/api/v1/city/streets?q=%FF",
+        "/api/v1/city/streets?q=a%1Bb",
+        "/api/v1/city/streets?q=a%0Ab",
+        "/api/v1/city/streets?q%00=a",
+        "/api/v1/parking/zones/%00",
+        "/api/v1/parking/zones/a%ED%A0%80",
+        "/api/v1/parking/zones/%C2%85",
+        "/card/%00",
+        "/static/%00.js",
+        "/%E2%82",
+    ],
+)
+@pytest.mark.parametrize("language", ["he", "ar", "en"])
+def test_untyped_text_in_a_path_or_query_is_refused_before_any_route(
+    address: str, language: Language, client: TestClient
+) -> None:
+    response = client.get(address, headers={"Accept-Language": language})
+    assert response.status_code == 422, response.text
+    assert response.json() == {
+        "error": "invalid_text",
+        "detail": InvalidText.message[language],
+    }
+
+
+@pytest.mark.parametrize(
+    "address",
+    ["/api/v1/city/streets?q=%D7%94%D7%A8%D7%A6%D7%9C", "/api/v1/city/streets?q=a+b&limit=5"],
+)
+def test_text_a_person_types_in_a_query_passes(address: str, client: TestClient) -> None:
+    response = client.get(address)
+    assert response.status_code == 200, response.text
