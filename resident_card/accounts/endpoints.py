@@ -236,6 +236,7 @@ def logout(body: RefreshRequest, session: DbSession, now: Now) -> Response:
 @router.post(
     "/auth/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
     responses=responses(Unprocessable),
 )
 def request_password_reset(body: PasswordResetRequest, session: DbSession, now: Now) -> Response:
