@@ -26,7 +26,6 @@ from typing import Any, TypeVar
 
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, APIRouter
-from fastapi.utils import create_model_field
 
 from kernel.errors import ErrorBody, ToshavError
 
@@ -101,19 +100,11 @@ def declare(
 def declare_answers(router: APIRouter) -> None:
     """Declare on every route of this router what it may answer besides what it lists.
 
-    Called on each domain's router before the app includes it (an included route is made from its
-    router's at inclusion), and on the app's own router for the routes made on the app itself.
-    Declaring twice declares nothing more.
+    Called on each router before the app includes it: an included route is made from its
+    router's, and FastAPI makes the schema of each declared answer then. A route made on the app
+    itself declares its answers with ``declare`` as it is made. Declaring twice declares nothing
+    more.
     """
     for route in router.routes:
         if isinstance(route, APIRoute) and route.include_in_schema:
             route.responses = declare(route.responses, route_answers(route))
-            fields = dict(route.response_fields)
-            for status, entry in route.responses.items():
-                if status not in fields and entry.get("model") is not None:
-                    fields[status] = create_model_field(
-                        name=f"Response_{status}_{route.unique_id}",
-                        type_=entry["model"],
-                        mode="serialization",
-                    )
-            route.response_fields = fields

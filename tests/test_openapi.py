@@ -65,7 +65,9 @@ def test_every_error_is_declared_in_the_one_error_shape(app: FastAPI) -> None:
                 schema = response["content"]["application/json"]["schema"]
                 assert schema == ERROR_BODY, (method, path, status)
         # Any path or query may hold text no person typed (``invalid_text``).
-        assert {"validation_error", "invalid_text"} <= set(_codes(operation, "422")), (method, path)
+        assert {"validation_error", "invalid_text"} <= set(_codes(operation, "422")), (
+            f"{method} {path}: a route made on the app declares its answers with kernel.answers"
+        )
 
 
 def test_who_may_call_a_route_is_declared_with_its_refusals(app: FastAPI) -> None:

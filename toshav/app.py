@@ -12,9 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
 from starlette.types import Message, Scope
 
-from kernel.answers import declare_answers
+from kernel.answers import EVERY_ROUTE, declare, declare_answers
 from kernel.clock import Clock, SystemClock
-from kernel.errors import ErrorBody, install_error_handlers
+from kernel.errors import install_error_handlers
 from kernel.guard import AddressGuard, JsonBodyGuard
 from kernel.runtime import Database, Recipe, open_database, running
 from kernel.settings import Settings, check_settings, settings_as
@@ -31,6 +31,7 @@ from toshav.web import mount_pages
 logger = logging.getLogger("toshav")
 
 API_PREFIX = "/api/v1"
+NOT_READY = (503, "not_ready")
 
 
 def _routers(settings: Settings) -> list[tuple[APIRouter, str]]:
@@ -146,12 +147,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(AddressGuard)  # before the body is read
     app.add_middleware(StrictTransportSecurity)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"], responses=declare({}, EVERY_ROUTE))
     async def healthz() -> dict[str, str]:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"model": ErrorBody}})
+    @app.get("/readyz", tags=["operations"], responses=declare({}, [*EVERY_ROUTE, NOT_READY]))
     def readyz() -> JSONResponse:
         """The database answers and its schema is at the newest migration."""
         try:
@@ -179,5 +180,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix=prefix)
 
     mount_pages(app, enabled(settings))
-    declare_answers(app.router)
     return app
