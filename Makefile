@@ -54,10 +54,11 @@ lint: install
 types: install
 	$(BIN)/mypy .
 
-# The tests with a database of their own one at a time, then the rest on two CPUs (tests/conftest.py).
+# The races and commands with a database of their own one at a time, then the rest (the browser
+# tests among them) on two CPUs (tests/conftest.py).
 unit: install
-	$(BIN)/pytest -m own_database
-	$(BIN)/pytest -m "not own_database" -n 2
+	$(BIN)/pytest -m "own_database and not browser"
+	$(BIN)/pytest -m "not own_database or browser" -n 2
 
 test: lint types unit
 

@@ -145,9 +145,10 @@ def _sqlite_backend(folder: Path) -> Iterator[Backend]:
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark the tests that make a database of their own (races, a live server, browsers).
 
-    ``make test`` runs them one at a time: each may hold up to 80 PostgreSQL connections, and they
-    time real concurrency and real browsers, which a second test process would disturb. The rest,
-    each inside a rolled-back transaction, run on both CPUs.
+    ``make test`` runs those that are not browser tests one at a time: each may hold up to 80
+    PostgreSQL connections and they time real concurrency, which a second test process would
+    disturb. The rest, each inside a rolled-back transaction, and the browser tests, each with a
+    SQLite database, a server and a Chromium of its own, run on both CPUs.
     """
     for item in items:
         if "fresh_database" in getattr(item, "fixturenames", ()):
@@ -158,6 +159,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         # have failed about one full run in three on a slow day and never when run alone.
         if "browser" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.flaky(reruns=1))
+        if {"browser", "demo_browser"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
