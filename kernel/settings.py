@@ -12,7 +12,9 @@ from typing import Annotated, Literal, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
+
+from kernel.limits.settings import LimitsSettings
 
 # Development defaults. They let `make run` work on a bare machine; production refuses every one.
 DEV_ID_HASH_KEY = "dev-only-id-hash-key-change-me"
@@ -24,7 +26,7 @@ Module = Literal["parking", "cashback"]
 ALL_MODULES: tuple[Module, ...] = ("parking", "cashback")
 
 
-class Settings(BaseSettings):
+class Settings(LimitsSettings):
     """What the kernel and the card read from the environment; each domain adds its own."""
 
     model_config = SettingsConfigDict(env_prefix="TOSHAV_", extra="ignore")
@@ -55,8 +57,15 @@ class Settings(BaseSettings):
     # process keeps access here at most this long. 0: read it on every request.
     caller_cache_ttl_seconds: int = Field(default=5, ge=0, le=300)
 
+    # Failed sign-ins count per username and client (docs/decisions/0013-limits-on-volume.md): a
+    # client with ``login_max_failures`` failures for a username waits ``login_slowdown_seconds``
+    # after its latest, twice as long after each further one, at most
+    # ``login_slowdown_max_seconds``; a failure is forgotten ``login_failure_window_seconds`` after
+    # it. Other clients, the username's owner among them, are not slowed.
     login_max_failures: int = Field(default=5, ge=1)
-    login_failure_window_seconds: int = Field(default=15 * 60, ge=1)
+    login_failure_window_seconds: int = Field(default=3600, ge=1)
+    login_slowdown_seconds: int = Field(default=30, ge=1)
+    login_slowdown_max_seconds: int = Field(default=900, ge=1)
     password_min_length: int = Field(default=10, ge=8)
 
     # Seals (AES-GCM) the private keys that sign QR credentials; they are never stored in clear.

@@ -199,6 +199,9 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Serv
         "access_token_key": SecretStr(ACCESS_KEY),
         "id_hash_key": SecretStr("test-id-hash-key-" + "x" * 32),
         "env": "development",
+        # The suite signs in and verifies many times from one address: limits on volume are off
+        # unless a test turns them on (tests/kernel/test_limits.py).
+        "limits_enabled": False,
     }
     values.update(overrides)
     return ServiceSettings.model_validate(values)

@@ -16,6 +16,7 @@ from kernel.answers import EVERY_ROUTE, declare, declare_answers
 from kernel.clock import Clock, SystemClock
 from kernel.errors import install_error_handlers
 from kernel.guard import AddressGuard, JsonBodyGuard
+from kernel.limits.gate import limiter
 from kernel.runtime import Database, Recipe, open_database, running
 from kernel.settings import Settings, check_settings, settings_as
 from kernel.transport import StrictTransportSecurity
@@ -74,6 +75,7 @@ def configure(
         clock=clock or SystemClock(),
         database=database,
         parts=(
+            limiter,
             sessions_part(keys),
             *(part for manifest in manifests for part in manifest.runtime_parts),
         ),

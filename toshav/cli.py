@@ -58,7 +58,14 @@ def main(context: click.Context) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--forwarded-allow-ips",
+    default=lambda: os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    show_default="FORWARDED_ALLOW_IPS, else 127.0.0.1",
+    help="The reverse proxies whose X-Forwarded-For names the client (comma-separated; * for any). "
+    "Limits on volume count by that client address.",
+)
+def serve(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
     """Serve the API and the web pages."""
     import uvicorn
 
@@ -69,6 +76,7 @@ def serve(host: str, port: int, workers: int) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
         log_level=os.environ.get("TOSHAV_LOG_LEVEL", "info"),
     )
 

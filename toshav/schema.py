@@ -16,6 +16,7 @@ import benefits.ledger.models
 import cashback.models
 import jobs.models
 import kernel.changes.models
+import kernel.limits.models
 import messages.models
 import parking.models
 import resident_card.accounts.models
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every module of tables: the metadata knows a table once its module is imported.
 MODEL_MODULES = (
     kernel.changes.models,
+    kernel.limits.models,
     resident_card.accounts.models,
     resident_card.audit.models,
     resident_card.cards.models,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
 from benefits.ledger.exceptions import IdempotencyMismatch
 from cashback.endpoints.answers import purchase_outs, receipt_fields, refund_out
@@ -37,6 +37,7 @@ from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.kit.idempotency import REPLAYED, IdempotencyKey
 from kernel.kit.language import RequestLanguage
+from kernel.limits.gate import TooManyRequests, spend
 
 router = APIRouter(tags=["cashback"])
 
@@ -63,11 +64,12 @@ PURCHASE_ERRORS = (
     "/cashback/purchases",
     status_code=status.HTTP_201_CREATED,
     response_model=PurchaseReceiptOut,
-    responses=responses(*PURCHASE_ERRORS),
+    responses=responses(*PURCHASE_ERRORS, TooManyRequests),
 )
 def record_purchase(
     body: PurchaseIn,
     caller: MerchantCaller,
+    request: Request,
     session: DbSession,
     settings: CashbackAppSettings,
     language: RequestLanguage,
@@ -76,6 +78,7 @@ def record_purchase(
     idempotency_key: IdempotencyKey = None,
 ) -> PurchaseReceiptOut:
     """Record a purchase by a resident (their card scanned): the cashback credited, its campaign, and why."""
+    spend(request, "purchase", account=str(caller.id))
     answer = purchases_service.record_purchase(
         session,
         settings,

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from kernel.database import in_own_session, in_own_transaction, own_transaction
 from kernel.errors import responses
+from kernel.limits.gate import TooManyRequests, spend_async
 from kernel.runtime import Runtime, runtime_of
 from parking.endpoints.answers import NO_STORE
 from parking.endpoints.dependencies import AUTH
@@ -70,11 +71,18 @@ def inspection_desk(runtime: Runtime) -> Iterator[inspections.InspectionDesk]:
     "/inspections",
     response_model=InspectionOut,
     responses=responses(
-        *AUTH, InvalidPlate, UnknownZone, PlaceOutsideZones, InspectionTimeOutOfRange
+        *AUTH,
+        InvalidPlate,
+        UnknownZone,
+        PlaceOutsideZones,
+        InspectionTimeOutOfRange,
+        TooManyRequests,
     ),
 )
 async def inspect(body: InspectionIn, caller: InspectorCaller, request: Request) -> Response:
     """Check a vehicle: a scanned pass, or a plate at a zone or GPS point; allowed or not, why, for which zone, until when."""
+    if body.plate is not None:  # a typed plate; a scanned pass proves itself and is not counted
+        await spend_async(request, "plate_inspection", account=str(caller.id))
     runtime = runtime_of(request)
     moment = runtime.changes.clock()
     now = runtime.clock.now()

@@ -19,6 +19,7 @@ from kernel.errors import (
 )
 from kernel.kit.idempotency import CheckedIdempotencyKey
 from kernel.kit.pagination import PaginationQuery
+from kernel.limits.gate import TooManyRequests, client_digest, spend
 from kernel.settings import AppSettings
 from resident_card.accounts import cookies, recovery, service
 from resident_card.accounts.dependencies import (
@@ -82,17 +83,30 @@ def _user_out(user: User) -> UserOut:
 
 
 def _signed_in(
-    session: DbSession, settings: AppSettings, keys: AccessTokenKeys, form: SignInForm, now: Now
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    keys: AccessTokenKeys,
+    form: SignInForm,
+    now: Now,
 ) -> service.IssuedTokens:
+    # JSON and browser sign-ins spend from one count, by address and by username.
+    spend(request, "sign_in", account=service.normalise_username(form.username))
+    client = client_digest(request)
     try:
         user = service.authenticate(
-            session, settings, username=form.username, password=form.password, now=now
+            session,
+            settings,
+            username=form.username,
+            password=form.password,
+            client=client,
+            now=now,
         )
     except InvalidCredentials as exc:
-        # Counted even though the request fails, or the lockout never sees it: committed in the
+        # Counted even though the request fails, or the slowdown never sees it: committed in the
         # transaction of the check (which only read), so the username's lock is released only
         # once the failure counts, and parallel guesses cannot slip past the limit.
-        service.record_failure(session, settings, form.username, now)
+        service.record_failure(session, settings, form.username, client, now)
         raise exc.keeping_work() from None
     return service.issue_tokens(session, settings, keys, user=user, now=now)
 
@@ -100,10 +114,11 @@ def _signed_in(
 @router.post(
     "/auth/token",
     response_model=TokenPair,
-    responses=responses(InvalidCredentials, TooManyAttempts, Unprocessable),
+    responses=responses(InvalidCredentials, TooManyAttempts, TooManyRequests, Unprocessable),
 )
 def sign_in(
     form: Annotated[SignInForm, Form()],
+    request: Request,
     response: Response,
     session: DbSession,
     settings: AppSettings,
@@ -111,7 +126,7 @@ def sign_in(
     now: Now,
 ) -> TokenPair:
     """Sign in with a username and password (OAuth2 password form); get an access and a refresh token."""
-    return _pair(_signed_in(session, settings, keys, form, now), response)
+    return _pair(_signed_in(request, session, settings, keys, form, now), response)
 
 
 def _session_access(
@@ -126,7 +141,11 @@ def _session_access(
     "/auth/session",
     response_model=SessionAccess,
     responses=responses(
-        cookies.CrossSiteRefused, InvalidCredentials, TooManyAttempts, Unprocessable
+        cookies.CrossSiteRefused,
+        InvalidCredentials,
+        TooManyAttempts,
+        TooManyRequests,
+        Unprocessable,
     ),
 )
 def sign_in_browser(
@@ -144,7 +163,7 @@ def sign_in_browser(
     """
     cookies.check_same_site(request)
     return _session_access(
-        _signed_in(session, settings, keys, form, now), request, response, settings
+        _signed_in(request, session, settings, keys, form, now), request, response, settings
     )
 
 
@@ -237,10 +256,14 @@ def logout(body: RefreshRequest, session: DbSession, now: Now) -> Response:
     "/auth/password-reset",
     status_code=status.HTTP_202_ACCEPTED,
     response_class=Response,
-    responses=responses(Unprocessable),
+    responses=responses(TooManyRequests, Unprocessable),
 )
-def request_password_reset(body: PasswordResetRequest, session: DbSession, now: Now) -> Response:
+def request_password_reset(
+    body: PasswordResetRequest, request: Request, session: DbSession, now: Now
+) -> Response:
     """Forgot your password: give your username or email; if an account matches, a link is emailed."""
+    named = body.username if body.username is not None else body.email
+    spend(request, "password_reset", account=named.strip().lower() if named else None)
     recovery.request_reset(session, username=body.username, email=body.email, now=now)
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
@@ -278,10 +301,16 @@ def update_me(update: MeUpdate, user: CurrentUser) -> Me:
     responses=responses(*SIGNED_IN, InvalidCredentials, TooManyAttempts, WeakPassword),
 )
 def change_password(
-    body: PasswordChange, user: CurrentUser, session: DbSession, settings: AppSettings, now: Now
+    body: PasswordChange,
+    request: Request,
+    user: CurrentUser,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
 ) -> Response:
     """Change your password; every device signed in with the old one must sign in again."""
     username = user.username
+    client = client_digest(request)
     try:
         service.change_password(
             session,
@@ -289,10 +318,11 @@ def change_password(
             user=user,
             current_password=body.current_password,
             new_password=body.new_password,
+            client=client,
             now=now,
         )
     except InvalidCredentials as exc:
-        service.record_failure(session, settings, username, now)  # counted, as at sign-in
+        service.record_failure(session, settings, username, client, now)  # as at sign-in
         raise exc.keeping_work() from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

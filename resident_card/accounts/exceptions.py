@@ -21,9 +21,9 @@ class TooManyAttempts(ToshavError):
     status_code = 429
     code = "too_many_attempts"
     message: ClassVar[Text] = {
-        "he": "יותר מדי ניסיונות כניסה. נסו שוב בעוד {minutes} דקות.",
-        "ar": "محاولات دخول كثيرة جدًا. حاول مجددًا بعد {minutes} دقيقة.",
-        "en": "Too many sign-in attempts. Try again in {minutes} minutes.",
+        "he": "יותר מדי ניסיונות כניסה שגויים מכאן. נסו שוב בעוד {seconds} שניות.",
+        "ar": "محاولات دخول خاطئة كثيرة جدًا من هنا. حاولوا مجددًا بعد {seconds} ثانية.",
+        "en": "Too many failed sign-ins from here. Try again in {seconds} seconds.",
     }
 
 

@@ -58,12 +58,17 @@ class RefreshToken(RecordMixin, Base):
 
 
 class LoginFailure(RecordMixin, Base):
-    """A failed sign-in for a username (known or not), counted for the lockout window."""
+    """A failed sign-in for a username (known or not) from one client, counted for the slowdown
+    of that client on that username. ``client`` is a keyed digest of its address, never the
+    address."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_created_at", "username", "created_at"),)
+    __table_args__ = (
+        Index("ix_login_failures_username_client_created_at", "username", "client", "created_at"),
+    )
 
     username: Mapped[str] = mapped_column(String(150))
+    client: Mapped[str] = mapped_column(String(32), server_default="")
 
 
 class PasswordReset(RecordMixin, Base):

@@ -106,22 +106,31 @@ class LoginFailureRepository:
             key = func.hashtextextended(literal(username), literal(0))
             self.session.execute(select(func.pg_advisory_xact_lock(key)))
 
-    def add(self, username: str, at: datetime) -> None:
-        self.session.add(LoginFailure(username=username, created_at=at))
+    def add(self, username: str, client: str, at: datetime) -> None:
+        self.session.add(LoginFailure(username=username, client=client, created_at=at))
         self.session.flush()
 
-    def count_after(self, username: str, after: datetime) -> tuple[int, datetime | None]:
-        """How many failures after a time, and the oldest of them."""
+    def count_after(
+        self, username: str, client: str, after: datetime
+    ) -> tuple[int, datetime | None]:
+        """How many failures of a username from a client after a time, and the latest of them."""
         row = self.session.execute(
-            select(func.count(), func.min(LoginFailure.created_at)).where(
-                LoginFailure.username == username, LoginFailure.created_at > after
+            select(func.count(), func.max(LoginFailure.created_at)).where(
+                LoginFailure.username == username,
+                LoginFailure.client == client,
+                LoginFailure.created_at > after,
             )
         ).one()
         return int(row[0]), row[1]
 
-    def forget(self, username: str, *, before: datetime | None = None) -> None:
-        """Drop a username's failures (all of them, or those older than a time)."""
+    def forget(
+        self, username: str, *, client: str | None = None, before: datetime | None = None
+    ) -> None:
+        """Drop a username's failures: all of them, those of one client, or those older than a
+        time."""
         query = delete(LoginFailure).where(LoginFailure.username == username)
+        if client is not None:
+            query = query.where(LoginFailure.client == client)
         if before is not None:
             query = query.where(LoginFailure.created_at < before)
         self.session.execute(query)

@@ -163,26 +163,45 @@ def create_staff_user(
     return user
 
 
-def lockout_check(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Refuse sign-in for an account with too many recent failures, saying when to come back.
+def slowdown_seconds(settings: Settings, failures: int) -> int:
+    """How long a client waits after its latest failure, having failed ``failures`` times."""
+    if failures < settings.login_max_failures:
+        return 0
+    doublings = min(failures - settings.login_max_failures, 30)
+    wait: int = settings.login_slowdown_seconds * 2**doublings
+    return min(settings.login_slowdown_max_seconds, wait)
 
-    Takes the username's lock first, so parallel guesses are checked one at a time: the caller
-    must record a failure in this same transaction (see ``record_failure``) for the next guess to
-    see it.
+
+def lockout_check(
+    session: Session, settings: Settings, username: str, client: str, now: datetime
+) -> None:
+    """Refuse a client that failed too often for this username, saying when to come back.
+
+    Counted per username and client (``client`` a keyed digest of its address): a client past
+    the allowed failures waits, longer after each further failure, while every other client (the
+    owner signing in from elsewhere) goes on as before. Takes the username's lock first, so
+    parallel guesses are checked one at a time: the caller must record a failure in this same
+    transaction (see ``record_failure``) for the next guess to see it.
     """
-    LoginFailureRepository(session).lock_username(username)
+    repository = LoginFailureRepository(session)
+    repository.lock_username(username)
     window = timedelta(seconds=settings.login_failure_window_seconds)
-    # A failure counts for exactly the window: at oldest + window it no longer does.
-    failures, oldest = LoginFailureRepository(session).count_after(username, now - window)
-    if failures >= settings.login_max_failures and oldest is not None:
-        retry_after = max(1, math.ceil((oldest + window - now).total_seconds()))
-        raise TooManyAttempts(
-            headers={"Retry-After": str(retry_after)}, minutes=math.ceil(retry_after / 60)
-        )
+    # A failure counts for exactly the window: at its time + window it no longer does.
+    failures, latest = repository.count_after(username, client, now - window)
+    if failures < settings.login_max_failures or latest is None:
+        return
+    retry_after = math.ceil(
+        (latest + timedelta(seconds=slowdown_seconds(settings, failures)) - now).total_seconds()
+    )
+    if retry_after > 0:
+        raise TooManyAttempts(headers={"Retry-After": str(retry_after)}, seconds=retry_after)
 
 
-def record_failure(session: Session, settings: Settings, username: str, now: datetime) -> None:
-    """Count a failed sign-in against a username, known or not; forget those past the window.
+def record_failure(
+    session: Session, settings: Settings, username: str, client: str, now: datetime
+) -> None:
+    """Count a failed sign-in against a username (known or not) and a client; forget the
+    username's failures past the window.
 
     The caller commits it, even though the request fails, in the transaction that checked the
     password: nothing but reads has happened there, and committing is what releases the lock.
@@ -192,22 +211,31 @@ def record_failure(session: Session, settings: Settings, username: str, now: dat
     repository.forget(
         username, before=now - timedelta(seconds=settings.login_failure_window_seconds)
     )
-    repository.add(username, now)
+    repository.add(username, client, now)
 
 
 def authenticate(
-    session: Session, settings: Settings, *, username: str, password: str, now: datetime
+    session: Session,
+    settings: Settings,
+    *,
+    username: str,
+    password: str,
+    client: str,
+    now: datetime,
 ) -> User:
-    """The user with these credentials; the same error, in about the same time, for any mismatch."""
+    """The user with these credentials; the same error, in about the same time, for any mismatch.
+
+    A success forgets this client's failures for the username, not another client's.
+    """
     username = normalise_username(username)
-    lockout_check(session, settings, username, now)
+    lockout_check(session, settings, username, client, now)
     user = UserRepository(session).by_username(username)
     valid = verify_password(password, user.password_hash if user is not None else None)
     if user is None or not valid or not user.is_active:
         raise InvalidCredentials()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    LoginFailureRepository(session).forget(username)
+    LoginFailureRepository(session).forget(username, client=client)
     return user
 
 
@@ -344,13 +372,15 @@ def change_password(
     user: User,
     current_password: str,
     new_password: str,
+    client: str,
     now: datetime,
 ) -> None:
     """Set a new password after checking the current one; every refresh token of the user stops working.
 
-    A wrong current password counts towards the sign-in lockout, like a failed sign-in.
+    A wrong current password counts towards the client's sign-in slowdown, like a failed
+    sign-in; the new password forgets every client's failures for the username.
     """
-    lockout_check(session, settings, user.username, now)
+    lockout_check(session, settings, user.username, client, now)
     if not verify_password(current_password, user.password_hash):
         raise InvalidCredentials()
     check_password_rules(new_password, settings)

@@ -6,11 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile, status
+from fastapi import APIRouter, File, Path, Query, Request, Response, UploadFile, status
 
 from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
+from kernel.limits.gate import TooManyRequests, spend
 from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.models import Role
@@ -166,10 +167,13 @@ def my_wards_cards(
 
 
 @router.post(
-    "/cards/me/token", response_model=CardTokenOut, responses=responses(*AUTH, NoCard, *MINTING)
+    "/cards/me/token",
+    response_model=CardTokenOut,
+    responses=responses(*AUTH, NoCard, *MINTING, TooManyRequests),
 )
 def my_token(
     caller: ResidentCaller,
+    request: Request,
     session: DbSession,
     settings: AppSettings,
     keyring: AppKeyring,
@@ -177,6 +181,7 @@ def my_token(
     response: Response,
 ) -> CardTokenOut:
     """A fresh signed token for my card's QR code, valid for about two minutes; the wallet draws the QR."""
+    spend(request, "card_token", account=str(caller.id))
     card, resident = service.own_card(session, settings, caller.id, now=now)
     token = _token(session, settings, keyring, card, resident, now)
     response.headers.update(NO_STORE)
@@ -278,11 +283,22 @@ def revoke_my_card(
 # --- verification -------------------------------------------------------------------------------
 
 
-@router.post("/cards/verify", response_model=VerifyOut, response_model_exclude_none=True)
+@router.post(
+    "/cards/verify",
+    response_model=VerifyOut,
+    response_model_exclude_none=True,
+    responses=responses(TooManyRequests),
+)
 def verify(
-    body: VerifyIn, caller: Verifier, session: DbSession, settings: AppSettings, now: Now
+    body: VerifyIn,
+    caller: Verifier,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
 ) -> VerifyOut:
     """Check a scanned card token, and the card's status now; the answer shows what the caller's role may see."""
+    spend(request, "card_verification", account=str(caller.id))
     check = verification.check_token(
         session, settings, body.token, verifier=f"user:{caller.id}", now=now
     )
@@ -378,11 +394,12 @@ def card(
 @router.post(
     "/cards/{reference}/token",
     response_model=CardTokenOut,
-    responses=responses(*AUTH, CardNotFound, *MINTING),
+    responses=responses(*AUTH, CardNotFound, *MINTING, TooManyRequests),
 )
 def card_token(
     reference: Reference,
     caller: ResidentCaller,
+    request: Request,
     session: DbSession,
     settings: AppSettings,
     keyring: AppKeyring,
@@ -391,6 +408,7 @@ def card_token(
     today: Today,
 ) -> CardTokenOut:
     """A fresh signed token for a card I hold or my ward's, for its QR code."""
+    spend(request, "card_token", account=str(caller.id))
     found, resident, _ = service.card_for_holder(session, caller.id, reference, today=today)
     token = _token(session, settings, keyring, found, resident, now)
     response.headers.update(NO_STORE)

@@ -6,12 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Request, status
 
 from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import Forbidden, NotAuthenticated, Unprocessable, responses
 from kernel.kit.pagination import PaginationQuery
+from kernel.limits.gate import TooManyRequests, spend
 from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.accounts.exceptions import UsernameTaken, WeakPassword
@@ -158,13 +159,23 @@ def _admin_out(found: records.ResidentDetails) -> AdminResidentOut:
         WeakPassword,
         IdentifierTaken,
         UsernameTaken,
+        TooManyRequests,
         Unprocessable,
     ),
 )
 def enrol(
-    body: EnrolmentIn, session: DbSession, settings: AppSettings, now: Now, today: Today
+    body: EnrolmentIn,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    today: Today,
 ) -> ResidentOut:
     """Enrol: a resident account and record, pending until the city verifies residency."""
+    # Counted by the identity claimed, too (as typed, less spaces and dashes): one ID number tried
+    # from many addresses.
+    claimed = "".join(ch for ch in body.identifier.value if ch.isalnum()).upper()
+    spend(request, "enrolment", account=f"{body.identifier.kind}:{claimed}")
     resident = enrolment.enrol(
         session,
         settings,

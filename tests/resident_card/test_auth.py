@@ -150,7 +150,12 @@ def test_unknown_user_and_wrong_password_take_about_the_same_time(
     assert 0.5 <= unknown_user / wrong_password <= 2.0, (unknown_user, wrong_password)
 
 
-def test_five_failures_lock_the_account_for_the_window(
+def from_address(client: TestClient, address: str) -> TestClient:
+    """Another client of the same running app, from another address."""
+    return TestClient(client.app, headers={"Accept-Language": "en"}, client=(address, 40000))
+
+
+def test_five_failures_slow_that_client_down_longer_after_each_more(
     client: TestClient, session: Session, settings: Settings, clock: SetClock
 ) -> None:
     create_user(session, settings, username="dana.levi")
@@ -159,41 +164,58 @@ def test_five_failures_lock_the_account_for_the_window(
     # Each failure was committed by the endpoint even though its request failed.
     assert failures_of(session, "dana.levi") == 5
 
-    locked = sign_in(client, "dana.levi")  # the right password, all the same
+    slowed = sign_in(client, "dana.levi")  # the right password, all the same
 
-    assert locked.status_code == 429
-    assert locked.json() == {
+    assert slowed.status_code == 429
+    assert slowed.json() == {
         "error": "too_many_attempts",
-        "detail": "Too many sign-in attempts. Try again in 15 minutes.",
+        "detail": "Too many failed sign-ins from here. Try again in 30 seconds.",
     }
-    assert locked.headers["Retry-After"] == "900"
-    assert failures_of(session, "dana.levi") == 5  # refusals while locked do not extend the lock
+    assert slowed.headers["Retry-After"] == "30"
+    assert failures_of(session, "dana.levi") == 5  # refusals while slowed are not failures
 
-    clock.advance(minutes=14, seconds=59)
-    still_locked = sign_in(client, "dana.levi")
-    assert still_locked.status_code == 429
-    assert still_locked.headers["Retry-After"] == "1"
+    clock.advance(seconds=29)
+    assert sign_in(client, "dana.levi").headers["Retry-After"] == "1"
+    for wait in (30, 60, 120, 240, 480, 900, 900):
+        clock.advance(seconds=wait)
+        assert sign_in(client, "dana.levi", "not-the-password").status_code == 401
+        refused = sign_in(client, "dana.levi")
+        assert refused.status_code == 429
+        assert refused.headers["Retry-After"] == str(min(2 * wait, 900))
 
-    clock.advance(seconds=1)
+    clock.advance(seconds=900)
     assert sign_in(client, "dana.levi").status_code == 200
-    assert failures_of(session, "dana.levi") == 0  # a success starts the count again
+    assert failures_of(session, "dana.levi") == 0  # a success from here forgets them
 
 
-def test_the_lockout_counts_failures_in_a_sliding_window(
+def test_the_owner_signs_in_from_elsewhere_while_the_guesser_is_slowed(
+    client: TestClient, session: Session, settings: Settings
+) -> None:
+    create_user(session, settings, username="dana.levi")
+    guesser, owner = from_address(client, "203.0.113.9"), from_address(client, "198.51.100.7")
+    for _ in range(5):
+        assert sign_in(guesser, "dana.levi", "not-the-password").status_code == 401
+    assert sign_in(guesser, "dana.levi").status_code == 429
+
+    assert sign_in(owner, "dana.levi").status_code == 200
+
+    # The owner's success forgets only the owner's failures: the guesser is still slowed.
+    still = sign_in(guesser, "dana.levi")
+    assert still.status_code == 429
+    assert still.json()["error"] == "too_many_attempts"
+    assert failures_of(session, "dana.levi") == 5
+
+
+def test_a_failure_counts_for_the_window_only(
     client: TestClient, session: Session, settings: Settings, clock: SetClock
 ) -> None:
     create_user(session, settings, username="dana.levi")
     for _ in range(4):
         assert sign_in(client, "dana.levi", "not-the-password").status_code == 401
-    clock.advance(minutes=10)
+    clock.advance(seconds=settings.login_failure_window_seconds)
     assert sign_in(client, "dana.levi", "not-the-password").status_code == 401
 
-    locked = sign_in(client, "dana.levi")
-    assert locked.status_code == 429
-    assert locked.headers["Retry-After"] == "300"  # until the first four fall out of the window
-
-    clock.advance(minutes=5)
-    assert sign_in(client, "dana.levi").status_code == 200
+    assert sign_in(client, "dana.levi").status_code == 200  # one failure counts, not five
 
 
 def test_the_lockout_is_per_account_and_covers_unknown_names(
@@ -221,7 +243,7 @@ def test_the_lockout_holds_on_a_real_server(live_server: LiveServer) -> None:
         locked = http.post(TOKEN_URL, data={"username": "dana.levi", "password": DEFAULT_PASSWORD})
 
     assert locked.status_code == 429
-    assert 895 <= int(locked.headers["Retry-After"]) <= 900
+    assert 25 <= int(locked.headers["Retry-After"]) <= 30
     with live_server.database.session() as session:
         assert failures_of(session, "dana.levi") == 5
 

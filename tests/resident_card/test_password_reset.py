@@ -335,3 +335,20 @@ def test_the_reset_email_is_delivered_by_smtp_and_its_link_works(
         f"{api}/auth/token", data={"username": username, "password": NEW_PASSWORD}
     )
     assert signed_in.status_code == 200
+
+
+def test_a_new_password_ends_the_slowdown_of_failed_sign_ins(
+    client: TestClient, session: Session, settings: Settings, notices_posted: list[Notice]
+) -> None:
+    user = resident_user(session, settings)
+    for _ in range(settings.login_max_failures):
+        assert sign_in(client, user.username, "not-the-password").status_code == 401
+    assert sign_in(client, user.username, DEFAULT_PASSWORD).status_code == 429
+
+    assert client.post(RESET, json={"username": user.username}).status_code == 202
+    confirmed = client.post(
+        CONFIRM, json={"token": token_of(notices_posted[-1]), "new_password": NEW_PASSWORD}
+    )
+    assert confirmed.status_code == 204
+
+    assert sign_in(client, user.username, NEW_PASSWORD).status_code == 200

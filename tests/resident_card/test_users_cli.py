@@ -72,6 +72,7 @@ def signs_in(database: FreshDatabase, username: str, password: str) -> bool:
                 database.settings,
                 username=username,
                 password=password,
+                client="command line",
                 now=datetime.now(UTC),
             )
         except InvalidCredentials:

@@ -41,7 +41,7 @@ form.addEventListener("submit", async (event) => {
   let detail = result.data.detail;
   const wait = Number(result.headers.get("Retry-After"));
   if (result.status === 429 && Number.isFinite(wait) && wait > 0) {
-    // The API says how many minutes; the clock time saves a sum.
+    // The API says how long to wait; the clock time saves a sum.
     detail = `${detail} (${formatTime(new Date(Date.now() + wait * 1000))})`;
   }
   announceDetail(status, detail);
