@@ -68,6 +68,7 @@ bench: install
 	$(BIN)/python bench/inspections.py
 	$(BIN)/python bench/cashback.py
 	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/load.py
 
 # The QR decoder the scanner and the till run where the browser has no QR reader of its own: zxing-wasm
 # from the npm registry at this exact version (its reader build only), with its licence and that of
