@@ -40,11 +40,11 @@ def _command(service: dict[str, Any]) -> str:
     return command if isinstance(command, str) else " ".join(str(part) for part in command)
 
 
-def test_compose_runs_the_database_the_migration_the_api_the_worker_and_the_proxy(
+def test_compose_runs_the_database_redis_the_migration_the_api_the_worker_and_the_proxy(
     compose: dict[str, Any],
 ) -> None:
     services = compose["services"]
-    assert set(services) == {"postgres", "migrate", "api", "worker", "proxy"}
+    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "proxy"}
     assert services["postgres"]["image"].startswith("postgres:15")
     assert "toshav db upgrade" in _command(services["migrate"])
     assert services["migrate"]["restart"] == "no"
@@ -58,6 +58,9 @@ def test_compose_runs_the_database_the_migration_the_api_the_worker_and_the_prox
         }
     assert services["migrate"]["depends_on"]["postgres"] == {"condition": "service_healthy"}
     assert services["proxy"]["depends_on"]["api"] == {"condition": "service_healthy"}
+    # The limits on volume count in the one Redis every API process names.
+    assert services["api"]["depends_on"]["redis"] == {"condition": "service_healthy"}
+    assert services["api"]["environment"]["TOSHAV_REDIS_URL"] == "redis://redis:6379/0"
     # Only the proxy is reachable from outside.
     published = {name for name, service in services.items() if service.get("ports")}
     assert published == {"proxy"}
