@@ -12,6 +12,7 @@ from benefits.eligibility.service.follow_ups import FOLLOW_UPS
 from benefits.eligibility.service.wallet import wallet_lines
 from benefits.ledger import cli as ledger_cli
 from benefits.ledger import endpoints as ledger
+from benefits.ledger import metrics as ledger_metrics
 from benefits.ledger import tasks as ledger_tasks
 from kernel.manifest import Manifest
 from resident_card.cards.summary import CardLines
@@ -25,4 +26,5 @@ MANIFEST = Manifest(
     # The resident's ledger balances on the card, named by their programmes; the allowances a
     # resident's change makes them eligible for, credited at once; appeals among their requests.
     plug_ins=(CardLines(summary=wallet_lines), FOLLOW_UPS, APPEAL_REQUESTS),
+    metrics=ledger_metrics.METRICS,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, requests, routers, summary, tasks
+from cashback import cli, demo, metrics, requests, routers, summary, tasks
 from cashback.settings import CashbackSettings
 from cashback.web import pages
 from kernel.manifest import Manifest
@@ -26,4 +26,5 @@ MANIFEST = Manifest(
         CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),
         requests.SOURCE,
     ),
+    metrics=metrics.METRICS,
 )

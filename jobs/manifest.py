@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from jobs import endpoints
+from jobs import endpoints, metrics
 from kernel.manifest import Manifest
 
 MANIFEST = Manifest(
     name="jobs",
     routers=(endpoints.router,),
+    metrics=metrics.METRICS,
 )

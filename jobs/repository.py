@@ -166,3 +166,11 @@ def _due(now: datetime) -> Any:
         and_(JobRun.status == RunStatus.retrying.value, JobRun.next_attempt_at <= now),
         and_(JobRun.status == RunStatus.running.value, JobRun.lease_until < now),
     )
+
+
+def runs_by_status(session: Session) -> list[tuple[str, str, int]]:
+    """How many periods each job has a run for, by that run's status: one grouped query."""
+    rows = session.execute(
+        select(JobRun.job, JobRun.status, func.count()).group_by(JobRun.job, JobRun.status)
+    ).all()
+    return [(str(job), str(status), int(count)) for job, status, count in rows]

@@ -90,6 +90,8 @@ def normalise_url(url: str) -> str:
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
+    # A failed statement's error names its statement, never its values (ID hashes, names, tokens).
+    kwargs.setdefault("hide_parameters", True)
     url = normalise_url(url)
     if url.startswith("sqlite"):
         memory = url in ("sqlite://", "sqlite:///:memory:")

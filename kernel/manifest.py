@@ -16,6 +16,7 @@ import click
 from fastapi import APIRouter
 from sqlalchemy.orm import Session
 
+from kernel.metrics import Metrics
 from kernel.pages import PagePart
 from kernel.runtime import RuntimePart
 from kernel.schedule import Drain, Job
@@ -54,3 +55,6 @@ class Manifest:
     settings: type[Settings] | None = None
     # Installed by the root when the domain is on, in place of what was there; never by an import.
     plug_ins: tuple[object, ...] = ()
+    # What the operators' /metrics shows of the domain: counters it raises where things happen,
+    # and readings of the database (kernel/metrics.py).
+    metrics: Metrics = ()

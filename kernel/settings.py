@@ -89,6 +89,10 @@ class Settings(LimitsSettings):
     # production only when this says so.
     public_docs: bool = False
 
+    # The bearer token Prometheus sends to read /metrics. Unset: only callers on this machine may
+    # read it, and none in production (kernel/metrics.py).
+    metrics_token: SecretStr | None = None
+
     # The worker (``toshav worker``): how often it looks for what is due, and how long a running
     # job's claim holds without word from its worker. A worker renews the claim while the job runs,
     # so only a worker that died lets it lapse, and the run is then taken again.

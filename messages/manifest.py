@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from messages import demo, endpoints, tasks
+from messages import demo, endpoints, metrics, tasks
 from messages.service import outbox
 from messages.settings import MessagesSettings
 from messages.web import pages
@@ -18,4 +18,5 @@ MANIFEST = Manifest(
     jobs=(tasks.DELIVER,),
     settings=MessagesSettings,
     plug_ins=(outbox.BOX,),
+    metrics=metrics.METRICS,
 )

@@ -186,3 +186,23 @@ class MessageRepository:
             .where(MessageDelivery.message_id == message_id)
             .order_by(MessageDelivery.channel)
         ).all()
+
+
+def deliveries_by_status(session: Session) -> list[tuple[str, str, int]]:
+    """How many deliveries there are of each channel, by status: one grouped query."""
+    rows = session.execute(
+        select(MessageDelivery.channel, MessageDelivery.status, func.count()).group_by(
+            MessageDelivery.channel, MessageDelivery.status
+        )
+    ).all()
+    return [(str(channel), str(status), int(count)) for channel, status, count in rows]
+
+
+def backlog(session: Session) -> list[tuple[str, int, datetime]]:
+    """Of each channel, the deliveries still to go out, and when the oldest of them was made."""
+    rows = session.execute(
+        select(MessageDelivery.channel, func.count(), func.min(MessageDelivery.created_at))
+        .where(MessageDelivery.status == DeliveryStatus.pending.value)
+        .group_by(MessageDelivery.channel)
+    ).all()
+    return [(str(channel), int(count), oldest) for channel, count, oldest in rows]

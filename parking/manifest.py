@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from parking import cli, demo, notices, plug_ins, tasks
+from parking import cli, demo, metrics, notices, plug_ins, tasks
 from parking.endpoints import (
     inspections,
     parking_time,
@@ -42,4 +42,5 @@ MANIFEST = Manifest(
     jobs=(*tasks.JOBS, notices.EXPIRING_PERMITS),
     settings=ParkingSettings,
     plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS, requests.SOURCE, follow_ups.FOLLOW_UPS),
+    metrics=metrics.METRICS,
 )

@@ -74,7 +74,7 @@ DYNAMIC_IMPORT_CALLS = frozenset(
 )
 # Project modules a string may name, and why: here a worker process, not our code, imports them.
 NAMED_MODULES_ALLOWED: dict[tuple[str, str], str] = {
-    ("toshav/cli.py", "toshav.main:app"): "uvicorn's workers import the app by name",
+    ("toshav/serving.py", "toshav.main:app"): "uvicorn's workers import the app by name",
 }
 MODULE_NAME = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*(?::[A-Za-z_][\w.]*)?")
 
@@ -515,7 +515,7 @@ CLEAN_HOUSE = {
         "from parking import manifest as parking\n"
         "from resident_card import manifest as resident_card\n"
     ),
-    "toshav/cli.py": "import uvicorn\n\nuvicorn.run('toshav.main:app')\n",
+    "toshav/serving.py": "import uvicorn\n\nuvicorn.run('toshav.main:app')\n",
     "toshav/main.py": "from toshav.app import create_app\n",
     "tests/test_parking.py": "from parking import service\n",
     **{f"{domain}/manifest.py": f"from {domain} import endpoints\n" for domain in DOMAINS},
@@ -664,10 +664,10 @@ PLANTS: list[tuple[str, dict[str, str | None], list[str]]] = [
     ),
     (
         "no_module_loaded_by_name",
-        {"toshav/cli.py": "import uvicorn\n\nuvicorn.run('toshav.app:create_app')\n"},
+        {"toshav/serving.py": "import uvicorn\n\nuvicorn.run('toshav.app:create_app')\n"},
         [
-            "toshav/cli.py: names no module 'toshav.main:app' any more: drop it from NAMED_MODULES_ALLOWED",
-            "toshav/cli.py:3: names the module 'toshav.app:create_app'",
+            "toshav/serving.py: names no module 'toshav.main:app' any more: drop it from NAMED_MODULES_ALLOWED",
+            "toshav/serving.py:3: names the module 'toshav.app:create_app'",
         ],
     ),
     (

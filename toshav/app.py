@@ -10,14 +10,22 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.orm import configure_mappers
-from starlette.types import Message, Scope
+from starlette.types import ASGIApp, Message, Scope
 
 from kernel.answers import EVERY_ROUTE, declare, declare_answers
 from kernel.clock import Clock, SystemClock
 from kernel.errors import install_error_handlers
 from kernel.guard import AddressGuard, JsonBodyGuard
 from kernel.limits.gate import limiter
-from kernel.runtime import Database, Recipe, open_database, running
+from kernel.logs import RequestIds
+from kernel.metrics import (
+    KERNEL_METRICS,
+    RequestMetrics,
+    metrics_router,
+    started_serving,
+    stopped_serving,
+)
+from kernel.runtime import Database, Recipe, open_database, running, runtime_of
 from kernel.settings import Settings, check_settings, settings_as
 from kernel.transport import StrictTransportSecurity
 from resident_card.accounts.runtime import sessions_part
@@ -117,6 +125,14 @@ async def prepare(app: FastAPI) -> None:
     await app.router(scope, receive, send)
 
 
+class Toshav(FastAPI):
+    """The app, with every request under an id and counted outside everything else, so the lines
+    logged about a failure and its 500 answer carry the request's id, and the 500 is counted."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return RequestIds(RequestMetrics(super().build_middleware_stack()))
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     check_settings(settings)
@@ -126,12 +142,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         with running(app.state.recipe) as runtime:
             app.state.runtime = runtime
             await prepare(app)
+            started_serving()
             try:
                 yield
             finally:
+                stopped_serving()
                 del app.state.runtime
 
-    app = FastAPI(
+    app = Toshav(
         title="Toshav",
         summary="The city's digital resident card and its benefits: parking, cashback, one ledger.",
         version="0.1.0",
@@ -181,5 +199,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         declare_answers(router)
         app.include_router(router, prefix=prefix)
 
+    metrics = (*KERNEL_METRICS, *(m for manifest in enabled(settings) for m in manifest.metrics))
+    app.include_router(metrics_router(metrics, runtime_of), tags=["operations"])
     mount_pages(app, enabled(settings))
     return app

@@ -57,7 +57,7 @@ def main(context: click.Context) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--forwarded-allow-ips",
     default=lambda: os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
@@ -67,18 +67,13 @@ def main(context: click.Context) -> None:
 )
 def serve(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
     """Serve the API and the web pages."""
-    import uvicorn
+    from toshav import serving
 
     command_settings()
-    uvicorn.run(
-        "toshav.main:app",
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        forwarded_allow_ips=forwarded_allow_ips,
-        log_level=os.environ.get("TOSHAV_LOG_LEVEL", "info"),
-    )
+    log_level = os.environ.get("TOSHAV_LOG_LEVEL", "info")
+    if workers > 1:  # from a process that imports no domain (toshav/serving.py says why)
+        serving.exec_workers(host, port, workers, forwarded_allow_ips, log_level)
+    serving.run(host, port, workers, forwarded_allow_ips, log_level)
 
 
 @main.command()
@@ -88,15 +83,11 @@ def worker(once: bool) -> None:
 
     With --once: exit status 1 when a run failed (it is retried on a later tick, or was given up).
     """
-    import logging
-
+    from kernel import logs
     from toshav import worker as jobs_worker
 
     settings = command_settings()
-    logging.basicConfig(
-        level=os.environ.get("TOSHAV_LOG_LEVEL", "info").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.configure(os.environ.get("TOSHAV_LOG_LEVEL", "info"))
     if not once:
         jobs_worker.run_forever(settings)
         return

@@ -1,9 +1,12 @@
 """The ASGI app for uvicorn: ``uvicorn toshav.main:app``."""
 
 import gc
+import os
 
+from kernel import logs
 from toshav.app import create_app
 
+logs.configure(os.environ.get("TOSHAV_LOG_LEVEL", "info"))
 app = create_app()
 
 # What the process made to start (the app, its routes, models and schemas: objects that live as

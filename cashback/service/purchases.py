@@ -32,6 +32,7 @@ from cashback.exceptions import (
     ResidentNotEligible,
     TokenReplayed,
 )
+from cashback.metrics import CASHBACK_AGOROT, PURCHASED_AGOROT, PURCHASES
 from cashback.models import Campaign, Merchant, Purchase
 from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
@@ -40,6 +41,7 @@ from cashback.service import accounts, campaigns, checks, flags, merchants, scan
 from cashback.settings import CashbackSettings
 from kernel.i18n import Text, day_text
 from kernel.kit import idempotency
+from kernel.metrics import count_when_committed
 from kernel.settings import Settings
 from resident_card.residents.models import Resident
 from resident_card.residents.service import records as residents
@@ -231,6 +233,9 @@ def record_purchase(
         notices.budget_spent(session, settings, campaign, earned.cashback_agorot)
         # A campaign further down the list paid: the purchase records its terms instead.
         repository.attach_hold(purchase, hold.id, paying_columns(campaign, earned) if rank else {})
+        count_when_committed(session, PURCHASES)
+        count_when_committed(session, PURCHASED_AGOROT, amount_agorot)
+        count_when_committed(session, CASHBACK_AGOROT, earned.cashback_agorot)
         return PurchaseAnswer(purchase, campaign, merchant, False)
     # No budget: ended by a clerk while this purchase was on its way (its budget went back to the
     # city), or simply spent?

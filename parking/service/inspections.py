@@ -8,6 +8,7 @@ import logging
 import os
 import threading
 import uuid
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,11 +18,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kernel.changes.feed import ChangeFeed, Counters, read_counters
+from kernel.metrics import count_when_committed
 from parking.exceptions import (
     InspectionTimeOutOfRange,
     PlaceOutsideZones,
     UnknownZone,
 )
+from parking.metrics import INSPECTIONS
 from parking.models import (
     Inspection,
     InspectionMethod,
@@ -288,6 +291,8 @@ def record_inspections(session: Session, records: Sequence[dict[str, Any]]) -> N
         for i, record in enumerate(records)
     ]
     InspectionRepository(session).add_many(rows)
+    for (method, reason), count in Counter((r["method"], r["reason"]) for r in records).items():
+        count_when_committed(session, INSPECTIONS.labels(method, reason), count)
 
 
 @dataclass(frozen=True)

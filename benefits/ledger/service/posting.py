@@ -29,12 +29,14 @@ from benefits.ledger.exceptions import (
     UnbalancedTransaction,
     UnitMismatch,
 )
+from benefits.ledger.metrics import TRANSACTIONS
 from benefits.ledger.models import Hold, Transaction
 from benefits.ledger.repository.holds import HoldRepository
 from benefits.ledger.repository.posting import Locked, LockedAccount, PostingRepository
 from benefits.ledger.repository.transactions import TransactionRepository
 from kernel.errors import Unprocessable
 from kernel.kit import idempotency
+from kernel.metrics import count_when_committed
 
 # Far beyond any city's budget in agorot, far below where a 64-bit sum could overflow.
 MAX_AMOUNT = 10**15
@@ -244,6 +246,7 @@ def post(
                 "balance_after": running[posting.account_id],
             }
         )
+    count_when_committed(session, TRANSACTIONS.labels(kind))
     transaction = writes.record_transaction(
         {
             "id": uuid.uuid4(),
