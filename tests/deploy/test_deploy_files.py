@@ -120,7 +120,7 @@ def test_the_proxy_terminates_tls_and_sends_to_every_api_process(compose: dict[s
     assert re.search(r"dynamic a \{\s*name api\s*port 8000", caddyfile)
     # uvicorn trusts the proxy's forwarded headers: the client's address and https reach the app.
     assert compose["services"]["api"]["environment"]["FORWARDED_ALLOW_IPS"]
-    assert "proxy_headers=True" in (ROOT / "toshav" / "cli.py").read_text()
+    assert "proxy_headers=True" in (ROOT / "toshav" / "serving.py").read_text()
 
 
 def test_the_image_runs_as_its_own_user_from_the_lockfile() -> None:
