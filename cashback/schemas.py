@@ -12,20 +12,24 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
-    StrictInt,
     StringConstraints,
     model_validator,
 )
 
+from benefits.ledger.service.posting import MAX_AMOUNT
 from cashback.earning import MAX_AMOUNT_AGOROT
 from cashback.models import BusinessCategory, FlagOutcome, FlagStatus, MerchantStatus
+from kernel.kit.integers import WholeNumber
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Receipt = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 CardToken = Annotated[str, StringConstraints(min_length=1, max_length=4096)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-Agorot = Annotated[int, Field(ge=0, le=MAX_AMOUNT_AGOROT)]
-PositiveAgorot = Annotated[int, Field(ge=1, le=MAX_AMOUNT_AGOROT)]
+Agorot = Annotated[WholeNumber, Field(ge=0, le=MAX_AMOUNT_AGOROT)]
+PositiveAgorot = Annotated[WholeNumber, Field(ge=1, le=MAX_AMOUNT_AGOROT)]
+# What a till sends, within the ledger's bounds; the till's own check narrows it, answering
+# ``amount_invalid``.
+TillAgorot = Annotated[WholeNumber, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
 
 
 class Label(BaseModel):
@@ -58,7 +62,7 @@ class MerchantApplicationIn(BaseModel):
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     category: BusinessCategory
     street_code: str = Field(min_length=1, max_length=32, description="From GET /city/streets.")
-    house_number: int = Field(ge=1, le=9999)
+    house_number: WholeNumber = Field(ge=1, le=9999)
 
 
 class NewAccountIn(BaseModel):
@@ -182,7 +186,7 @@ class CampaignIn(BaseModel):
 
     code: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{1,39}$")]
     names: Names
-    rate_bp: int = Field(ge=1, le=10_000, description="Basis points: 1000 is 10%.")
+    rate_bp: WholeNumber = Field(ge=1, le=10_000, description="Basis points: 1000 is 10%.")
     min_purchase_agorot: Agorot = 0
     cap_per_purchase_agorot: PositiveAgorot | None = None
     cap_per_resident_month_agorot: PositiveAgorot | None = None
@@ -212,7 +216,7 @@ class CampaignChangeIn(BaseModel):
 
     reason: Reason
     names: Names | None = None
-    rate_bp: int | None = Field(default=None, ge=1, le=10_000)
+    rate_bp: WholeNumber | None = Field(default=None, ge=1, le=10_000)
     min_purchase_agorot: Agorot | None = None
     cap_per_purchase_agorot: PositiveAgorot | None = None
     cap_per_resident_month_agorot: PositiveAgorot | None = None
@@ -317,7 +321,7 @@ class PurchaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_token: CardToken = Field(description="The token of the resident's card QR, as scanned.")
-    amount_agorot: StrictInt = Field(description="The purchase, in agorot (₪12.50 is 1250).")
+    amount_agorot: TillAgorot = Field(description="The purchase, in agorot (₪12.50 is 1250).")
     receipt: Receipt = Field(description="The business's receipt number.")
 
 
@@ -339,7 +343,9 @@ class PurchaseReceiptOut(BaseModel):
 class RefundIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    amount_agorot: StrictInt = Field(description="How much of the purchase is refunded, in agorot.")
+    amount_agorot: TillAgorot = Field(
+        description="How much of the purchase is refunded, in agorot."
+    )
     receipt: Receipt | None = None
 
 
@@ -368,7 +374,7 @@ class RedemptionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     card_token: CardToken
-    amount_agorot: StrictInt = Field(description="Paid with cashback, in agorot.")
+    amount_agorot: TillAgorot = Field(description="Paid with cashback, in agorot.")
     receipt: Receipt | None = None
 
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from kernel.errors import InvalidText
 from kernel.i18n import Language
+from kernel.kit.integers import BIGINT_MAX, BIGINT_MIN
 from kernel.settings import Settings
 from resident_card.accounts.models import Role
 from tests.factories import auth_headers, create_user
@@ -217,3 +218,127 @@ def test_every_page_refuses_untyped_text_in_its_address(app: FastAPI, client: Te
                 if response.status_code != 422 or response.json()["error"] != "invalid_text":
                     wrong.append(f"{address}: {response.status_code} {response.text[:200]}")
     assert not wrong, "\n".join(wrong)
+
+
+# A JSON integer is the only whole number: no boolean, float or numeric string is coerced.
+NOT_INTEGERS: dict[str, Any] = {"true": True, "float": 1.0, "exponent": 1e3, "string": "1"}
+Location = tuple[str | int, ...]
+
+
+def _integers(
+    schema: dict[str, Any], document: dict[str, Any], location: Location = ()
+) -> Iterator[tuple[Location, dict[str, Any]]]:
+    """Where a body of this schema holds an integer, and that integer's schema."""
+    schema = _resolve(schema, document)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for option in schema.get(key, []):
+            yield from _integers(option, document, location)
+    if schema.get("type") == "integer":
+        yield location, schema
+    for name, sub in schema.get("properties", {}).items():
+        yield from _integers(sub, document, (*location, name))
+    if isinstance(schema.get("items"), dict):
+        yield from _integers(schema["items"], document, (*location, 0))
+    if isinstance(schema.get("additionalProperties"), dict):
+        yield from _integers(schema["additionalProperties"], document, (*location, "key"))
+
+
+def _plain(schema: dict[str, Any], document: dict[str, Any], depth: int = 0) -> Any:
+    """A body of the schema's shape that its types and bounds accept."""
+    schema = _resolve(schema, document)
+    if depth > 6:
+        return None
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            options = [s for s in schema[key] if _resolve(s, document).get("type") != "null"]
+            return _plain(options[0], document, depth + 1) if options else None
+    if "enum" in schema:
+        return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        return {
+            name: _plain(sub, document, depth + 1)
+            for name, sub in schema.get("properties", {}).items()
+        }
+    if kind == "array":
+        return [_plain(schema.get("items", {}), document, depth + 1)]
+    if kind in ("integer", "number"):
+        return schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
+    if kind == "boolean":
+        return False
+    formats = {
+        "date": "2026-01-01",
+        "date-time": "2026-01-01T00:00:00Z",
+        "uuid": "00000000-0000-4000-8000-000000000000",
+        "email": "someone@example.org",
+    }
+    if schema.get("format") in formats:
+        return formats[schema["format"]]
+    return "abcdefgh"[: schema.get("maxLength", 8)].ljust(schema.get("minLength", 0), "a")
+
+
+def _placed(body: Any, location: Location, value: Any) -> Any:
+    if not location:
+        return value
+    head, *rest = location
+    if isinstance(body, list):
+        return [_placed(body[0] if body else None, tuple(rest), value)]
+    body = dict(body) if isinstance(body, dict) else {}
+    body[head] = _placed(body.get(head), tuple(rest), value)
+    return body
+
+
+def test_every_integer_of_every_body_refuses_what_is_not_an_integer(
+    app: FastAPI, client: TestClient, session: Session, settings: Settings
+) -> None:
+    document = app.openapi()
+    users = {role: auth_headers(app, create_user(session, settings, role=role)) for role in Role}
+    before = _row_counts(session)
+    checked, wrong = 0, []
+    for method, path, schema in _json_routes(app):
+        allowed = POLICY[(method, path)]
+        headers = users[sorted(allowed)[0]] if isinstance(allowed, frozenset) else {}
+        plain = _plain(schema, document)
+        for location, _ in _integers(schema, document):
+            checked += 1
+            where = ".".join(str(part) for part in location)
+            for kind, value in NOT_INTEGERS.items():
+                body = _placed(plain, location, value)
+                response = client.request(method, _fill(path), headers=headers, json=body)
+                answer = response.json()
+                if (
+                    response.status_code != 422
+                    or answer.get("error") != "validation_error"
+                    or f"{where}: must be a whole number" not in answer.get("detail", "")
+                ):
+                    wrong.append(f"{method} {path} {where}={kind}: {response.text[:200]}")
+    assert checked >= 20, "the walk found the bodies' integers"
+    assert not wrong, "\n".join(wrong)
+    assert _row_counts(session) == before
+
+
+def test_every_integer_parameter_and_body_field_is_bounded(app: FastAPI) -> None:
+    """A number the database cannot hold is refused as input, never met by a column."""
+    document = app.openapi()
+    unbounded = []
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            places = [
+                (f"{parameter['in']} {parameter['name']}", parameter["schema"])
+                for parameter in operation.get("parameters", [])
+            ]
+            content = operation.get("requestBody", {}).get("content", {})
+            for body in content.values():
+                places += [
+                    (".".join(map(str, location)), integer)
+                    for location, integer in _integers(body["schema"], document)
+                ]
+            for place, schema in places:
+                for _, integer in _integers(schema, document):
+                    low = integer.get("minimum", integer.get("exclusiveMinimum"))
+                    high = integer.get("maximum", integer.get("exclusiveMaximum"))
+                    if low is None or high is None or low < BIGINT_MIN or high > BIGINT_MAX:
+                        unbounded.append(f"{method.upper()} {path} {place}: {integer}")
+    assert not unbounded, "\n".join(unbounded)

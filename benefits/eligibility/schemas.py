@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, model_validator
 
 from benefits.eligibility.models import AllowancePeriod, BenefitUnit, ProgrammeStatus
+from kernel.kit.integers import WholeNumber
 
 ProgrammeCode = Annotated[
     str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$", min_length=2, max_length=64)
@@ -45,7 +46,7 @@ class Allowance(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: int = Field(gt=0, le=100_000_000)
+    amount: WholeNumber = Field(gt=0, le=100_000_000)
     period: AllowancePeriod = AllowancePeriod.month
 
 

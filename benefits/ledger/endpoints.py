@@ -35,19 +35,24 @@ from benefits.ledger.service.transactions import get_transaction, postings_of, r
 from kernel.clock import Now
 from kernel.database import DbSession
 from kernel.errors import (
+    AmountOutOfRange,
     Forbidden,
     InvalidToken,
     NotAuthenticated,
     Unprocessable,
     responses,
 )
+from kernel.kit.integers import BIGINT_MAX
 from resident_card.accounts.dependencies import AdminCaller, ResidentCaller, StaffReader
 from resident_card.residents.service.records import resident_for_user
 
 router = APIRouter(tags=["ledger"])
 
 Limit = Annotated[int, Query(ge=1, le=MAX_STATEMENT_PAGE)]
-Before = Annotated[int | None, Query(ge=1, description="`next_before` of the previous page.")]
+Before = Annotated[
+    int | None,
+    Query(ge=1, le=BIGINT_MAX, description="`next_before` of the previous page."),
+]
 AUTH = (NotAuthenticated, InvalidToken, Forbidden)
 
 
@@ -153,6 +158,7 @@ def my_statement(
         InvalidPosting,
         IdempotencyMismatch,
         Unprocessable,
+        AmountOutOfRange,
     ),
 )
 def adjust(
@@ -179,7 +185,12 @@ def adjust(
     response_model=TransactionOut,
     status_code=status.HTTP_201_CREATED,
     responses=responses(
-        *AUTH, TransactionNotFound, AlreadyReversed, InsufficientBalance, IdempotencyMismatch
+        *AUTH,
+        TransactionNotFound,
+        AlreadyReversed,
+        InsufficientBalance,
+        IdempotencyMismatch,
+        AmountOutOfRange,
     ),
 )
 def reverse(

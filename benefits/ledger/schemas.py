@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from benefits.ledger.models import Unit
 from benefits.ledger.service.balances import Balance, StatementPage
 from benefits.ledger.service.posting import MAX_AMOUNT, MAX_KEY_LENGTH
+from kernel.kit.integers import WholeNumber
 
 
 class BalanceOut(BaseModel):
@@ -117,7 +118,7 @@ class AdjustmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     account_id: uuid.UUID
-    amount: int = Field(
+    amount: WholeNumber = Field(
         ge=-MAX_AMOUNT, le=MAX_AMOUNT, description="Signed: positive adds to the account."
     )
     unit: Unit | None = Field(default=None, description="If given, must be the account's unit.")

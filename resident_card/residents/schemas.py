@@ -10,6 +10,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
 from kernel.i18n import Language
+from kernel.kit.integers import WholeNumber
 from kernel.kit.pagination import Page
 from resident_card.city.schemas import Names, NeighbourhoodOut
 from resident_card.residents.identifiers import IdentifierKind
@@ -74,7 +75,7 @@ class EnrolmentIn(BaseModel):
     last_name: PersonName
     date_of_birth: date
     street_code: str = Field(min_length=1, max_length=32)
-    house_number: int = Field(ge=1, le=9999)
+    house_number: WholeNumber = Field(ge=1, le=9999)
     apartment: str | None = Field(default=None, min_length=1, max_length=10)
     email: EmailStr | None = Field(default=None, max_length=254)
     phone: Phone | None = None
@@ -146,7 +147,7 @@ class AddressChangeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     street_code: str = Field(min_length=1, max_length=32)
-    house_number: int = Field(ge=1, le=9999)
+    house_number: WholeNumber = Field(ge=1, le=9999)
     apartment: str | None = Field(default=None, min_length=1, max_length=10)
     reason: Reason
 

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -41,7 +41,7 @@ from benefits.ledger.service.holds import (
     get_hold,
     release_hold,
 )
-from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.posting import MAX_AMOUNT, PostingInput
 from benefits.ledger.service.transactions import (
     post_transaction,
     postings_of,
@@ -49,7 +49,8 @@ from benefits.ledger.service.transactions import (
     reverse_transaction,
 )
 from kernel.clock import SetClock
-from kernel.errors import ToshavError
+from kernel.errors import AmountOutOfRange, ToshavError
+from kernel.kit.integers import BIGINT_MAX
 from tests.benefits.conftest import city_account, fund, new_key, resident_account
 
 
@@ -368,6 +369,23 @@ def test_a_hold_reserves_on_one_side_and_is_pending_on_the_other(
     with pytest.raises(InsufficientBalance):
         make_hold(session, payer, payee, 41, now)
     assert_sound(session)
+
+
+def test_holds_whose_sum_would_pass_the_databases_range_are_refused(
+    session: Session, now: datetime
+) -> None:
+    payer, payee = city_account(session), resident_account(session)
+    # As some 9,200 maximal pending holds would leave it: the reservation near BIGINT's top.
+    session.execute(
+        update(Account).where(Account.id == payee.id).values(held_in=BIGINT_MAX - MAX_AMOUNT + 1)
+    )
+    holds = count(session, Hold)
+
+    with pytest.raises(AmountOutOfRange):
+        make_hold(session, payer, payee, MAX_AMOUNT, now)
+
+    assert count(session, Hold) == holds
+    make_hold(session, payer, payee, MAX_AMOUNT - 1, now)  # to the very top is still held
 
 
 def test_capturing_a_hold_posts_it(session: Session, now: datetime) -> None:

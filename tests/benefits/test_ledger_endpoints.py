@@ -8,15 +8,17 @@ from datetime import datetime
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from benefits.ledger.models import Account, OwnerType, Unit
+from benefits.ledger.models import Account, OwnerType, Posting, Unit
 from benefits.ledger.service.accounts import accounts_of_owner, get_or_create_account
 from benefits.ledger.service.balances import get_balance
-from benefits.ledger.service.posting import PostingInput
+from benefits.ledger.service.posting import MAX_AMOUNT, PostingInput
 from benefits.ledger.service.transactions import post_transaction
 from kernel.clock import SetClock
+from kernel.errors import AmountOutOfRange
+from kernel.kit.integers import BIGINT_MAX, BIGINT_MIN
 from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
@@ -240,6 +242,56 @@ def test_a_bad_adjustment_is_refused_and_changes_nothing(
     assert audit_entries(session, "ledger.adjustment") == []
 
 
+@pytest.mark.parametrize("edge", ["account", "city"])
+def test_an_adjustment_past_the_databases_range_is_refused_and_changes_nothing(
+    client: TestClient,
+    app: FastAPI,
+    session: Session,
+    settings: Settings,
+    admin: User,
+    now: datetime,
+    edge: str,
+) -> None:
+    _user, account = resident_with_account(session, settings, now)
+    city = get_or_create_account(
+        session,
+        owner_type="city",
+        owner_id=None,
+        purpose="adjustments",
+        unit=Unit.PARKING_MIN,
+        allow_negative=True,
+    )
+    # As some 9,200 maximal adjustments would leave them: the account a step below BIGINT's top,
+    # or the city's side a step above its bottom.
+    if edge == "account":
+        figures = {account.id: BIGINT_MAX - MAX_AMOUNT + 1}
+    else:
+        figures = {city.id: BIGINT_MIN + MAX_AMOUNT - 1}
+    for account_id, balance in figures.items():
+        session.execute(update(Account).where(Account.id == account_id).values(balance=balance))
+    postings = session.scalar(select(func.count()).select_from(Posting))
+    body = {
+        "account_id": str(account.id),
+        "amount": MAX_AMOUNT,
+        "reason": "one more",
+        "idempotency_key": "past-the-top",
+    }
+
+    response = client.post(
+        "/api/v1/admin/ledger/adjustments",
+        json=body,
+        headers={**auth_headers(app, admin), "Accept-Language": "ar"},
+    )
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "amount_out_of_range",
+        "detail": AmountOutOfRange.message["ar"],
+    }
+    assert session.scalar(select(func.count()).select_from(Posting)) == postings
+    assert audit_entries(session, "ledger.adjustment") == []
+
+
 def test_an_auditor_reads_but_never_changes(
     client: TestClient,
     app: FastAPI,
@@ -424,3 +476,4 @@ def test_the_openapi_lists_the_ledger_errors(client: TestClient) -> None:
     adjust = document["paths"]["/api/v1/admin/ledger/adjustments"]["post"]["responses"]
     assert "insufficient_balance" in adjust["409"]["description"]
     assert "unit_mismatch" in adjust["422"]["description"]
+    assert "amount_out_of_range" in adjust["422"]["description"]

@@ -160,6 +160,10 @@ def test_categories_and_neighbourhoods_decide_which_businesses_earn(
         ({}, 422, "validation_error"),  # nothing to change
         ({"rate_bp": None}, 422, "validation_error"),
         ({"rate_bp": 0}, 422, "validation_error"),
+        ({"rate_bp": True}, 422, "validation_error"),  # not 1 basis point
+        ({"rate_bp": "100"}, 422, "validation_error"),
+        ({"rate_bp": 100.0}, 422, "validation_error"),
+        ({"cap_per_purchase_agorot": 1e3}, 422, "validation_error"),
         ({"code": "renamed"}, 422, "validation_error"),
         ({"starts_at": "2026-01-01T00:00:00+02:00"}, 422, "validation_error"),
         ({"budget_agorot": 1}, 422, "validation_error"),

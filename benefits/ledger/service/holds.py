@@ -29,6 +29,7 @@ from benefits.ledger.service.posting import (
     PostingInput,
     apply_plan,
     check_available,
+    check_figures_in_range,
     check_request,
     fingerprint,
     found,
@@ -78,6 +79,7 @@ def create_hold(
             effect.held_out += -posting.amount
         else:
             effect.held_in += posting.amount
+    check_figures_in_range(plan)
     try:
         check_available(repository, plan, now)
     except InsufficientBalance:

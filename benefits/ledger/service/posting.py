@@ -36,6 +36,7 @@ from benefits.ledger.repository.posting import Locked, LockedAccount, PostingRep
 from benefits.ledger.repository.transactions import TransactionRepository
 from kernel.errors import Unprocessable
 from kernel.kit import idempotency
+from kernel.kit.integers import check_in_range
 from kernel.metrics import count_when_committed
 
 # Far beyond any city's budget in agorot, far below where a 64-bit sum could overflow.
@@ -153,6 +154,18 @@ def plan_postings(locked: Locked, postings: Sequence[PostingInput]) -> Plan:
     return Plan(accounts=locked.accounts)
 
 
+def check_figures_in_range(plan: Plan) -> None:
+    """Refuse (``AmountOutOfRange``) a write that would take an account's balance or reservations
+    past what their 64-bit columns hold: each posting is bounded, but their sums are not."""
+    for account_id, effect in plan.effects.items():
+        account = plan.accounts[account_id]
+        check_in_range(
+            account.balance + effect.posted,
+            account.held_out + effect.held_out,
+            account.held_in + effect.held_in,
+        )
+
+
 def check_available(holds: HoldRepository, plan: Plan, now: datetime) -> None:
     """Refuse when an account that may not go negative would have less than nothing available."""
     for account_id, effect in plan.effects.items():
@@ -226,6 +239,7 @@ def post(
     for account_id, effect in (also or {}).items():
         plan.effects[account_id].held_out += effect.held_out
         plan.effects[account_id].held_in += effect.held_in
+    check_figures_in_range(plan)
     try:
         check_available(HoldRepository(session), plan, now)
     except InsufficientBalance:
