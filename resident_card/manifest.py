@@ -23,6 +23,7 @@ from resident_card.residents import cli as residents_cli
 from resident_card.residents import demo as residents_demo
 from resident_card.residents import endpoints as residents
 from resident_card.residents import requests as residents_requests
+from resident_card.residents import tasks as residents_tasks
 from resident_card.web import pages
 
 MANIFEST = Manifest(
@@ -53,6 +54,7 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     runtime_parts=(keyring_part,),
+    jobs=(residents_tasks.TELL_HOLDERS,),
     # Enrolment, the first request a resident makes, in the list of their requests.
     plug_ins=(residents_requests.SOURCE,),
 )

@@ -98,6 +98,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("PUT", "/api/v1/admin/residents/{resident_id}/disability"): ADMIN,
     ("POST", "/api/v1/admin/residents/{resident_id}/status"): ADMIN,
     ("POST", "/api/v1/admin/residents/{resident_id}/address"): ADMIN,
+    ("POST", "/api/v1/admin/residents/{resident_id}/claim"): ADMIN,
     ("GET", "/api/v1/admin/users"): STAFF_READ,
     ("POST", "/api/v1/admin/users"): ADMIN,
     ("GET", "/api/v1/admin/users/{user_id}"): STAFF_READ,

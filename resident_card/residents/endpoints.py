@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
+from sqlalchemy.orm import Session
 
 from kernel.clock import Now, Today
 from kernel.database import DbSession
@@ -20,6 +21,7 @@ from resident_card.city.schemas import Names, NeighbourhoodOut
 from resident_card.residents.exceptions import (
     AddressOutsideCity,
     AlreadyAWard,
+    ClaimOpen,
     ContactRequired,
     DateOfBirthInFuture,
     EmailTokenInvalid,
@@ -29,6 +31,7 @@ from resident_card.residents.exceptions import (
     InvalidIdentifier,
     InvalidIdNumber,
     InvalidTransition,
+    NoOpenClaim,
     NotAResidentToMove,
     ResidentNotFound,
     SameAddress,
@@ -37,12 +40,20 @@ from resident_card.residents.exceptions import (
     UnknownStreet,
     WardNotMinor,
 )
-from resident_card.residents.models import ResidencyStatus, Resident, WardRelation
+from resident_card.residents.models import (
+    ClaimState,
+    IdentityClaim,
+    ResidencyStatus,
+    Resident,
+    WardRelation,
+)
 from resident_card.residents.schemas import (
     AddressChangeIn,
     AddressOut,
     AdminResidentOut,
     AdminStatusChangeOut,
+    ClaimDecisionIn,
+    ClaimOut,
     ContactIn,
     ContactOut,
     DisabilityIn,
@@ -59,7 +70,15 @@ from resident_card.residents.schemas import (
     WardIn,
     WardOut,
 )
-from resident_card.residents.service import contact, enrolment, moves, records, residency, wards
+from resident_card.residents.service import (
+    claims,
+    contact,
+    enrolment,
+    moves,
+    records,
+    residency,
+    wards,
+)
 
 router = APIRouter(tags=["residents"])
 AUTH = (NotAuthenticated, Forbidden)
@@ -119,7 +138,19 @@ def _resident_out(found: records.ResidentDetails) -> ResidentOut:
     return ResidentOut.model_validate({**_resident_fields(found), "status_history": history})
 
 
-def _admin_out(found: records.ResidentDetails) -> AdminResidentOut:
+def _claim_out(claim: IdentityClaim | None) -> ClaimOut | None:
+    if claim is None:
+        return None
+    return ClaimOut(
+        holder_id=claim.holder_id,
+        state=ClaimState(claim.state),
+        matches_record=claim.matches_record,
+        decided_at=claim.decided_at,
+        reason=claim.reason,
+    )
+
+
+def _admin_out(session: Session, found: records.ResidentDetails) -> AdminResidentOut:
     resident = found.resident
     history = [
         AdminStatusChangeOut(
@@ -138,6 +169,7 @@ def _admin_out(found: records.ResidentDetails) -> AdminResidentOut:
             "user_id": resident.user_id,
             "verified_at": resident.verified_at,
             "created_at": resident.created_at,
+            "claim": _claim_out(claims.claim_of(session, resident.id)),
         }
     )
 
@@ -157,7 +189,7 @@ def _admin_out(found: records.ResidentDetails) -> AdminResidentOut:
         DateOfBirthInFuture,
         ContactRequired,
         WeakPassword,
-        IdentifierTaken,
+        IdentifierTaken,  # only when a concurrent enrolment races this one twice
         UsernameTaken,
         TooManyRequests,
         Unprocessable,
@@ -347,6 +379,7 @@ def list_residents(
     rows, total = residency.search(
         session, status=status_, text=q, limit=pagination.limit, offset=pagination.offset
     )
+    claimed = claims.states_of(session, [r.id for r in rows])
     return ResidentPage.of(
         [
             ResidentSummary(
@@ -358,6 +391,7 @@ def list_residents(
                 identifier=_identifier(r),
                 has_user=r.user_id is not None,
                 created_at=r.created_at,
+                claim=ClaimState(claimed[r.id]) if r.id in claimed else None,
             )
             for r in rows
         ],
@@ -386,7 +420,7 @@ def lookup(
         value=body.identifier.value,
         actor_id=caller.id,
     )
-    return _admin_out(records.details(session, found, today=today))
+    return _admin_out(session, records.details(session, found, today=today))
 
 
 @router.get(
@@ -402,14 +436,15 @@ def admin_resident(
 ) -> AdminResidentOut:
     """One resident's full record and status history (admin, auditor)."""
     return _admin_out(
-        records.details(session, residency.admin_resident(session, resident_id), today=today)
+        session,
+        records.details(session, residency.admin_resident(session, resident_id), today=today),
     )
 
 
 @router.post(
     "/admin/residents/{resident_id}/status",
     response_model=AdminResidentOut,
-    responses=responses(*AUTH, ResidentNotFound, InvalidTransition, Unprocessable),
+    responses=responses(*AUTH, ResidentNotFound, InvalidTransition, ClaimOpen, Unprocessable),
 )
 def change_status(
     resident_id: uuid.UUID,
@@ -430,7 +465,35 @@ def change_status(
         actor_id=caller.id,
         now=now,
     )
-    return _admin_out(records.details(session, changed, today=today))
+    return _admin_out(session, records.details(session, changed, today=today))
+
+
+@router.post(
+    "/admin/residents/{resident_id}/claim",
+    response_model=AdminResidentOut,
+    responses=responses(*AUTH, ResidentNotFound, NoOpenClaim, Unprocessable),
+)
+def decide_claim(
+    resident_id: uuid.UUID,
+    body: ClaimDecisionIn,
+    caller: AdminCaller,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
+    today: Today,
+) -> AdminResidentOut:
+    """Decide an enrolment's claim on a registered identity: refuse it, or pass the registered
+    record to the enrolment's account (a lost account), with a reason (admin; audited)."""
+    decided = claims.decide(
+        session,
+        settings,
+        claimant_id=resident_id,
+        accept=body.decision == "accepted",
+        reason=body.reason,
+        actor_id=caller.id,
+        now=now,
+    )
+    return _admin_out(session, records.details(session, decided, today=today))
 
 
 @router.put(
@@ -453,7 +516,7 @@ def set_disability(
         reason=body.reason,
         actor_id=caller.id,
     )
-    return _admin_out(records.details(session, changed, today=today))
+    return _admin_out(session, records.details(session, changed, today=today))
 
 
 @router.post(
@@ -491,4 +554,4 @@ def change_address(
         actor_id=caller.id,
         now=now,
     )
-    return _admin_out(records.details(session, moved, today=today))
+    return _admin_out(session, records.details(session, moved, today=today))

@@ -192,3 +192,22 @@ class NotAResidentToMove(Conflict):
         "ar": "يمكن تغيير العنوان فقط لمقيم موثّق أو بانتظار التوثيق.",
         "en": "Only a verified or pending resident's address can be changed.",
     }
+
+
+class ClaimOpen(Conflict):
+    code = "claim_open"
+    message: ClassVar[Text] = {
+        "he": "ההרשמה תובעת זהות של תושב רשום: יש להכריע בתביעה לפני כל שינוי סטטוס.",
+        "ar": "يطالب هذا التسجيل بهوية مقيم مسجَّل: يجب البت في المطالبة قبل أي تغيير للحالة.",
+        "en": "This enrolment claims a registered resident's identity: decide the claim before "
+        "any change of status.",
+    }
+
+
+class NoOpenClaim(Conflict):
+    code = "no_open_claim"
+    message: ClassVar[Text] = {
+        "he": "להרשמה זו אין תביעה פתוחה על זהות של תושב רשום.",
+        "ar": "لا توجد لهذا التسجيل مطالبة مفتوحة بهوية مقيم مسجَّل.",
+        "en": "This enrolment has no open claim on a registered resident's identity.",
+    }

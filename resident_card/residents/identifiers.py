@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -102,6 +103,12 @@ class ProtectedIdentifier:
 def identifier_hash(key: str, kind: IdentifierKind, normalised: str) -> str:
     message = f"{kind.value}:{normalised}".encode()
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
+
+
+def stand_in_hash(key: str, claim_id: uuid.UUID) -> str:
+    """The identifier hash of a record that claims an identifier another record holds: keyed over
+    the claim, so it is unique and never equals an identifier's hash (no kind is "claim")."""
+    return hmac.new(key.encode(), f"claim:{claim_id}".encode(), hashlib.sha256).hexdigest()
 
 
 def protect(key: str, kind: IdentifierKind | str, value: str) -> ProtectedIdentifier:

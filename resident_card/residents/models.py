@@ -22,6 +22,12 @@ class ResidencyStatus(StrEnum):
     rejected = "rejected"  # a pending enrolment a clerk refused
 
 
+class ClaimState(StrEnum):
+    open = "open"  # waiting for a clerk
+    accepted = "accepted"  # the holder's record passed to the claimant's account
+    refused = "refused"  # the claimant's enrolment refused; the holder's record untouched
+
+
 class WardRelation(StrEnum):
     child = "child"
     foster_child = "foster_child"
@@ -132,3 +138,32 @@ class EmailChange(RecordMixin, Base):
     expires_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
     superseded_at: Mapped[datetime | None]
+
+
+class IdentityClaim(RecordMixin, Base):
+    """An enrolment that gave an identifier another resident's record already holds.
+
+    The enrolment is answered as any new one: a pending record of its own (``claimant``), whose
+    identifier hash is a stand-in, so the holder's record keeps the identifier and nothing of it
+    is linked to the claimant's account until a clerk decides. Accepted (a lost account), the
+    holder's record passes to the claimant's account and the claimant's own record is closed;
+    refused, the claimant's enrolment is refused. Either way the claimant's record ends rejected.
+    """
+
+    __tablename__ = "identity_claims"
+    __table_args__ = (
+        CheckConstraint("state IN ('open', 'accepted', 'refused')", name="state_known"),
+        CheckConstraint("claimant_id <> holder_id", name="not_self"),
+    )
+
+    claimant_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), unique=True)
+    holder_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
+    # Whether the enrolment gave the holder's date of birth and address (street, house number).
+    matches_record: Mapped[bool]
+    state: Mapped[str] = mapped_column(String(10), default=ClaimState.open.value, index=True)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # When the holder's accounts were told. The worker tells them (``residents.tell_holders``), so
+    # the enrolment's answer takes as long as a new one's.
+    holder_told_at: Mapped[datetime | None]

@@ -96,3 +96,72 @@ def address_changed(session: Session, resident: Resident, street: Text, number: 
                 link=RESIDENCY_LINK,
             ),
         )
+
+
+def identity_claimed(session: Session, holder: Resident, *, claim_id: uuid.UUID) -> None:
+    """Tell the accounts that answer for a resident that an enrolment gave their identifier:
+    nothing of theirs was given to it, and a clerk decides. The enrolment's name is not told."""
+    name = full_name(holder)
+    title: Text = {
+        "he": "בקשת הרשמה עם מספר הזהות שלך",
+        "ar": "طلب تسجيل برقم هويتك",
+        "en": "An enrolment gave your ID number",
+    }
+    body: Text = {
+        "he": f"מישהו ביקש להירשם עם מספר הזהות של {name}. דבר מהרשומה לא נמסר לו: "
+        "פקיד העירייה בודק כל בקשה כזו. אם לא את/ה ביקשת, פנו למוקד 106.",
+        "ar": f"طلب شخص ما التسجيل برقم هوية {name}. لم يُعطَ شيئًا من السجل: "
+        "يفحص موظف البلدية كل طلب كهذا. إن لم تكن أنت من طلب، اتصل بالمركز 106.",
+        "en": f"Someone asked to enrol with the ID number of {name}. Nothing of the record was "
+        "given to them: a city clerk checks every such request. If it was not you, call 106.",
+    }
+    for account_id in recipients(session, holder):
+        notices.post(
+            session,
+            Notice(account_id=account_id, category=Category.security, title=title, body=body),
+        )
+
+
+def record_passed(
+    session: Session, holder: Resident, *, to_account: uuid.UUID, from_account: uuid.UUID | None
+) -> None:
+    """Tell the account a clerk gave a resident's record to, and the account that held it before,
+    if one did."""
+    name = full_name(holder)
+    given: Text = {
+        "he": f"העירייה קישרה לחשבון שלך את הרשומה של {name}.",
+        "ar": f"ربطت البلدية سجل {name} بحسابك.",
+        "en": f"The city linked the record of {name} to your account.",
+    }
+    notices.post(
+        session,
+        Notice(
+            account_id=to_account,
+            category=Category.residency,
+            title={"he": "הרשומה שלך קושרה", "ar": "تم ربط سجلك", "en": "Your record is linked"},
+            body=given,
+            link=RESIDENCY_LINK,
+        ),
+    )
+    if from_account is None:
+        return
+    taken: Text = {
+        "he": f"לאחר בדיקה, העירייה העבירה את הרשומה של {name} לחשבון אחר. "
+        "אם זו טעות, פנו למוקד 106.",
+        "ar": f"بعد الفحص، نقلت البلدية سجل {name} إلى حساب آخر. إن كان هذا خطأ، اتصل بالمركز 106.",
+        "en": f"After a check, the city moved the record of {name} to another account. "
+        "If this is a mistake, call 106.",
+    }
+    notices.post(
+        session,
+        Notice(
+            account_id=from_account,
+            category=Category.security,
+            title={
+                "he": "הרשומה הועברה לחשבון אחר",
+                "ar": "نُقل السجل إلى حساب آخر",
+                "en": "The record moved to another account",
+            },
+            body=taken,
+        ),
+    )

@@ -11,9 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from resident_card.residents.models import (
+    ClaimState,
     EmailChange,
     Guardianship,
     Household,
+    IdentityClaim,
     ResidencyStatus,
     Resident,
     StatusChange,
@@ -201,6 +203,58 @@ class ResidentRepository:
             .offset(offset)
         ).all()
         return rows, total
+
+
+class ClaimRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, claim: IdentityClaim) -> IdentityClaim:
+        self.session.add(claim)
+        self.session.flush()
+        return claim
+
+    def of_claimant(
+        self, claimant_id: uuid.UUID, *, for_update: bool = False
+    ) -> IdentityClaim | None:
+        query = select(IdentityClaim).where(IdentityClaim.claimant_id == claimant_id)
+        return self.session.scalar(query.with_for_update() if for_update else query)
+
+    def is_open(self, claimant_id: uuid.UUID) -> bool:
+        return bool(
+            self.session.scalar(
+                select(
+                    exists().where(
+                        IdentityClaim.claimant_id == claimant_id,
+                        IdentityClaim.state == ClaimState.open.value,
+                    )
+                )
+            )
+        )
+
+    def untold(self, *, limit: int) -> Sequence[IdentityClaim]:
+        """Claims whose holder is not told yet, oldest first, claimed for this transaction (on
+        PostgreSQL another worker skips them)."""
+        query = (
+            select(IdentityClaim)
+            .where(IdentityClaim.holder_told_at.is_(None))
+            .order_by(IdentityClaim.created_at, IdentityClaim.id)
+            .limit(limit)
+        )
+        if self.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        return self.session.scalars(query).all()
+
+    def states_of(self, claimant_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+        """The state of the claim each of these residents' enrolments makes, where one does."""
+        if not claimant_ids:
+            return {}
+        rows = self.session.execute(
+            select(IdentityClaim.claimant_id, IdentityClaim.state).where(
+                IdentityClaim.claimant_id.in_(claimant_ids)
+            )
+        ).all()
+        return {claimant_id: state for claimant_id, state in rows}
 
 
 class EmailChangeRepository:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, model_validator
 
@@ -14,7 +14,7 @@ from kernel.kit.integers import WholeNumber
 from kernel.kit.pagination import Page
 from resident_card.city.schemas import Names, NeighbourhoodOut
 from resident_card.residents.identifiers import IdentifierKind
-from resident_card.residents.models import ResidencyStatus, WardRelation
+from resident_card.residents.models import ClaimState, ResidencyStatus, WardRelation
 
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]")
 _PHONE = re.compile(r"^\+?[0-9]{9,15}$")
@@ -214,11 +214,34 @@ class ResidentOut(BaseModel):
     wards: list[WardOut]
 
 
+class ClaimOut(BaseModel):
+    """This enrolment gave an identifier another resident's record holds: a claim on that
+    registered identity, for a clerk to decide. Nothing of the holder's is linked until then."""
+
+    holder_id: uuid.UUID
+    state: ClaimState
+    # Whether the enrolment gave the holder's date of birth and address (street, house number).
+    matches_record: bool
+    decided_at: datetime | None
+    reason: str | None
+
+
+class ClaimDecisionIn(BaseModel):
+    """Refuse the claim (the enrolment is refused), or accept it: the registered record passes to
+    this enrolment's account (a lost account), and this enrolment's own record is closed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accepted", "refused"]
+    reason: Reason
+
+
 class AdminResidentOut(ResidentOut):
     user_id: uuid.UUID | None
     verified_at: datetime | None
     created_at: datetime
     status_history: list[AdminStatusChangeOut]  # type: ignore[assignment]
+    claim: ClaimOut | None = None
 
 
 class ResidentSummary(BaseModel):
@@ -230,6 +253,8 @@ class ResidentSummary(BaseModel):
     identifier: IdentifierOut
     has_user: bool
     created_at: datetime
+    # The state of this enrolment's claim on a registered resident's identity, where it makes one.
+    claim: ClaimState | None = None
 
 
 class ResidentPage(Page[ResidentSummary]):

@@ -13,7 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kernel.clock import SetClock
@@ -22,7 +22,7 @@ from kernel.settings import Settings
 from resident_card.accounts.models import Role, User
 from resident_card.audit.models import AuditEntry
 from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
-from resident_card.residents.models import Resident
+from resident_card.residents.models import IdentityClaim, Resident
 from resident_card.residents.service import records, registry_import
 from tests.conftest import LiveServer
 from tests.factories import auth_headers, create_resident, create_street, create_user, israeli_id
@@ -266,14 +266,16 @@ def test_too_young_to_enrol_alone(client: TestClient, session: Session, clock: S
     assert row_counts(session) == before
 
 
-def test_the_same_identifier_cannot_enrol_twice(client: TestClient, session: Session) -> None:
+def test_the_same_identifier_enrolled_again_claims_the_first_record(
+    client: TestClient, session: Session
+) -> None:
+    """Answered as a new enrolment; tests/resident_card/test_identity_claims.py says the rest."""
     with_city(session)
     number = israeli_id(202)
     first = client.post(
         "/api/v1/residents", json=enrolment_body(identifier={"kind": "israeli_id", "value": number})
     )
     assert first.status_code == 201
-    before = row_counts(session)
 
     # The same number written without its leading zeros or with separators is the same person.
     again = client.post(
@@ -284,9 +286,17 @@ def test_the_same_identifier_cannot_enrol_twice(client: TestClient, session: Ses
         ),
     )
 
-    assert again.status_code == 409
-    assert again.json()["error"] == "identifier_taken"
-    assert row_counts(session) == before
+    assert again.status_code == 201
+    assert again.json()["status"] == "pending"
+    assert again.json()["id"] != first.json()["id"]
+    assert _claimed(session, again.json()["id"]) == (uuid.UUID(first.json()["id"]), "open")
+
+
+def _claimed(session: Session, claimant_id: str) -> tuple[uuid.UUID, str] | None:
+    claim = session.scalar(
+        select(IdentityClaim).where(IdentityClaim.claimant_id == uuid.UUID(claimant_id))
+    )
+    return (claim.holder_id, claim.state) if claim is not None else None
 
 
 def test_a_taken_username_is_refused(client: TestClient, session: Session) -> None:
@@ -322,8 +332,8 @@ def test_the_same_passport_number_is_one_person_whatever_its_spelling(
             username="other", identifier={"kind": "passport", "value": "AB 1234567"}
         ),
     )
-    assert again.status_code == 409
-    assert again.json()["error"] == "identifier_taken"
+    assert again.status_code == 201
+    assert _claimed(session, again.json()["id"]) == (uuid.UUID(first.json()["id"]), "open")
 
 
 def test_errors_speak_the_callers_language(client: TestClient, session: Session) -> None:
@@ -398,7 +408,7 @@ def test_enrolment_claims_the_registrys_record(
     ],
     ids=["date of birth", "street", "house number"],
 )
-def test_a_claim_that_does_not_match_the_registry_is_refused(
+def test_a_claim_that_does_not_match_the_registry_waits_for_a_clerk(
     client: TestClient,
     session: Session,
     settings: Settings,
@@ -408,21 +418,20 @@ def test_a_claim_that_does_not_match_the_registry_is_refused(
     with_city(session)
     number = israeli_id(505)
     imported = _imported(session, settings, clock, number)
-    before = row_counts(session)
 
     response = client.post(
         "/api/v1/residents",
         json=enrolment_body(identifier={"kind": "israeli_id", "value": number}, **mismatch),
     )
 
-    assert response.status_code == 409
-    assert response.json()["error"] == "identifier_taken"
-    assert row_counts(session) == before
+    assert response.status_code == 201
+    assert response.json()["status"] == "pending"
+    assert _claimed(session, response.json()["id"]) == (imported.id, "open")
     session.refresh(imported)
     assert imported.user_id is None
 
 
-def test_a_claimed_record_cannot_be_claimed_again(
+def test_a_claimed_record_claimed_again_waits_for_a_clerk(
     client: TestClient, session: Session, settings: Settings, clock: SetClock
 ) -> None:
     with_city(session)
@@ -431,10 +440,12 @@ def test_a_claimed_record_cannot_be_claimed_again(
     body = enrolment_body(
         street_code="hanevim", house_number=7, identifier={"kind": "israeli_id", "value": number}
     )
-    assert client.post("/api/v1/residents", json=body).status_code == 201
+    first = client.post("/api/v1/residents", json=body)
+    assert first.status_code == 201
     again = client.post("/api/v1/residents", json={**body, "username": "dana2"})
-    assert again.status_code == 409
-    assert again.json()["error"] == "identifier_taken"
+    assert again.status_code == 201
+    assert again.json()["status"] == "pending"
+    assert _claimed(session, again.json()["id"]) == (uuid.UUID(first.json()["id"]), "open")
 
 
 # --- who sees which record ----------------------------------------------------------------------
@@ -896,7 +907,7 @@ def _enrol_at_once(server: LiveServer, bodies: list[dict[str, Any]]) -> list[htt
 
 
 @pytest.mark.postgres_only
-def test_one_identifier_enrolled_twice_at_once_is_one_resident(live_server: LiveServer) -> None:
+def test_one_identifier_enrolled_twice_at_once_is_one_holder(live_server: LiveServer) -> None:
     number = israeli_id(1_111)
     bodies = [
         enrolment_body(username=f"racer{i}", identifier={"kind": "israeli_id", "value": number})
@@ -905,13 +916,19 @@ def test_one_identifier_enrolled_twice_at_once_is_one_resident(live_server: Live
 
     responses = _enrol_at_once(live_server, bodies)
 
-    assert sorted(r.status_code for r in responses) == [201, 409, 409, 409], [
-        r.text for r in responses
-    ]
-    assert {r.json()["error"] for r in responses if r.status_code == 409} == {"identifier_taken"}
+    # One record holds the number; the others, answered alike, claim it and wait for a clerk.
+    assert [r.status_code for r in responses] == [201] * 4, [r.text for r in responses]
     with live_server.database.session() as db:
-        assert row_counts(db)["residents"] == 1
-        assert row_counts(db)["users"] == 1
+        assert row_counts(db)["residents"] == 4
+        assert row_counts(db)["users"] == 4
+        holders = set(db.scalars(select(IdentityClaim.holder_id)))
+        assert len(holders) == 1
+        assert db.scalar(select(func.count()).select_from(IdentityClaim)) == 3
+        assert {str(holders.pop()), *(_claimant_ids(db))} == {r.json()["id"] for r in responses}
+
+
+def _claimant_ids(db: Session) -> set[str]:
+    return {str(i) for i in db.scalars(select(IdentityClaim.claimant_id))}
 
 
 @pytest.mark.postgres_only

@@ -7,6 +7,7 @@ from playwright.sync_api import ViewportSize, expect
 
 from resident_card.accounts.models import Role
 from tests.conftest import LiveServer
+from tests.factories import israeli_id
 from tests.web.conftest import Browser, enrol_by_api, goto, make_staff, sign_in, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
@@ -94,3 +95,46 @@ def test_a_resident_is_not_let_onto_the_desk(browser: Browser, live_server: Live
 
     expect(page.locator("#status")).to_have_text(texts("en")["clerk.staff_only"])
     expect(page.locator("#desk")).to_be_hidden()
+
+
+def test_a_clerk_refuses_a_claim_on_a_registered_identity(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    english = texts("en")
+    clerk = make_staff(live_server, Role.admin)
+    number = israeli_id(8_801)
+    enrol_by_api(live_server, first_name="Rina", last_name="Peretz", identifier=_id(number))
+    # The same ID number again: answered as any enrolment, and queued as a claim.
+    claiming = enrol_by_api(live_server, first_name="Tal", last_name="Ben", identifier=_id(number))
+    assert claiming["status"] == "pending"
+    page = browser.open("/", locale="en-GB", viewport=DESK)
+    sign_in(page, clerk, lands_on="/clerk")
+
+    claimed = page.locator("#queue-list li", has_text="Tal Ben")
+    expect(claimed).to_contain_text(english["clerk.claim_mark"])
+    expect(page.locator("#queue-list li", has_text="Rina Peretz")).not_to_contain_text(
+        english["clerk.claim_mark"]
+    )
+    page.get_by_role("button", name="Tal Ben").click()
+    expect(page.get_by_role("heading", level=3, name=english["clerk.claim"])).to_be_visible()
+    expect(page.locator("#claim-details")).to_contain_text(english["clerk.claim_state.open"])
+    expect(page.locator("#claim-details")).to_contain_text(english["clerk.claim_matches.yes"])
+    expect(page.locator("#status-form")).to_be_hidden()
+
+    page.get_by_role("button", name=english["clerk.claim_holder"]).click()
+    expect(page.get_by_role("heading", level=2, name="Rina Peretz")).to_be_visible()
+    expect(page.locator("#claim-desk")).to_be_hidden()
+    expect(page.locator("#status-form")).to_be_visible()
+
+    page.get_by_role("button", name="Tal Ben").click()
+    page.get_by_label(english["clerk.claim_refuse"]).check()
+    page.get_by_label(english["clerk.claim_reason"]).fill("The ID number is Rina Peretz's.")
+    page.get_by_role("button", name=english["clerk.claim_button"]).click()
+    expect(page.locator("#claim-status")).to_contain_text(english["clerk.claim_state.refused"])
+    expect(page.locator("#resident-status")).to_have_text(english["status.rejected"])
+    expect(page.locator("#claim-form")).to_be_hidden()
+    expect(page.get_by_role("button", name="Tal Ben")).to_have_count(0)
+
+
+def _id(number: str) -> dict[str, str]:
+    return {"kind": "israeli_id", "value": number}

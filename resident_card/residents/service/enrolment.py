@@ -3,6 +3,7 @@ population registry (or a guardian) made for them. Never commits."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,9 +19,10 @@ from resident_card.city.models import Street
 from resident_card.residents import events
 from resident_card.residents.events import Change
 from resident_card.residents.exceptions import ContactRequired, IdentifierTaken, TooYoungToEnrol
-from resident_card.residents.identifiers import protect
+from resident_card.residents.identifiers import ProtectedIdentifier, protect
 from resident_card.residents.models import ResidencyStatus, Resident
 from resident_card.residents.repository import ResidentRepository
+from resident_card.residents.service import claims
 from resident_card.residents.service.records import (
     Address,
     Person,
@@ -49,7 +51,9 @@ class Enrolment:
 def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datetime) -> Resident:
     """A new user and their resident record (pending), or the claim of an imported record.
 
-    Every check runs before anything is written; whatever fails, nothing is kept.
+    Every check runs before anything is written; whatever fails, nothing is kept. An identifier
+    another record holds is answered as a new one: the enrolment's record waits, under a stand-in
+    hash, for a clerk to decide its claim on the registered identity (``claims``).
     """
     person = enrolment.person
     today = city_today(now, settings)
@@ -68,21 +72,43 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
 
     repository = ResidentRepository(session)
     # Locked, so two people claiming one imported record at once cannot both have it.
-    existing = repository.by_identifier_hash(protected.hash, for_update=True)
-    if existing is not None and (
-        existing.user_id is not None or not _claims_match(existing, person, street, enrolment)
-    ):
-        raise IdentifierTaken()
+    holder = repository.by_identifier_hash(protected.hash, for_update=True)
+    try:
+        return _write(session, settings, enrolment, protected, street, holder, now)
+    except IdentifierTaken:
+        # Another enrolment with this identifier committed first: this one claims its record.
+        if holder is not None:
+            raise
+        holder = repository.by_identifier_hash(protected.hash, for_update=True)
+        if holder is None:
+            raise
+        return _write(session, settings, enrolment, protected, street, holder, now)
 
+
+def _write(
+    session: Session,
+    settings: Settings,
+    enrolment: Enrolment,
+    protected: ProtectedIdentifier,
+    street: Street,
+    holder: Resident | None,
+    now: datetime,
+) -> Resident:
+    """The account and the record, the same work whether the identifier is new or held."""
+    person = enrolment.person
+    matches = holder is not None and _claims_match(holder, person, street, enrolment)
+    claim_id = uuid.uuid4()
     # The checks above can race with another enrolment; the unique constraints settle it.
     with conflicts_as_errors(session):
         user = _create_user(session, settings, enrolment, display_name=person.first_name)
-        if existing is not None:
-            return _claim(session, existing, user, enrolment)
+        if holder is not None and holder.user_id is None and matches:
+            return _claim(session, holder, user, enrolment)
         resident = add_resident(
             session,
             person=person,
-            protected=protected,
+            protected=protected
+            if holder is None
+            else claims.stand_in(settings, protected, claim_id),
             street=street,
             address=enrolment.address,
             status=ResidencyStatus.pending,
@@ -94,6 +120,10 @@ def enrol(session: Session, settings: Settings, enrolment: Enrolment, now: datet
             email=enrolment.email,
             phone=enrolment.phone,
         )
+        if holder is not None:
+            claims.open_claim(
+                session, claim_id=claim_id, claimant=resident, holder=holder, matches_record=matches
+            )
     # A new member of a household: its size, a fact the others' rules may read, changed.
     events.announce(session, [resident.id], Change.household, now)
     return resident
@@ -103,8 +133,8 @@ def _claims_match(existing: Resident, person: Person, street: Street, enrolment:
     """Whether an enrolment may claim a record the registry (or a guardian) made.
 
     The record is verified already, so more than an ID number must match: the date of birth and the
-    registered address (street and house number). A mismatch is answered like a taken identifier,
-    so a guess learns nothing about which part was wrong.
+    registered address (street and house number). A mismatch is answered as a new enrolment, and
+    waits for a clerk as a claim on the registered identity.
     """
     return (
         existing.date_of_birth == person.date_of_birth

@@ -13,10 +13,10 @@ from kernel.settings import Settings
 from resident_card.audit import service as audit
 from resident_card.residents import events, notices
 from resident_card.residents.events import Change
-from resident_card.residents.exceptions import InvalidTransition, ResidentNotFound
+from resident_card.residents.exceptions import ClaimOpen, InvalidTransition, ResidentNotFound
 from resident_card.residents.identifiers import IdentifierKind, protect
 from resident_card.residents.models import ResidencyStatus, Resident, StatusChange
-from resident_card.residents.repository import ResidentRepository
+from resident_card.residents.repository import ClaimRepository, ResidentRepository
 from resident_card.residents.service.records import city_today
 
 # What a clerk may do to a residency status; anything else is an invalid transition.
@@ -39,12 +39,16 @@ def change_status(
     actor_id: uuid.UUID,
     now: datetime,
 ) -> Resident:
-    """Move a resident's residency status along an allowed transition; written to the audit log."""
+    """Move a resident's residency status along an allowed transition; written to the audit log.
+
+    An enrolment that claims a registered identity changes only through the claim's decision."""
     repository = ResidentRepository(session)
     resident = repository.get_for_update(resident_id)
     if resident is None:
         raise ResidentNotFound()
     before = ResidencyStatus(resident.status)
+    if ClaimRepository(session).is_open(resident.id):
+        raise ClaimOpen()
     if status not in TRANSITIONS[before]:
         raise InvalidTransition(before=before.value, after=status.value)
     resident.status = status.value

@@ -47,6 +47,9 @@ function drawQueue() {
     const meta = document.createElement("span");
     meta.className = "meta";
     meta.append(setText(document.createElement("span"), statusKey(resident.status), { status: resident.status }));
+    if (resident.claim === "open") {
+      meta.append(" · ", setText(document.createElement("strong"), "clerk.claim_mark"));
+    }
     if (resident.created_at) {
       meta.append(" · ", setText(document.createElement("span"), "clerk.enrolled_on"), " ");
       meta.append(setDate(document.createElement("time"), resident.created_at));
@@ -103,9 +106,11 @@ function drawResident() {
   detail(list, "field.phone", open.phone);
   detail(list, "clerk.enrolled_on", open.created_at, { date: true });
   showHistory($("resident-history"), open.status_history);
-  const next = NEXT_STATUSES[open.status] || [];
+  // An enrolment that claims a registered identity changes only through the claim's decision.
+  const claimOpen = Boolean(open.claim && open.claim.state === "open");
+  const next = claimOpen ? [] : NEXT_STATUSES[open.status] || [];
   form.hidden = next.length === 0;
-  $("final-note").hidden = !canChange || next.length > 0;
+  $("final-note").hidden = !canChange || next.length > 0 || claimOpen;
   if (canChange) drawChoices();
   $("resident").hidden = false;
   document.dispatchEvent(new CustomEvent("clerk:resident", { detail: open }));
@@ -161,6 +166,9 @@ form.addEventListener("submit", async (event) => {
     await loadQueue();
   });
 });
+
+// Another desk asks for a resident to be opened (the registered record a claim names).
+document.addEventListener("clerk:open", (event) => openResident(event.detail));
 
 // Another desk on the page (clerk-moves.js) changed the open resident.
 document.addEventListener("clerk:changed", (event) => {
