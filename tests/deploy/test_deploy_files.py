@@ -8,15 +8,18 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 from pydantic import SecretStr
+from sqlalchemy import text
 
 from kernel.settings import check_settings
 from resident_card.accounts.tokens import keys_from_pem
+from tests.conftest import FreshDatabase
 from toshav.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -225,3 +228,30 @@ def test_the_secrets_the_script_makes_satisfy_production(tmp_path: Path) -> None
         access_token_key=SecretStr(before["toshav_access_token_key"]),
     )
     check_settings(settings)  # production refuses a missing or default secret; none is
+
+
+@pytest.mark.postgres_only
+def test_the_workers_health_check_fails_while_the_schema_is_behind(
+    compose: dict[str, Any], fresh_database: FreshDatabase, tmp_path: Path
+) -> None:
+    """The worker's health check, run as compose runs it (through the entrypoint, the database's
+    address in a secret file), passes at the newest schema and fails once the schema is behind."""
+    check = compose["services"]["worker"]["healthcheck"]["test"]
+    assert check[:2] == ["CMD", "toshav-entrypoint"]
+    secret = tmp_path / "toshav_database_url"
+    secret.write_text(fresh_database.url + "\n")
+
+    def healthy() -> bool:
+        ran = _entrypoint(
+            {"TOSHAV_DATABASE_URL_FILE": str(secret), "TOSHAV_VAR_DIR": str(tmp_path)},
+            sys.executable,
+            *check[3:],
+        )
+        assert ran.returncode in (0, 1), ran.stderr
+        assert "Traceback" not in ran.stderr  # it answered; it did not break
+        return ran.returncode == 0
+
+    assert healthy()
+    with fresh_database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0004'"))
+    assert not healthy()
