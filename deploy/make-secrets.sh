@@ -25,3 +25,4 @@ secret toshav_database_url sh -c 'printf "postgresql://toshav:%s@postgres:5432/t
 secret toshav_id_hash_key openssl rand -hex 32
 secret toshav_credential_key openssl rand -hex 32
 secret toshav_access_token_key openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256
+secret toshav_metrics_token openssl rand -hex 32

@@ -121,6 +121,8 @@ def test_the_proxy_terminates_tls_and_sends_to_every_api_process(compose: dict[s
     assert re.search(r"^\{\$SITE_ADDRESS\} \{", caddyfile, re.MULTILINE)
     assert "SITE_ADDRESS" in proxy["environment"]
     assert re.search(r"dynamic a \{\s*name api\s*port 8000", caddyfile)
+    assert "respond /metrics 404" in caddyfile  # Prometheus reads each container, not the public
+    assert "header_up X-Request-ID {http.request.uuid}" in caddyfile  # one id in both logs
     # uvicorn trusts the proxy's forwarded headers: the client's address and https reach the app.
     assert compose["services"]["api"]["environment"]["FORWARDED_ALLOW_IPS"]
     assert "proxy_headers=True" in (ROOT / "toshav" / "serving.py").read_text()
@@ -210,8 +212,8 @@ def test_the_secrets_the_script_makes_satisfy_production(tmp_path: Path) -> None
         check=True,
         timeout=60,
     )
-    assert first.stdout.count("made") == 5
-    assert again.stdout.count("kept") == 5  # a second run changes nothing
+    assert first.stdout.count("made") == 6
+    assert again.stdout.count("kept") == 6  # a second run changes nothing
     assert {path.name: path.read_text() for path in secrets.iterdir()} == before
     assert secrets.stat().st_mode & 0o077 == 0  # the folder is the owner's alone
     password = before["postgres_password"].strip()
@@ -226,6 +228,7 @@ def test_the_secrets_the_script_makes_satisfy_production(tmp_path: Path) -> None
         id_hash_key=SecretStr(before["toshav_id_hash_key"].strip()),
         credential_key=SecretStr(before["toshav_credential_key"].strip()),
         access_token_key=SecretStr(before["toshav_access_token_key"]),
+        metrics_token=SecretStr(before["toshav_metrics_token"].strip()),
     )
     check_settings(settings)  # production refuses a missing or default secret; none is
 
