@@ -67,6 +67,14 @@ def test_demo_data_is_refused_in_production(
         assert session.scalar(select(func.count()).select_from(User)) == 0
 
 
+def test_the_demo_password_is_not_printed_in_production(toshav: CliRunner) -> None:
+    result = toshav.invoke(main, ["demo", "logins"])
+
+    assert result.exit_code != 0
+    assert "Refusing to print the demo logins in production" in result.output
+    assert "password for all" not in result.output
+
+
 @pytest.fixture(scope="module")
 def closed_reference(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     return create_app(_production(tmp_path_factory.mktemp("closed")))

@@ -40,6 +40,17 @@ def load_everything(session: Session, settings: Settings, now: datetime) -> list
     return lines
 
 
+def not_in_production(settings: Settings, what: str) -> Settings:
+    """The settings, unless they are production's: the demo's accounts, the admin's among them,
+    sign in with a published password, which production neither creates nor prints."""
+    if settings.is_production:
+        raise click.ClickException(
+            f"Refusing to {what} in production (TOSHAV_ENV=production): the demo's accounts, "
+            "the admin's among them, sign in with a published password."
+        )
+    return settings
+
+
 @click.group()
 def demo() -> None:
     """Demo data of a Haifa-like city."""
@@ -48,13 +59,7 @@ def demo() -> None:
 @demo.command("load")
 def demo_load() -> None:
     """Load the demo data; running it again changes nothing. Refused in production."""
-    settings = command_settings()
-    if settings.is_production:
-        # The demo's accounts sign in with a published password, the admin's among them.
-        raise click.ClickException(
-            "Refusing to load demo data in production (TOSHAV_ENV=production): its accounts, "
-            "the admin's among them, sign in with a published password."
-        )
+    settings = not_in_production(command_settings(), "load demo data")
     with unit_of_work(settings) as session:
         for line in load_everything(session, settings, datetime.now(UTC)):
             click.echo(line)
@@ -62,8 +67,8 @@ def demo_load() -> None:
 
 @demo.command("logins")
 def demo_logins() -> None:
-    """Print the demo logins."""
-    settings = command_settings()
+    """Print the demo logins. Refused in production."""
+    settings = not_in_production(command_settings(), "print the demo logins")
     password = settings.demo_password.get_secret_value()
     click.echo("")
     site = settings.public_url.rstrip("/")
