@@ -21,6 +21,7 @@ answered 404, as for a page that does not exist.
 from __future__ import annotations
 
 import hmac
+import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -40,6 +41,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from prometheus_client.registry import Collector
 from sqlalchemy import event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction
 from starlette.routing import Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -48,6 +50,7 @@ from kernel.errors import NotFound
 from kernel.settings import Settings
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+logger = logging.getLogger("toshav.metrics")
 LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 # One sample per (labels, value) a reading found; labels in the order of ``Reading.labels``.
@@ -165,16 +168,24 @@ class _Readings(Collector):
         self._sessionmaker = sessionmaker
 
     def collect(self) -> Iterator[Metric]:
+        """Every reading, or none while the database does not answer: the process's own counts
+        are still served (and ``/readyz`` tells the database is down)."""
         if not self._readings:
             return
-        with self._sessionmaker() as session:
-            for reading in self._readings:
-                family = GaugeMetricFamily(
-                    reading.name, reading.documentation, labels=list(reading.labels)
-                )
-                for labels, value in reading.read(session):
-                    family.add_metric(list(labels), value)
-                yield family
+        families: list[Metric] = []
+        try:
+            with self._sessionmaker() as session:
+                for reading in self._readings:
+                    family = GaugeMetricFamily(
+                        reading.name, reading.documentation, labels=list(reading.labels)
+                    )
+                    for labels, value in reading.read(session):
+                        family.add_metric(list(labels), value)
+                    families.append(family)
+        except SQLAlchemyError:
+            logger.warning("metrics: the database's readings are left out", exc_info=True)
+            return
+        yield from families
 
 
 def exposition(

@@ -23,9 +23,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kernel import logs
-from kernel.metrics import count_when_committed, may_read
+from kernel.database import make_engine, make_sessionmaker
+from kernel.errors import install_error_handlers
+from kernel.metrics import KERNEL_METRICS, Reading, count_when_committed, exposition, may_read
 from kernel.settings import Settings
 from tests.conftest import built_app, make_settings
+from toshav.app import Toshav
 
 RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -196,3 +199,40 @@ def test_an_event_is_counted_only_when_its_transaction_commits(connection: Conne
     (family,) = events.collect()
     (total,) = [s.value for s in family.samples if s.name.endswith("_total")]
     assert total == 5
+
+
+def test_a_server_error_is_answered_and_logged_under_the_requests_id(
+    log_lines: io.StringIO,
+) -> None:
+    app = Toshav()
+    install_error_handlers(app)
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app, raise_server_exceptions=False) as client:
+        answer = client.get("/broken", headers={"X-Request-ID": "edge-500-0000001"})
+
+    assert answer.status_code == 500
+    assert answer.json()["error"] == "internal_error"
+    assert answer.headers["X-Request-ID"] == "edge-500-0000001"
+    logged = [line for line in _lines(log_lines) if line["logger"] == "toshav.errors"]
+    assert logged
+    assert {line["request_id"] for line in logged} == {"edge-500-0000001"}
+
+
+def test_while_the_database_does_not_answer_metrics_still_show_the_processs_counts() -> None:
+    engine = make_engine("postgresql://postgres@127.0.0.1:1/nowhere", pool_pre_ping=False)
+
+    def rows(session: Session) -> list[tuple[tuple[str, ...], float]]:
+        return [((), float(session.scalar(text("SELECT 1")) or 0))]
+
+    reading = Reading("toshav_test_rows", "Rows of the test.", (), rows)
+    try:
+        body = exposition((*KERNEL_METRICS, reading), make_sessionmaker(engine)).decode()
+    finally:
+        engine.dispose()
+
+    assert "# TYPE toshav_http_requests_total counter" in body
+    assert "toshav_test_rows" not in body
