@@ -17,13 +17,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, cast
 
 from fastapi import Request
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
-from limits.storage import RedisStorage, Storage
-from limits.strategies import STRATEGIES, RateLimiter
+from limits.storage import RedisStorage, SlidingWindowCounterSupport, Storage
+from limits.strategies import STRATEGIES, RateLimiter, SlidingWindowCounterRateLimiter
 
 from kernel.database import in_own_session
 from kernel.errors import ToshavError
@@ -116,11 +116,34 @@ class Limiter:
             try:
                 if self.strategy.hit(item, *identity):
                     continue
-                reset_at = self.strategy.get_window_stats(item, *identity).reset_time
+                wait = self._wait(item, identity)
             except StorageError:
                 logger.warning("limits: storage unreachable, %s let through", action, exc_info=True)
                 return
-            raise TooManyRequests(seconds=max(1, math.ceil(reset_at - time.time())))
+            raise TooManyRequests(seconds=max(1, math.floor(wait) + 1))
+
+    def _wait(self, item: RateLimitItem, identity: tuple[str, ...]) -> float:
+        """Seconds until ``item`` lets one more use through (``Retry-After``, before rounding up).
+
+        A sliding window counter allows a use while ``floor(P * p / E) + C < L``: ``P`` and ``C``
+        the previous and current windows' counts, ``p`` the previous window's time to live (its
+        weight is ``p / E``), ``E`` the window, ``L`` the limit. Past the limit, either the
+        previous window's weight falls far enough within this window, or this window must end
+        and then its own weight fall. (The library's ``get_window_stats`` gives the end of the
+        current window, before which a use may still be refused.)
+        """
+        assert self.strategy is not None
+        if not isinstance(self.strategy, SlidingWindowCounterRateLimiter):
+            return self.strategy.get_window_stats(item, *identity).reset_time - time.time()
+        storage = cast(SlidingWindowCounterSupport, self.strategy.storage)
+        window, limit = item.get_expiry(), item.amount
+        previous, previous_ttl, current, current_ttl = storage.get_sliding_window(
+            item.key_for(*identity), window
+        )
+        if current < limit and previous > 0:
+            return previous_ttl - (limit - current) * window / previous
+        left_of_current = max(0.0, current_ttl - window)
+        return left_of_current + (window * (1 - limit / current) if current else 0.0)
 
 
 def _storage(runtime: Runtime) -> Storage:

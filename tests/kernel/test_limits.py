@@ -4,6 +4,7 @@ database or one Redis."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -269,3 +270,34 @@ def test_two_processes_on_one_redis_share_the_count(
         for key in server.scan_iter(f"{prefix}*"):
             server.delete(key)
         server.close()
+
+
+@pytest.mark.parametrize("storage", ["database", "redis"])
+def test_a_retry_after_the_wait_it_was_told_goes_through(
+    storage: str,
+    backend: Backend,
+    connection: Connection,
+    tmp_path: Path,
+    clock: SetClock,
+    session: Session,
+) -> None:
+    extra: dict[str, object] = {"limit_card_verification_per_account": "3/2second"}
+    if storage == "redis":
+        extra |= {"redis_url": REDIS_URL, "redis_key_prefix": f"toshav-test-{uuid.uuid4().hex}"}
+    settings = make_settings(backend.url, tmp_path, **IN_TRANSACTION, **limited("account", **extra))
+    app = built_app(settings, clock=clock, connection=connection)
+    inspector = create_user(session, settings, role=Role.inspector)
+    with TestClient(app) as client:
+
+        def verify() -> httpx.Response:
+            response: httpx.Response = client.post(
+                "/api/v1/cards/verify", json={"token": "x"}, headers=auth_headers(app, inspector)
+            )
+            return response
+
+        refused = next(r for r in (verify() for _ in range(10)) if r.status_code == 429)
+        wait = int(refused.headers["Retry-After"])
+        assert wait <= 4  # two windows of 2 seconds at most
+        time.sleep(wait)
+
+        assert verify().status_code == 200
