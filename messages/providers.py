@@ -150,9 +150,22 @@ class FileSms:
 
 @dataclass(frozen=True)
 class Console:
-    """Messages written to the log, for a machine with nowhere to send them."""
+    """Messages written to the log, for a development machine with nowhere to send them.
+
+    In production (``whole`` false) the log holds no address, name or link: a message with nowhere
+    to go is named by its reference and not sent, so it is tried again and given up as failed.
+    """
+
+    whole: bool = True
 
     def send(self, outgoing: Outgoing) -> None:
+        if not self.whole:
+            logger.error(
+                "%s %s: not sent, no provider is configured (TOSHAV_SMTP_URL, TOSHAV_SMS_FILE)",
+                outgoing.channel.value,
+                outgoing.reference,
+            )
+            raise ProviderFailed("no provider is configured")
         logger.info(
             "%s to %s (%s): %s\n%s",
             outgoing.channel.value,
@@ -170,6 +183,7 @@ ProvidersFor = Callable[[MessagesSettings], Providers]
 
 def providers_for(settings: MessagesSettings) -> Providers:
     """The providers the settings name, one per channel."""
+    console = Console(whole=not settings.is_production)
     email: Provider
     if settings.smtp_url is not None:
         email = SmtpEmail(
@@ -178,6 +192,6 @@ def providers_for(settings: MessagesSettings) -> Providers:
     elif settings.mail_file is not None:
         email = FileEmail(settings.mail_file, settings.mail_from)
     else:
-        email = Console()
-    sms: Provider = FileSms(settings.sms_file) if settings.sms_file is not None else Console()
+        email = console
+    sms: Provider = FileSms(settings.sms_file) if settings.sms_file is not None else console
     return {Channel.email: email, Channel.sms: sms}

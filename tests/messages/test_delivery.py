@@ -20,7 +20,15 @@ from kernel.notices import Category
 from kernel.schedule import Drain
 from messages import tasks
 from messages.models import Channel, Message, MessageDelivery
-from messages.providers import Console, FileEmail, Providers, SmtpEmail, providers_for
+from messages.providers import (
+    Console,
+    FileEmail,
+    Outgoing,
+    ProviderFailed,
+    Providers,
+    SmtpEmail,
+    providers_for,
+)
 from messages.service import delivery, inbox
 from messages.settings import MessagesSettings, messages_settings
 from resident_card.accounts.models import User
@@ -301,3 +309,25 @@ def test_the_providers_follow_the_settings() -> None:
     )
     with pytest.raises(ValueError, match="TOSHAV_SMTP_URL"):
         MessagesSettings(smtp_url=SecretStr("http://mail.example"))
+
+
+def test_in_production_with_nowhere_to_send_the_log_holds_no_message(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    providers = providers_for(MessagesSettings(env="production"))
+    outgoing = Outgoing(
+        reference="d-1",
+        channel=Channel.email,
+        to="noa@example.org",
+        language="en",
+        subject="Reset your password",
+        text="Noa Levi: https://toshav.example.city/reset-password#token=s3cr3t",
+    )
+
+    with caplog.at_level("INFO", logger="toshav.messages"), pytest.raises(ProviderFailed):
+        providers[Channel.email].send(outgoing)
+
+    logged = caplog.text
+    assert "d-1" in logged
+    for personal in ("noa@example.org", "Noa Levi", "s3cr3t", "Reset your password"):
+        assert personal not in logged
