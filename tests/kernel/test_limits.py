@@ -4,6 +4,7 @@ database or one Redis."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Connection, func, select
@@ -22,7 +24,14 @@ from kernel.clock import SetClock
 from kernel.limits.gate import ACTIONS, Action
 from kernel.limits.models import RateCounter
 from resident_card.accounts.models import Role, User
-from tests.conftest import IN_TRANSACTION, Backend, FreshDatabase, built_app, make_settings
+from tests.conftest import (
+    IN_TRANSACTION,
+    Backend,
+    FreshDatabase,
+    _free_port,
+    built_app,
+    make_settings,
+)
 from tests.factories import auth_headers, create_user, israeli_id
 from tests.resident_card.residents_support import enrolment_body
 from toshav.app import create_app
@@ -301,3 +310,50 @@ def test_a_retry_after_the_wait_it_was_told_goes_through(
         time.sleep(wait)
 
         assert verify().status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("trusted", "limited_after"),
+    [("127.0.0.1", None), ("10.9.9.9", 3)],
+    ids=["proxy trusted", "proxy not trusted"],
+)
+def test_the_client_is_the_address_a_trusted_proxy_forwarded(
+    trusted: str, limited_after: int | None, fresh_database: FreshDatabase, tmp_path: Path
+) -> None:
+    # As `toshav serve --forwarded-allow-ips` runs uvicorn: X-Forwarded-For names the client only
+    # when the request came from a trusted proxy.
+    settings = make_settings(fresh_database.url, tmp_path, **limited("address"))
+    app = create_app(settings)
+    port = _free_port()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        proxy_headers=True,
+        forwarded_allow_ips=trusted,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            assert thread.is_alive()
+            time.sleep(0.02)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as http:
+            statuses = [
+                http.post(
+                    "/api/v1/auth/password-reset",
+                    json={"username": "nobody-here"},
+                    headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                ).status_code
+                for n in range(5)
+            ]
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+
+    if limited_after is None:
+        assert statuses == [202] * 5  # five clients, one request each
+    else:
+        assert statuses == [202] * limited_after + [429] * (5 - limited_after)
