@@ -71,7 +71,9 @@ def serve(host: str, port: int, workers: int, forwarded_allow_ips: str) -> None:
 
     command_settings()
     log_level = os.environ.get("TOSHAV_LOG_LEVEL", "info")
-    if workers > 1:  # from a process that imports no domain (toshav/serving.py says why)
+    # From a process that has imported no domain (toshav/serving.py says why), and has counted
+    # nothing yet in a metrics folder it empties.
+    if workers > 1 or os.environ.get(serving.MULTIPROCESS_DIR):
         serving.exec_workers(host, port, workers, forwarded_allow_ips, log_level)
     serving.run(host, port, workers, forwarded_allow_ips, log_level)
 

@@ -12,7 +12,9 @@ every step: so a worker has ``HEALTH_CHECK_SECONDS`` to answer, as a worker that
 answering has before it is replaced.
 
 With several workers each counts its metrics in ``PROMETHEUS_MULTIPROC_DIR``: a folder made empty
-for this run (the operator's, when set; else a temporary one, removed at the end).
+for this run (the operator's, when set; else a temporary one, removed at the end). It is emptied
+here, before any process of this run has counted in it: so an operator's folder is served from
+here with one worker too.
 """
 
 from __future__ import annotations
