@@ -55,10 +55,10 @@ types: install
 	$(BIN)/mypy .
 
 # The races and commands with a database of their own one at a time, then the rest (the browser
-# tests among them) on two CPUs (tests/conftest.py).
+# tests among them) on two CPUs, each file's tests together in one process (tests/conftest.py).
 unit: install
 	$(BIN)/pytest -m "own_database and not browser"
-	$(BIN)/pytest -m "not own_database or browser" -n 2
+	$(BIN)/pytest -m "not own_database or browser" -n 2 --dist loadfile
 
 test: lint types unit
 

@@ -81,8 +81,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright_driver() -> Iterator[Playwright]:
+    """Playwright's driver, for one test module: while it runs, its event loop is the thread's
+    running loop, so it is stopped before the next module's tests, which may run a loop of their
+    own (``asyncio.run``) in the same test process."""
     if not CHROMIUM.exists():
         message = f"no Chromium at {CHROMIUM}: the browser tests need the system's Chromium"
         if REQUIRE_BROWSER:
