@@ -24,6 +24,7 @@ from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import RedisStorage, SlidingWindowCounterSupport, Storage
 from limits.strategies import STRATEGIES, RateLimiter, SlidingWindowCounterRateLimiter
+from sqlalchemy.orm import Session
 
 from kernel.database import in_own_session
 from kernel.errors import ToshavError
@@ -122,6 +123,25 @@ class Limiter:
                 return
             raise TooManyRequests(seconds=max(1, math.floor(wait) + 1))
 
+    def forget(self, action: Action, *, account: str, session: Session) -> None:
+        """Clear ``account``'s count of ``action`` (every window of every rate).
+
+        On the database, in ``session``: cleared only if the caller's work commits, and without
+        waiting for the write lock that work holds on SQLite. On Redis, at once.
+        """
+        if self.strategy is None:
+            return
+        identity = (action, "account", digest(self.settings, account))
+        for item in self.items.get((action, "account"), ()):
+            if isinstance(self.strategy.storage, DatabaseStorage):
+                DatabaseStorage.clear_within(session, item.key_for(*identity))
+                continue
+            try:
+                self.strategy.clear(item, *identity)
+            except StorageError:
+                logger.warning("limits: storage unreachable, %s not cleared", action, exc_info=True)
+                return
+
     def _wait(self, item: RateLimitItem, identity: tuple[str, ...]) -> float:
         """Seconds until ``item`` lets one more use through (``Retry-After``, before rounding up).
 
@@ -195,3 +215,8 @@ async def spend_async(request: Request, action: Action, *, account: str | None =
         runtime_of(request).database.sessionmaker,
         lambda _session: limits.spend(action, address=address, account=account),
     )
+
+
+def forget(request: Request, action: Action, session: Session, *, account: str) -> None:
+    """Clear ``account``'s count of ``action``, as a password reset does for its sign-ins."""
+    runtime_of(request).part(Limiter).forget(action, account=account, session=session)

@@ -130,6 +130,15 @@ class DatabaseStorage(Storage, SlidingWindowCounterSupport, TimestampedSlidingWi
         )
 
     @staticmethod
+    def clear_within(session: Session, key: str) -> None:
+        """Clear ``key`` and its windows (``key/N``) in ``session``, the caller's transaction."""
+        session.execute(
+            delete(RateCounter).where(
+                (RateCounter.key == key) | RateCounter.key.startswith(f"{key}/", autoescape=True)
+            )
+        )
+
+    @staticmethod
     def _prune(session: Session, now: float) -> None:
         session.execute(delete(RateCounter).where(RateCounter.expires_at <= now))
 

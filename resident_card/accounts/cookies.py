@@ -27,6 +27,9 @@ from kernel.settings import Settings
 
 REFRESH_COOKIE = "toshav_refresh"
 SIGNED_IN_COOKIE = "toshav_signed_in"
+# The proof that this browser signed in before (accounts.known_device), sent to the session's
+# routes, sign-in included, and to nothing else; kept across sign-outs.
+KNOWN_DEVICE_COOKIE = "toshav_known_device"
 SESSION_PATH = "/api/v1/auth/session"
 # The trailing slash keeps the cookie off the sign-in route itself (RFC 6265 §5.1.4).
 REFRESH_COOKIE_PATH = f"{SESSION_PATH}/"
@@ -79,6 +82,25 @@ def keep_refresh_token(
         httponly=False,
         samesite="strict",
     )
+
+
+def keep_known_device(response: Response, request: Request, proof: str, max_age: int) -> None:
+    """Set the cookie that proves this browser signed in before (see accounts.known_device)."""
+    response.set_cookie(
+        KNOWN_DEVICE_COOKIE,
+        proof,
+        max_age=max_age,
+        path=SESSION_PATH,
+        secure=_secure(request),
+        httponly=True,
+        samesite="strict",
+    )
+
+
+def known_device_of(request: Request) -> str | None:
+    """The known-device proof the browser sent, if any (checked by accounts.known_device)."""
+    proof = request.cookies.get(KNOWN_DEVICE_COOKIE)
+    return proof if proof and len(proof) <= 200 else None
 
 
 def forget_refresh_token(response: Response, request: Request) -> None:

@@ -4,6 +4,7 @@ the city's clerks."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response, status
@@ -19,9 +20,9 @@ from kernel.errors import (
 )
 from kernel.kit.idempotency import CheckedIdempotencyKey
 from kernel.kit.pagination import PaginationQuery
-from kernel.limits.gate import TooManyRequests, client_digest, spend
+from kernel.limits.gate import TooManyRequests, client_digest, forget, spend
 from kernel.settings import AppSettings
-from resident_card.accounts import cookies, recovery, service
+from resident_card.accounts import cookies, known_device, recovery, service
 from resident_card.accounts.dependencies import (
     AdminCaller,
     CurrentUser,
@@ -49,6 +50,7 @@ from resident_card.accounts.schemas import (
     PasswordResetRequest,
     RefreshRequest,
     SessionAccess,
+    SignedIn,
     SignInForm,
     StatusChange,
     TokenPair,
@@ -82,6 +84,12 @@ def _user_out(user: User) -> UserOut:
     return UserOut.model_validate(user, from_attributes=True)
 
 
+@dataclass(frozen=True)
+class _SignIn:
+    issued: service.IssuedTokens
+    known_device: str
+
+
 def _signed_in(
     request: Request,
     session: DbSession,
@@ -89,9 +97,13 @@ def _signed_in(
     keys: AccessTokenKeys,
     form: SignInForm,
     now: Now,
-) -> service.IssuedTokens:
-    # JSON and browser sign-ins spend from one count, by address and by username.
-    spend(request, "sign_in", account=service.normalise_username(form.username))
+) -> _SignIn:
+    username = service.normalise_username(form.username)
+    proof = form.known_device or cookies.known_device_of(request)
+    # JSON and browser sign-ins spend from one count, by address and by username; a device that
+    # proves it signed in as this username before is not counted by, nor held by, the username's.
+    known = known_device.proves(settings, proof, username, now)
+    spend(request, "sign_in", account=None if known else username)
     client = client_digest(request)
     try:
         user = service.authenticate(
@@ -108,12 +120,15 @@ def _signed_in(
         # once the failure counts, and parallel guesses cannot slip past the limit.
         service.record_failure(session, settings, form.username, client, now)
         raise exc.keeping_work() from None
-    return service.issue_tokens(session, settings, keys, user=user, now=now)
+    return _SignIn(
+        issued=service.issue_tokens(session, settings, keys, user=user, now=now),
+        known_device=known_device.proof_for(settings, user.username, now),
+    )
 
 
 @router.post(
     "/auth/token",
-    response_model=TokenPair,
+    response_model=SignedIn,
     responses=responses(InvalidCredentials, TooManyAttempts, TooManyRequests, Unprocessable),
 )
 def sign_in(
@@ -124,9 +139,11 @@ def sign_in(
     settings: AppSettings,
     keys: Keys,
     now: Now,
-) -> TokenPair:
+) -> SignedIn:
     """Sign in with a username and password (OAuth2 password form); get an access and a refresh token."""
-    return _pair(_signed_in(request, session, settings, keys, form, now), response)
+    signed_in = _signed_in(request, session, settings, keys, form, now)
+    pair = _pair(signed_in.issued, response)
+    return SignedIn(**pair.model_dump(), known_device=signed_in.known_device)
 
 
 def _session_access(
@@ -162,9 +179,10 @@ def sign_in_browser(
     Needs the header ``X-Toshav-CSRF: 1``, as do the session's refresh and logout.
     """
     cookies.check_same_site(request)
-    return _session_access(
-        _signed_in(request, session, settings, keys, form, now), request, response, settings
-    )
+    signed_in = _signed_in(request, session, settings, keys, form, now)
+    lifetime = int(known_device.LIFETIME.total_seconds())
+    cookies.keep_known_device(response, request, signed_in.known_device, lifetime)
+    return _session_access(signed_in.issued, request, response, settings)
 
 
 @router.post(
@@ -274,12 +292,18 @@ def request_password_reset(
     responses=responses(ResetTokenInvalid, WeakPassword, Unprocessable),
 )
 def confirm_password_reset(
-    body: PasswordResetConfirm, session: DbSession, settings: AppSettings, now: Now
+    body: PasswordResetConfirm,
+    request: Request,
+    session: DbSession,
+    settings: AppSettings,
+    now: Now,
 ) -> Response:
     """Set a new password with the emailed link's token; every device must sign in again."""
-    recovery.confirm_reset(
+    user = recovery.confirm_reset(
         session, settings, token=body.token, new_password=body.new_password, now=now
     )
+    # The owner gets in at once, whoever filled the username's sign-in count.
+    forget(request, "sign_in", session, account=user.username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -324,6 +348,7 @@ def change_password(
     except InvalidCredentials as exc:
         service.record_failure(session, settings, username, client, now)  # as at sign-in
         raise exc.keeping_work() from None
+    forget(request, "sign_in", session, account=username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -68,6 +68,15 @@ class SignInForm(BaseModel):
     scope: str = Field(default="", max_length=200)
     client_id: str | None = Field(default=None, max_length=200)
     client_secret: str | None = Field(default=None, max_length=200)
+    known_device: str | None = Field(
+        default=None,
+        max_length=200,
+        description=(
+            "Optional: the `known_device` of an earlier sign-in as this username. A live one "
+            "lets this sign-in through when others have filled the username's sign-in limit; "
+            "one that is not live, or is for another username, counts as none."
+        ),
+    )
 
     @model_validator(mode="after")
     def _username_not_blank(self) -> Self:
@@ -81,6 +90,15 @@ class TokenPair(BaseModel):
     refresh_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth2 token type, not a secret
     expires_in: int
+
+
+class SignedIn(TokenPair):
+    known_device: str = Field(
+        description=(
+            "Proof, for 180 days, that this client signed in as this username: send it back as "
+            "the sign-in form's `known_device`. It holds no password and no personal data."
+        )
+    )
 
 
 class SessionAccess(BaseModel):

@@ -49,7 +49,14 @@ def test_sign_in_gives_a_bearer_pair(
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"access_token", "refresh_token", "token_type", "expires_in"}
+    assert set(body) == {
+        "access_token",
+        "refresh_token",
+        "token_type",
+        "expires_in",
+        "known_device",
+    }
+    assert "dana" not in body["known_device"]  # a proof to send back, holding no name
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == settings.access_token_ttl_seconds
     assert response.headers["Cache-Control"] == "no-store"
