@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from tests.conftest import ACCESS_KEY, FreshDatabase, _free_port
+from tests.servers import wait_until_ready
 
 TOSHAV = str(Path(sys.executable).parent / "toshav")
 SERVED = re.compile(r'^toshav_process_requests_served\{pid="(\d+)"\} (\S+)$', re.MULTILINE)
@@ -31,18 +32,6 @@ def _served(base: str) -> dict[str, float]:
     answer = httpx.get(f"{base}/metrics", timeout=30)
     assert answer.status_code == 200, answer.text
     return {pid: float(value) for pid, value in SERVED.findall(answer.text)}
-
-
-def _until_ready(base: str, server: subprocess.Popen[bytes], deadline: float) -> None:
-    while True:
-        assert server.poll() is None, "the server stopped"
-        try:
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"{base} did not start"
-        time.sleep(0.2)
 
 
 def _until_both_serve(base: str, deadline: float) -> dict[str, float]:
@@ -95,7 +84,7 @@ def test_toshav_serve_starts_every_worker_every_time(
     try:
         deadline = time.monotonic() + 300
         for base, server, _ in starts:
-            _until_ready(base, server, deadline)
+            wait_until_ready(base, server, deadline)
         served = [_until_both_serve(base, deadline) for base, _, _ in starts]
     finally:
         for _, server, _ in starts:

@@ -15,9 +15,6 @@ with one process and with two.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -34,8 +31,9 @@ from resident_card.accounts.tokens import issue_access_token, load_access_token_
 from resident_card.city.service import load_city
 from resident_card.credentials import service as credentials
 from resident_card.credentials.jws import token_kid
-from tests.conftest import ACCESS_KEY, FreshDatabase, _free_port
+from tests.conftest import ACCESS_KEY, FreshDatabase
 from tests.factories import create_resident, create_user
+from tests.servers import server_processes
 from toshav.cli import main
 from toshav.settings import get_settings
 
@@ -65,38 +63,8 @@ def environment(
 
 @pytest.fixture
 def servers(environment: dict[str, str]) -> Iterator[list[str]]:
-    env = {**os.environ, **environment, "TOSHAV_LOG_LEVEL": "warning"}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # compiled once, as an installed service is
-    started: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
-    for _ in range(2):
-        port = _free_port()
-        started.append(
-            subprocess.Popen(  # noqa: S603 - our own server, on loopback
-                [sys.executable, "-m", "uvicorn", "toshav.main:app", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        deadline = time.monotonic() + 180
-        for url, process in zip(urls, started, strict=True):
-            while True:
-                assert process.poll() is None, "a server stopped"
-                try:
-                    if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, f"{url} did not start"
-                time.sleep(0.1)
+    with server_processes(environment) as urls:
         yield urls
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            process.wait(30)
 
 
 def _bearer(database: FreshDatabase, user_id: object) -> dict[str, str]:

@@ -9,10 +9,7 @@ answered must be refused, on SQLite and PostgreSQL, with one server process and 
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -38,6 +35,7 @@ from resident_card.credentials.jws import token_kid
 from resident_card.credentials.service import Keyring
 from tests.conftest import ACCESS_KEY, FreshDatabase, LiveServer
 from tests.factories import create_resident, create_user
+from tests.servers import server_processes
 from toshav.cli import main
 from toshav.settings import get_settings
 
@@ -147,37 +145,8 @@ def environment(
 @pytest.fixture
 def processes(environment: dict[str, str], fresh_database: FreshDatabase) -> Iterator[list[str]]:
     """Two server processes (``uvicorn toshav.main:app``) over the test's database."""
-    started: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
-    env = {**os.environ, **environment, "TOSHAV_LOG_LEVEL": "warning"}
-    for _ in range(2):
-        port = _free_port()
-        started.append(
-            subprocess.Popen(  # noqa: S603 - our own server, on loopback
-                [sys.executable, "-m", "uvicorn", "toshav.main:app", "--port", str(port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        urls.append(f"http://127.0.0.1:{port}")
-    try:
-        for url in urls:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server at {url} did not start")
-                time.sleep(0.1)
+    with server_processes(environment) as urls:
         yield urls
-    finally:
-        for process in started:
-            process.terminate()
-        for process in started:
-            process.wait(30)
 
 
 def _city(database: FreshDatabase) -> tuple[dict[str, str], dict[str, Holder]]:
