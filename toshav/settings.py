@@ -10,11 +10,12 @@ from __future__ import annotations
 from functools import lru_cache
 
 from cashback.settings import CashbackSettings
+from figures.settings import FiguresSettings
 from messages.settings import MessagesSettings
 from parking.settings import ParkingSettings
 
 
-class ServiceSettings(ParkingSettings, CashbackSettings, MessagesSettings):
+class ServiceSettings(ParkingSettings, CashbackSettings, MessagesSettings, FiguresSettings):
     """Everything the service reads from its environment (prefix ``TOSHAV_``). Its bases are the
     settings classes the domains' manifests name (``Manifest.settings``); a test holds them equal."""
 
