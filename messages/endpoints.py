@@ -6,14 +6,13 @@ import uuid
 
 from fastapi import APIRouter
 
-from kernel.clock import Now
+from kernel.clock import Now, Today
 from kernel.database import DbSession
 from kernel.errors import InvalidToken, NotAuthenticated, Unprocessable, responses
 from kernel.i18n import Language
 from kernel.kit.language import RequestLanguage
 from kernel.kit.pagination import PaginationQuery
 from messages.exceptions import CategoryRequired, MessageNotFound, UnknownCategory
-from messages.models import Message
 from messages.schemas import MessageOut, MessagePage, Preferences, PreferencesChange
 from messages.service import inbox
 from resident_card.accounts.dependencies import CurrentCaller
@@ -22,15 +21,15 @@ router = APIRouter(prefix="/messages", tags=["messages"])
 SIGNED_IN = (NotAuthenticated, InvalidToken)
 
 
-def _out(message: Message, language: Language) -> MessageOut:
+def _out(item: inbox.Item, language: Language) -> MessageOut:
     return MessageOut(
-        id=message.id,
-        category=message.category,
-        title=message.title(language),
-        body=message.body(language),
-        link=message.link,
-        created_at=message.created_at,
-        read_at=message.read_at,
+        id=item.id,
+        category=item.category,
+        title=item.title[language],
+        body=item.body[language],
+        link=item.link,
+        created_at=item.created_at,
+        read_at=item.read_at,
     )
 
 
@@ -40,11 +39,15 @@ def my_messages(
     session: DbSession,
     pagination: PaginationQuery,
     language: RequestLanguage,
+    today: Today,
 ) -> MessagePage:
-    """My messages, newest first, in my language, with how many are unread."""
-    found = inbox.inbox(session, caller.id, limit=pagination.limit, offset=pagination.offset)
+    """My messages and the city's notices current for the neighbourhood I live in, newest first,
+    in my language, with how many are unread."""
+    found = inbox.inbox(
+        session, caller.id, today=today, limit=pagination.limit, offset=pagination.offset
+    )
     return MessagePage(
-        items=[_out(message, language) for message in found.messages],
+        items=[_out(item, language) for item in found.items],
         total=found.total,
         unread=found.unread,
         limit=pagination.limit,
@@ -63,9 +66,10 @@ def read_message(
     session: DbSession,
     language: RequestLanguage,
     now: Now,
+    today: Today,
 ) -> MessageOut:
-    """Mark one of my messages read (again: it keeps the first time)."""
-    return _out(inbox.mark_read(session, caller.id, message_id, now=now), language)
+    """Mark one of my messages, or a notice in my inbox, read (again: it keeps the first time)."""
+    return _out(inbox.mark_read(session, caller.id, message_id, now=now, today=today), language)
 
 
 @router.get("/me/preferences", response_model=Preferences, responses=responses(*SIGNED_IN))

@@ -5,13 +5,14 @@ from __future__ import annotations
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
 from messages import demo, endpoints, metrics, tasks
+from messages.bulletins import endpoints as bulletins
 from messages.service import outbox
 from messages.settings import MessagesSettings
 from messages.web import pages
 
 MANIFEST = Manifest(
     name="messages",
-    routers=(endpoints.router,),
+    routers=(endpoints.router, bulletins.router),
     demo=(demo.load_demo,),
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,

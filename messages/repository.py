@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -74,6 +74,14 @@ class MessageRepository:
             .limit(limit)
             .offset(offset)
         ).all()
+
+    def by_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Message]:
+        wanted = set(ids)
+        if not wanted:
+            return {}
+        return {
+            m.id: m for m in self.session.scalars(select(Message).where(Message.id.in_(wanted)))
+        }
 
     def counts(self, account_id: uuid.UUID) -> tuple[int, int]:
         """How many messages the account's inbox holds, and how many of them are unread."""

@@ -13,7 +13,9 @@ from kernel.notices import Category
 
 
 class MessageOut(BaseModel):
-    """A message in the caller's language; ``link`` is a path of the service's pages."""
+    """A message in the caller's language; ``link`` is a path of the service's pages. A notice of
+    the city for the caller's neighbourhood (or the whole city) has the category ``notice``, and
+    ``created_at`` is when it entered the inbox."""
 
     id: uuid.UUID
     category: str

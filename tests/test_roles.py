@@ -55,6 +55,10 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/messages/me/{message_id}/read"): SIGNED_IN,
     ("GET", "/api/v1/messages/me/preferences"): SIGNED_IN,
     ("PUT", "/api/v1/messages/me/preferences"): SIGNED_IN,
+    ("GET", "/api/v1/notices"): PUBLIC,
+    ("GET", "/api/v1/admin/notices"): STAFF_READ,
+    ("POST", "/api/v1/admin/notices"): ADMIN,
+    ("POST", "/api/v1/admin/notices/{notice_id}/withdraw"): ADMIN,
     # A resident's own data (and their wards'): residents only.
     ("GET", "/api/v1/residents/me"): RESIDENT,
     ("GET", "/api/v1/residents/me/wards"): RESIDENT,

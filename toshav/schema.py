@@ -17,6 +17,7 @@ import cashback.models
 import jobs.models
 import kernel.changes.models
 import kernel.limits.models
+import messages.bulletins.models
 import messages.models
 import parking.models
 import resident_card.accounts.models
@@ -44,6 +45,7 @@ MODEL_MODULES = (
     cashback.models,
     jobs.models,
     messages.models,
+    messages.bulletins.models,
 )
 
 

@@ -1,17 +1,20 @@
-"""A person's inbox: their messages newest first, marking one read, and which categories they want
-by email and SMS."""
+"""A person's inbox: their messages and the city's notices for where they live, newest first,
+marking one read, and which categories they want by email and SMS."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from kernel.i18n import Language, Text
 from kernel.notices import CRITICAL, Category
+from messages.bulletins import service as bulletins
+from messages.bulletins.models import Bulletin
+from messages.bulletins.repository import BULLETIN, MESSAGE, BulletinRepository
 from messages.exceptions import CategoryRequired, MessageNotFound, UnknownCategory
 from messages.models import Message
 from messages.repository import MessageRepository
@@ -34,32 +37,95 @@ CATEGORY_NAMES: dict[Category, Text] = {
 
 
 @dataclass(frozen=True)
-class Inbox:
-    """One page of a person's messages, and the counts of all of them."""
+class Item:
+    """One thing in the inbox: a message to the person, or a notice of the city for the
+    neighbourhood they live in (category ``notice``), read or not by them."""
 
-    messages: Sequence[Message]
+    id: uuid.UUID
+    category: str
+    title: Text
+    body: Text
+    link: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Inbox:
+    """One page of a person's inbox, and the counts of all of it."""
+
+    items: Sequence[Item]
     total: int
     unread: int
 
 
-def inbox(session: Session, account_id: uuid.UUID, *, limit: int, offset: int) -> Inbox:
-    repository = MessageRepository(session)
-    total, unread = repository.counts(account_id)
-    return Inbox(repository.inbox(account_id, limit=limit, offset=offset), total, unread)
+def _message(message: Message) -> Item:
+    return Item(
+        message.id,
+        message.category,
+        message.texts("title"),
+        message.texts("body"),
+        message.link,
+        message.created_at,
+        message.read_at,
+    )
+
+
+def _notice(bulletin: Bulletin, read_at: datetime | None) -> Item:
+    return Item(
+        bulletin.id,
+        BULLETIN,
+        bulletin.texts("title"),
+        bulletin.texts("body"),
+        None,
+        bulletin.shown_from,
+        read_at,
+    )
+
+
+def inbox(
+    session: Session, account_id: uuid.UUID, *, today: date, limit: int, offset: int
+) -> Inbox:
+    """The account's messages and the notices current today where its resident lives, newest
+    first (a notice by when it entered the inbox), in a bounded number of queries."""
+    messages = MessageRepository(session)
+    notices = BulletinRepository(session)
+    picked = bulletins.for_inbox(session, account_id, today=today)
+    total, unread = messages.counts(account_id)
+    if picked is not None:
+        more, more_unread = notices.counts(account_id, picked)
+        total, unread = total + more, unread + more_unread
+    page = notices.inbox_page(account_id, picked, limit=limit, offset=offset)
+    found_messages = messages.by_ids(id_ for kind, id_ in page if kind == MESSAGE)
+    found_notices = notices.by_ids(id_ for kind, id_ in page if kind == BULLETIN)
+    reads = notices.reads(account_id, found_notices)
+    items = [
+        _message(found_messages[id_])
+        if kind == MESSAGE
+        else _notice(found_notices[id_], reads[id_].read_at if id_ in reads else None)
+        for kind, id_ in page
+    ]
+    return Inbox(items, total, unread)
 
 
 def mark_read(
-    session: Session, account_id: uuid.UUID, message_id: uuid.UUID, *, now: datetime
-) -> Message:
-    """Mark the account's message read (again: it keeps the first time). Another account's
-    message is not found."""
+    session: Session, account_id: uuid.UUID, message_id: uuid.UUID, *, now: datetime, today: date
+) -> Item:
+    """Mark the account's message, or a notice in its inbox, read (again: it keeps the first
+    time). Another account's message, or a notice not in its inbox today, is not found."""
     message = MessageRepository(session).in_inbox_of(account_id, message_id)
-    if message is None:
+    if message is not None:
+        if message.read_at is None:
+            message.read_at = now
+            session.flush()
+        return _message(message)
+    picked = bulletins.for_inbox(session, account_id, today=today)
+    notices = BulletinRepository(session)
+    bulletin = None if picked is None else notices.one_of(message_id, picked)
+    if bulletin is None:
         raise MessageNotFound()
-    if message.read_at is None:
-        message.read_at = now
-        session.flush()
-    return message
+    notices.mark_read(account_id, bulletin.id, now)
+    return _notice(bulletin, notices.reads(account_id, [bulletin.id])[bulletin.id].read_at)
 
 
 def preferences(session: Session, account_id: uuid.UUID) -> dict[str, bool]:

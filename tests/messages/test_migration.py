@@ -13,7 +13,14 @@ from kernel.database import Base
 from tests.conftest import FreshDatabase
 from toshav.schema import alembic_config, load_all_models
 
-TABLES = {"messages", "message_deliveries", "message_preferences"}
+TABLES = {
+    "messages",
+    "message_deliveries",
+    "message_preferences",
+    "bulletins",
+    "bulletin_neighbourhoods",
+    "bulletin_reads",
+}
 
 
 def _tables(diff: Any) -> set[str]:
