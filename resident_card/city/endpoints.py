@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from kernel.database import DbSession
 from kernel.errors import Unprocessable, responses
 from resident_card.city import service
-from resident_card.city.schemas import Names, NeighbourhoodOut, StreetOut
+from resident_card.city.schemas import Names, NeighbourhoodOut, OutlineOut, OutlinesOut, StreetOut
 
 router = APIRouter(prefix="/city", tags=["city"])
 
@@ -21,6 +21,20 @@ def neighbourhoods(session: DbSession) -> list[NeighbourhoodOut]:
         NeighbourhoodOut(code=n.code, names=Names(**n.names))
         for n in service.list_neighbourhoods(session)
     ]
+
+
+@router.get("/neighbourhoods.geojson", response_model=OutlinesOut)
+def neighbourhood_outlines(session: DbSession) -> OutlinesOut:
+    """The neighbourhoods' outlines as GeoJSON, each named in Hebrew, Arabic and English (for maps)."""
+    return OutlinesOut(
+        features=[
+            OutlineOut(
+                properties=NeighbourhoodOut(code=n.code, names=Names(**n.names)),
+                geometry=outline,
+            )
+            for n, outline in service.neighbourhood_outlines(session)
+        ]
+    )
 
 
 @router.get("/streets", response_model=list[StreetOut], responses=responses(Unprocessable))

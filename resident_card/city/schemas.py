@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
 
 
 class Names(BaseModel):
@@ -20,3 +22,20 @@ class StreetOut(BaseModel):
     code: str
     names: Names
     neighbourhoods: list[str]
+
+
+class OutlineOut(BaseModel):
+    """One neighbourhood as a GeoJSON feature: its code and names, and its outline."""
+
+    type: Literal["Feature"] = "Feature"
+    properties: NeighbourhoodOut
+    geometry: dict[str, Any] = Field(
+        description="the outline: a GeoJSON Polygon or MultiPolygon, longitude before latitude"
+    )
+
+
+class OutlinesOut(BaseModel):
+    """The city's neighbourhoods as a GeoJSON FeatureCollection."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    features: list[OutlineOut]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import json
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +21,9 @@ DATA_FOLDER = Path(__file__).resolve().parent / "data"
 NEIGHBOURHOODS_FILE = "neighbourhoods.csv"
 STREETS_FILE = "streets.csv"
 RANGES_FILE = "house_number_ranges.csv"
+# The neighbourhoods' outlines (a GeoJSON FeatureCollection, each feature's ``code`` naming one),
+# shipped with the city's data for the maps.
+OUTLINES_FILE = "neighbourhoods.geojson"
 NAME_COLUMNS = ("name_he", "name_ar", "name_en")
 MAX_HOUSE_NUMBER = 9999
 
@@ -57,6 +63,32 @@ def neighbourhood_for(
 
 def list_neighbourhoods(session: Session) -> Sequence[Neighbourhood]:
     return CityRepository(session).neighbourhoods()
+
+
+@cache
+def outline_shapes(path: Path = DATA_FOLDER / OUTLINES_FILE) -> dict[str, dict[str, Any]]:
+    """Each neighbourhood's outline (a GeoJSON Polygon or MultiPolygon) by its code, read once."""
+    collection = json.loads(path.read_text("utf-8"))
+    shapes: dict[str, dict[str, Any]] = {}
+    for feature in collection["features"]:
+        geometry = feature["geometry"]
+        if geometry["type"] not in ("Polygon", "MultiPolygon"):
+            raise CityDataInvalid(file=path.name, row=0, problem=f"a {geometry['type']} outline")
+        shapes[feature["properties"]["code"]] = {
+            "type": geometry["type"],
+            "coordinates": geometry["coordinates"],
+        }
+    return shapes
+
+
+def neighbourhood_outlines(session: Session) -> list[tuple[Neighbourhood, dict[str, Any]]]:
+    """The city's neighbourhoods that have an outline, each with it, in the neighbourhoods' order."""
+    shapes = outline_shapes()
+    return [
+        (neighbourhood, shapes[neighbourhood.code])
+        for neighbourhood in list_neighbourhoods(session)
+        if neighbourhood.code in shapes
+    ]
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,9 +13,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from parking.offline import contains
+from parking.service.zones import DATA_FOLDER as ZONES_FOLDER
 from resident_card.city.exceptions import CityDataInvalid
 from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
-from resident_card.city.service import DATA_FOLDER, load_city, neighbourhood_for
+from resident_card.city.service import DATA_FOLDER, load_city, neighbourhood_for, outline_shapes
 from tests.conftest import FreshDatabase
 from toshav.cli import main
 from toshav.settings import get_settings
@@ -184,6 +187,52 @@ def test_neighbourhoods_are_listed_in_three_languages(client: TestClient, sessio
         "en": "Wadi Nisnas",
     }
     assert len(by_code) >= 14
+
+
+# Where each parking zone (and car park) lies: in the neighbourhood of the same streets.
+ZONES_IN = {
+    "hadar_west": "hadar",
+    "hadar_east": "hadar",
+    "carmel": "carmel_centre",
+    "ahuza": "ahuza",
+    "downtown": "downtown",
+    "bat_galim": "bat_galim",
+    "lot_carmel": "carmel_centre",
+    "lot_port": "downtown",
+    "lot_bat_galim": "bat_galim",
+}
+
+
+def test_every_neighbourhood_has_one_outline_over_its_parking_zones() -> None:
+    shapes = outline_shapes()
+    codes = [line.split(",")[0] for line in (DATA_FOLDER / "neighbourhoods.csv").open()][1:]
+    assert sorted(shapes) == sorted(codes)
+    for shape in shapes.values():
+        assert shape["type"] == "Polygon"
+        ring = shape["coordinates"][0]
+        assert ring[0] == ring[-1]
+        assert all(34.9 < x < 35.1 and 32.75 < y < 32.85 for x, y in ring)  # around Haifa
+    zones = json.loads((ZONES_FOLDER / "zones.geojson").read_text())["features"]
+    for zone in zones:
+        ring = zone["geometry"]["coordinates"][0]
+        x = sum(p[0] for p in ring[:-1]) / (len(ring) - 1)
+        y = sum(p[1] for p in ring[:-1]) / (len(ring) - 1)
+        holding = [code for code, shape in shapes.items() if contains(shape, x, y)]
+        assert holding == [ZONES_IN[zone["properties"]["zone"]]], zone["properties"]
+
+
+def test_the_outlines_are_served_as_geojson_with_their_names(
+    client: TestClient, session: Session
+) -> None:
+    load_city(session)
+    response = client.get("/api/v1/city/neighbourhoods.geojson")
+    assert response.status_code == 200
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    by_code = {f["properties"]["code"]: f for f in collection["features"]}
+    assert len(by_code) == len(outline_shapes())
+    assert by_code["abbas"]["properties"]["names"]["ar"] == "حي عباس"
+    assert by_code["abbas"]["geometry"] == outline_shapes()["abbas"]
 
 
 @pytest.mark.parametrize("q", ["herz", "HERZL", "הרצ", "هرتسل"])
