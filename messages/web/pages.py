@@ -1,4 +1,5 @@
-"""The inbox's part of the wallet and its files (``templates/``, ``static/``: script, styles, texts)."""
+"""The inbox's part of the wallet, the notices' part of the clerk's desk, and their files
+(``templates/``, ``static/``: scripts, styles, texts)."""
 
 from __future__ import annotations
 
@@ -10,5 +11,9 @@ HERE = Path(__file__).resolve().parent
 STATIC = HERE / "static"
 TEMPLATES = HERE / "templates"
 
-# The person's messages, the unread count at the top of the wallet, and what they want by email.
-PARTS: tuple[PagePart, ...] = (PagePart("wallet", TEMPLATES / "wallet-inbox.html"),)
+PARTS: tuple[PagePart, ...] = (
+    # The person's messages, the unread count at the top of the wallet, what they want by email.
+    PagePart("wallet", TEMPLATES / "wallet-inbox.html"),
+    # The city's notices on the clerk's desk: posted, withdrawn, read by auditors.
+    PagePart("clerk", TEMPLATES / "clerk-notices.html"),
+)
