@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, metrics, requests, routers, summary, tasks
+from cashback import cli, demo, metrics, open_data, requests, routers, summary, tasks
 from cashback.settings import CashbackSettings
 from cashback.web import pages
 from kernel.manifest import Manifest
@@ -21,10 +21,11 @@ MANIFEST = Manifest(
     jobs=tasks.JOBS,
     settings=CashbackSettings,
     # The resident's cashback balance on the card, and the campaigns a business's till may apply;
-    # a business's application among its owner's requests.
+    # a business's application among its owner's requests; its purchases in the open data.
     plug_ins=(
         CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),
         requests.SOURCE,
+        open_data.SOURCE,
     ),
     metrics=metrics.METRICS,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from parking import cli, demo, metrics, notices, plug_ins, tasks
+from parking import cli, demo, metrics, notices, open_data, plug_ins, tasks
 from parking.endpoints import (
     inspections,
     parking_time,
@@ -41,6 +41,12 @@ MANIFEST = Manifest(
     runtime_parts=(inspections.inspection_desk,),
     jobs=(*tasks.JOBS, notices.EXPIRING_PERMITS),
     settings=ParkingSettings,
-    plug_ins=(plug_ins.FACTS, plug_ins.PASS_HOLDERS, requests.SOURCE, follow_ups.FOLLOW_UPS),
+    plug_ins=(
+        plug_ins.FACTS,
+        plug_ins.PASS_HOLDERS,
+        requests.SOURCE,
+        follow_ups.FOLLOW_UPS,
+        *open_data.SOURCES,
+    ),
     metrics=metrics.METRICS,
 )

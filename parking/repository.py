@@ -3,13 +3,29 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Table,
+    and_,
+    case,
+    func,
+    insert,
+    literal,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
 
+from figures.window import Window
 from parking.models import (
     Inspection,
     ParkingPass,
@@ -21,6 +37,7 @@ from parking.models import (
     ZoneStreetRange,
 )
 from resident_card.city.models import Street
+from resident_card.city.repository import neighbourhood_code_at
 from resident_card.residents.models import Household, Resident
 
 
@@ -456,3 +473,106 @@ class InspectionRepository:
             )
             or 0
         )
+
+
+class OpenDataRepository:
+    """The open data's parking figures: each group's sum and its distinct people, by neighbourhood
+    (or over the city) and city month, leaving out what no neighbourhood holds."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _grouped(
+        self, found: Subquery, *, by_neighbourhood: bool
+    ) -> list[tuple[str | None, str, int, int]]:
+        place: ColumnElement[Any] = found.c.place if by_neighbourhood else literal_column("NULL")
+        rows = self.session.execute(
+            select(
+                place,
+                found.c.month,
+                func.coalesce(func.sum(found.c.value), 0),
+                func.count(found.c.person.distinct()),
+            )
+            .where(found.c.place.is_not(None))
+            .group_by(*((found.c.place,) if by_neighbourhood else ()), found.c.month)
+        ).all()
+        return [(n, m, int(value), int(people)) for n, m, value, people in rows]
+
+    def permits_issued(
+        self, window: Window, *, by_neighbourhood: bool
+    ) -> list[tuple[str | None, str, int, int]]:
+        """Permits granted, in the month they began, at their holder's address."""
+        inner = (
+            select(
+                neighbourhood_code_at(
+                    Resident.street_id.expression, Resident.house_number.expression
+                ).label("place"),
+                window.month_of(Permit.valid_from.expression),
+                literal(1).label("value"),
+                Permit.resident_id.label("person"),
+            )
+            .join(Resident, Resident.id == Permit.resident_id)
+            .where(
+                Permit.status != PermitStatus.refused.value,
+                window.holds(Permit.valid_from.expression),
+            )
+        )
+        return self._grouped(inner.subquery(), by_neighbourhood=by_neighbourhood)
+
+    def free_minutes_used(
+        self, window: Window, *, by_neighbourhood: bool
+    ) -> list[tuple[str | None, str, int, int]]:
+        """Free minutes taken by stopped sessions, in the month they started, at the resident's
+        address; only sessions that took some count (their residents are the people)."""
+        inner = (
+            select(
+                neighbourhood_code_at(
+                    Resident.street_id.expression, Resident.house_number.expression
+                ).label("place"),
+                window.month_of(ParkingSession.started_at.expression),
+                ParkingSession.free_minutes.label("value"),
+                ParkingSession.resident_id.label("person"),
+            )
+            .join(Resident, Resident.id == ParkingSession.resident_id)
+            .where(
+                ParkingSession.free_minutes > 0, window.holds(ParkingSession.started_at.expression)
+            )
+        )
+        return self._grouped(inner.subquery(), by_neighbourhood=by_neighbourhood)
+
+    def zone_neighbourhoods(self) -> dict[str, str]:
+        """Each zone's neighbourhood: the one that holds most of its street ranges' first houses."""
+        rows = self.session.execute(
+            select(
+                ParkingZone.code,
+                neighbourhood_code_at(
+                    ZoneStreetRange.street_id.expression, ZoneStreetRange.from_number.expression
+                ),
+            ).join(ZoneStreetRange, ZoneStreetRange.zone_id == ParkingZone.id)
+        ).all()
+        tally: dict[str, Counter[str]] = {}
+        for zone, neighbourhood in rows:
+            if neighbourhood is not None:
+                tally.setdefault(zone, Counter())[neighbourhood] += 1
+        return {
+            zone: min(counts, key=lambda code: (-counts[code], code))
+            for zone, counts in tally.items()
+        }
+
+    def inspections(
+        self, window: Window, zones: dict[str, str], *, by_neighbourhood: bool
+    ) -> list[tuple[str | None, str, int, int]]:
+        """Inspections, in the month made, in their zone's neighbourhood; their people are the
+        distinct plates (an anonymised inspection has none: its row has fewer people, not more)."""
+        place: ColumnElement[Any] = (
+            case(zones, value=Inspection.zone_code, else_=None)
+            if zones
+            else literal(None, String())
+        )
+        inner = select(
+            place.label("place"),
+            window.month_of(Inspection.at.expression),
+            literal(1).label("value"),
+            Inspection.plate.label("person"),
+        ).where(window.holds(Inspection.at.expression))
+        return self._grouped(inner.subquery(), by_neighbourhood=by_neighbourhood)

@@ -109,6 +109,11 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/admin/users/{user_id}"): STAFF_READ,
     # The card and its credentials.
     ("GET", "/.well-known/jwks.json"): PUBLIC,
+    # figures: the open data
+    ("GET", "/api/v1/open-data/"): PUBLIC,
+    ("GET", "/api/v1/open-data/neighbourhoods/{code}"): PUBLIC,
+    ("GET", "/api/v1/open-data/{resource}.csv"): PUBLIC,
+    ("GET", "/api/v1/open-data/{resource}.json"): PUBLIC,
     ("GET", "/api/v1/credentials/keys"): STAFF_READ,
     ("GET", "/api/v1/cards/me"): RESIDENT,
     ("GET", "/api/v1/cards/me/wards"): RESIDENT,

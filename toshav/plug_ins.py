@@ -11,6 +11,7 @@ be set up again with other domains (the test suite builds apps with different ``
 - ``resident_card.residents.events``: ``ResidentChanges``, what follows a resident's change;
 - ``resident_card.requests.sources``: ``RequestSource``, a person's requests of each kind;
 - ``kernel.notices``: ``NoticeBox``, the one outbox every notice is posted to;
+- ``figures.open_data.sources``: ``OpenDataSource``, the measures the open data publishes;
 - ``jobs.timetable``: every enabled domain's jobs and drains (``Manifest.jobs``).
 """
 
@@ -20,6 +21,8 @@ from collections.abc import Sequence
 
 from benefits.eligibility.service import facts
 from benefits.eligibility.service.facts import Facts
+from figures.open_data import sources as open_data
+from figures.open_data.sources import OpenDataSource
 from jobs import timetable
 from kernel import notices
 from kernel.manifest import Manifest
@@ -34,8 +37,18 @@ from resident_card.residents import events
 from resident_card.residents.events import ResidentChanges
 from toshav.domains import EVERY
 
-PlugIn = Facts | CardLines | KeyHolders | ResidentChanges | RequestSource | NoticeBox
-PLUG_IN_TYPES = (Facts, CardLines, KeyHolders, ResidentChanges, RequestSource, NoticeBox)
+PlugIn = (
+    Facts | CardLines | KeyHolders | ResidentChanges | RequestSource | NoticeBox | OpenDataSource
+)
+PLUG_IN_TYPES = (
+    Facts,
+    CardLines,
+    KeyHolders,
+    ResidentChanges,
+    RequestSource,
+    NoticeBox,
+    OpenDataSource,
+)
 
 
 def _plug_ins(manifests: Sequence[Manifest]) -> list[PlugIn]:
@@ -61,6 +74,7 @@ def install(manifests: Sequence[Manifest]) -> None:
     holders.install([p for p in on if isinstance(p, KeyHolders)])
     events.install([p for p in on if isinstance(p, ResidentChanges)])
     sources.install([p for p in on if isinstance(p, RequestSource)])
+    open_data.install([p for p in on if isinstance(p, OpenDataSource)])
     boxes = [p for p in on if isinstance(p, NoticeBox)]
     if len(boxes) > 1:
         raise TypeError("notices go to one outbox; more than one domain offers one")

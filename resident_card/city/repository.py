@@ -4,16 +4,47 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, ScalarSelect, and_, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from resident_card.city.models import HouseNumberRange, Neighbourhood, Street
+from resident_card.city.models import HouseNumberRange, Neighbourhood, Parity, Street
 
 
 def _like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def neighbourhood_code_at(
+    street_id: ColumnElement[Any], house_number: ColumnElement[Any]
+) -> ScalarSelect[str]:
+    """The code of the neighbourhood an address lies in, for a query over many addresses (a
+    correlated subquery; NULL where no range holds it): the choice ``neighbourhood_for`` makes,
+    one side of the street before both, then the narrower range."""
+    covering = aliased(HouseNumberRange)
+    return (
+        select(Neighbourhood.code)
+        .join(covering, covering.neighbourhood_id == Neighbourhood.id)
+        .where(
+            covering.street_id == street_id,
+            covering.from_number <= house_number,
+            covering.to_number >= house_number,
+            or_(
+                covering.parity == Parity.all.value,
+                and_(covering.parity == Parity.odd.value, house_number % 2 == 1),
+                and_(covering.parity == Parity.even.value, house_number % 2 == 0),
+            ),
+        )
+        .order_by(
+            covering.parity == Parity.all.value,
+            covering.to_number - covering.from_number,
+            covering.from_number,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
 
 
 class CityRepository:
