@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from cashback.endpoints import (
+    business_figures,
     campaigns,
     flags,
     merchants,
@@ -20,6 +21,7 @@ from cashback.endpoints import (
 
 ROUTERS: tuple[APIRouter, ...] = (
     my_business.router,
+    business_figures.router,
     statements.router,
     staff.router,
     purchases.router,

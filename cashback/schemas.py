@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -492,3 +492,73 @@ class FlagResolveIn(BaseModel):
 
     outcome: FlagOutcome
     reason: Reason
+
+
+# --- what the scheme does for a business ----------------------------------------------------------
+
+
+class WindowOut(BaseModel):
+    """The city days a figure covers (both included) and the city months they touch."""
+
+    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
+
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    months: list[str]
+
+
+class CodeName(BaseModel):
+    """A category or neighbourhood by its code, named in the caller's language."""
+
+    code: str
+    name: str
+
+
+class BusinessMonthOut(BaseModel):
+    """A city month of purchases. ``purchases`` counts every purchase recorded in the month (one
+    refunded since too); ``sales_agorot`` and ``cashback_agorot`` are their amounts and cashback
+    net of what was refunded of them since; ``residents`` the distinct residents who bought;
+    ``returning_residents`` those of them who had bought here in an earlier month (within the
+    window or before it): residents who came back."""
+
+    month: str
+    purchases: int
+    sales_agorot: int
+    cashback_agorot: int
+    residents: int
+    returning_residents: int
+
+
+class CategoryMonthOut(BaseModel):
+    """A city month of every business of the category in the neighbourhood (here: the same
+    businesses), the same figures as a business's; null and ``hidden_because`` said when hidden:
+    ``too_few_residents`` (fewer than the open data's k), ``too_few_businesses`` (fewer than 3 sold
+    that month, or are in the scheme, so no business could subtract itself to learn another's)."""
+
+    month: str
+    hidden_because: str | None
+    purchases: int | None
+    sales_agorot: int | None
+    cashback_agorot: int | None
+    residents: int | None
+    returning_residents: int | None
+
+
+class CategoryFiguresOut(BaseModel):
+    category: CodeName
+    neighbourhood: CodeName
+    businesses: int = Field(
+        description="Businesses of the category in the neighbourhood in the scheme."
+    )
+    months: list[CategoryMonthOut]
+
+
+class BusinessFiguresOut(BaseModel):
+    """What the scheme did for a business, month by month, beside its category in its
+    neighbourhood; money in agorot."""
+
+    window: WindowOut
+    id: uuid.UUID
+    name: str
+    months: list[BusinessMonthOut]
+    category: CategoryFiguresOut

@@ -57,6 +57,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/messages/me/preferences"): SIGNED_IN,
     ("PUT", "/api/v1/messages/me/preferences"): SIGNED_IN,
     ("GET", "/api/v1/notices"): PUBLIC,
+    ("GET", "/api/v1/cashback/merchants/{merchant_id}/figures"): MERCHANT,
     ("GET", "/api/v1/admin/notices"): STAFF_READ,
     ("POST", "/api/v1/admin/notices"): ADMIN,
     ("POST", "/api/v1/admin/notices/{notice_id}/withdraw"): ADMIN,

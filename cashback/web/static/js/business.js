@@ -2,6 +2,7 @@
 // username, or a new one with a one-time link to choose its password) and removed at once.
 
 import { call } from "./api.js";
+import { startFigures } from "./business-figures.js";
 import { formatDate, onLanguageChange, setText, t } from "./i18n.js";
 import {
   announce,
@@ -142,6 +143,7 @@ async function load() {
   name.hidden = false;
   $("business-links").hidden = false;
   $("to-wallet").hidden = !tokens.roles.includes("resident");
+  startFigures(business); // its owner's and its staff's, beside the staff logins
   if (!business.owner) return announce(status, "business.owner_only");
   clearMessage(status);
   await loadStaff();
