@@ -14,12 +14,13 @@ from benefits.ledger import cli as ledger_cli
 from benefits.ledger import endpoints as ledger
 from benefits.ledger import metrics as ledger_metrics
 from benefits.ledger import tasks as ledger_tasks
+from benefits.uptake import endpoints as uptake
 from kernel.manifest import Manifest
 from resident_card.cards.summary import CardLines
 
 MANIFEST = Manifest(
     name="benefits",
-    routers=(ledger.router, eligibility.router, appeals.router),
+    routers=(ledger.router, eligibility.router, appeals.router, uptake.router),
     commands=(ledger_cli.ledger, eligibility_cli.rules, eligibility_cli.benefits),
     demo=(eligibility_demo.load_demo,),
     jobs=(*eligibility_tasks.JOBS, *ledger_tasks.JOBS),

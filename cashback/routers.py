@@ -16,6 +16,7 @@ from cashback.endpoints import (
     redemptions,
     staff,
     statements,
+    statistics,
     wallet,
 )
 
@@ -30,4 +31,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     merchants.router,
     campaigns.router,
     flags.router,
+    statistics.router,
 )

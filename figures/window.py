@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Query
 from sqlalchemy import ColumnElement, case, literal
+from sqlalchemy.orm import QueryableAttribute
 
 from figures.exceptions import InvalidWindow
 from figures.settings import figures_settings
@@ -22,6 +23,8 @@ from kernel.settings import AppSettings, Settings
 
 # How many months a window covers when the caller names no first day: this one and the 11 before.
 DEFAULT_MONTHS = 12
+# A column a figure is counted by: a mapped attribute (``Purchase.created_at``) or an expression.
+Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
 @dataclass(frozen=True)
@@ -73,7 +76,7 @@ class Window:
             first = following
         return found
 
-    def month_of(self, at: ColumnElement[Any]) -> ColumnElement[str]:
+    def month_of(self, at: Column) -> ColumnElement[str]:
         """The label of the window's month an instant column falls in (NULL outside the window):
         one CASE over the months' edges, the same SQL on every database."""
         months = self.months()
@@ -82,11 +85,11 @@ class Window:
             else_=None,
         ).label("month")
 
-    def holds(self, at: ColumnElement[Any]) -> ColumnElement[bool]:
+    def holds(self, at: Column) -> ColumnElement[bool]:
         """Whether an instant column falls in the window (for the query's WHERE)."""
         return (at >= self.start) & (at < self.end)
 
-    def holds_day(self, day: ColumnElement[Any]) -> ColumnElement[bool]:
+    def holds_day(self, day: Column) -> ColumnElement[bool]:
         """Whether a city-date column (a permit's first day, say) falls in the window."""
         return (day >= self.first) & (day <= self.last)
 

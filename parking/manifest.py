@@ -12,6 +12,7 @@ from parking.endpoints import (
     permits,
     records,
     residents,
+    statistics,
     vehicles,
     zones,
 )
@@ -31,6 +32,7 @@ MANIFEST = Manifest(
         passes.router,
         parking_time.router,
         records.router,
+        statistics.router,
     ),
     commands=(cli.parking,),
     demo=(demo.load_demo,),

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from figures.statistics import WindowOut
 from parking.models import VehicleRelation, ZoneKind
 from parking.offline import Reason
 
@@ -285,3 +286,60 @@ class OfflineBundleOut(BaseModel):
     zones: list[BundleZoneOut]
     issued_at: datetime
     expires_at: datetime
+
+
+# --- statistics (/api/v1/stats/…) ---------------------------------------------------------------
+
+Verdicts = Annotated[
+    dict[str, int],
+    Field(
+        description="Inspections by verdict: the reason an inspector was told, every one listed "
+        "(`valid_permit` and `active_session` allow the vehicle; every other reason does not)."
+    ),
+]
+
+
+class ZoneInspectionsOut(BaseModel):
+    code: str | None = Field(
+        description="The zone the inspector checked in; null for checks of a scanned pass with no "
+        "place given (judged for the pass's own zone)."
+    )
+    name: str
+    inspections: int = Field(description="Inspections recorded in the window.")
+    verdicts: Verdicts
+    shares: dict[str, float] = Field(
+        description="Each verdict's share of the zone's inspections, 0 to 1 (0 when none)."
+    )
+
+
+class InspectionMonthOut(BaseModel):
+    month: str = Field(description="A city month of the window (YYYY-MM), by the check's time.")
+    inspections: int
+    verdicts: Verdicts
+
+
+class InspectionStatsOut(BaseModel):
+    window: WindowOut
+    zones: list[ZoneInspectionsOut] = Field(description="Every zone, then checks with no place.")
+    months: list[InspectionMonthOut]
+
+
+class ZonePermitsOut(BaseModel):
+    code: str
+    name: str
+    issued: int = Field(description="Permits granted for the zone in the window (refusals not).")
+    active_at_end: int = Field(
+        description="Its permits in force as the window ends (begun, not run out, not cancelled "
+        "or ended by a change of the holder's)."
+    )
+
+
+class PermitMonthOut(BaseModel):
+    month: str = Field(description="A city month of the window (YYYY-MM).")
+    issued: int = Field(description="Permits granted in the month, every zone.")
+
+
+class PermitStatsOut(BaseModel):
+    window: WindowOut
+    zones: list[ZonePermitsOut] = Field(description="Every zone and car park.")
+    months: list[PermitMonthOut]

@@ -58,6 +58,10 @@ ROOM_EXEMPTIONS: dict[str, dict[str, str]] = {
         "models": "it keeps no table: each figure is read from the domain that holds it",
         "repository": "it queries nothing itself: each domain's source reads its own tables",
     },
+    "benefits/uptake": {
+        "models": "it keeps no table: it sums the grants' and the ledger's",
+        "exceptions": "it refuses nothing of its own: a bad window is figures' invalid_window",
+    },
     "resident_card/audit": {
         "exceptions": "it records and lists what others did; it refuses nothing"
     },
@@ -535,6 +539,12 @@ CLEAN_HOUSE = {
     "benefits/ledger/__init__.py": "",
     **{f"benefits/ledger/{room}.py": "from resident_card.cards import service\n" for room in ROOMS},
     "benefits/endpoints.py": "from benefits.ledger import endpoints\n",
+    # benefits/uptake: no table, no refusal of its own, as exempted.
+    "benefits/uptake/__init__.py": "",
+    **{
+        f"benefits/uptake/{room}.py": ""
+        for room in ("schemas", "repository", "service", "endpoints")
+    },
     # jobs and messages: rooms as modules, on the card.
     **{
         f"{domain}/{room}.py": "from resident_card.cards import service\n"
@@ -701,9 +711,15 @@ PLANTS: list[tuple[str, dict[str, str | None], list[str]]] = [
         {
             "benefits/ledger/__init__.py": None,
             **{f"benefits/ledger/{room}.py": None for room in ROOMS},
+            "benefits/uptake/__init__.py": None,
+            **{
+                f"benefits/uptake/{room}.py": None
+                for room in ("schemas", "repository", "service", "endpoints")
+            },
         },
         [
-            "benefits/: lacks models, schemas, repository, service, exceptions (a module or a package each)"
+            "benefits/: lacks models, schemas, repository, service, exceptions (a module or a package each)",
+            "benefits/uptake/: in ROOM_EXEMPTIONS, but no such domain",
         ],
     ),
     (

@@ -205,6 +205,14 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/admin/cashback/campaigns/{campaign_id}/end"): ADMIN,
     ("GET", "/api/v1/admin/cashback/flags"): STAFF_READ,
     ("POST", "/api/v1/admin/cashback/flags/{flag_id}/resolve"): ADMIN,
+    # --- statistics -------------------------------------------------------------------------------
+    ("GET", "/api/v1/stats/uptake"): STAFF_READ,
+    ("GET", "/api/v1/stats/inspections"): STAFF_READ,
+    ("GET", "/api/v1/stats/permits"): STAFF_READ,
+    ("GET", "/api/v1/stats/campaigns"): STAFF_READ,
+    ("GET", "/api/v1/stats/purchases"): STAFF_READ,
+    ("GET", "/api/v1/stats/businesses"): STAFF_READ,
+    ("GET", "/api/v1/stats/flags"): STAFF_READ,
 }
 
 # Values for path parameters: well-formed, naming nothing that exists.

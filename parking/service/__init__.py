@@ -8,7 +8,8 @@
   revocation list and the inspector's offline bundle;
 - ``permits``: applying for a permit, the facts the rule reads, moving house and reconciling;
 - ``parking_time``: the monthly free minutes, parking sessions and paid time;
-- ``inspections``: judging a scanned pass from memory or a plate from the database, and the record.
+- ``inspections``: judging a scanned pass from memory or a plate from the database, and the record;
+- ``statistics``: inspections and permits by zone and month over a window, for the dashboard.
 
 The facts the resident-permit rule reads (``parking_zone``, ``vehicle_count``,
 ``vehicle_in_household``, ``household_parking_permits``) and ``resident_parking_facts``, their

@@ -1,4 +1,5 @@
-"""What the cashback API takes and gives. Money is in agorot (integers), always."""
+"""What the cashback API takes and gives. Money is in agorot (integers), always. The statistics'
+answers are in ``statistics``."""
 
 from __future__ import annotations
 

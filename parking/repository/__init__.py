@@ -1,4 +1,5 @@
-"""Every query of parking: zones, vehicles, permits, passes, sessions and inspections."""
+"""Every query of parking: zones, vehicles, permits, passes, sessions and inspections, and the
+open data's sums; the dashboard's statistics are in ``statistics``."""
 
 from __future__ import annotations
 
