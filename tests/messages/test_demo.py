@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
@@ -32,18 +33,24 @@ def test_the_demo_resident_is_welcomed_once(
     fresh_database: FreshDatabase, toshav: CliRunner
 ) -> None:
     loaded = toshav.invoke(main, ["demo", "load"])
+    today = datetime.now(ZoneInfo(fresh_database.settings.city_time_zone)).date()
     with fresh_database.session() as session:
         user = UserRepository(session).by_username("resident")
         assert user is not None
-        first = inbox.inbox(session, user.id, today=date(2026, 12, 1), limit=50, offset=0)
+        first = inbox.inbox(session, user.id, today=today, limit=50, offset=0)
     again = toshav.invoke(main, ["demo", "load"])
 
     assert loaded.exit_code == 0, loaded.output
     assert again.exit_code == 0, again.output
     assert "messages: a welcome message" in loaded.output
+    assert "messages: a notice of the city for Hadar, for 30 days" in loaded.output
+    assert "messages: the city's notice for Hadar is there already" in again.output
     with fresh_database.session() as session:
-        found = inbox.inbox(session, user.id, today=date(2026, 12, 1), limit=50, offset=0)
+        found = inbox.inbox(session, user.id, today=today, limit=50, offset=0)
         assert found.total == first.total  # loading again posts nothing new
         [welcome] = [item for item in found.items if item.title["en"] == "Welcome to Toshav"]
         assert welcome.link == "/wallet#card"
         assert welcome.read_at is None
+        # The demo resident lives on Herzl Street, in Hadar: the city's notice for it is there.
+        [notice] = [item for item in found.items if item.category == "notice"]
+        assert notice.title["en"] == "Water works on Herzl Street"
