@@ -16,11 +16,10 @@ from cashback.schemas import (
     BusinessMonthOut,
     CategoryFiguresOut,
     CategoryMonthOut,
-    CodeName,
-    WindowOut,
 )
 from cashback.service import business_figures as service
 from figures.exceptions import InvalidWindow
+from figures.statistics import NamedOut, window_out
 from figures.window import FigureWindow
 from kernel.database import DbSession
 from kernel.errors import Unprocessable, responses
@@ -76,19 +75,15 @@ def business_figures(
     )
     merchant = found.merchant
     return BusinessFiguresOut(
-        window=WindowOut(
-            first=window.first,
-            last=window.last,
-            months=[month.label for month in window.months()],
-        ),
+        window=window_out(window),
         id=merchant.id,
         name=merchant.name,
         months=[_month(month) for month in found.months],
         category=CategoryFiguresOut(
-            category=CodeName(
+            category=NamedOut(
                 code=merchant.category, name=CATEGORY_NAMES[merchant.category][language]
             ),
-            neighbourhood=CodeName(
+            neighbourhood=NamedOut(
                 code=found.neighbourhood.code, name=found.neighbourhood.name(language)
             ),
             businesses=found.category_businesses,

@@ -4,7 +4,7 @@ answers are in ``statistics``."""
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -20,6 +20,7 @@ from pydantic import (
 from benefits.ledger.service.posting import MAX_AMOUNT
 from cashback.earning import MAX_AMOUNT_AGOROT
 from cashback.models import BusinessCategory, FlagOutcome, FlagStatus, MerchantStatus
+from figures.statistics import NamedOut, WindowOut
 from kernel.kit.integers import WholeNumber
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -498,23 +499,6 @@ class FlagResolveIn(BaseModel):
 # --- what the scheme does for a business ----------------------------------------------------------
 
 
-class WindowOut(BaseModel):
-    """The city days a figure covers (both included) and the city months they touch."""
-
-    model_config = ConfigDict(serialize_by_alias=True, validate_by_name=True)
-
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
-    months: list[str]
-
-
-class CodeName(BaseModel):
-    """A category or neighbourhood by its code, named in the caller's language."""
-
-    code: str
-    name: str
-
-
 class BusinessMonthOut(BaseModel):
     """A city month of purchases. ``purchases`` counts every purchase recorded in the month (one
     refunded since too); ``sales_agorot`` and ``cashback_agorot`` are their amounts and cashback
@@ -546,8 +530,8 @@ class CategoryMonthOut(BaseModel):
 
 
 class CategoryFiguresOut(BaseModel):
-    category: CodeName
-    neighbourhood: CodeName
+    category: NamedOut
+    neighbourhood: NamedOut
     businesses: int = Field(
         description="Businesses of the category in the neighbourhood in the scheme."
     )
