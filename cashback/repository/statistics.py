@@ -9,12 +9,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
 
 from benefits.ledger.models import Hold, HoldStatus, Posting, Transaction
 from cashback.models import Campaign, Flag, FlagOutcome, FlagStatus, Merchant, Purchase
 from cashback.repository.base import Repository
-from figures.window import Window
+from figures.window import Column, Window
 from resident_card.city.models import Neighbourhood
 
 
@@ -42,6 +42,16 @@ def _sums(row: Any, *, residents: bool = True) -> PurchaseSums:
         amount_agorot=int(row.amount),
         cashback_agorot=int(row.cashback),
         residents=int(row.residents) if residents else 0,
+    )
+
+
+def _totals(each: Subquery) -> tuple[ColumnElement[Any], ...]:
+    """Sums over per-resident rows: purchases, paid, cashback, and the residents themselves."""
+    return (
+        func.sum(each.c.purchases).label("purchases"),
+        func.sum(each.c.amount).label("amount"),
+        func.sum(each.c.cashback).label("cashback"),
+        func.count().label("residents"),
     )
 
 
@@ -111,20 +121,31 @@ class StatisticsRepository(Repository):
 
     # --- purchases by place, month and business ----------------------------------------------
 
-    def by_place(self, window: Window) -> list[tuple[uuid.UUID, str, PurchaseSums]]:
-        """(the business's neighbourhood, its category, what the window's purchases there came to)."""
-        rows = self.session.execute(
+    def _by_resident(self, window: Window, *keys: Column) -> Subquery:
+        """The window's purchases summed per resident within each group of ``keys``: grouped
+        again by the keys, its rows count the distinct residents (one hashed grouping each, where
+        ``count(DISTINCT …)`` would sort every purchase)."""
+        return (
             select(
-                Merchant.neighbourhood_id,
-                Merchant.category,
+                *keys,
+                Purchase.resident_id,
                 func.count().label("purchases"),
                 _paid().label("amount"),
                 _cashback().label("cashback"),
-                func.count(func.distinct(Purchase.resident_id)).label("residents"),
             )
             .join(Merchant, Merchant.id == Purchase.merchant_id)
             .where(window.holds(Purchase.created_at))
-            .group_by(Merchant.neighbourhood_id, Merchant.category)
+            .group_by(*keys, Purchase.resident_id)
+            .subquery()
+        )
+
+    def by_place(self, window: Window) -> list[tuple[uuid.UUID, str, PurchaseSums]]:
+        """(the business's neighbourhood, its category, what the window's purchases there came to)."""
+        each = self._by_resident(window, Merchant.neighbourhood_id, Merchant.category)
+        rows = self.session.execute(
+            select(each.c.neighbourhood_id, each.c.category, *_totals(each)).group_by(
+                each.c.neighbourhood_id, each.c.category
+            )
         )
         return [(row.neighbourhood_id, row.category, _sums(row)) for row in rows]
 
@@ -144,18 +165,12 @@ class StatisticsRepository(Repository):
 
     def busiest(self, window: Window, *, limit: int) -> list[tuple[uuid.UUID, PurchaseSums]]:
         """The businesses with the most paid in the window's purchases, most first."""
-        amount = _paid().label("amount")
+        each = self._by_resident(window, Merchant.id.label("merchant_id"))
+        purchases, amount, cashback, residents = _totals(each)
         rows = self.session.execute(
-            select(
-                Purchase.merchant_id,
-                func.count().label("purchases"),
-                amount,
-                _cashback().label("cashback"),
-                func.count(func.distinct(Purchase.resident_id)).label("residents"),
-            )
-            .where(window.holds(Purchase.created_at))
-            .group_by(Purchase.merchant_id)
-            .order_by(amount.desc(), func.count().desc(), Purchase.merchant_id)
+            select(each.c.merchant_id, purchases, amount, cashback, residents)
+            .group_by(each.c.merchant_id)
+            .order_by(amount.desc(), purchases.desc(), each.c.merchant_id)
             .limit(limit)
         )
         return [(row.merchant_id, _sums(row)) for row in rows]
