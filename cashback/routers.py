@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from cashback.endpoints import (
     business_figures,
     campaigns,
+    directory,
     flags,
     merchants,
     my_business,
@@ -32,4 +33,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     campaigns.router,
     flags.router,
     statistics.router,
+    directory.router,
 )

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from figures.open_data import cli, endpoints
 from figures.settings import FiguresSettings
+from figures.web import pages
 from kernel.manifest import Manifest
+from kernel.pages import STATIC_URL
 
 MANIFEST = Manifest(
     name="figures",
     routers=(endpoints.router,),
     commands=(cli.open_data,),
+    pages=(pages.router,),
+    static=((STATIC_URL, pages.STATIC),),
     settings=FiguresSettings,
 )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from figures.open_data.sources import Grain, Measure, OpenDataSource, SourceRow
 from figures.window import Window
-from parking.repository import OpenDataRepository
+from parking.repository import OpenDataRepository, ZoneRepository
 
 
 def _rows(found: list[tuple[str | None, str, int, int]], measure: str) -> Iterable[SourceRow]:
@@ -35,9 +35,10 @@ def free_time_rows(session: Session, window: Window, grain: Grain) -> Iterable[S
 
 def inspection_rows(session: Session, window: Window, grain: Grain) -> Iterable[SourceRow]:
     """Inspections, by the month made and their zone's neighbourhood."""
-    repository = OpenDataRepository(session)
-    found = repository.inspections(
-        window, repository.zone_neighbourhoods(), by_neighbourhood=grain.by_neighbourhood
+    found = OpenDataRepository(session).inspections(
+        window,
+        ZoneRepository(session).zone_neighbourhoods(),
+        by_neighbourhood=grain.by_neighbourhood,
     )
     return _rows(found, "inspections")
 

@@ -170,6 +170,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     # A business applies with its owner's login, a resident's too; without one, a login is made.
     ("POST", "/api/v1/cashback/merchants"): APPLICANT,
     ("POST", "/api/v1/cashback/applications"): PUBLIC,
+    ("GET", "/api/v1/cashback/businesses"): PUBLIC,
     ("GET", "/api/v1/cashback/merchants/me"): APPLICANT,
     # The owner manages the staff (which business is theirs is the service's question).
     ("GET", "/api/v1/cashback/merchants/{merchant_id}/staff"): MERCHANT,

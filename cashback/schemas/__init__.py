@@ -547,3 +547,13 @@ class BusinessFiguresOut(BaseModel):
     name: str
     months: list[BusinessMonthOut]
     category: CategoryFiguresOut
+
+
+class ListedBusinessOut(BaseModel):
+    """A business in the scheme as the public sees it: no registry number, no people."""
+
+    name: str
+    category: BusinessCategory
+    address: str = Field(
+        description="Street and house number, the street in the caller's language."
+    )

@@ -25,6 +25,8 @@ PARTS: tuple[PagePart, ...] = (
     PagePart("wallet", TEMPLATES / "wallet-cashback.html"),
     # The person's business beside their wallet: its till, or a way to apply.
     PagePart("wallet", TEMPLATES / "wallet-business.html"),
+    # The businesses in the scheme on a neighbourhood's public page.
+    PagePart("neighbourhood", TEMPLATES / "neighbourhood-businesses.html"),
 )
 
 router = page_router(*PAGES)

@@ -17,9 +17,15 @@ router = APIRouter(prefix="/parking", tags=["parking"])
 
 
 @router.get("/zones", response_model=list[ZoneOut])
-def zones(session: DbSession) -> list[ZoneOut]:
+def zones(
+    session: DbSession,
+    neighbourhood: Annotated[
+        str | None,
+        Query(max_length=32, description="Only the zones of this neighbourhood (its code)."),
+    ] = None,
+) -> list[ZoneOut]:
     """The city's parking zones and municipal car parks, named in three languages, with outlines."""
-    return [zone_out(zone) for zone in list_zones(session)]
+    return [zone_out(zone) for zone in list_zones(session, neighbourhood)]
 
 
 @router.get("/zones/at", response_model=ZoneOut, responses=responses(NoZoneHere))

@@ -97,6 +97,25 @@ class ZoneRepository:
             )
         ).all()
 
+    def zone_neighbourhoods(self) -> dict[str, str]:
+        """Each zone's neighbourhood: the one that holds most of its street ranges' first houses."""
+        rows = self.session.execute(
+            select(
+                ParkingZone.code,
+                neighbourhood_code_at(
+                    ZoneStreetRange.street_id.expression, ZoneStreetRange.from_number.expression
+                ),
+            ).join(ZoneStreetRange, ZoneStreetRange.zone_id == ParkingZone.id)
+        ).all()
+        tally: dict[str, Counter[str]] = {}
+        for zone, neighbourhood in rows:
+            if neighbourhood is not None:
+                tally.setdefault(zone, Counter())[neighbourhood] += 1
+        return {
+            zone: min(counts, key=lambda code: (-counts[code], code))
+            for zone, counts in tally.items()
+        }
+
 
 class VehicleRepository:
     def __init__(self, session: Session) -> None:
@@ -540,25 +559,6 @@ class OpenDataRepository:
             )
         )
         return self._grouped(inner.subquery(), by_neighbourhood=by_neighbourhood)
-
-    def zone_neighbourhoods(self) -> dict[str, str]:
-        """Each zone's neighbourhood: the one that holds most of its street ranges' first houses."""
-        rows = self.session.execute(
-            select(
-                ParkingZone.code,
-                neighbourhood_code_at(
-                    ZoneStreetRange.street_id.expression, ZoneStreetRange.from_number.expression
-                ),
-            ).join(ZoneStreetRange, ZoneStreetRange.zone_id == ParkingZone.id)
-        ).all()
-        tally: dict[str, Counter[str]] = {}
-        for zone, neighbourhood in rows:
-            if neighbourhood is not None:
-                tally.setdefault(zone, Counter())[neighbourhood] += 1
-        return {
-            zone: min(counts, key=lambda code: (-counts[code], code))
-            for zone, counts in tally.items()
-        }
 
     def inspections(
         self, window: Window, zones: dict[str, str], *, by_neighbourhood: bool

@@ -35,8 +35,15 @@ DATA_FOLDER = Path(__file__).resolve().parent.parent / "data"
 # --- zones --------------------------------------------------------------------------------------
 
 
-def list_zones(session: Session) -> Sequence[ParkingZone]:
-    return ZoneRepository(session).every()
+def list_zones(session: Session, neighbourhood: str | None = None) -> Sequence[ParkingZone]:
+    """Every zone, or those of one neighbourhood: a zone lies in the neighbourhood that holds
+    most of its street ranges (as the open data counts its inspections)."""
+    repository = ZoneRepository(session)
+    zones = repository.every()
+    if neighbourhood is None:
+        return zones
+    places = repository.zone_neighbourhoods()
+    return [zone for zone in zones if places.get(zone.code) == neighbourhood]
 
 
 def zone_by_code(session: Session, code: str) -> ParkingZone | None:

@@ -15,6 +15,10 @@ PAGES: tuple[Page, ...] = (
     Page("/inspect", "inspect", TEMPLATES / "inspect.html", allows=("camera", "geolocation")),
 )
 # The resident's vehicles, permits and passes, and free parking time, in the wallet.
-PARTS: tuple[PagePart, ...] = (PagePart("wallet", TEMPLATES / "wallet-parking.html"),)
+# The zones that lie in a neighbourhood, on its public page.
+PARTS: tuple[PagePart, ...] = (
+    PagePart("wallet", TEMPLATES / "wallet-parking.html"),
+    PagePart("neighbourhood", TEMPLATES / "neighbourhood-zones.html"),
+)
 
 router = page_router(*PAGES)

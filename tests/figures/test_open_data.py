@@ -362,6 +362,14 @@ def test_the_export_is_a_valid_data_package_and_the_api_answers_the_same(
         answer = client.get(missing)
         assert answer.status_code == 404
         assert answer.json()["error"] == "unknown_resource"
+    # What the neighbourhood's page lists beside its figures: parking's zones and cashback's
+    # businesses there (the approved ones).
+    zones_there = client.get("/api/v1/parking/zones", params={"neighbourhood": "hadar"}).json()
+    assert "hadar_west" in [zone["code"] for zone in zones_there]
+    assert "carmel" not in [zone["code"] for zone in zones_there]
+    listed = client.get("/api/v1/cashback/businesses", params={"neighbourhood": "hadar"}).json()
+    assert sorted(b["category"] for b in listed) == ["cafe", "grocery"]
+    assert listed[0]["address"].startswith("Herzl ")
     answer = client.get("/api/v1/open-data/neighbourhoods/nowhere")
     assert answer.status_code == 404
     assert answer.json()["error"] == "unknown_neighbourhood"

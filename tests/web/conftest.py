@@ -30,6 +30,7 @@ from playwright.sync_api import (
 )
 
 from cashback.web import pages as cashback_pages
+from figures.web import pages as figures_pages
 from kernel import pages as site
 from kernel.database import make_engine
 from kernel.i18n import Language
@@ -170,6 +171,7 @@ PAGES: tuple[site.Page, ...] = (
     *card_pages.PAGES,
     *parking_pages.PAGES,
     *cashback_pages.PAGES,
+    *figures_pages.PAGES,
 )
 STATIC_FOLDERS = SHELL.layers[site.STATIC_URL]
 

@@ -56,6 +56,8 @@ EVERY_PAGE: list[Visit] = [
     Visit("/till", "merchant", shows="#business:not(:empty)"),
     Visit("/business/apply", "resident"),
     Visit("/business", "merchant"),
+    Visit("/neighbourhoods", shows="#neighbourhood-list li"),
+    Visit("/neighbourhoods/hadar", shows="#figure-tables table"),
 ]
 VISIT_IDS = [visit.name for visit in EVERY_PAGE]
 
