@@ -1,5 +1,5 @@
-"""The inbox's part of the wallet, the notices' part of the clerk's desk, and their files
-(``templates/``, ``static/``: scripts, styles, texts)."""
+"""The inbox's part of the wallet, the notices' parts of the clerk's desk and of a neighbourhood's
+page, and their files (``templates/``, ``static/``: scripts, styles, texts)."""
 
 from __future__ import annotations
 
@@ -16,4 +16,6 @@ PARTS: tuple[PagePart, ...] = (
     PagePart("wallet", TEMPLATES / "wallet-inbox.html"),
     # The city's notices on the clerk's desk: posted, withdrawn, read by auditors.
     PagePart("clerk", TEMPLATES / "clerk-notices.html"),
+    # The city's notices current for a neighbourhood, on its public page.
+    PagePart("neighbourhood", TEMPLATES / "neighbourhood-notices.html"),
 )
