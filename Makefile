@@ -73,9 +73,13 @@ bench: install
 # The QR decoder the scanner and the till run where the browser has no QR reader of its own: zxing-wasm
 # from the npm registry at this exact version (its reader build only), with its licence and that of
 # zxing-cpp, which its WebAssembly is built from (the Apache-2.0 text, from the zxing-cpp wheel the
-# tests install). Served by the app; `make vendor` fetches it again after the version changes.
+# tests install). Served by the app; `make vendor` fetches it and Chart.js again after a version changes.
 ZXING_WASM_VERSION := 3.1.6
 ZXING_WASM_DIR := toshav/web/static/vendor/zxing_wasm
+# The dashboard's charts: Chart.js from the npm registry at this exact version, its one-file build
+# (which bundles @kurkle/color, MIT too) and its licence, served by the app under /static/vendor.
+CHART_JS_VERSION := 4.6.1
+CHART_JS_DIR := figures/web/static/vendor/chart_js
 vendor: install
 	@command -v npm >/dev/null || { echo "make vendor needs npm (the npm registry's client)" >&2; exit 1; }
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
@@ -88,6 +92,12 @@ vendor: install
 	cp "$$tmp/package/LICENSE" $(ZXING_WASM_DIR)/LICENSE && \
 	cp "$$($(BIN)/python -c 'import importlib.metadata as m; print(next(f.locate() for f in m.files("zxing-cpp") if f.name == "LICENSE"))')" $(ZXING_WASM_DIR)/LICENSE.zxing-cpp
 	cd $(ZXING_WASM_DIR) && sha256sum es/reader/index.js es/share.js reader/zxing_reader.wasm
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	(cd "$$tmp" && npm pack --silent chart.js@$(CHART_JS_VERSION) >/dev/null && tar xzf chart.js-$(CHART_JS_VERSION).tgz) && \
+	mkdir -p $(CHART_JS_DIR) && \
+	cp "$$tmp/package/dist/chart.umd.min.js" $(CHART_JS_DIR)/ && \
+	cp "$$tmp/package/LICENSE.md" $(CHART_JS_DIR)/LICENSE.md
+	cd $(CHART_JS_DIR) && sha256sum chart.umd.min.js
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -15,4 +15,5 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     settings=FiguresSettings,
+    page_parts=pages.PARTS,
 )

@@ -27,6 +27,8 @@ PARTS: tuple[PagePart, ...] = (
     PagePart("wallet", TEMPLATES / "wallet-business.html"),
     # The businesses in the scheme on a neighbourhood's public page.
     PagePart("neighbourhood", TEMPLATES / "neighbourhood-businesses.html"),
+    # Campaigns, purchases by neighbourhood, the busiest businesses and flags, on the dashboard.
+    PagePart("dashboard", TEMPLATES / "dashboard-cashback.html"),
 )
 
 router = page_router(*PAGES)

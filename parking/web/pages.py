@@ -15,10 +15,12 @@ PAGES: tuple[Page, ...] = (
     Page("/inspect", "inspect", TEMPLATES / "inspect.html", allows=("camera", "geolocation")),
 )
 # The resident's vehicles, permits and passes, and free parking time, in the wallet.
-# The zones that lie in a neighbourhood, on its public page.
+# The zones that lie in a neighbourhood, on its public page; inspections and permits per zone, on
+# the city's dashboard.
 PARTS: tuple[PagePart, ...] = (
     PagePart("wallet", TEMPLATES / "wallet-parking.html"),
     PagePart("neighbourhood", TEMPLATES / "neighbourhood-zones.html"),
+    PagePart("dashboard", TEMPLATES / "dashboard-parking.html"),
 )
 
 router = page_router(*PAGES)

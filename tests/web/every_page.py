@@ -58,6 +58,7 @@ EVERY_PAGE: list[Visit] = [
     Visit("/business", "merchant"),
     Visit("/neighbourhoods", shows="#neighbourhood-list li"),
     Visit("/neighbourhoods/hadar", shows="#figure-tables table"),
+    Visit("/dashboard", "admin", shows="#figures[aria-busy=false]"),
 ]
 VISIT_IDS = [visit.name for visit in EVERY_PAGE]
 

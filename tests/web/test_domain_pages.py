@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cashback.web import pages as cashback_pages
+from figures.web import pages as figures_pages
 from kernel.i18n import LANGUAGES
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
@@ -29,6 +30,7 @@ SERVED = {
         "/static/js/inspect-worker.js",
         "/static/js/wallet-parking.js",
         "/static/css/wallet-parking.css",
+        "/static/js/dashboard-parking.js",
     ],
     "cashback": [
         "/till",
@@ -36,11 +38,17 @@ SERVED = {
         "/static/js/clerk-cashback.js",
         "/static/js/clerk-campaigns.js",
         "/static/js/money.js",
+        "/static/js/dashboard-cashback.js",
     ],
 }
 PARTS = {
     "parking": ("/wallet", 'id="parking"', 'data-part="/static/js/wallet-parking.js"'),
     "cashback": ("/clerk", 'id="cashback-desk"', 'data-part="/static/js/clerk-cashback.js"'),
+}
+# Their sections of the city's dashboard, which is always there (figures is always on).
+DASHBOARD_PARTS = {
+    "parking": 'data-part="/static/js/dashboard-parking.js"',
+    "cashback": 'data-part="/static/js/dashboard-cashback.js"',
 }
 # Always served: the shell and the card's pages.
 ALWAYS = [
@@ -54,6 +62,10 @@ ALWAYS = [
     "/static/js/i18n.js",
     "/static/js/wallet.js",
     "/static/js/clerk.js",
+    "/dashboard",
+    "/static/js/dashboard.js",
+    "/static/js/figures-charts.js",
+    "/static/vendor/chart_js/chart.umd.min.js",
     "/static/css/toshav.css",
     "/static/css/wallet.css",
     "/static/icon.svg",
@@ -93,6 +105,9 @@ def test_the_card_pages_have_the_parts_of_the_enabled_domains_only(
         page = client.get(path).text
         for mark in marks:
             assert (mark in page) is (domain in modules), (modules, path, mark)
+    dashboard = client.get("/dashboard").text
+    for domain, mark in DASHBOARD_PARTS.items():
+        assert (mark in dashboard) is (domain in modules), (modules, mark)
     wallet = client.get("/wallet").text
     assert ('data-part="/static/js/wallet-parking.js"' in wallet) is ("parking" in modules)
     assert 'data-part="/static/js/wallet-inbox.js"' in wallet  # messages are always on
@@ -148,7 +163,12 @@ def test_a_dictionary_is_revalidated_by_its_etag(client: TestClient) -> None:
 def test_every_page_of_a_stage_renders_in_every_language(stage: list[str]) -> None:
     manifests = (*CORE, *(OPTIONAL[name] for name in stage))
     shell = Shell.of(manifests)
-    pages = [LANDING, *card_pages.PAGES, *(page for name in stage for page in OPTIONAL_PAGES[name])]
+    pages = [
+        LANDING,
+        *card_pages.PAGES,
+        *figures_pages.PAGES,
+        *(page for name in stage for page in OPTIONAL_PAGES[name]),
+    ]
     for page in pages:
         for language in LANGUAGES:
             assert "{{" not in shell.render(page, language)
@@ -193,5 +213,11 @@ def test_the_shell_of_every_domain_has_each_part_once() -> None:
             "wallet-inbox.html",
             "wallet-parking.html",
         ],
-        "clerk": ["clerk-cashback.html"],
+        "clerk": ["clerk-cashback.html", "clerk-dashboard.html", "clerk-notices.html"],
+        "dashboard": ["dashboard-cashback.html", "dashboard-parking.html"],
+        "neighbourhood": [
+            "neighbourhood-businesses.html",
+            "neighbourhood-notices.html",
+            "neighbourhood-zones.html",
+        ],
     }

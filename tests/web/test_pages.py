@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import cashback.web
+import figures.web
 import parking.web
 import resident_card.web
 import toshav.web
@@ -220,12 +221,15 @@ def test_text_colours_meet_four_and_a_half_to_one() -> None:
 
 # Each folder of pages with its own texts, and the folders whose texts its pages may count on
 # besides: the shell's (every page is in the layout) and, for the domains a city turns on, the
-# card's (always on). A text another optional domain defines is not there when that domain is off.
+# card's and the figures' (always on). A text another optional domain defines is not there when
+# that domain is off.
 WEB_FOLDERS: dict[str, tuple[Path, tuple[str, ...]]] = {
     "toshav": (Path(toshav.web.__file__).parent, ()),
     "resident_card": (Path(resident_card.web.__file__).parent, ("toshav",)),
-    "parking": (Path(parking.web.__file__).parent, ("toshav", "resident_card")),
-    "cashback": (Path(cashback.web.__file__).parent, ("toshav", "resident_card")),
+    # Figures is always on too: the sections parking and cashback add to its dashboard use its words.
+    "figures": (Path(figures.web.__file__).parent, ("toshav", "resident_card")),
+    "parking": (Path(parking.web.__file__).parent, ("toshav", "resident_card", "figures")),
+    "cashback": (Path(cashback.web.__file__).parent, ("toshav", "resident_card", "figures")),
 }
 
 

@@ -104,6 +104,16 @@ export function formatShekels(agorot) {
   return new Intl.NumberFormat(LOCALES[current], { style: "currency", currency: "ILS", minimumFractionDigits: 2 }).format(agorot / 100);
 }
 
+/** The locale the current language writes numbers and dates in (Intl's tag: "he-IL"). */
+export function locale() {
+  return LOCALES[current];
+}
+
+/** A number as the current language writes it ("12,345"); options as Intl.NumberFormat's. */
+export function formatNumber(value, options = {}) {
+  return new Intl.NumberFormat(LOCALES[current], options).format(value);
+}
+
 /** A number of a unit ("hour", "minute") in words, by the language's plural rules: Arabic "ساعتان", Hebrew "שעתיים". */
 function countOf(value, unit) {
   return new Intl.NumberFormat(LOCALES[current], { style: "unit", unit, unitDisplay: "long" }).format(value);
