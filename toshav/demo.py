@@ -17,6 +17,7 @@ from kernel.console import command_settings, unit_of_work
 from kernel.settings import Settings
 from resident_card.accounts.demo import DEMO_USERS
 from toshav.domains import enabled
+from toshav.year.load import DEFAULT_SEED, load_year
 
 
 def extra_login_lines(session: Session, settings: Settings, now: datetime) -> list[str]:
@@ -57,12 +58,32 @@ def demo() -> None:
 
 
 @demo.command("load")
-def demo_load() -> None:
-    """Load the demo data; running it again changes nothing. Refused in production."""
+@click.option(
+    "--scale",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Also load a year of the city's activity for this many residents (50000 works).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=DEFAULT_SEED,
+    show_default=True,
+    help="The same seed makes the same year.",
+)
+def demo_load(scale: int | None, seed: int) -> None:
+    """Load the demo data; running it again changes nothing. Refused in production.
+
+    With ``--scale N``, then a year of activity for N residents (once: a second run says so)."""
     settings = not_in_production(command_settings(), "load demo data")
+    now = datetime.now(UTC)
     with unit_of_work(settings) as session:
-        for line in load_everything(session, settings, datetime.now(UTC)):
+        for line in load_everything(session, settings, now):
             click.echo(line)
+    if scale is not None:
+        with unit_of_work(settings) as session:
+            for line in load_year(session, settings, now, scale=scale, seed=seed):
+                click.echo(line)
 
 
 @demo.command("logins")
