@@ -110,7 +110,7 @@ export function drawChart(canvas, { type = "bar", labels, series, money = false,
       indexAxis: horizontal ? "y" : "x",
       scales,
       plugins: {
-        legend: { rtl, textDirection: direction(), labels: { usePointStyle: type === "line" } },
+        legend: { rtl, textDirection: direction() },
         tooltip: {
           rtl,
           textDirection: direction(),
