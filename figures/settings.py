@@ -14,6 +14,10 @@ class FiguresSettings(Settings):
     # A published cell that describes fewer than this many people is suppressed (with the cells
     # that would give it away from the totals).
     open_data_k: int = Field(default=10, ge=2, le=10_000)
+    # How long a process answers the open data (API, neighbourhoods' pages) from the publication
+    # it made last, in seconds; 0 makes it afresh for every request. Published months are whole
+    # past months, so a quarter of an hour only delays a correction of a closed month.
+    open_data_cache_seconds: int = Field(default=900, ge=0, le=86_400)
     # The longest window a statistics request may ask for, in days.
     figures_max_window_days: int = Field(default=1_100, ge=31, le=3_700)
 

@@ -210,8 +210,13 @@ def make_settings(database_url: str, var_dir: Path, **overrides: object) -> Serv
 # Inside one rolled-back transaction nothing is ever committed: inspections are written in the
 # request's own session (no writer thread may share the test's connection), and the inspection
 # cache reads the change counters on every scan (a trigger's count is seen inside the transaction;
-# nothing is told on PostgreSQL's channel before a commit).
-IN_TRANSACTION = {"parking_inspection_write_seconds": 0, "parking_freshness_seconds": 0}
+# nothing is told on PostgreSQL's channel before a commit). The open data is made afresh for each
+# request: one database's tests each have data of their own, rolled back.
+IN_TRANSACTION = {
+    "parking_inspection_write_seconds": 0,
+    "parking_freshness_seconds": 0,
+    "open_data_cache_seconds": 0,
+}
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ What is published (docs/decisions/0016-open-data-suppression.md):
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -97,8 +99,36 @@ def published_window(settings: Settings, today: date) -> Window:
     return window_of(settings, today, date(index // 12, index % 12 + 1, 1), last)
 
 
+# The publication each process made last, per database and what it depends on, with when it was
+# made (``time.monotonic``): reading a year of every domain's records takes seconds at a city's
+# scale, and what it gives changes when a month ends. One lock, so a burst of first requests
+# makes it once; ``TOSHAV_OPEN_DATA_CACHE_SECONDS`` bounds how stale it may be.
+_kept: dict[tuple[str, str, int, tuple[str, ...]], tuple[float, Publication]] = {}
+_making = threading.Lock()
+
+
 def publish(session: Session, settings: Settings, today: date) -> Publication:
-    """The open data on ``today``: every installed source, its small figures hidden."""
+    """The open data on ``today``: every installed source, its small figures hidden (the one
+    this process made last, while it is fresh enough)."""
+    ours = figures_settings(settings)
+    if ours.open_data_cache_seconds == 0:
+        return _publish(session, settings, today)
+    key = (
+        str(session.get_bind().engine.url),
+        published_window(settings, today).first.isoformat(),
+        ours.open_data_k,
+        tuple(source.resource for source in sources.installed()),
+    )
+    with _making:
+        kept = _kept.get(key)
+        if kept is not None and time.monotonic() - kept[0] < ours.open_data_cache_seconds:
+            return kept[1]
+        made = _publish(session, settings, today)
+        _kept[key] = (time.monotonic(), made)
+        return made
+
+
+def _publish(session: Session, settings: Settings, today: date) -> Publication:
     window = published_window(settings, today)
     k = figures_settings(settings).open_data_k
     places = tuple(Place(n.code, n.names) for n in list_neighbourhoods(session))

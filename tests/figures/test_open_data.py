@@ -410,3 +410,16 @@ def test_the_command_writes_the_package(
         "cashback.csv",
     ]
     assert (folder / "cashback.json").is_file()
+
+
+def test_a_process_keeps_its_publication_for_a_while(
+    session: Session, settings: ServiceSettings, clock: Any
+) -> None:
+    load_city(session)
+    today = clock.now().astimezone(ZONE).date()
+    kept = settings.model_copy(update={"open_data_cache_seconds": 60})
+    first = service.publish(session, kept, today)
+    assert service.publish(session, kept, today) is first
+    assert service.publish(session, settings, today) is not first  # 0: made afresh
+    other_k = kept.model_copy(update={"open_data_k": 4})
+    assert service.publish(session, other_k, today).k == 4
