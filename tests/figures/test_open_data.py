@@ -304,6 +304,7 @@ def test_the_figures_by_hand_the_small_ones_hidden_and_none_worked_out(
 
 
 def test_the_export_is_a_valid_data_package_and_the_api_answers_the_same(
+    backend: Backend,
     city: City,
     session: Session,
     settings: ServiceSettings,
@@ -314,15 +315,18 @@ def test_the_export_is_a_valid_data_package_and_the_api_answers_the_same(
     publication = service.publish(session, settings, clock.now().astimezone(ZONE).date())
     folder = tmp_path / "open-data"
     package.write(publication, folder)
-    frictionless = Path(sys.executable).with_name("frictionless")
-    checked = subprocess.run(  # noqa: S603 - the venv's own command
-        [str(frictionless), "validate", str(folder / package.DESCRIPTOR)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    # The same data makes the same files on either database (the API is compared with them below):
+    # validated once, on SQLite, where the suite's time is cheaper.
+    if backend.name == "sqlite":
+        frictionless = Path(sys.executable).with_name("frictionless")
+        checked = subprocess.run(  # noqa: S603 - the venv's own command
+            [str(frictionless), "validate", str(folder / package.DESCRIPTOR)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
     described = client.get("/api/v1/open-data/")
     assert described.status_code == 200
