@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from figures.open_data import cli, endpoints
+from figures.open_data import cli, endpoints, tasks
 from figures.settings import FiguresSettings
 from figures.web import pages
 from kernel.manifest import Manifest
@@ -16,4 +16,5 @@ MANIFEST = Manifest(
     static=((STATIC_URL, pages.STATIC),),
     settings=FiguresSettings,
     page_parts=pages.PARTS,
+    jobs=(tasks.PUBLISH_OPEN_DATA,),
 )

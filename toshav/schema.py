@@ -14,6 +14,7 @@ import benefits.appeals.models
 import benefits.eligibility.models
 import benefits.ledger.models
 import cashback.models
+import figures.open_data.models
 import jobs.models
 import kernel.changes.models
 import kernel.limits.models
@@ -46,6 +47,7 @@ MODEL_MODULES = (
     jobs.models,
     messages.models,
     messages.bulletins.models,
+    figures.open_data.models,
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,36 @@ WRITTEN: Text = {
 @click.group("open-data")
 def open_data() -> None:
     """The city's open data: figures by neighbourhood, month and business category."""
+
+
+PUBLISHED: Text = {
+    "he": "פורסמו נתונים פתוחים: {resources} משאבים, {rows} שורות, {suppressed} מוסתרות (חודשים {first} עד {last}, k={k}).",
+    "ar": "نُشرت البيانات المفتوحة: {resources} موارد، {rows} صفًا، {suppressed} مخفية (الأشهر {first} إلى {last}، k={k}).",
+    "en": "Published the open data: {resources} resources, {rows} rows, {suppressed} suppressed (months {first} to {last}, k={k}).",
+}
+
+
+@open_data.command("publish")
+@language_option
+def publish(language: Language) -> None:
+    """Work the open data out now and store it as the release the API and pages answer from
+    (the worker does this every night)."""
+    settings = command_settings()
+    with unit_of_work(settings) as session:
+        made = service.make_release(session, settings, datetime.now(UTC))
+    months = made.months
+    click.echo(
+        render(
+            PUBLISHED,
+            language,
+            resources=len(made.tables),
+            rows=sum(len(table.rows) for table in made.tables),
+            suppressed=sum(row.suppressed for table in made.tables for row in table.rows),
+            first=months[0],
+            last=months[-1],
+            k=made.k,
+        )
+    )
 
 
 @open_data.command("export")

@@ -19,11 +19,13 @@ import threading
 import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from figures.open_data import sources
+from figures.open_data import repository, sources
 from figures.open_data.sources import Grain, OpenDataSource, SourceRow
 from figures.settings import figures_settings
 from figures.suppression import Figure, Sum, suppress, too_few
@@ -99,17 +101,27 @@ def published_window(settings: Settings, today: date) -> Window:
     return window_of(settings, today, date(index // 12, index % 12 + 1, 1), last)
 
 
-# The publication each process made last, per database and what it depends on, with when it was
-# made (``time.monotonic``): reading a year of every domain's records takes seconds at a city's
-# scale, and what it gives changes when a month ends. One lock, so a burst of first requests
-# makes it once; ``TOSHAV_OPEN_DATA_CACHE_SECONDS`` bounds how stale it may be.
+# The publication each process worked out last where no release matched, per database and what it
+# depends on, with when it was made (``time.monotonic``). One lock, so a burst of first requests
+# works it out once; ``TOSHAV_OPEN_DATA_CACHE_SECONDS`` bounds how stale it may be.
 _kept: dict[tuple[str, str, int, tuple[str, ...]], tuple[float, Publication]] = {}
 _making = threading.Lock()
 
 
+def _release_key(settings: Settings, today: date) -> tuple[str, str, int, str]:
+    """What a release must match to be today's publication: its months, k and resources."""
+    months = published_window(settings, today).months()
+    resources = ",".join(source.resource for source in sources.installed())
+    return months[0].label, months[-1].label, figures_settings(settings).open_data_k, resources
+
+
 def publish(session: Session, settings: Settings, today: date) -> Publication:
-    """The open data on ``today``: every installed source, its small figures hidden (the one
-    this process made last, while it is fresh enough)."""
+    """The open data on ``today``: the stored release of these months, k and resources (the
+    night's run made it); else worked out now, every installed source's small figures hidden (the
+    figures this process worked out last, while they are fresh enough)."""
+    stored = repository.release(session, *_release_key(settings, today))
+    if stored is not None:
+        return _from_release(session, settings, today, stored.tables)
     ours = figures_settings(settings)
     if ours.open_data_cache_seconds == 0:
         return _publish(session, settings, today)
@@ -126,6 +138,44 @@ def publish(session: Session, settings: Settings, today: date) -> Publication:
         made = _publish(session, settings, today)
         _kept[key] = (time.monotonic(), made)
         return made
+
+
+def make_release(session: Session, settings: Settings, now: datetime) -> Publication:
+    """Work the open data out afresh and store it as the release requests answer from, in place
+    of the one of the same months, k and resources."""
+    today = now.astimezone(ZoneInfo(settings.city_time_zone)).date()
+    made = _publish(session, settings, today)
+    tables = {
+        table.source.resource: [
+            [row.neighbourhood, row.month, row.category, row.values, row.people]
+            for row in table.rows
+        ]
+        for table in made.tables
+    }
+    repository.replace_release(session, *_release_key(settings, today), tables, now)
+    return made
+
+
+def _from_release(
+    session: Session, settings: Settings, today: date, stored: dict[str, Any]
+) -> Publication:
+    places = tuple(Place(n.code, n.names) for n in list_neighbourhoods(session))
+    tables = tuple(
+        Table(
+            source=source,
+            rows=tuple(
+                Row(neighbourhood, month, category, values, people)
+                for neighbourhood, month, category, values, people in stored[source.resource]
+            ),
+        )
+        for source in sources.installed()
+    )
+    return Publication(
+        window=published_window(settings, today),
+        k=figures_settings(settings).open_data_k,
+        places=places,
+        tables=tables,
+    )
 
 
 def _publish(session: Session, settings: Settings, today: date) -> Publication:

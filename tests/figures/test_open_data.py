@@ -28,9 +28,13 @@ from sqlalchemy.orm import Session
 from benefits.eligibility.models import Decision, Programme
 from benefits.eligibility.service.programme_files import load_programmes
 from cashback.models import BusinessCategory, Merchant, Purchase
+from figures.manifest import MANIFEST
 from figures.open_data import package, service, sources
+from figures.open_data.models import OpenDataRelease
 from figures.open_data.service import ALL, Publication, _sums
 from figures.open_data.sources import Grain
+from figures.open_data.tasks import PUBLISH_OPEN_DATA
+from kernel.schedule import Job, JobContext
 from parking.models import Inspection, ParkingSession, ParkingZone, Permit, Vehicle
 from parking.service import zones
 from resident_card.accounts.models import Role, User
@@ -401,8 +405,13 @@ def test_the_command_writes_the_package(
             db.commit()
         folder = tmp_path / "export"
         written = CliRunner().invoke(main, ["open-data", "export", str(folder), "--language", "en"])
+        published = CliRunner().invoke(main, ["open-data", "publish", "--language", "en"])
     finally:
         get_settings.cache_clear()
+    assert published.exit_code == 0, published.output
+    assert published.output.startswith("Published the open data: 4 resources, ")
+    with fresh_database.session() as db:
+        assert db.query(OpenDataRelease).count() == 1
     assert written.exit_code == 0, written.output
     assert written.output.startswith("Wrote 11 files to ")
     descriptor = json.loads((folder / package.DESCRIPTOR).read_text("utf-8"))
@@ -427,3 +436,39 @@ def test_a_process_keeps_its_publication_for_a_while(
     assert service.publish(session, settings, today) is not first  # 0: made afresh
     other_k = kept.model_copy(update={"open_data_k": 4})
     assert service.publish(session, other_k, today).k == 4
+
+
+def _cashback_rows(publication: Publication) -> list[tuple[object, ...]]:
+    table = publication.table("cashback")
+    assert table is not None
+    return [(r.neighbourhood, r.month, r.category, r.values, r.people) for r in table.rows]
+
+
+def test_requests_answer_from_the_night_s_release_until_the_next(
+    city: City, session: Session, settings: ServiceSettings, clock: Any
+) -> None:
+    now: datetime = clock.now()
+    today = now.astimezone(ZONE).date()
+    job = next(j for j in MANIFEST.jobs if isinstance(j, Job) and j.name == PUBLISH_OPEN_DATA.name)
+    key, start = job.cadence.period(now.astimezone(ZONE).replace(tzinfo=None))
+    context = JobContext(settings, now, key, start, transactions=lambda work: work(session))
+    counts = job.run(context)
+    assert counts["resources"] == 4
+    assert counts["suppressed"] > 0
+    released = service.publish(session, settings, today)
+    # Five more Carmel residents buy at the café last month, after the night's run: what is
+    # published stays the release's until the next one, which has them.
+    cafe = session.query(Merchant).filter(Merchant.category == BusinessCategory.cafe).first()
+    assert cafe is not None
+    last = _months_ago(today, 1)
+    for _ in range(5):
+        city.buy(city.resident("moriah", 20), cafe, last, 3_000)
+    session.flush()
+    assert _cashback_rows(service.publish(session, settings, today)) == _cashback_rows(released)
+    service.make_release(session, settings, now + timedelta(hours=1))
+    renewed = service.publish(session, settings, today)
+    assert _cashback_rows(renewed) != _cashback_rows(released)
+    assert _cashback_rows(renewed) == _cashback_rows(service._publish(session, settings, today))
+    # Another k is another publication: worked out, not the release of k=3.
+    other = settings.model_copy(update={"open_data_k": 4})
+    assert service.publish(session, other, today).k == 4

@@ -128,6 +128,7 @@ def test_the_worker_command_runs_what_is_due_once_end_to_end(
         "cashback.monthly_settlement",
         "parking.reconcile_permits",
         "parking.anonymise_inspections",
+        "figures.publish_open_data",
     ):
         assert f"{name} " in first.output
     with fresh_database.session() as session:
