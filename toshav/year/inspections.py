@@ -87,9 +87,10 @@ class Inspections(ParkingGround):
             if pass_id or scene in PASS_ONLY
             else InspectionMethod.plate
         )
-        retained = at >= self.year.now - timedelta(
-            days=self.settings.parking_inspection_retention_days
-        )
+        kept = timedelta(days=self.settings.parking_inspection_retention_days)
+        retained = at >= self.year.now - kept
+        # Drawn whether it is used or not: the moment a run starts must not change what follows.
+        anonymised = at + kept + timedelta(hours=rng.uniform(1, 20))
         self.inserts.add(
             Inspection,
             {
@@ -105,12 +106,7 @@ class Inspections(ParkingGround):
                 "longitude": None,
                 "allowed": scene in (Reason.valid_permit, Reason.active_session),
                 "reason": scene.value,
-                "anonymised_at": None
-                if retained
-                else at
-                + timedelta(
-                    days=self.settings.parking_inspection_retention_days, hours=rng.uniform(1, 20)
-                ),
+                "anonymised_at": None if retained else min(anonymised, self.year.now),
             },
         )
         self.tally.inspections += 1
