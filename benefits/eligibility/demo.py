@@ -8,7 +8,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility.service.allowances import grant_allowance, parse_period
+from benefits.eligibility.service.allowances import (
+    grant_allowance,
+    granted_in_period,
+    parse_period,
+)
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.eligibility.service.programmes import running_programmes
 from kernel.settings import Settings
@@ -30,6 +34,13 @@ def load_demo(session: Session, settings: Settings, now: datetime) -> list[str]:
     period = parse_period(now.astimezone(zone).strftime("%Y-%m"), zone)
     for programme in running_programmes(session, now=now):
         if programme.allowance_amount is None:
+            continue
+        # A month already credited (publishing the rules credits it at once, the monthly job on
+        # its first day, a year loaded with --scale N) is not judged again resident by resident:
+        # a city's worth of residents would take the demo half an hour.
+        already = granted_in_period(session, programme, period)
+        if already:
+            lines.append(f"{programme.code} {period.label}: already granted to {already}")
             continue
         report = grant_allowance(
             session, programme_code=programme.code, period=period, now=now, zone=zone

@@ -229,6 +229,16 @@ class AllowanceGrantRepository:
             )
         )
 
+    def count_of_period(self, programme_id: uuid.UUID, period: str) -> int:
+        return (
+            self.session.scalar(
+                select(func.count())
+                .select_from(AllowanceGrant)
+                .where(AllowanceGrant.programme_id == programme_id, AllowanceGrant.period == period)
+            )
+            or 0
+        )
+
     def of_period(self, programme_id: uuid.UUID, period: str) -> Sequence[AllowanceGrant]:
         return self.session.scalars(
             select(AllowanceGrant)

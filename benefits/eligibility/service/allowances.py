@@ -135,6 +135,11 @@ def resident_candidates(
         last = ids[-1]
 
 
+def granted_in_period(session: Session, programme: Programme, period: Period) -> int:
+    """How many residents a programme's allowance was credited to for a period so far."""
+    return AllowanceGrantRepository(session).count_of_period(programme.id, period.label)
+
+
 @dataclass
 class GrantReport:
     programme: str
