@@ -56,9 +56,10 @@ types: install
 
 # The races and commands with a database of their own one at a time, then the rest (the browser
 # tests among them) on two CPUs, each file's tests together in one process (tests/conftest.py).
+# Each stage names its slowest tests at the end: CI has a time bound.
 unit: install
-	$(BIN)/pytest -m "own_database and not browser"
-	$(BIN)/pytest -m "not own_database or browser" -n 2 --dist loadfile
+	$(BIN)/pytest -m "own_database and not browser" --durations=10
+	$(BIN)/pytest -m "not own_database or browser" -n 2 --dist loadfile --durations=20
 
 test: lint types unit
 
