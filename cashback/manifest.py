@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from cashback import cli, demo, metrics, open_data, requests, routers, summary, tasks
+from cashback import (
+    cli,
+    demo,
+    metrics,
+    open_data,
+    requests,
+    retention,
+    routers,
+    summary,
+    tasks,
+)
 from cashback.settings import CashbackSettings
 from cashback.web import pages
 from kernel.manifest import Manifest
@@ -18,7 +28,8 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
-    jobs=tasks.JOBS,
+    jobs=(*tasks.JOBS, retention.RETENTION),
+    retention=retention.RULES,
     settings=CashbackSettings,
     # The resident's cashback balance on the card, and the campaigns a business's till may apply;
     # a business's application among its owner's requests; its purchases in the open data.

@@ -31,6 +31,9 @@ class CashbackSettings(Settings):
     # A campaign's businesses are told once its budget's remainder falls below this share (in
     # percent) of what its top-ups put in; 0 tells them nothing.
     cashback_budget_low_percent: int = Field(default=10, ge=0, le=100)
+    # Days a card token's use (its ``jti``, the business, what for) is kept; the token itself lives
+    # minutes, so a use is needed only to refuse the token a second time.
+    cashback_token_use_retention_days: int = Field(default=30, ge=1, le=3650)
 
 
 def cashback_settings(settings: Settings) -> CashbackSettings:

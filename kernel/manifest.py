@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from kernel.metrics import Metrics
 from kernel.pages import PagePart
+from kernel.retention import Retention
 from kernel.runtime import RuntimePart
 from kernel.schedule import Drain, Job
 from kernel.settings import Settings
@@ -50,6 +51,9 @@ class Manifest:
     runtime_parts: tuple[RuntimePart, ...] = ()
     # Work that runs by itself on a schedule (the worker runs the enabled domains' jobs).
     jobs: tuple[Job | Drain, ...] = ()
+    # How long each kind of the domain's personal records is kept; its nightly job applies them and
+    # the privacy page states them.
+    retention: tuple[Retention, ...] = ()
     # The domain's settings: ``Settings`` and its own fields (TOSHAV_<DOMAIN>_…). The root's settings
     # class has every domain's, on or off, so an operator's whole environment is always checked.
     settings: type[Settings] | None = None

@@ -67,6 +67,10 @@ class Settings(LimitsSettings):
     login_slowdown_seconds: int = Field(default=30, ge=1)
     login_slowdown_max_seconds: int = Field(default=900, ge=1)
     password_min_length: int = Field(default=10, ge=8)
+    # How long, in days, a failed sign-in (username and a digest of the client) and a refresh token
+    # past its expiry are kept before the nightly job deletes them (``kernel.retention``).
+    login_failure_retention_days: int = Field(default=30, ge=1, le=3650)
+    refresh_token_retention_days: int = Field(default=30, ge=1, le=3650)
 
     # Seals (AES-GCM) the private keys that sign QR credentials; they are never stored in clear.
     credential_key: SecretStr = SecretStr(DEV_CREDENTIAL_KEY)
@@ -98,6 +102,20 @@ class Settings(LimitsSettings):
     # so only a worker that died lets it lapse, and the run is then taken again.
     worker_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
     worker_lease_seconds: int = Field(default=120, ge=5, le=86_400)
+
+    # What the public pages name (/privacy, /accessibility): whom a person writes to about their
+    # data, and the city's accessibility coordinator.
+    privacy_contact_email: str = Field(default="privacy@toshav.example.city", max_length=254)
+    accessibility_coordinator_name: str = Field(
+        default="The city's accessibility coordinator", max_length=200
+    )
+    accessibility_coordinator_phone: str = Field(default="106", max_length=40)
+    accessibility_coordinator_email: str = Field(
+        default="accessibility@toshav.example.city", max_length=254
+    )
+    # Where the source of the running version is published (AGPL-3.0 section 13); unset, /source
+    # answers a tarball of the code this process runs.
+    source_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
 
     @property
     def is_production(self) -> bool:

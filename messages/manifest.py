@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from messages import demo, endpoints, metrics, tasks
+from messages import demo, endpoints, metrics, retention, tasks
 from messages.bulletins import endpoints as bulletins
 from messages.service import outbox
 from messages.settings import MessagesSettings
@@ -16,7 +16,8 @@ MANIFEST = Manifest(
     demo=(demo.load_demo,),
     static=((STATIC_URL, pages.STATIC),),
     page_parts=pages.PARTS,
-    jobs=(tasks.DELIVER,),
+    jobs=(tasks.DELIVER, retention.RETENTION),
+    retention=retention.RULES,
     settings=MessagesSettings,
     plug_ins=(outbox.BOX,),
     metrics=metrics.METRICS,

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, exists, func, select, update
 from sqlalchemy.orm import Session
 
 from kernel.kit.inserts import insert_if_absent
@@ -214,3 +214,28 @@ def backlog(session: Session) -> list[tuple[str, int, datetime]]:
         .group_by(MessageDelivery.channel)
     ).all()
     return [(str(channel), int(count), oldest) for channel, count, oldest in rows]
+
+
+class MessageRetentionRepository:
+    """The deletions the retention rule makes: messages past the days they are kept."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def delete_before(self, cutoff: datetime) -> int:
+        """Messages posted before the cutoff, with their deliveries; one still waiting to go out
+        stays until it went or was given up."""
+        pending = exists().where(
+            MessageDelivery.message_id == Message.id,
+            MessageDelivery.status == DeliveryStatus.pending.value,
+        )
+        old = select(Message.id).where(Message.created_at < cutoff, ~pending)
+        self.session.execute(
+            delete(MessageDelivery)
+            .where(MessageDelivery.message_id.in_(old))
+            .execution_options(synchronize_session=False)
+        )
+        result = self.session.execute(
+            delete(Message).where(Message.id.in_(old)).execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

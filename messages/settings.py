@@ -33,6 +33,8 @@ class MessagesSettings(Settings):
     # can take (``smtp_timeout_seconds``), or the other worker sends it a second time.
     messages_claim_seconds: float = Field(default=300.0, ge=1, le=86_400)
     messages_batch_size: int = Field(default=20, ge=1, le=500)
+    # Days a message (inbox and deliveries) is kept before the nightly job deletes it.
+    messages_retention_days: int = Field(default=365, ge=1, le=3650)
 
     @field_validator("smtp_url")
     @classmethod

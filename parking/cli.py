@@ -9,9 +9,11 @@ import click
 
 from kernel.console import command_settings, unit_of_work
 from kernel.i18n import LANGUAGES, Language, Text, render
+from parking import tasks
 from parking.exceptions import ZonesFileInvalid
-from parking.service import inspections, permits, zones
+from parking.service import permits, zones
 from parking.settings import parking_settings
+from resident_card.audit import retention
 
 IMPORTED: Text = {
     "he": "אזורים: {zones_created} נוספו, {zones_updated} עודכנו, {zones_unchanged} ללא שינוי; "
@@ -78,13 +80,12 @@ def import_zones(file: Path, outlines: Path | None, language: Language) -> None:
 )
 @LANGUAGE_OPTION
 def anonymise(older_than_days: int | None, language: Language) -> None:
-    """Remove the plate from inspections older than the retention period."""
+    """Remove the plate from inspections older than the retention period (the nightly job's
+    rule, applied now and recorded the same way)."""
     settings = parking_settings(command_settings())
-    days = older_than_days or settings.parking_inspection_retention_days
+    days = older_than_days or tasks.INSPECTION_PLATES.days(settings)
     with unit_of_work(settings) as session:
-        count = inspections.anonymise_inspections(
-            session, now=datetime.now(UTC), older_than_days=days
-        )
+        count = retention.apply(session, tasks.INSPECTION_PLATES, days=days, now=datetime.now(UTC))
     click.echo(render(ANONYMISED, language, count=count, days=days))
 
 

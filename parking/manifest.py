@@ -42,6 +42,7 @@ MANIFEST = Manifest(
     page_parts=pages.PARTS,
     runtime_parts=(inspections.inspection_desk,),
     jobs=(*tasks.JOBS, notices.EXPIRING_PERMITS),
+    retention=tasks.RULES,
     settings=ParkingSettings,
     plug_ins=(
         plug_ins.FACTS,

@@ -164,8 +164,10 @@ class ParkingSession(RecordMixin, Base):
     )
 
     resident_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("residents.id"), index=True)
-    vehicle_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parking_vehicles.id"))
-    plate: Mapped[str] = mapped_column(String(8), index=True)
+    # The vehicle and its plate: removed after the retention period (``anonymised_at``), when the
+    # session keeps only whose minutes they were, where and when.
+    vehicle_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("parking_vehicles.id"))
+    plate: Mapped[str | None] = mapped_column(String(8), index=True)
     zone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parking_zones.id"))
     started_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
@@ -173,6 +175,7 @@ class ParkingSession(RecordMixin, Base):
     free_minutes: Mapped[int | None]  # taken from the resident's free-minute allowance
     paid_minutes: Mapped[int | None]  # beyond the allowance: the resident pays for these
     transaction_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ledger_transactions.id"))
+    anonymised_at: Mapped[datetime | None]
 
 
 class InspectionMethod(StrEnum):

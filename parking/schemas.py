@@ -177,7 +177,7 @@ class SessionStart(BaseModel):
 
 class SessionOut(BaseModel):
     id: uuid.UUID
-    plate: str
+    plate: str | None = Field(description="none once the retention period removed it")
     zone: str
     kind: ZoneKind
     status: Literal["running", "stopped"]

@@ -19,6 +19,9 @@ class ParkingSettings(Settings):
     parking_max_vehicles_per_household: int = Field(default=3, ge=1, le=20)
     parking_pass_audience: str = Field(default="toshav-parking-pass", min_length=1, max_length=40)
     parking_inspection_retention_days: int = Field(default=90, ge=1, le=3650)
+    # Days a stopped parking session keeps its vehicle and plate; then only whose minutes they
+    # were, where and when remain (the resident's statement and the ledger need those).
+    parking_session_retention_days: int = Field(default=365, ge=1, le=3650)
     parking_offline_bundle_ttl_seconds: int = Field(default=12 * 3600, ge=300, le=7 * 86_400)
     # A pass revoked or re-issued, a permit ended, a key retired or a zone changed, committed by any
     # process, is refused by every online scan from this many seconds after its commit on.

@@ -8,6 +8,7 @@ from kernel.pages import STATIC_URL
 from resident_card.accounts import cli as accounts_cli
 from resident_card.accounts import demo as accounts_demo
 from resident_card.accounts import endpoints as accounts
+from resident_card.accounts import retention as accounts_retention
 from resident_card.audit import endpoints as audit
 from resident_card.cards import device_endpoints as card_devices
 from resident_card.cards import endpoints as cards
@@ -54,7 +55,8 @@ MANIFEST = Manifest(
     pages=(pages.router,),
     static=((STATIC_URL, pages.STATIC),),
     runtime_parts=(keyring_part,),
-    jobs=(residents_tasks.TELL_HOLDERS,),
+    jobs=(residents_tasks.TELL_HOLDERS, accounts_retention.RETENTION),
+    retention=accounts_retention.RULES,
     # Enrolment, the first request a resident makes, in the list of their requests.
     plug_ins=(residents_requests.SOURCE,),
 )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import delete
+
 from cashback.models import CardTokenUse
 from cashback.repository.base import Repository
 from kernel.kit import inserts
@@ -22,3 +24,12 @@ class ScanRepository(Repository):
             .returning(CardTokenUse.id)
         )
         return self.session.scalar(statement) is not None
+
+    def forget_uses_before(self, cutoff: datetime) -> int:
+        """Delete the uses recorded before the cutoff (the table refuses any less than two hours old)."""
+        result = self.session.execute(
+            delete(CardTokenUse)
+            .where(CardTokenUse.created_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

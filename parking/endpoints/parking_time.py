@@ -31,7 +31,7 @@ router = APIRouter(prefix="/parking", tags=["parking"])
 def _session_out(row: ParkingSession, zone: ParkingZone) -> SessionOut:
     return SessionOut(
         id=row.id,
-        plate=show_plate(row.plate),
+        plate=None if row.plate is None else show_plate(row.plate),
         zone=zone.code,
         kind=ZoneKind(zone.kind),
         status="running" if row.stopped_at is None else "stopped",

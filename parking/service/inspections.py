@@ -492,10 +492,7 @@ def recorded_inspections(
     )
 
 
-def anonymise_inspections(session: Session, *, now: datetime, older_than_days: int) -> int:
-    """Remove the plate (and the pass id, which leads to it) from inspections older than this."""
-    if older_than_days < 1:
-        raise ValueError("older_than_days must be at least 1")
-    return InspectionRepository(session).anonymise_before(
-        now - timedelta(days=older_than_days), now
-    )
+def anonymise_inspections(session: Session, cutoff: datetime, now: datetime) -> int:
+    """Remove the plate (and the pass id, which leads to it) from inspections made before the
+    cutoff (the retention rule ``parking.inspection_plates``)."""
+    return InspectionRepository(session).anonymise_before(cutoff, now)

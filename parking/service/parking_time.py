@@ -36,6 +36,7 @@ from parking.repository import (
     SessionRepository,
     VehicleRepository,
 )
+from parking.repository.retention import SessionRetentionRepository
 from parking.service.calendar import city_time_zone
 from parking.service.vehicles import parse_plate
 from parking.service.zones import zone_by_code
@@ -196,3 +197,9 @@ def my_sessions(
     session: Session, resident: Resident, *, limit: int = 50
 ) -> Sequence[ParkingSession]:
     return SessionRepository(session).of_resident(resident.id, limit=limit)
+
+
+def anonymise_sessions(session: Session, cutoff: datetime, now: datetime) -> int:
+    """Sessions stopped before the cutoff lose their vehicle and plate (the retention rule
+    ``parking.session_vehicles``); a running session is never touched."""
+    return SessionRetentionRepository(session).anonymise_stopped_before(cutoff, now)

@@ -172,3 +172,26 @@ class PasswordResetRepository:
         return self.session.scalar(
             select(PasswordReset).where(PasswordReset.token_hash == token_hash).with_for_update()
         )
+
+
+class AccountRetentionRepository:
+    """The deletions the retention rules make: sign-in records past the days they are kept."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def delete_login_failures_before(self, cutoff: datetime) -> int:
+        result = self.session.execute(
+            delete(LoginFailure)
+            .where(LoginFailure.created_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def delete_refresh_tokens_expired_before(self, cutoff: datetime) -> int:
+        result = self.session.execute(
+            delete(RefreshToken)
+            .where(RefreshToken.expires_at < cutoff)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)

@@ -127,7 +127,7 @@ def test_the_worker_command_runs_what_is_due_once_end_to_end(
         "cashback.release_holds",
         "cashback.monthly_settlement",
         "parking.reconcile_permits",
-        "parking.anonymise_inspections",
+        "parking.apply_retention",
         "figures.publish_open_data",
     ):
         assert f"{name} " in first.output

@@ -44,7 +44,7 @@ def test_admins_and_auditors_read_every_job_and_its_runs_newest_first(
             "cashback.release_holds",
             "cashback.monthly_settlement",
             "parking.reconcile_permits",
-            "parking.anonymise_inspections",
+            "parking.apply_retention",
         } <= set(jobs)
         grant = jobs[MONTHLY_GRANT.name]
         assert (grant["domain"], grant["kind"], grant["runs"]) == ("benefits", "job", [])

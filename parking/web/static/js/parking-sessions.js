@@ -57,7 +57,9 @@ export function sessionItem(session, zoneName) {
   item.dataset.status = session.status;
   const what = document.createElement("p");
   what.className = "session-what";
-  what.append(plateElement(session.plate), ` · ${zoneName(session.zone)}`);
+  // A session past its retention period has no plate any more: only where and when.
+  if (session.plate) what.append(plateElement(session.plate), " · ");
+  what.append(zoneName(session.zone));
   const when = document.createElement("time");
   when.className = "session-when";
   setDate(when, session.started_at, { withTime: true });
