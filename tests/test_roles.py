@@ -42,6 +42,7 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/auth/session/logout"): BROWSER_SESSION,
     ("POST", "/api/v1/auth/password-reset"): PUBLIC,
     ("POST", "/api/v1/auth/password-reset/confirm"): PUBLIC,
+    ("GET", "/api/v1/about"): PUBLIC,
     ("GET", "/api/v1/city/neighbourhoods"): PUBLIC,
     ("GET", "/api/v1/city/neighbourhoods.geojson"): PUBLIC,
     ("GET", "/api/v1/city/streets"): PUBLIC,

@@ -30,7 +30,7 @@ from kernel.settings import Settings, check_settings, settings_as
 from kernel.transport import StrictTransportSecurity
 from resident_card.accounts.runtime import sessions_part
 from resident_card.accounts.tokens import load_access_token_keys
-from toshav import plug_ins
+from toshav import obligations, plug_ins
 from toshav.docs import OPENAPI_URL, mount_docs
 from toshav.domains import CORE, enabled
 from toshav.schema import is_current
@@ -198,6 +198,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router, prefix in _routers(settings):
         declare_answers(router)
         app.include_router(router, prefix=prefix)
+    declare_answers(obligations.router)
+    app.include_router(obligations.router, prefix=API_PREFIX)
+    app.include_router(obligations.source_router)
 
     metrics = (*KERNEL_METRICS, *(m for manifest in enabled(settings) for m in manifest.metrics))
     app.include_router(metrics_router(metrics, runtime_of), tags=["operations"])

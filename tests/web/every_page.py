@@ -59,6 +59,8 @@ EVERY_PAGE: list[Visit] = [
     Visit("/neighbourhoods", shows="#neighbourhood-list li"),
     Visit("/neighbourhoods/hadar", shows="#figure-tables table"),
     Visit("/dashboard", "admin", shows="#figures[aria-busy=false]"),
+    Visit("/privacy", shows="#retention-rows li"),
+    Visit("/accessibility", shows="#coordinator-phone:not(:empty)"),
 ]
 VISIT_IDS = [visit.name for visit in EVERY_PAGE]
 

@@ -20,7 +20,11 @@ from toshav.web.files import Dictionaries, merged_dictionary, static_layers
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 LANDING = Page("/", "landing", TEMPLATES / "landing.html")
-router = page_router(LANDING)
+# What the service owes everyone (toshav.obligations): the privacy notice and the accessibility
+# statement, linked from every page's footer beside the source.
+PRIVACY = Page("/privacy", "privacy", TEMPLATES / "privacy.html")
+ACCESSIBILITY = Page("/accessibility", "accessibility", TEMPLATES / "accessibility.html")
+router = page_router(LANDING, PRIVACY, ACCESSIBILITY)
 # The page a path no route has answers with (status 404); never routed itself.
 MISSING = Page("/missing", "missing", TEMPLATES / "missing.html")
 # Paths a program calls: there a missing route answers the API's JSON error, not a page.
