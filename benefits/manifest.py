@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from benefits import rights
 from benefits.appeals import endpoints as appeals
 from benefits.appeals.service import APPEAL_REQUESTS
 from benefits.eligibility import cli as eligibility_cli
@@ -26,6 +27,12 @@ MANIFEST = Manifest(
     jobs=(*eligibility_tasks.JOBS, *ledger_tasks.JOBS),
     # The resident's ledger balances on the card, named by their programmes; the allowances a
     # resident's change makes them eligible for, credited at once; appeals among their requests.
-    plug_ins=(CardLines(summary=wallet_lines), FOLLOW_UPS, APPEAL_REQUESTS),
+    plug_ins=(
+        CardLines(summary=wallet_lines),
+        FOLLOW_UPS,
+        APPEAL_REQUESTS,
+        rights.EXPORT,
+        rights.ERASURE,
+    ),
     metrics=ledger_metrics.METRICS,
 )

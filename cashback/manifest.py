@@ -9,6 +9,7 @@ from cashback import (
     open_data,
     requests,
     retention,
+    rights,
     routers,
     summary,
     tasks,
@@ -37,6 +38,8 @@ MANIFEST = Manifest(
         CardLines(summary=summary.cashback_line, programmes=summary.cashback_programmes),
         requests.SOURCE,
         open_data.SOURCE,
+        rights.EXPORT,
+        rights.ERASURE,
     ),
     metrics=metrics.METRICS,
 )

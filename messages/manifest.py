@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from messages import demo, endpoints, metrics, retention, tasks
+from messages import demo, endpoints, metrics, retention, rights, tasks
 from messages.bulletins import endpoints as bulletins
 from messages.service import outbox
 from messages.settings import MessagesSettings
@@ -19,6 +19,6 @@ MANIFEST = Manifest(
     jobs=(tasks.DELIVER, retention.RETENTION),
     retention=retention.RULES,
     settings=MessagesSettings,
-    plug_ins=(outbox.BOX,),
+    plug_ins=(outbox.BOX, rights.EXPORT, rights.ERASURE),
     metrics=metrics.METRICS,
 )

@@ -196,6 +196,43 @@ class MessageRepository:
         ).all()
 
 
+class PersonMessages:
+    """An account's messages, their deliveries and its preferences, for its file and its erasure."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def messages(self, account_id: uuid.UUID) -> Sequence[Message]:
+        return self.session.scalars(
+            select(Message)
+            .where(Message.account_id == account_id)
+            .order_by(Message.created_at, Message.id)
+        ).all()
+
+    def deliveries(self, message_ids: Sequence[uuid.UUID]) -> Sequence[MessageDelivery]:
+        if not message_ids:
+            return []
+        return self.session.scalars(
+            select(MessageDelivery)
+            .where(MessageDelivery.message_id.in_(message_ids))
+            .order_by(MessageDelivery.created_at, MessageDelivery.id)
+        ).all()
+
+    def preferences(self, account_id: uuid.UUID) -> Sequence[MessagePreference]:
+        return self.session.scalars(
+            select(MessagePreference).where(MessagePreference.account_id == account_id)
+        ).all()
+
+    def forget(self, account_id: uuid.UUID) -> None:
+        """Delete the account's messages, their deliveries and its preferences."""
+        ids = select(Message.id).where(Message.account_id == account_id)
+        self.session.execute(delete(MessageDelivery).where(MessageDelivery.message_id.in_(ids)))
+        self.session.execute(delete(Message).where(Message.account_id == account_id))
+        self.session.execute(
+            delete(MessagePreference).where(MessagePreference.account_id == account_id)
+        )
+
+
 def deliveries_by_status(session: Session) -> list[tuple[str, str, int]]:
     """How many deliveries there are of each channel, by status: one grouped query."""
     rows = session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kernel.manifest import Manifest
 from kernel.pages import STATIC_URL
-from parking import cli, demo, metrics, notices, open_data, plug_ins, tasks
+from parking import cli, demo, metrics, notices, open_data, plug_ins, rights, tasks
 from parking.endpoints import (
     inspections,
     parking_time,
@@ -50,6 +50,8 @@ MANIFEST = Manifest(
         requests.SOURCE,
         follow_ups.FOLLOW_UPS,
         *open_data.SOURCES,
+        rights.EXPORT,
+        rights.ERASURE,
     ),
     metrics=metrics.METRICS,
 )

@@ -25,6 +25,9 @@ from resident_card.residents import demo as residents_demo
 from resident_card.residents import endpoints as residents
 from resident_card.residents import requests as residents_requests
 from resident_card.residents import tasks as residents_tasks
+from resident_card.rights import card as rights_card
+from resident_card.rights import endpoints as rights
+from resident_card.rights import requests as rights_requests
 from resident_card.web import pages
 
 MANIFEST = Manifest(
@@ -38,6 +41,7 @@ MANIFEST = Manifest(
         card_devices.router,
         credentials.router,
         requests.router,
+        rights.router,
     ),
     root_routers=(credentials.root_router,),
     commands=(
@@ -57,6 +61,12 @@ MANIFEST = Manifest(
     runtime_parts=(keyring_part,),
     jobs=(residents_tasks.TELL_HOLDERS, accounts_retention.RETENTION),
     retention=accounts_retention.RULES,
-    # Enrolment, the first request a resident makes, in the list of their requests.
-    plug_ins=(residents_requests.SOURCE,),
+    # Enrolment, the first request a resident makes, and erasure, in the list of their requests;
+    # the card's part of a person's file and of their erasure.
+    plug_ins=(
+        residents_requests.SOURCE,
+        rights_requests.SOURCE,
+        rights_card.EXPORT,
+        rights_card.ERASURE,
+    ),
 )

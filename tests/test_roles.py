@@ -52,6 +52,8 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("POST", "/api/v1/me/password"): SIGNED_IN,
     # Every request a person made (a resident's, a business's owner's), and where it stands.
     ("GET", "/api/v1/requests/me"): SIGNED_IN,
+    ("GET", "/api/v1/me/export"): SIGNED_IN,
+    ("POST", "/api/v1/me/erasure"): SIGNED_IN,
     # Every account has an inbox: residents, and the staff of a business told about it.
     ("GET", "/api/v1/messages/me"): SIGNED_IN,
     ("POST", "/api/v1/messages/me/{message_id}/read"): SIGNED_IN,
@@ -81,6 +83,8 @@ POLICY: dict[tuple[str, str], str | frozenset[Role]] = {
     ("GET", "/api/v1/admin/audit"): STAFF_READ,
     ("GET", "/api/v1/admin/appeals"): STAFF_READ,
     ("POST", "/api/v1/admin/appeals/{appeal_id}/decide"): ADMIN,
+    ("GET", "/api/v1/admin/erasures"): STAFF_READ,
+    ("POST", "/api/v1/admin/erasures/{erasure_id}/decide"): ADMIN,
     ("GET", "/api/v1/admin/jobs"): STAFF_READ,
     ("GET", "/api/v1/admin/decisions"): STAFF_READ,
     ("GET", "/api/v1/admin/decisions/{decision_id}"): STAFF_READ,

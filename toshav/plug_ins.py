@@ -10,6 +10,8 @@ be set up again with other domains (the test suite builds apps with different ``
 - ``resident_card.credentials.holders``: ``KeyHolders``, credentials a retired key must not strand;
 - ``resident_card.residents.events``: ``ResidentChanges``, what follows a resident's change;
 - ``resident_card.requests.sources``: ``RequestSource``, a person's requests of each kind;
+- ``resident_card.rights.sections``: ``ExportSection`` and ``ErasureStep``, each domain's part of a
+  person's file and of their erasure;
 - ``kernel.notices``: ``NoticeBox``, the one outbox every notice is posted to;
 - ``figures.open_data.sources``: ``OpenDataSource``, the measures the open data publishes;
 - ``jobs.timetable``: every enabled domain's jobs and drains (``Manifest.jobs``).
@@ -35,10 +37,20 @@ from resident_card.requests import sources
 from resident_card.requests.sources import RequestSource
 from resident_card.residents import events
 from resident_card.residents.events import ResidentChanges
+from resident_card.rights import sections as rights
+from resident_card.rights.sections import ErasureStep, ExportSection
 from toshav.domains import EVERY
 
 PlugIn = (
-    Facts | CardLines | KeyHolders | ResidentChanges | RequestSource | NoticeBox | OpenDataSource
+    Facts
+    | CardLines
+    | KeyHolders
+    | ResidentChanges
+    | RequestSource
+    | NoticeBox
+    | OpenDataSource
+    | ExportSection
+    | ErasureStep
 )
 PLUG_IN_TYPES = (
     Facts,
@@ -48,6 +60,8 @@ PLUG_IN_TYPES = (
     RequestSource,
     NoticeBox,
     OpenDataSource,
+    ExportSection,
+    ErasureStep,
 )
 
 
@@ -74,6 +88,10 @@ def install(manifests: Sequence[Manifest]) -> None:
     holders.install([p for p in on if isinstance(p, KeyHolders)])
     events.install([p for p in on if isinstance(p, ResidentChanges)])
     sources.install([p for p in on if isinstance(p, RequestSource)])
+    rights.install(
+        [p for p in on if isinstance(p, ExportSection)],
+        [p for p in on if isinstance(p, ErasureStep)],
+    )
     open_data.install([p for p in on if isinstance(p, OpenDataSource)])
     boxes = [p for p in on if isinstance(p, NoticeBox)]
     if len(boxes) > 1:

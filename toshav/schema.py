@@ -27,6 +27,7 @@ import resident_card.cards.models
 import resident_card.city.models
 import resident_card.credentials.models
 import resident_card.residents.models
+import resident_card.rights.models
 
 ROOT = Path(__file__).resolve().parent.parent
 # Every module of tables: the metadata knows a table once its module is imported.
@@ -39,6 +40,7 @@ MODEL_MODULES = (
     resident_card.city.models,
     resident_card.credentials.models,
     resident_card.residents.models,
+    resident_card.rights.models,
     benefits.eligibility.models,
     benefits.appeals.models,
     benefits.ledger.models,

@@ -208,6 +208,13 @@ class DecisionRepository:
             query = query.where(Decision.programme_id == programme_id)
         return self.session.scalars(query.limit(limit).offset(offset)).all()
 
+    def of_residents(self, resident_ids: Sequence[uuid.UUID]) -> Sequence[Decision]:
+        return self.session.scalars(
+            select(Decision)
+            .where(Decision.resident_id.in_(resident_ids))
+            .order_by(Decision.decided_at, Decision.id)
+        ).all()
+
 
 class AllowanceGrantRepository:
     def __init__(self, session: Session) -> None:
@@ -228,6 +235,13 @@ class AllowanceGrantRepository:
                 AllowanceGrant.period == period,
             )
         )
+
+    def of_residents(self, resident_ids: Sequence[uuid.UUID]) -> Sequence[AllowanceGrant]:
+        return self.session.scalars(
+            select(AllowanceGrant)
+            .where(AllowanceGrant.resident_id.in_(resident_ids))
+            .order_by(AllowanceGrant.created_at, AllowanceGrant.id)
+        ).all()
 
     def count_of_period(self, programme_id: uuid.UUID, period: str) -> int:
         return (

@@ -13,9 +13,10 @@ from benefits.eligibility.models import AllowanceGrant, Programme
 from benefits.ledger.models import Account, OwnerType, Posting, Transaction
 from figures.window import Window
 
-# The ledger's kinds of allowance movement that are not a resident's use: the month's grant, and
-# what was left at the month's end, taken back (``benefits.eligibility.service.allowances``).
-NOT_USE = ("grant", "expiry")
+# The ledger's kinds of allowance movement that are not a resident's use: the month's grant, what
+# was left at the month's end, taken back (``benefits.eligibility.service.allowances``), and what
+# was left when the resident was erased, returned (``benefits.rights``).
+NOT_USE = ("grant", "expiry", "erasure")
 
 
 class UptakeRepository:

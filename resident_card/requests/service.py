@@ -4,6 +4,7 @@ the residents they answer for (themselves and the minors in their care). Reads o
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -41,7 +42,16 @@ def my_requests(
     session: Session, settings: Settings, user_id: uuid.UUID, now: datetime
 ) -> list[PersonRequest]:
     """Every request of the person, newest first (by when it was made, then by its last step)."""
-    resident_ids = residents_answered_for(session, settings, user_id, now)
+    return requests_of(
+        session, user_id, residents_answered_for(session, settings, user_id, now), now
+    )
+
+
+def requests_of(
+    session: Session, user_id: uuid.UUID, resident_ids: Sequence[uuid.UUID], now: datetime
+) -> list[PersonRequest]:
+    """The requests of an account and of the residents it answers for, as they stand at ``now``,
+    newest first."""
     found: list[PersonRequest] = []
     for source in sources.installed():
         for request in source.requests(session, user_id, resident_ids):

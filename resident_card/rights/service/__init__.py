@@ -1,0 +1,1 @@
+"""A person's file, and their erasure."""
