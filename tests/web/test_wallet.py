@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ from playwright.sync_api import Page, Route, expect
 from kernel.i18n import LANGUAGES
 from resident_card.accounts.models import Role
 from tests.conftest import LiveServer
+from tests.web.axe import assert_accessible
 from tests.web.conftest import (
     Browser,
     choose_language,
@@ -77,6 +79,17 @@ def test_the_wallet_in_each_language_on_a_phone(
     expect(page.locator("#card-state")).to_have_text(english["card.state.active"])
     expect(page.locator("#benefits-empty")).to_have_text(english["benefits.none"])
     expect(page.locator("#balances-empty")).to_have_text(english["balances.none"])
+
+    # My data: everything the city holds about me, in one file.
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name=english["data.export"]).click()
+    mine = json.loads(Path(downloading.value.path()).read_text(encoding="utf-8"))
+    assert [r["first_name"] for r in mine["residents"]] == ["Maya"]
+    assert mine["residency_history"][-1]["reason"] == (
+        "Lease and arnona bill checked at the service centre"
+    )
+    expect(page.locator("#data-status")).to_have_text(english["data.ready"])
+    assert_accessible(page)
 
 
 def test_a_foster_child_is_added_to_the_household(

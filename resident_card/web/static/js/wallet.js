@@ -25,6 +25,7 @@ import {
   statusKey,
 } from "./resident-view.js";
 import { startContact } from "./wallet-contact.js";
+import "./wallet-data.js";
 import { startRequests } from "./wallet-requests.js";
 import { startSections } from "./wallet-sections.js";
 
