@@ -75,7 +75,10 @@ def _erase(session: Session, erased: Erased) -> None:
             parking_pass.revoked_at = erased.now
             parking_pass.revoked_reason = PASS_ERASED
     for row in parking.sessions([resident.id]):
-        row.plate = ""
+        # As the retention rule leaves a session: whose minutes, where and when, no vehicle.
+        row.plate = None
+        row.vehicle_id = None
+        row.anonymised_at = erased.now
     session.flush()
 
 

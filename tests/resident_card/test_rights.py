@@ -5,16 +5,21 @@ figures whole, sign-in refused), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from PIL import Image
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Engine, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from benefits.eligibility.service.programme_files import load_programmes
 from benefits.ledger.models import Account, OwnerType
@@ -23,6 +28,7 @@ from cashback.models import Purchase
 from cashback.service import purchases, redemptions, refunds, releases
 from figures.open_data import service as open_data
 from kernel.clock import SetClock
+from kernel.database import Base, make_engine
 from parking.models import Inspection, ParkingPass, ParkingSession, Permit, Vehicle
 from parking.service import parking_time, zones
 from resident_card.accounts.models import Role, User
@@ -35,8 +41,10 @@ from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
 from resident_card.residents.service import residency
 from tests.cashback.conftest import card_token, make_business, make_campaign
+from tests.conftest import IN_TRANSACTION, Backend, built_app, make_settings
 from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user, israeli_id
 from tests.parking.conftest import Person, apply, person, register
+from toshav.schema import load_all_models
 from toshav.settings import ServiceSettings
 
 EXPORT = "/api/v1/me/export"
@@ -56,6 +64,7 @@ class World:
     inspector: User
     cashier: User
     dana_identifier: str
+    at: datetime  # when the last of it happened
 
 
 def _photo() -> bytes:
@@ -193,7 +202,73 @@ def _world(
         )
         assert checked.status_code == 200, checked.text
     session.flush()
-    return World(dana, ward.json()["id"], stranger, clerk, inspector, cashier, identifier)
+    return World(
+        dana, ward.json()["id"], stranger, clerk, inspector, cashier, identifier, clock.now()
+    )
+
+
+@dataclass
+class Built:
+    """A database of the module's own holding the world, committed once; each test works inside
+    a transaction on it that is rolled back at its end."""
+
+    engine: Engine
+    settings: ServiceSettings
+    world: World
+
+
+@pytest.fixture(scope="module")
+def built(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
+    url = backend.copy()
+    engine = make_engine(url)
+    settings = make_settings(url, tmp_path_factory.mktemp("rights"), **IN_TRANSACTION)
+    clock = SetClock(datetime.now().astimezone().replace(microsecond=0))
+    try:
+        with engine.connect() as connection:
+            transaction = connection.begin()
+            app = built_app(settings, clock=clock, connection=connection)
+            made = sessionmaker(
+                bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+            )
+            with TestClient(app, headers={"Accept-Language": "en"}) as client, made() as session:
+                world = _world(client, session, settings, app, clock)
+                session.commit()  # its savepoint, into the connection's transaction
+            transaction.commit()
+        yield Built(engine, settings, world)
+    finally:
+        engine.dispose()
+        backend.drop(url)
+
+
+@pytest.fixture
+def world(built: Built, app: FastAPI) -> World:
+    """The world, with its people's bearer headers minted by this test's app."""
+    made = built.world
+    return replace(
+        made,
+        dana=replace(made.dana, headers=auth_headers(app, made.dana.user)),
+        stranger=replace(made.stranger, headers=auth_headers(app, made.stranger.user)),
+    )
+
+
+@pytest.fixture
+def settings(built: Built, tmp_path: Path) -> ServiceSettings:
+    return built.settings
+
+
+@pytest.fixture
+def connection(built: Built) -> Iterator[Connection]:
+    with built.engine.connect() as connection:
+        transaction = connection.begin()
+        try:
+            yield connection
+        finally:
+            transaction.rollback()
+
+
+@pytest.fixture
+def clock(built: Built) -> SetClock:
+    return SetClock(built.world.at)
 
 
 def _file(client: TestClient, who: Person) -> tuple[dict[str, Any], str]:
@@ -204,10 +279,15 @@ def _file(client: TestClient, who: Person) -> tuple[dict[str, Any], str]:
     return response.json(), response.text
 
 
+def test_the_erasure_table_matches_its_model(connection: Connection) -> None:
+    load_all_models()
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    assert [d for d in compare_metadata(context, Base.metadata) if "erasure" in repr(d)] == []
+
+
 def test_the_file_holds_everything_of_the_person_and_their_ward_and_nothing_of_anyone_else(
-    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
+    client: TestClient, world: World
 ) -> None:
-    world = _world(client, session, settings, app, clock)
     dana = world.dana
 
     document, text = _file(client, dana)
@@ -293,9 +373,13 @@ def _open_data(session: Session, settings: ServiceSettings, clock: SetClock) -> 
 
 
 def test_an_erasure_granted_by_a_clerk_anonymises_the_person_and_keeps_the_ledger_and_figures(
-    client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
+    client: TestClient,
+    session: Session,
+    settings: ServiceSettings,
+    app: FastAPI,
+    clock: SetClock,
+    world: World,
 ) -> None:
-    world = _world(client, session, settings, app, clock)
     dana = world.dana
     auditor = create_user(session, settings, role=Role.auditor)
     clerk = auth_headers(app, world.clerk)
@@ -357,10 +441,14 @@ def test_an_erasure_granted_by_a_clerk_anonymises_the_person_and_keeps_the_ledge
     assert (
         session.scalars(select(CardPhoto).where(CardPhoto.resident_id == resident.id)).all() == []
     )
-    for model in (Vehicle, Permit, ParkingSession):
+    for model in (Vehicle, Permit):
         plates = session.scalars(select(model.plate).where(model.resident_id == resident.id)).all()
         assert plates, model
         assert set(plates) == {""}, model
+    parked = session.scalars(
+        select(ParkingSession).where(ParkingSession.resident_id == resident.id)
+    ).all()
+    assert [(row.plate, row.vehicle_id) for row in parked] == [(None, None)]
     passes = session.scalars(select(ParkingPass).where(ParkingPass.plate == "1234567")).all()
     assert passes == []
     inspected = session.scalars(select(Inspection.plate)).all()
