@@ -47,6 +47,7 @@ def main() -> None:
     parser.add_argument("--to", dest="last", help="the last city day (default: today)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--each", action="store_true", help="time each statement once more")
     parser.add_argument("--routes", default=",".join(ROUTES))
     options = parser.parse_args()
     settings = get_settings()
@@ -84,7 +85,9 @@ def main() -> None:
                     over_http.append(time.perf_counter() - started)
                 response.raise_for_status()
             listening[0] = False
-            direct = _run_directly(engine, caught, options.rounds, options.explain, postgres)
+            direct = _run_directly(
+                engine, caught, options.rounds, options.explain, postgres, options.each
+            )
             print(
                 f"{route:12s} {statistics.median(over_http) * 1000:9.1f} ms"
                 f" {statistics.median(direct) * 1000:12.1f} ms  {len(caught)}"
@@ -93,7 +96,12 @@ def main() -> None:
 
 
 def _run_directly(
-    engine: Engine, statements: list[tuple[str, Any]], rounds: int, explain: bool, postgres: bool
+    engine: Engine,
+    statements: list[tuple[str, Any]],
+    rounds: int,
+    explain: bool,
+    postgres: bool,
+    each: bool,
 ) -> list[float]:
     raw = engine.raw_connection()
     try:
@@ -105,6 +113,13 @@ def _run_directly(
                 cursor.execute(statement, parameters)
                 cursor.fetchall()
             times.append(time.perf_counter() - started)
+        if each:
+            for statement, parameters in statements:
+                started = time.perf_counter()
+                cursor.execute(statement, parameters)
+                cursor.fetchall()
+                first = " ".join(statement.split())[:90]
+                print(f"    {(time.perf_counter() - started) * 1000:8.1f} ms  {first}")
         if explain:
             for statement, parameters in statements:
                 prefix = "EXPLAIN ANALYZE " if postgres else "EXPLAIN QUERY PLAN "
