@@ -16,6 +16,7 @@ from benefits.ledger import endpoints as ledger
 from benefits.ledger import metrics as ledger_metrics
 from benefits.ledger import tasks as ledger_tasks
 from benefits.uptake import endpoints as uptake
+from benefits.uptake import tasks as uptake_tasks
 from kernel.manifest import Manifest
 from resident_card.cards.summary import CardLines
 
@@ -24,7 +25,7 @@ MANIFEST = Manifest(
     routers=(ledger.router, eligibility.router, appeals.router, uptake.router),
     commands=(ledger_cli.ledger, eligibility_cli.rules, eligibility_cli.benefits),
     demo=(eligibility_demo.load_demo,),
-    jobs=(*eligibility_tasks.JOBS, *ledger_tasks.JOBS),
+    jobs=(*eligibility_tasks.JOBS, *ledger_tasks.JOBS, uptake_tasks.ROLL_UP_UPTAKE),
     # The resident's ledger balances on the card, named by their programmes; the allowances a
     # resident's change makes them eligible for, credited at once; appeals among their requests.
     plug_ins=(

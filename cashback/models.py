@@ -166,7 +166,19 @@ class Purchase(RecordMixin, Base):
     __table_args__ = (
         UniqueConstraint("merchant_id", "idempotency_key"),
         Index("ix_cashback_purchases_resident_id_created_at", "resident_id", "created_at"),
-        Index("ix_cashback_purchases_merchant_id_created_at", "merchant_id", "created_at"),
+        # A business's purchases by time; the rest of its columns let the city's figures (by
+        # business, resident, campaign and month) read the index alone, never the rows.
+        Index(
+            "ix_cashback_purchases_merchant_id_created_at",
+            "merchant_id",
+            "created_at",
+            "resident_id",
+            "campaign_id",
+            "amount_agorot",
+            "refunded_agorot",
+            "cashback_agorot",
+            "cashback_returned_agorot",
+        ),
         Index(
             "ix_cashback_purchases_campaign_id_resident_id_created_at",
             "campaign_id",

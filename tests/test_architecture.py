@@ -55,8 +55,12 @@ NOT_SUB_DOMAINS = frozenset({"web"})
 # Rooms a (sub-)domain goes without, and why. An exemption for a room that exists is stale.
 ROOM_EXEMPTIONS: dict[str, dict[str, str]] = {
     "benefits/uptake": {
-        "models": "it keeps no table: it sums the grants' and the ledger's",
         "exceptions": "it refuses nothing of its own: a bad window is figures' invalid_window",
+    },
+    "figures/rollups": {
+        "schemas": "it answers no one: the figures that read a rollup have their own",
+        "endpoints": "no route: the figures that read a rollup have theirs",
+        "exceptions": "it refuses nothing: a mark that cannot move stays, and the figure is exact",
     },
     "resident_card/audit": {
         "exceptions": "it records and lists what others did; it refuses nothing"
@@ -535,11 +539,11 @@ CLEAN_HOUSE = {
     "benefits/ledger/__init__.py": "",
     **{f"benefits/ledger/{room}.py": "from resident_card.cards import service\n" for room in ROOMS},
     "benefits/endpoints.py": "from benefits.ledger import endpoints\n",
-    # benefits/uptake: no table, no refusal of its own, as exempted.
+    # benefits/uptake: no refusal of its own, as exempted.
     "benefits/uptake/__init__.py": "",
     **{
         f"benefits/uptake/{room}.py": ""
-        for room in ("schemas", "repository", "service", "endpoints")
+        for room in ("models", "schemas", "repository", "service", "endpoints")
     },
     # jobs and messages: rooms as modules, on the card.
     **{
@@ -551,6 +555,8 @@ CLEAN_HOUSE = {
     "figures/exceptions.py": "",
     "figures/open_data/__init__.py": "",
     **{f"figures/open_data/{room}.py": "" for room in ROOMS},
+    "figures/rollups/__init__.py": "",
+    **{f"figures/rollups/{room}.py": "" for room in ("models", "repository", "service")},
     # parking: rooms as modules, and pages of its own.
     **{f"parking/{room}.py": "from benefits.ledger import service\n" for room in ROOMS},
     "parking/web/__init__.py": "",
@@ -707,7 +713,7 @@ PLANTS: list[tuple[str, dict[str, str | None], list[str]]] = [
             "benefits/uptake/__init__.py": None,
             **{
                 f"benefits/uptake/{room}.py": None
-                for room in ("schemas", "repository", "service", "endpoints")
+                for room in ("models", "schemas", "repository", "service", "endpoints")
             },
         },
         [

@@ -15,7 +15,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from benefits.ledger.models import Posting
+from benefits.uptake import service as uptake
 from figures.open_data import service as open_data
+from figures.rollups import service as rollups
 from kernel.console import command_settings, unit_of_work
 from kernel.settings import Settings
 from resident_card.accounts.demo import DEMO_USERS
@@ -87,6 +90,15 @@ def demo_load(scale: int | None, seed: int) -> None:
         with unit_of_work(settings) as session:
             for line in load_year(session, settings, now, scale=scale, seed=seed):
                 click.echo(line)
+        # The year's uses of allowances summed by day, as the worker would in its next minutes.
+        started = time.monotonic()
+        with unit_of_work(settings) as session:
+            high = rollups.safe_high(session, Posting.id)
+        with unit_of_work(settings) as session:
+            uses = uptake.roll_up(session, through=high, zone=settings.city_time_zone, now=now)
+        click.echo(
+            f"year: {uses} uses of allowances rolled up by day in {time.monotonic() - started:.0f} s"
+        )
         # Bulk loading leaves the planner's statistics of a near-empty database: the figures'
         # queries would be planned for a few rows until autovacuum (PostgreSQL) caught up, and
         # SQLite keeps none until asked.

@@ -13,8 +13,10 @@ from sqlalchemy import Connection
 import benefits.appeals.models
 import benefits.eligibility.models
 import benefits.ledger.models
+import benefits.uptake.models
 import cashback.models
 import figures.open_data.models
+import figures.rollups.models
 import jobs.models
 import kernel.changes.models
 import kernel.limits.models
@@ -44,12 +46,14 @@ MODEL_MODULES = (
     benefits.eligibility.models,
     benefits.appeals.models,
     benefits.ledger.models,
+    benefits.uptake.models,
     parking.models,
     cashback.models,
     jobs.models,
     messages.models,
     messages.bulletins.models,
     figures.open_data.models,
+    figures.rollups.models,
 )
 
 

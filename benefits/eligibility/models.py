@@ -144,7 +144,17 @@ class AllowanceGrant(RecordMixin, Base):
     """
 
     __tablename__ = "allowance_grants"
-    __table_args__ = (UniqueConstraint("programme_id", "resident_id", "period"),)
+    __table_args__ = (
+        UniqueConstraint("programme_id", "resident_id", "period"),
+        # Uptake's figures by month (residents credited, amounts) read from the index alone.
+        Index(
+            "ix_allowance_grants_created_at_programme_id_resident_id_amount",
+            "created_at",
+            "programme_id",
+            "resident_id",
+            "amount",
+        ),
+    )
 
     programme_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programmes.id"))
     resident_id: Mapped[uuid.UUID] = mapped_column(index=True)

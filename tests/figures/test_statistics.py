@@ -22,10 +22,14 @@ from sqlalchemy.orm import Session
 
 from benefits.eligibility.service.allowances import expire_allowance, grant_allowance
 from benefits.eligibility.service.programme_files import load_programmes
+from benefits.ledger.models import Posting
+from benefits.uptake import service as uptake
+from benefits.uptake.models import UptakeUsedDay
 from cashback.models import BusinessCategory, Flag, FlagOutcome
 from cashback.service import campaigns, redemptions, refunds, releases
 from cashback.service import flags as flags_service
 from cashback.service.purchases import record_purchase
+from figures.rollups import service as rollups
 from kernel.clock import SetClock
 from kernel.database import make_engine, make_sessionmaker
 from parking.models import VehicleRelation
@@ -349,6 +353,39 @@ def test_uptake_counts_each_allowance_granted_and_used_by_month(
                 "used": 30,
             },
         ],
+    }
+
+
+def test_uptake_is_the_same_whenever_its_rollup_last_ran(
+    client: TestClient, app: FastAPI, city: City
+) -> None:
+    """What residents used is read from its rollup by day plus the postings after the rollup's
+    mark: rolled up a third of the way, two thirds, all of it, and once more, the answer is the
+    one the ledger alone gave, and the rollup holds each use on its city day."""
+    before = read(client, app, city, "uptake")
+    engine = make_engine(city.settings.database_url)
+    try:
+        sessions = make_sessionmaker(engine)
+        with sessions.begin() as session:
+            high = rollups.safe_high(session, Posting.id)
+            numbers = session.scalars(select(Posting.id).order_by(Posting.id)).all()
+        assert numbers[-1] == high
+        for through in (numbers[len(numbers) // 3], numbers[2 * len(numbers) // 3], high, high):
+            with sessions.begin() as session:
+                uptake.roll_up(session, through=through, zone=str(ZONE), now=city.clock.now())
+            with sessions() as session:
+                assert rollups.through(session, uptake.USED) == through
+            assert read(client, app, city, "uptake") == before
+        with sessions() as session:
+            days = {
+                (row.purpose, row.day): row.used for row in session.scalars(select(UptakeUsedDay))
+            }
+    finally:
+        engine.dispose()
+    assert days == {
+        ("parking_free_minutes", date(2026, 10, 12)): 30,
+        ("parking_free_minutes", date(2026, 11, 20)): 120,
+        ("senior_extra_parking", date(2026, 11, 20)): 30,
     }
 
 

@@ -129,6 +129,7 @@ def test_the_worker_command_runs_what_is_due_once_end_to_end(
         "parking.reconcile_permits",
         "parking.apply_retention",
         "figures.publish_open_data",
+        "benefits.roll_up_uptake",
     ):
         assert f"{name} " in first.output
     with fresh_database.session() as session:
