@@ -1,7 +1,10 @@
 """The shared layout on a small phone: nothing scrolls sideways, everything is big enough to tap,
-and the languages are a small menu in the header."""
+the languages are a small menu in the header, and the footer leads to what the service owes."""
 
 from __future__ import annotations
+
+import re
+import tarfile
 
 import pytest
 from playwright.sync_api import ViewportSize, expect
@@ -89,3 +92,33 @@ def test_the_language_menu_works_from_the_keyboard(browser: Browser) -> None:
     page.keyboard.press("Escape")
     expect(page.get_by_role("button", name=LANGUAGE_NAMES["ar"])).to_be_hidden()
     expect(summary).to_be_focused()
+
+
+def test_every_page_s_footer_leads_to_privacy_accessibility_and_the_source(
+    browser: Browser,
+) -> None:
+    """The footer's links, by keyboard-reachable name: the privacy notice with the periods the
+    running settings give, the accessibility statement, and the source as a download."""
+    page = browser.open("/signin", locale="en-GB")
+    footer = page.get_by_role("navigation", name="Privacy, accessibility and source")
+
+    footer.get_by_role("link", name="Privacy").click()
+    expect(page).to_have_url(re.compile(r"/privacy$"))
+    kept = page.locator("#retention-rows li", has_text="Inspectors' checks of a vehicle")
+    expect(kept).to_contain_text("Kept for 90 days.")
+
+    page.get_by_role("navigation", name="Privacy, accessibility and source").get_by_role(
+        "link", name="Accessibility statement"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Accessibility statement")
+    expect(page.locator("#coordinator-phone")).to_have_text("106")
+
+    with page.expect_download() as downloading:
+        page.get_by_role("navigation", name="Privacy, accessibility and source").get_by_role(
+            "link", name="Source code"
+        ).click()
+    download = downloading.value
+    assert re.fullmatch(r"toshav-[\w.]+\.tar\.gz", download.suggested_filename)
+    with tarfile.open(download.path(), mode="r:gz") as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert {"pyproject.toml", "LICENSE", "toshav/obligations.py"} <= names
