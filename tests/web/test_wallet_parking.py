@@ -424,6 +424,16 @@ def test_parking_on_free_time_starts_runs_and_stops_with_the_minutes_taken_off(
     page.locator("#parking").screenshot(path=tmp_path / "parking-stopped.png")
     assert api_as(live_server, driver).get("/parking/me/minutes").json()["available"] == 0
 
+    # Past the retention period a session keeps where and when, not which car.
+    with live_server.database.session() as db:
+        now = clock.now()
+        assert parking_time.anonymise_sessions(db, now + timedelta(seconds=1), now) == 2
+        db.commit()
+    page.reload()
+    last = page.locator("#session-list li").first
+    expect(last.locator(".session-what")).to_have_text("Hadar West")
+    expect(last.locator(".plate")).to_have_count(0)
+
 
 def test_the_zone_is_picked_from_the_phones_position_when_the_resident_allows_it(
     browser: Browser, live_server: LiveServer, clock: SetClock, parking_city: None
