@@ -55,6 +55,7 @@ SOURCE_FOLDERS = (
 # Never in the source: what a run leaves behind, and secrets.
 LEFT_OUT_FOLDERS = frozenset({"__pycache__", "secrets"})
 LEFT_OUT_SUFFIXES = frozenset({".pyc", ".pyo", ".db", ".pem", ".key"})
+LEFT_OUT_NAMES = frozenset({".env"})
 
 
 class Kept(BaseModel):
@@ -115,6 +116,7 @@ def source_paths(root: Path) -> Iterator[Path]:
                 path.is_file()
                 and not LEFT_OUT_FOLDERS & set(relative.parts)
                 and path.suffix not in LEFT_OUT_SUFFIXES
+                and path.name not in LEFT_OUT_NAMES
             ):
                 yield path
 
