@@ -9,6 +9,7 @@ by the erasure, so the ledger balances and a run twice moves nothing twice
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 from sqlalchemy.orm import Session
@@ -34,11 +35,11 @@ NOT_THEIRS = ("decided_by",)
 STATEMENT_PAGE = 500
 
 
-def _postings(session: Session, account_id: object) -> list[Json]:
+def _postings(session: Session, account_id: uuid.UUID) -> list[Json]:
     entries: list[Json] = []
     before = None
     while True:
-        page = statement(session, account_id, limit=STATEMENT_PAGE, before=before)  # type: ignore[arg-type]
+        page = statement(session, account_id, limit=STATEMENT_PAGE, before=before)
         entries.extend(
             {
                 "transaction_id": str(entry.transaction_id),

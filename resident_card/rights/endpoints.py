@@ -15,6 +15,7 @@ from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from kernel.kit.pagination import PaginationQuery
 from kernel.settings import AppSettings
 from resident_card.accounts.dependencies import AdminCaller, CurrentUser, StaffReader
+from resident_card.residents.exceptions import ClaimOpen
 from resident_card.rights.exceptions import (
     ErasureAlreadyDecided,
     ErasureAlreadyOpen,
@@ -116,7 +117,8 @@ def list_erasures(
     "/admin/erasures/{erasure_id}/decide",
     tags=ADMIN,
     response_model=ErasureForClerk,
-    responses=responses(*STAFF, ErasureNotFound, ErasureAlreadyDecided),
+    # A claimant's record waits for its claim's decision before its residency can end.
+    responses=responses(*STAFF, ErasureNotFound, ErasureAlreadyDecided, ClaimOpen),
 )
 def decide_erasure(
     erasure_id: uuid.UUID,

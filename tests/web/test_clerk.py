@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import ViewportSize, expect
 
 from resident_card.accounts.models import Role
 from tests.conftest import LiveServer
 from tests.factories import israeli_id
+from tests.web.axe import assert_accessible
 from tests.web.conftest import Browser, enrol_by_api, goto, make_staff, sign_in, texts
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("city")]
@@ -138,3 +140,43 @@ def test_a_clerk_refuses_a_claim_on_a_registered_identity(
 
 def _id(number: str) -> dict[str, str]:
     return {"kind": "israeli_id", "value": number}
+
+
+def test_a_clerk_grants_an_erasure_and_the_person_signs_in_no_more(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    hebrew = texts("he")
+    person = enrol_by_api(live_server, first_name="רינה", last_name="גולן")
+    signing_in = {"username": person["username"], "password": person["password"]}
+    with httpx.Client(base_url=live_server.base_url) as api:
+        token = api.post("/api/v1/auth/token", data=signing_in).json()["access_token"]
+        asked = api.post(
+            "/api/v1/me/erasure",
+            json={"reason": "I am leaving the city"},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert asked.status_code == 202, asked.text
+
+    desk = browser.open("/", locale="he-IL", viewport=DESK)
+    sign_in(desk, make_staff(live_server, Role.admin), lands_on="/clerk")
+    erasures = desk.locator("#erasures")
+    erasures.get_by_role("button", name="רינה גולן").click()
+    expect(desk.locator("#erasure")).to_be_focused()
+    expect(desk.locator("#erasure-state")).to_have_text(hebrew["erasure.status.submitted"])
+    expect(desk.locator("#erasure-details")).to_contain_text("I am leaving the city")
+    form = desk.locator("#erasure-form")
+    form.get_by_role("button", name=hebrew["clerk.erasure_decide"]).click()
+    expect(desk.locator("#erasure-change")).to_have_text(hebrew["clerk.erasure_outcome_needed"])
+    form.get_by_label(hebrew["clerk.erasure_grant"]).check()
+    form.get_by_label(hebrew["clerk.erasure_reason"]).fill("No record of hers must be kept")
+    form.get_by_role("button", name=hebrew["clerk.erasure_decide"]).click()
+    expect(desk.locator("#erasure-change")).to_have_text(
+        f"רינה גולן: {hebrew['erasure.status.granted']}."
+    )
+    expect(desk.locator("#erasure-state")).to_have_text(hebrew["erasure.status.granted"])
+    expect(form).to_be_hidden()
+    expect(desk.locator("#erasures-count")).to_have_text(hebrew["clerk.erasures_empty"])
+    assert_accessible(desk)
+
+    with httpx.Client(base_url=live_server.base_url) as api:
+        assert api.post("/api/v1/auth/token", data=signing_in).status_code == 401

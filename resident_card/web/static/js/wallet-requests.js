@@ -10,7 +10,7 @@ import { announceDetail, clearMessage, goSignIn } from "./page.js";
 import { drawSteps, toneOf } from "./request-steps.js";
 
 const $ = (id) => document.getElementById(id);
-const KINDS = ["enrolment", "permit", "business_application", "appeal"];
+const KINDS = ["enrolment", "permit", "business_application", "appeal", "erasure"];
 
 let resident = null;
 let requests = [];
