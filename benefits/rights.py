@@ -5,7 +5,7 @@ Erased, nothing of the ledger is changed or deleted: the accounts stay, owned by
 record (a pseudonym: an id that names no one). What is left on a programme's account (free parking
 minutes) goes back to the programme's issuance account, by a transaction of kind ``erasure`` keyed
 by the erasure, so the ledger balances and a run twice moves nothing twice
-(docs/decisions/0018-erasure.md). An appeal's message, the person's own words, is removed."""
+(docs/decisions/0020-erasure.md). An appeal's message, the person's own words, is removed."""
 
 from __future__ import annotations
 

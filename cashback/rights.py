@@ -2,7 +2,7 @@
 of them, their redemptions, and the wallet that names their two ledger accounts (the accounts and
 their postings are in the ledger's part).
 
-Erased (docs/decisions/0018-erasure.md): cashback still held in a return window is released back
+Erased (docs/decisions/0020-erasure.md): cashback still held in a return window is released back
 to its campaign's budget (a purchase's cashback was never theirs until its window ended); what is
 spendable goes back to the city's cashback funding, where every campaign's budget comes from; and
 what they owe back (refunds of cashback already spent) is written off from it. Each is a

@@ -1,5 +1,5 @@
 """Erasure: a person asks to be forgotten, a clerk decides, because the city may have to keep some
-records (docs/decisions/0018-erasure.md). Granted, in one transaction: the residency ends (what it
+records (docs/decisions/0020-erasure.md). Granted, in one transaction: the residency ends (what it
 brought ends with it), every installed domain forgets the person in its own tables (the card's
 last), and the person is told at the address they had. Never commits."""
 
