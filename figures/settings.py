@@ -20,6 +20,9 @@ class FiguresSettings(Settings):
     open_data_cache_seconds: int = Field(default=900, ge=0, le=86_400)
     # The longest window a statistics request may ask for, in days.
     figures_max_window_days: int = Field(default=1_100, ge=31, le=3_700)
+    # PostgreSQL's memory for each sort or hash of a statistics request's transaction, so a year's
+    # rows are grouped in memory rather than sorted on disk (``figures.reading``).
+    figures_work_mem: str = Field(default="64MB", pattern=r"^[1-9][0-9]{0,5}(kB|MB|GB)$")
 
 
 def figures_settings(settings: Settings) -> FiguresSettings:

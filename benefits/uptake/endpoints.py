@@ -7,8 +7,8 @@ from fastapi import APIRouter
 from benefits.uptake import service
 from benefits.uptake.schemas import UptakeOut
 from figures.exceptions import InvalidWindow
+from figures.reading import FigureSession
 from figures.window import FigureWindow
-from kernel.database import DbSession
 from kernel.errors import Forbidden, InvalidToken, NotAuthenticated, responses
 from kernel.kit.language import RequestLanguage
 from resident_card.accounts.dependencies import StaffReader
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/stats", tags=["statistics"])
     responses=responses(NotAuthenticated, InvalidToken, Forbidden, InvalidWindow),
 )
 def uptake(
-    caller: StaffReader, session: DbSession, window: FigureWindow, language: RequestLanguage
+    caller: StaffReader, session: FigureSession, window: FigureWindow, language: RequestLanguage
 ) -> UptakeOut:
     """Each allowance programme's residents, granted and used amounts by month (staff)."""
     return service.uptake(session, window, language)

@@ -16,9 +16,9 @@ from cashback.schemas.statistics import (
 )
 from cashback.service import statistics
 from figures.exceptions import InvalidWindow
+from figures.reading import FigureSession
 from figures.window import FigureWindow
 from kernel.clock import Now
-from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.kit.language import RequestLanguage
 from resident_card.accounts.dependencies import StaffReader
@@ -30,7 +30,7 @@ REFUSALS = responses(*AUTH, InvalidWindow)
 @router.get("/campaigns", response_model=CampaignStatsOut, responses=REFUSALS)
 def campaigns(
     caller: StaffReader,
-    session: DbSession,
+    session: FigureSession,
     window: FigureWindow,
     language: RequestLanguage,
     now: Now,
@@ -41,7 +41,7 @@ def campaigns(
 
 @router.get("/purchases", response_model=PurchaseStatsOut, responses=REFUSALS)
 def purchases(
-    caller: StaffReader, session: DbSession, window: FigureWindow, language: RequestLanguage
+    caller: StaffReader, session: FigureSession, window: FigureWindow, language: RequestLanguage
 ) -> PurchaseStatsOut:
     """Purchases and cashback by the business's neighbourhood and category, and by month (staff)."""
     return statistics.purchase_figures(session, window, language)
@@ -50,7 +50,7 @@ def purchases(
 @router.get("/businesses", response_model=BusinessStatsOut, responses=REFUSALS)
 def businesses(
     caller: StaffReader,
-    session: DbSession,
+    session: FigureSession,
     window: FigureWindow,
     language: RequestLanguage,
     limit: Annotated[int, Query(ge=1, le=100, description="How many businesses.")] = 10,
@@ -60,6 +60,6 @@ def businesses(
 
 
 @router.get("/flags", response_model=FlagStatsOut, responses=REFUSALS)
-def flags(caller: StaffReader, session: DbSession, window: FigureWindow) -> FlagStatsOut:
+def flags(caller: StaffReader, session: FigureSession, window: FigureWindow) -> FlagStatsOut:
     """Purchases the fraud signals flagged in the window, and how clerks settled them (staff)."""
     return statistics.flag_figures(session, window)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from figures.exceptions import InvalidWindow
+from figures.reading import FigureSession
 from figures.window import FigureWindow
-from kernel.database import DbSession
 from kernel.errors import responses
 from kernel.kit.language import RequestLanguage
 from parking.endpoints.dependencies import AUTH
@@ -21,7 +21,7 @@ REFUSALS = responses(*AUTH, InvalidWindow)
 
 @router.get("/inspections", response_model=InspectionStatsOut, responses=REFUSALS)
 def inspections(
-    caller: StaffReader, session: DbSession, window: FigureWindow, language: RequestLanguage
+    caller: StaffReader, session: FigureSession, window: FigureWindow, language: RequestLanguage
 ) -> InspectionStatsOut:
     """Inspections by the zone checked in and by month, with the share of each verdict (staff)."""
     return statistics.inspection_figures(session, window, language)
@@ -29,7 +29,7 @@ def inspections(
 
 @router.get("/permits", response_model=PermitStatsOut, responses=REFUSALS)
 def permits(
-    caller: StaffReader, session: DbSession, window: FigureWindow, language: RequestLanguage
+    caller: StaffReader, session: FigureSession, window: FigureWindow, language: RequestLanguage
 ) -> PermitStatsOut:
     """Permits granted by zone and month, and those in force as the window ends (staff)."""
     return statistics.permit_figures(session, window, language)
