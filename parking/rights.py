@@ -1,18 +1,18 @@
 """Parking's part of a person's file and of their erasure: vehicles, permits and their passes,
 parking sessions, and the inspections of their vehicles.
 
-Inspections are the inspectors' records: a person's file holds those of the plates they registered
-(from the moment they registered them) and of their passes, without the inspector. Erased, the
-plates go from every row (vehicles, permits, passes, sessions, those inspections) and a pass's
-signed token with them; a running session is stopped first, so its minutes are counted as any
-stopped session's."""
+Inspections are the inspectors' records: a person's file holds those of their passes, and of their
+plates while each was registered to them, without the inspector. Erased, the plates go from every
+row (vehicles, permits, passes, sessions, those inspections) and a pass's signed token with them; a
+running session is stopped first, so its minutes are counted as any stopped session's."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy.orm import Session
 
+from parking.models import Inspection, ParkingPass, Vehicle
 from parking.repository.rights import ParkingRecords
 from parking.service.parking_time import stop_session
 from resident_card.residents.service import records
@@ -24,16 +24,30 @@ NOT_THEIRS = ("inspector_id",)
 PASS_ERASED = "erased"  # noqa: S105 - a reason, not a secret
 
 
+def _inspections_of(
+    parking: ParkingRecords, vehicles: Sequence[Vehicle], passes: Sequence[ParkingPass]
+) -> list[Inspection]:
+    """The inspections of the person's passes, and of their plates while each was registered to
+    them (a plate checked before or after was someone else's)."""
+    held = [(v.plate, v.created_at, v.removed_at) for v in vehicles if v.plate]
+    pass_ids = {parking_pass.pass_id for parking_pass in passes}
+    return [
+        row
+        for row in parking.inspections(sorted({plate for plate, _, _ in held}), sorted(pass_ids))
+        if row.pass_id in pass_ids
+        or any(
+            row.plate == plate and since <= row.at and (until is None or row.at < until)
+            for plate, since, until in held
+        )
+    ]
+
+
 def _export(session: Session, holder: Holder) -> Mapping[str, Json]:
     parking = ParkingRecords(session)
     vehicles = parking.vehicles(holder.resident_ids)
     permits = parking.permits(holder.resident_ids)
     passes = parking.passes([permit.id for permit in permits])
-    plates = sorted({vehicle.plate for vehicle in vehicles if vehicle.plate})
-    since = min((vehicle.created_at for vehicle in vehicles), default=None)
-    inspections = parking.inspections(
-        plates, [parking_pass.pass_id for parking_pass in passes], since=since
-    )
+    inspections = _inspections_of(parking, vehicles, passes)
     return {
         "vehicles": [record(vehicle) for vehicle in vehicles],
         "permits": [record(permit) for permit in permits],
@@ -55,12 +69,7 @@ def _erase(session: Session, erased: Erased) -> None:
     vehicles = parking.vehicles([resident.id])
     permits = parking.permits([resident.id])
     passes = parking.passes([permit.id for permit in permits])
-    since = min((vehicle.created_at for vehicle in vehicles), default=None)
-    inspections = parking.inspections(
-        sorted({vehicle.plate for vehicle in vehicles if vehicle.plate}),
-        [parking_pass.pass_id for parking_pass in passes],
-        since=since,
-    )
+    inspections = _inspections_of(parking, vehicles, passes)
     parking.forget_inspections([row.id for row in inspections], erased.now)
     for vehicle in vehicles:
         vehicle.plate = ""

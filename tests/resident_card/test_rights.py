@@ -178,7 +178,18 @@ def _world(
         reason="certificate",
         actor_id=clerk.id,
     )
-    # Parking: vehicles, permits and passes, free minutes, a session, inspections.
+    # Parking: vehicles, permits and passes, free minutes, a session, inspections; the plate was
+    # another's car, checked, before it was Dana's.
+    earlier = client.post(
+        "/api/v1/parking/inspections",
+        json={
+            "plate": "1234567",
+            "zone": "hadar_west",
+            "at": (now - timedelta(hours=2)).isoformat(),
+        },
+        headers=auth_headers(app, inspector),
+    )
+    assert earlier.status_code == 200, earlier.text
     for who, plate in ((dana, "1234567"), (stranger, "7654321")):
         register(client, who, plate)
         apply(client, who, plate)
@@ -452,7 +463,7 @@ def test_an_erasure_granted_by_a_clerk_anonymises_the_person_and_keeps_the_ledge
     passes = session.scalars(select(ParkingPass).where(ParkingPass.plate == "1234567")).all()
     assert passes == []
     inspected = session.scalars(select(Inspection.plate)).all()
-    assert sorted(plate or "-" for plate in inspected) == ["-", "7654321"]
+    assert sorted(plate or "-" for plate in inspected) == ["-", "1234567", "7654321"]
     # The ledger balances; the person's accounts are settled to nothing and stay, pseudonymous.
     assert check_ledger(session).ok
     accounts = session.scalars(
