@@ -78,7 +78,10 @@ def _world(
     client: TestClient, session: Session, settings: ServiceSettings, app: FastAPI, clock: SetClock
 ) -> World:
     now = clock.now()
-    past = now - timedelta(days=20)
+    # Mid last month on the city's calendar: past the cashback's return window, and in the open
+    # data (whole months only) whatever day the suite runs.
+    this_month = now.astimezone(ZoneInfo(settings.city_time_zone)).replace(day=1, hour=12)
+    past = this_month - timedelta(days=15)
     load_city(session)
     zones.import_demo_zones(session)
     load_programmes(session, now=past, zone=ZoneInfo(settings.city_time_zone))
@@ -397,6 +400,9 @@ def test_an_erasure_granted_by_a_clerk_anonymises_the_person_and_keeps_the_ledge
     day = clock.now().astimezone(ZoneInfo(settings.city_time_zone)).date().isoformat()
     figures_before = _figures(client, app, auditor, day)
     open_before = _open_data(session, settings, clock)
+    # Last month's purchases (Dana's and the stranger's) are in it: two people, shown at k = 2.
+    cashback = next(rows for name, rows in open_before if name == "cashback")
+    assert "'purchases': 2" in cashback
 
     asked = client.post(ERASURE, json={"reason": "I am leaving the city"}, headers=dana.headers)
     again = client.post(ERASURE, json={"reason": "once more"}, headers=dana.headers)
