@@ -40,10 +40,13 @@ from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
 from resident_card.residents.service import residency
+from resident_card.rights.service import export as exports
 from tests.cashback.conftest import card_token, make_business, make_campaign
 from tests.conftest import IN_TRANSACTION, Backend, built_app, make_settings
 from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user, israeli_id
 from tests.parking.conftest import Person, apply, person, register
+from toshav import plug_ins
+from toshav.domains import CORE
 from toshav.schema import load_all_models
 from toshav.settings import ServiceSettings
 
@@ -499,3 +502,17 @@ def test_an_erasure_granted_by_a_clerk_anonymises_the_person_and_keeps_the_ledge
     step = next(r for r in theirs if r["kind"] == "erasure")
     assert (step["status"], step["timeline"][-1]["note"]) == ("refused", "an open parking fine")
     assert _file(client, world.stranger)[0]["residents"][0]["last_name"] == "Outsider"
+
+
+def test_a_domain_switched_off_brings_nothing_to_the_file(
+    session: Session, settings: ServiceSettings, world: World
+) -> None:
+    user = session.get(User, world.dana.user.id)
+    assert user is not None
+    plug_ins.install(CORE)
+
+    document = exports.export(session, settings, user, world.at)
+
+    assert {"vehicles", "permits", "purchases", "redemptions"}.isdisjoint(document)
+    assert {"residents", "ledger_accounts", "messages"} <= set(document)
+    assert {p["purpose"] for p in document["ledger_accounts"]} >= {"cashback"}
