@@ -185,7 +185,15 @@ class Purchase(RecordMixin, Base):
             "resident_id",
             "created_at",
         ),
-        Index("ix_cashback_purchases_released_at_available_at", "released_at", "available_at"),
+        # The release's queue (not yet released, due by) and, with its last two columns, the
+        # campaigns' released cashback by month read from the index alone.
+        Index(
+            "ix_cashback_purchases_released_at_available_at",
+            "released_at",
+            "available_at",
+            "campaign_id",
+            "released_agorot",
+        ),
         CheckConstraint("amount_agorot >= 1", name="amount_positive"),
         CheckConstraint("cashback_agorot >= 1", name="cashback_positive"),
         CheckConstraint(
@@ -217,6 +225,9 @@ class Purchase(RecordMixin, Base):
     hold_count: Mapped[int] = mapped_column(default=1)
     available_at: Mapped[datetime]
     released_at: Mapped[datetime | None]  # when the hold was captured: the cashback is spendable
+    # What the capture moved to the resident's spendable cashback (the hold's captured amount);
+    # None until then, and for a purchase whose hold had expired before its release.
+    released_agorot: Mapped[int | None] = mapped_column(BigInteger)
     refunded_agorot: Mapped[int] = mapped_column(BigInteger, default=0)
     cashback_returned_agorot: Mapped[int] = mapped_column(BigInteger, default=0)
 

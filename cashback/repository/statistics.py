@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Subquery, and_, case, func, or_, select
 
-from benefits.ledger.models import Hold, HoldStatus, Posting, Transaction
+from benefits.ledger.models import Posting, Transaction
 from cashback.models import Campaign, Flag, FlagOutcome, FlagStatus, Merchant, Purchase
 from cashback.repository.base import Repository
 from figures.window import Column, Window
@@ -105,16 +105,15 @@ class StatisticsRepository(Repository):
 
     def released(self, window: Window) -> list[tuple[uuid.UUID, str, int]]:
         """(campaign, month, cashback of its purchases released in the month: the hold captured
-        from the budget into residents' spendable cashback)."""
+        from the budget into residents' spendable cashback), from the release's own index."""
         month = window.month_of(Purchase.released_at)
         rows = self.session.execute(
             select(
                 Purchase.campaign_id,
                 month,
-                func.coalesce(func.sum(Hold.captured_amount), 0).label("released"),
+                func.coalesce(func.sum(Purchase.released_agorot), 0).label("released"),
             )
-            .join(Hold, Hold.id == Purchase.hold_id)
-            .where(window.holds(Purchase.released_at), Hold.status == HoldStatus.captured.value)
+            .where(window.holds(Purchase.released_at), Purchase.released_agorot.is_not(None))
             .group_by(Purchase.campaign_id, month)
         )
         return [(row.campaign_id, row.month, int(row.released)) for row in rows]

@@ -82,6 +82,7 @@ def _release(
         return
     captured = sum(p.amount for p in postings_of(session, transaction.id) if p.amount > 0)
     purchase.released_at = now
+    purchase.released_agorot = captured
     session.flush()
     report.released += 1
     report.amount_agorot += captured

@@ -3,7 +3,8 @@ eligible for, the same on every run), and migration 0007 against the models on b
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,18 +15,28 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from benefits.ledger.service.check import check_ledger
+from cashback.models import Purchase
+from cashback.service.purchases import record_purchase
+from cashback.service.releases import release_due_holds
 from kernel.clock import SetClock
 from kernel.database import Base
 from kernel.settings import Settings
 from resident_card.accounts.repository import UserRepository
 from resident_card.credentials.service import Keyring
 from resident_card.residents.service import records as residents
-from tests.cashback.conftest import Shop, card_token
+from tests.cashback.conftest import (
+    Shop,
+    card_holder,
+    card_token,
+    make_business,
+    make_campaign,
+    prepare_city,
+)
 from tests.cashback.test_purchases import buy
 from tests.conftest import FreshDatabase
 from tests.factories import auth_headers
@@ -161,3 +172,52 @@ def test_what_happened_is_never_changed(
 
     with pytest.raises(DBAPIError, match="append-only"), session.begin_nested():
         session.execute(text(change.format(table=table)))
+
+
+def test_0025_keeps_what_each_release_moved(fresh_database: FreshDatabase) -> None:
+    """A purchase released before the migration gets what its hold's capture moved; one still
+    held gets nothing; and a release after it records the same by itself."""
+    settings = fresh_database.settings
+    config = alembic_config(fresh_database.url)
+    now = datetime.now(UTC)
+    with fresh_database.session() as session:
+        prepare_city(session, settings, now)
+        _, staff = make_business(session, settings, now=now)
+        make_campaign(session, now=now)
+        resident = card_holder(session, settings)
+        keyring = Keyring(settings)
+
+        def purchase(amount: int, at: datetime) -> uuid.UUID:
+            return record_purchase(
+                session,
+                settings,
+                staff_user_id=staff.id,
+                idempotency_key=uuid.uuid4().hex,
+                card_token=card_token(session, settings, keyring, resident, at),
+                amount_agorot=amount,
+                receipt="R-1",
+                now=at,
+            ).purchase.id
+
+        released, held = purchase(12_000, now), purchase(5_000, now + timedelta(days=20))
+        release_due_holds(session, now=now + timedelta(days=16))
+        session.commit()
+
+    command.downgrade(config, "0024")
+    command.upgrade(config, "heads")
+    fresh_database.engine.dispose()
+
+    def moved() -> dict[uuid.UUID, int | None]:
+        with fresh_database.session() as session:
+            return {
+                row.id: row.released_agorot
+                for row in session.scalars(
+                    select(Purchase).where(Purchase.id.in_([released, held]))
+                )
+            }
+
+    assert moved() == {released: 1_200, held: None}
+    with fresh_database.session() as session:
+        release_due_holds(session, now=now + timedelta(days=40))
+        session.commit()
+    assert moved() == {released: 1_200, held: 500}

@@ -286,6 +286,7 @@ class CashbackYear:
             "hold_count": 1,
             "available_at": available_at,
             "released_at": None,
+            "released_agorot": None,
             "refunded_agorot": 0,
             "cashback_returned_agorot": 0,
         }
@@ -405,6 +406,7 @@ class CashbackYear:
         """The return window is over: the hold is captured; the cashback is spendable."""
         row = bought.row
         if bought.hold is not None and row["released_at"] is None:
+            row["released_agorot"] = sum(amount for _, amount in bought.hold.postings if amount > 0)
             self.ledger.capture(bought.hold, at=at)
             bought.hold = None
             row["released_at"] = at
