@@ -89,6 +89,17 @@ def test_the_wallet_in_each_language_on_a_phone(
         "Lease and arnona bill checked at the service centre"
     )
     expect(page.locator("#data-status")).to_have_text(english["data.ready"])
+
+    # Asking to be erased: a reason is needed; sent, it waits for a clerk among my requests.
+    ask = page.get_by_role("button", name=english["data.erase_button"])
+    ask.click()
+    expect(page.locator("#erasure-status")).to_have_text(english["data.erase_reason_needed"])
+    page.get_by_label(english["data.erase_reason"]).fill("I am moving abroad")
+    ask.click()
+    expect(page.locator("#erasure-status")).to_have_text(english["data.erase_sent"])
+    asked = page.locator("#request-list li[data-kind=erasure]")
+    expect(asked.locator("h3")).to_have_text(english["requests.kind.erasure"])
+    expect(asked).to_contain_text("I am moving abroad")
     assert_accessible(page)
 
 

@@ -1,9 +1,15 @@
-// "My data": the file of everything the city holds about me and my wards, downloaded as JSON.
+// "My data": the file of everything the city holds about me and my wards, downloaded as JSON; and
+// asking to be erased, which a clerk decides.
+import { call } from "./api.js";
 import { t } from "./i18n.js";
+import { announce, announceDetail, busy, goSignIn, markInvalid } from "./page.js";
 import { authorised, refusal } from "./wallet-fetch.js";
+import { reloadRequests } from "./wallet-requests.js";
 
-const button = document.getElementById("export-data");
-const status = document.getElementById("data-status");
+const $ = (id) => document.getElementById(id);
+const button = $("export-data");
+const status = $("data-status");
+const erasure = $("erasure-form");
 
 async function download() {
   button.disabled = true;
@@ -28,4 +34,28 @@ async function download() {
   }
 }
 
+async function askErasure(event) {
+  event.preventDefault();
+  const said = $("erasure-status");
+  const reason = $("erasure-reason").value.trim();
+  if (!reason) {
+    announce(said, "data.erase_reason_needed", { tone: "error" });
+    markInvalid(erasure, ["reason"]);
+    return;
+  }
+  markInvalid(erasure, []);
+  await busy(erasure.querySelector("button[type=submit]"), async () => {
+    const result = await call("/me/erasure", { method: "POST", json: { reason } });
+    if (result.status === 401) return goSignIn();
+    if (!result.ok) {
+      announceDetail(said, result.data.detail);
+      return;
+    }
+    erasure.reset();
+    announce(said, "data.erase_sent", { tone: "ok" });
+    await reloadRequests();
+  });
+}
+
 if (button) button.addEventListener("click", download);
+if (erasure) erasure.addEventListener("submit", askErasure);

@@ -56,6 +56,11 @@ function draw() {
   $("requests").hidden = false;
 }
 
+/** Read the requests again (one was just made). */
+export async function reloadRequests() {
+  await load();
+}
+
 async function load() {
   const result = await call("/requests/me");
   if (result.status === 401) return goSignIn();
