@@ -5,9 +5,11 @@ figures whole, sign-in refused), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import threading
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +24,7 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from benefits.eligibility.service.programme_files import load_programmes
-from benefits.ledger.models import Account, OwnerType
+from benefits.ledger.models import Account, OwnerType, Transaction
 from benefits.ledger.service.check import check_ledger
 from cashback.models import Purchase
 from cashback.service import purchases, redemptions, refunds, releases
@@ -35,15 +37,24 @@ from resident_card.accounts.models import Role, User
 from resident_card.cards import photos
 from resident_card.cards import service as cards
 from resident_card.cards.models import Card, CardPhoto
-from resident_card.city.service import load_city
+from resident_card.city.service import load_city, street_by_code
 from resident_card.credentials import service as credentials
 from resident_card.credentials.service import Keyring
 from resident_card.residents.models import Resident
 from resident_card.residents.service import residency
+from resident_card.rights.exceptions import ErasureAlreadyDecided
+from resident_card.rights.schemas import Outcome
+from resident_card.rights.service import erasure as erasures
 from resident_card.rights.service import export as exports
 from tests.cashback.conftest import card_token, make_business, make_campaign
-from tests.conftest import IN_TRANSACTION, Backend, built_app, make_settings
-from tests.factories import DEFAULT_PASSWORD, auth_headers, create_user, israeli_id
+from tests.conftest import IN_TRANSACTION, Backend, FreshDatabase, built_app, make_settings
+from tests.factories import (
+    DEFAULT_PASSWORD,
+    auth_headers,
+    create_resident,
+    create_user,
+    israeli_id,
+)
 from tests.parking.conftest import Person, apply, person, register
 from toshav import plug_ins
 from toshav.domains import CORE
@@ -516,3 +527,58 @@ def test_a_domain_switched_off_brings_nothing_to_the_file(
     assert {"vehicles", "permits", "purchases", "redemptions"}.isdisjoint(document)
     assert {"residents", "ledger_accounts", "messages"} <= set(document)
     assert {p["purpose"] for p in document["ledger_accounts"]} >= {"cashback"}
+
+
+@pytest.mark.postgres_only
+def test_two_clerks_deciding_one_erasure_at_once_settle_the_balance_once(
+    fresh_database: FreshDatabase,
+) -> None:
+    settings = fresh_database.settings
+    now = datetime.now(UTC)
+    with fresh_database.session() as session:
+        load_city(session)
+        zones.import_demo_zones(session)
+        load_programmes(session, now=now, zone=ZoneInfo(settings.city_time_zone))
+        street = street_by_code(session, "herzl")
+        assert street is not None
+        resident = create_resident(
+            session, settings, user=True, street=street, house_number=15, now=now
+        )
+        assert resident.user_id is not None
+        report = parking_time.grant_free_minutes(session, resident, now=now, settings=settings)
+        assert report.granted == 1
+        clerks = [create_user(session, settings, role=Role.admin).id for _ in range(2)]
+        asked = erasures.ask(session, user_id=resident.user_id, reason="leaving", now=now)
+        session.commit()
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def decide(clerk_id: uuid.UUID) -> None:
+        try:
+            with fresh_database.session() as session:
+                barrier.wait()
+                erasures.decide(
+                    session,
+                    settings,
+                    erasure_id=asked.id,
+                    outcome=Outcome.granted,
+                    reason="nothing must be kept",
+                    actor_id=clerk_id,
+                    now=now,
+                )
+                session.commit()
+            outcomes.append("granted")
+        except ErasureAlreadyDecided:
+            outcomes.append("already decided")
+
+    threads = [threading.Thread(target=decide, args=(clerk,)) for clerk in clerks]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["already decided", "granted"]
+    with fresh_database.session() as session:
+        settled = session.scalars(select(Transaction).where(Transaction.kind == "erasure")).all()
+        assert [t.reference for t in settled] == [f"erasure:{asked.id}"]
+        assert check_ledger(session).ok
