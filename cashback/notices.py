@@ -17,6 +17,7 @@ from cashback.earning import format_agorot
 from cashback.models import Campaign, Merchant, Purchase
 from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
+from cashback.service.accounts import BUDGET_PURPOSES
 from cashback.settings import CashbackSettings
 from kernel import notices
 from kernel.i18n import Text
@@ -131,14 +132,17 @@ def business_approved(session: Session, merchant: Merchant) -> None:
 def budget_spent(
     session: Session, settings: CashbackSettings, campaign: Campaign, spent_agorot: int
 ) -> None:
-    """The campaign's budget just gave ``spent_agorot``: when that took what is left below the
-    low share of what its top-ups put in, the businesses it covers are told, once per top-up."""
+    """The campaign's budget just gave ``spent_agorot`` from its budget account (a chunk for its
+    stripes, or an exact draw): when what is left is below the low share of what its top-ups put
+    in, the businesses it covers are told, once per top-up (the notice's key)."""
     percent = settings.cashback_budget_low_percent
+    if not percent:
+        return
     left, funded, top_ups = CampaignRepository(session).budget_standing(
-        campaign, top_up_kind=TOP_UP_KIND
+        campaign, top_up_kind=TOP_UP_KIND, purposes=BUDGET_PURPOSES
     )
     threshold = percent * funded  # compared with a remainder times 100
-    if not (left * 100 < threshold <= (left + spent_agorot) * 100):
+    if not left * 100 < threshold:
         return
     staff = MerchantRepository(session).staff_of_approved(
         categories=campaign.categories, neighbourhoods=campaign.neighbourhoods

@@ -34,6 +34,10 @@ class CashbackSettings(Settings):
     # Days a card token's use (its ``jti``, the business, what for) is kept; the token itself lives
     # minutes, so a use is needed only to refuse the token a second time.
     cashback_token_use_retention_days: int = Field(default=30, ge=1, le=3650)
+    # Purchases draw a campaign's budget from its stripes, each topped up from the budget by this
+    # much at a time; while the budget has less than this left outside its stripes, purchases
+    # draw exactly (docs/decisions/0018-campaign-budgets-drawn-through-stripes.md).
+    cashback_budget_chunk_agorot: int = Field(default=50_000, ge=1, le=10**12)
 
 
 def cashback_settings(settings: Settings) -> CashbackSettings:

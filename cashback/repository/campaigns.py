@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, or_, select
 
 from benefits.eligibility.models import Programme
-from benefits.ledger.models import Account, Posting, Transaction
+from benefits.ledger.models import Account, OwnerType, Posting, Transaction
 from cashback.models import Campaign
 from cashback.repository.base import Repository
 
@@ -86,19 +86,29 @@ class CampaignRepository(Repository):
             .execution_options(populate_existing=True)
         ).all()
 
-    def ended_with_budget(self, at: datetime) -> Sequence[uuid.UUID]:
-        """Ended campaigns whose budget account has more than it holds for return windows."""
+    def ended_with_budget(self, at: datetime, *, purposes: Sequence[str]) -> Sequence[uuid.UUID]:
+        """Ended campaigns one of whose budget accounts (``purposes``) has more than it holds for
+        return windows."""
         return self.session.scalars(
             select(Campaign.id)
-            .join(Account, Account.id == Campaign.budget_account_id)
-            .where(Campaign.ends_at <= at, Account.balance > Account.held_out)
+            .join(Account, Account.owner_id == Campaign.id)
+            .where(
+                Campaign.ends_at <= at,
+                Account.owner_type == OwnerType.campaign.value,
+                Account.purpose.in_(list(purposes)),
+                Account.balance > Account.held_out,
+            )
+            .group_by(Campaign.id)
             .order_by(Campaign.id)
         ).all()
 
-    def budget_standing(self, campaign: Campaign, *, top_up_kind: str) -> tuple[int, int, int]:
-        """What the campaign's budget has left (its balance less what it holds for return
-        windows, as the account caches them), what its top-ups put in, and how many there were:
-        one statement, read through the top-ups' reference, not the budget's every posting."""
+    def budget_standing(
+        self, campaign: Campaign, *, top_up_kind: str, purposes: Sequence[str]
+    ) -> tuple[int, int, int]:
+        """What the campaign's budget has left (the balances of its budget accounts, ``purposes``,
+        less what they hold for return windows, as the accounts cache them), what its top-ups put
+        in, and how many there were: one statement, read through the top-ups' reference, not the
+        budget's every posting."""
         top_ups = (
             select(Posting.amount)
             .join(Transaction, Transaction.id == Posting.transaction_id)
@@ -111,9 +121,13 @@ class CampaignRepository(Repository):
         )
         row = self.session.execute(
             select(
-                Account.balance - Account.held_out,
+                func.sum(Account.balance - Account.held_out),
                 select(func.coalesce(func.sum(top_ups.c.amount), 0)).scalar_subquery(),
                 select(func.count()).select_from(top_ups).scalar_subquery(),
-            ).where(Account.id == campaign.budget_account_id)
+            ).where(
+                Account.owner_type == OwnerType.campaign.value,
+                Account.owner_id == campaign.id,
+                Account.purpose.in_(list(purposes)),
+            )
         ).one()
         return int(row[0]), int(row[1]), int(row[2])

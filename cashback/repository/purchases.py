@@ -218,10 +218,11 @@ class PurchaseRepository(Repository):
 
     def due(
         self, now: datetime, *, resident_id: uuid.UUID | None = None, limit: int
-    ) -> Sequence[tuple[uuid.UUID, uuid.UUID]]:
-        """(purchase, resident) of purchases whose return window is over and whose hold waits."""
+    ) -> Sequence[tuple[uuid.UUID, uuid.UUID, uuid.UUID]]:
+        """(purchase, resident, hold) of purchases whose return window is over and whose hold
+        waits."""
         query = (
-            select(Purchase.id, Purchase.resident_id)
+            select(Purchase.id, Purchase.resident_id, Purchase.hold_id)
             .where(
                 Purchase.released_at.is_(None),
                 Purchase.hold_id.is_not(None),
@@ -232,7 +233,11 @@ class PurchaseRepository(Repository):
         )
         if resident_id is not None:
             query = query.where(Purchase.resident_id == resident_id)
-        return [(row[0], row[1]) for row in self.session.execute(query)]
+        return [
+            (row[0], row[1], row[2])
+            for row in self.session.execute(query)
+            if row[2] is not None  # the query's own condition: typed for the reader
+        ]
 
     def residents_due(self, now: datetime, *, limit: int) -> list[uuid.UUID]:
         return list(

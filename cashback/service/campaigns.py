@@ -18,8 +18,8 @@ from benefits.eligibility.service.decisions import is_eligible
 from benefits.eligibility.service.programmes import get_programme
 from benefits.ledger.exceptions import InsufficientBalance
 from benefits.ledger.models import OwnerType, Transaction, Unit
-from benefits.ledger.service.accounts import get_or_create_account
-from benefits.ledger.service.balances import Balance, get_balance, get_balances
+from benefits.ledger.service.accounts import get_or_create_account, lock_accounts
+from benefits.ledger.service.balances import Balance, get_balances
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction, post_transaction_once
 from cashback.exceptions import (
@@ -33,7 +33,7 @@ from cashback.exceptions import (
 from cashback.models import BusinessCategory, Campaign, Merchant, MerchantStatus
 from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
-from cashback.service import accounts, checks, merchants
+from cashback.service import accounts, budgets, checks, merchants
 from kernel.i18n import Text
 from resident_card.audit import service as audit
 from resident_card.city import service as city
@@ -139,15 +139,15 @@ def campaigns_by_id(
 
 
 def budget_of(session: Session, campaign: Campaign, *, now: datetime) -> Balance:
-    return get_balance(session, campaign.budget_account_id, now=now)
+    """The campaign's whole budget now: its budget account and its stripes together."""
+    return budgets.budgets_of(session, [campaign], now=now)[campaign.id]
 
 
 def budgets_of(
     session: Session, campaigns: Sequence[Campaign], *, now: datetime
 ) -> dict[uuid.UUID, Balance]:
-    """Each campaign's budget now, by campaign."""
-    balances = get_balances(session, [c.budget_account_id for c in campaigns], now=now)
-    return {c.id: balances[c.budget_account_id] for c in campaigns}
+    """Each campaign's whole budget now, by campaign."""
+    return budgets.budgets_of(session, campaigns, now=now)
 
 
 def top_up(
@@ -165,7 +165,7 @@ def top_up(
     campaign = _campaign_to_manage(session, campaign_id, now=now)
     checks.check_amount(amount_agorot)
     funding = accounts.city_account(session, accounts.FUNDING, allow_negative=True)
-    before = get_balance(session, campaign.budget_account_id, now=now).posted
+    before = budget_of(session, campaign, now=now).posted
     transaction, created = post_transaction_once(
         session,
         idempotency_key=f"cashback:top-up:{campaign.id}:{idempotency_key}",
@@ -393,11 +393,16 @@ RETURN_ATTEMPTS = 5
 def _return_unspent(
     session: Session, campaign: Campaign, *, actor_id: uuid.UUID | None, now: datetime
 ) -> int:
-    """Move what an ended campaign's budget has available (not held) to the city's funding
-    account. The caller holds the campaign's row lock."""
+    """Move what an ended campaign's budget has available (not held), in its budget account and
+    its stripes, to the city's funding account. The caller holds the campaign's row lock."""
     funding = accounts.city_account(session, accounts.FUNDING, allow_negative=True)
+    owned = budgets.budget_accounts(session, [campaign])[campaign.id]
+    # The stripes before the budget account (budgets' one order of locks).
+    lock_accounts(session, owned[1:])
     for _attempt in range(RETURN_ATTEMPTS):
-        available = budget_of(session, campaign, now=now).available
+        having = {i: b.available for i, b in get_balances(session, owned, now=now).items()}
+        taken = [PostingInput(i, -amount) for i, amount in sorted(having.items()) if amount > 0]
+        available = -sum(p.amount for p in taken)
         if available <= 0:
             return 0
         try:
@@ -405,10 +410,7 @@ def _return_unspent(
                 session,
                 idempotency_key=f"cashback:campaign:{campaign.id}:return:{uuid.uuid4()}",
                 kind="cashback_budget_return",
-                postings=[
-                    PostingInput(campaign.budget_account_id, -available),
-                    PostingInput(funding.id, available),
-                ],
+                postings=[*taken, PostingInput(funding.id, available)],
                 reference=f"campaign:{campaign.id}",
                 created_by=actor_id,
                 now=now,
@@ -432,7 +434,9 @@ def return_unspent_budgets(session: Session, campaign_id: uuid.UUID, *, now: dat
 
 def ended_campaigns_with_budget(session: Session, *, now: datetime) -> list[uuid.UUID]:
     """Ended campaigns whose budget has something available to go back to the city."""
-    return list(CampaignRepository(session).ended_with_budget(now))
+    return list(
+        CampaignRepository(session).ended_with_budget(now, purposes=accounts.BUDGET_PURPOSES)
+    )
 
 
 def campaigns_for(

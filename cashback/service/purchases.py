@@ -17,8 +17,6 @@ from benefits.eligibility.models import Decision
 from benefits.eligibility.service.allowances import parse_period
 from benefits.eligibility.service.decisions import decide
 from benefits.ledger.exceptions import IdempotencyMismatch, InsufficientBalance
-from benefits.ledger.service.holds import create_hold
-from benefits.ledger.service.posting import PostingInput
 from cashback import earning, notices
 from cashback.exceptions import (
     AmountInvalid,
@@ -37,7 +35,7 @@ from cashback.models import Campaign, Merchant, Purchase
 from cashback.repository.campaigns import CampaignRepository
 from cashback.repository.merchants import MerchantRepository
 from cashback.repository.purchases import PurchaseRepository
-from cashback.service import accounts, campaigns, checks, flags, merchants, scans
+from cashback.service import accounts, budgets, campaigns, checks, flags, merchants, scans
 from cashback.settings import CashbackSettings
 from kernel.i18n import Text, day_text
 from kernel.kit import idempotency
@@ -207,17 +205,16 @@ def record_purchase(
         flags.signals_raised(figures, amount_agorot, flags.fraud_thresholds(settings)),
     )
 
-    # Last: the hold, which locks the campaign's budget until the request commits.
+    # Last: the hold, which locks a stripe of the campaign's budget until the request commits.
     for rank, (campaign, earned) in enumerate(ranked):
         try:
-            hold = create_hold(
+            drawn = budgets.hold_cashback(
                 session,
+                settings,
+                campaign,
+                to_account_id=wallet.cashback_account_id,
+                amount_agorot=earned.cashback_agorot,
                 idempotency_key=f"cashback:purchase:{purchase_id}:hold:1",
-                kind="cashback",
-                postings=[
-                    PostingInput(campaign.budget_account_id, -earned.cashback_agorot),
-                    PostingInput(wallet.cashback_account_id, earned.cashback_agorot),
-                ],
                 expires_at=available_at + HOLD_GRACE,
                 reference=f"purchase:{purchase_id}",
                 metadata={
@@ -230,9 +227,14 @@ def record_purchase(
         except InsufficientBalance:
             continue
         notices.cashback_credited(session, settings, purchase, merchant, earned.cashback_agorot)
-        notices.budget_spent(session, settings, campaign, earned.cashback_agorot)
+        if drawn.from_budget_account:
+            # What is left only falls by a chunk or an exact draw; within a chunk, the stripes
+            # keep it, and the budget's businesses hear of it at the next.
+            notices.budget_spent(session, settings, campaign, earned.cashback_agorot)
         # A campaign further down the list paid: the purchase records its terms instead.
-        repository.attach_hold(purchase, hold.id, paying_columns(campaign, earned) if rank else {})
+        repository.attach_hold(
+            purchase, drawn.hold.id, paying_columns(campaign, earned) if rank else {}
+        )
         count_when_committed(session, PURCHASES)
         count_when_committed(session, PURCHASED_AGOROT, amount_agorot)
         count_when_committed(session, CASHBACK_AGOROT, earned.cashback_agorot)

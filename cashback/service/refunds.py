@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger.exceptions import IdempotencyMismatch
 from benefits.ledger.service.balances import get_balance
-from benefits.ledger.service.holds import create_hold, get_hold, release_hold
+from benefits.ledger.service.holds import create_hold, get_hold, hold_postings_of, release_hold
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
 from cashback import earning
@@ -61,7 +61,12 @@ def refund_purchase(
             if earlier.amount_agorot != amount_agorot or earlier.receipt != receipt:
                 raise IdempotencyMismatch()
             return RefundAnswer(earlier, found, True)
-    releases.release_due_holds(session, now=now, resident_id=found.resident_id)
+    releases.release_due_holds(
+        session,
+        now=now,
+        resident_id=found.resident_id,
+        also_locking=[found.hold_id] if found.hold_id is not None else [],
+    )
     purchase = repository.purchase(found.id, for_update=True)
     assert purchase is not None  # just read; purchases are never deleted
     remaining = purchase.amount_agorot - purchase.refunded_agorot
@@ -133,6 +138,8 @@ def _shrink_hold(
     """Within the return window: void the hold, and hold what is left until the same moment."""
     assert purchase.hold_id is not None
     old = get_hold(session, purchase.hold_id)
+    # What is left is held again from the account of the budget it was held from (a stripe).
+    [budget_side] = [p.account_id for p in hold_postings_of(session, old.id) if p.amount < 0]
     release_hold(session, old.id, now=now)
     left = purchase.cashback_agorot - purchase.cashback_returned_agorot - by
     if left <= 0:
@@ -144,7 +151,7 @@ def _shrink_hold(
         idempotency_key=f"cashback:purchase:{purchase.id}:hold:{purchase.hold_count}",
         kind="cashback",
         postings=[
-            PostingInput(campaign.budget_account_id, -left),
+            PostingInput(budget_side, -left),
             PostingInput(wallet.cashback_account_id, left),
         ],
         expires_at=old.expires_at,

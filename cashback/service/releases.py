@@ -9,6 +9,7 @@ resident owes.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from benefits.ledger.exceptions import HoldAlreadyCaptured, HoldAlreadyReleased, HoldExpired
 from benefits.ledger.service.balances import get_balance
-from benefits.ledger.service.holds import capture_hold
+from benefits.ledger.service.holds import capture_hold, lock_accounts_of_holds
 from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction, postings_of
 from cashback import notices
@@ -35,16 +36,28 @@ class ReleaseReport:
 
 
 def release_due_holds(
-    session: Session, *, now: datetime, resident_id: uuid.UUID | None = None
+    session: Session,
+    *,
+    now: datetime,
+    resident_id: uuid.UUID | None = None,
+    also_locking: Sequence[uuid.UUID] = (),
 ) -> ReleaseReport:
-    """Capture the cashback holds whose return window is over (every resident's, or one's)."""
+    """Capture the cashback holds whose return window is over (every resident's, or one's).
+
+    For one resident, the accounts of their due holds (and of the holds ``also_locking`` names,
+    which the caller changes next) are locked first, all at once in the ledger's order, after
+    their wallet: a budget's stripes are never taken one by one in another order than a
+    campaign's gathering takes them."""
     repository = PurchaseRepository(session)
     report = ReleaseReport()
     while True:
         due = repository.due(now, resident_id=resident_id, limit=RELEASE_BATCH)
         if not due:
             return report
-        for purchase_id, owner in due:
+        if resident_id is not None:
+            accounts.lock_wallet(session, resident_id)
+            lock_accounts_of_holds(session, [*(hold for _p, _r, hold in due), *also_locking])
+        for purchase_id, owner, _hold in due:
             _release(session, purchase_id, owner, report, now=now)
 
 

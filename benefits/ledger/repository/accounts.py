@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from benefits.ledger.models import Account
 from benefits.ledger.repository.base import RepositoryBase
@@ -41,6 +41,54 @@ class AccountRepository(RepositoryBase):
             )
             .execution_options(populate_existing=True)
         ).all()
+
+    def accounts_of_owners(
+        self, owner_type: str, owner_ids: Iterable[uuid.UUID], purposes: Sequence[str], unit: str
+    ) -> Sequence[Account]:
+        """The accounts of these owners for any of these purposes, in this unit, read afresh, in
+        one statement (ordered by owner, then by the order of ``purposes``)."""
+        wanted = sorted(set(owner_ids))
+        if not wanted or not purposes:
+            return []
+        accounts = self.session.scalars(
+            select(Account)
+            .where(
+                Account.owner_type == owner_type,
+                Account.owner_id.in_(wanted),
+                Account.purpose.in_(list(purposes)),
+                Account.unit == unit,
+            )
+            .execution_options(populate_existing=True)
+        ).all()
+        rank = {purpose: index for index, purpose in enumerate(purposes)}
+        return sorted(accounts, key=lambda a: (str(a.owner_id), rank[a.purpose]))
+
+    def claim(
+        self,
+        owner_type: str,
+        owner_id: uuid.UUID,
+        purposes: Sequence[str],
+        unit: str,
+        *,
+        at_least: int,
+    ) -> uuid.UUID | None:
+        """Lock one of the owner's accounts for these purposes that no other transaction holds
+        and whose cached figures leave at least ``at_least`` available, chosen at random; None
+        when there is none now. It never waits: a locked account is skipped (PostgreSQL's SKIP
+        LOCKED; SQLite's writers take turns on the whole database anyway)."""
+        return self.session.scalar(
+            select(Account.id)
+            .where(
+                Account.owner_type == owner_type,
+                Account.owner_id == owner_id,
+                Account.purpose.in_(list(purposes)),
+                Account.unit == unit,
+                Account.balance - Account.held_out >= at_least,
+            )
+            .order_by(func.random())
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
 
     def account(self, account_id: uuid.UUID, *, fresh: bool = False) -> Account | None:
         return self.session.get(Account, account_id, populate_existing=fresh)

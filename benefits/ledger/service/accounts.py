@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,7 @@ from benefits.ledger.exceptions import (
 )
 from benefits.ledger.models import Account, OwnerType, Unit
 from benefits.ledger.repository.accounts import AccountRepository
+from benefits.ledger.repository.posting import PostingRepository
 
 MAX_PURPOSE_LENGTH = 50
 
@@ -62,6 +64,50 @@ def get_or_create_account(
     if account.allow_negative != allow_negative:
         raise AccountSettingsMismatch()
     return account
+
+
+def accounts_of_owners(
+    session: Session,
+    *,
+    owner_type: OwnerType | str,
+    owner_ids: Iterable[uuid.UUID],
+    purposes: Sequence[str],
+    unit: Unit | str,
+) -> list[Account]:
+    """The accounts these owners have for any of these purposes (none is made), by owner and
+    then in the order of ``purposes``."""
+    return list(
+        AccountRepository(session).accounts_of_owners(
+            owner_type_of(owner_type).value, owner_ids, purposes, checked_unit(unit)
+        )
+    )
+
+
+def claim_account(
+    session: Session,
+    *,
+    owner_type: OwnerType | str,
+    owner_id: uuid.UUID,
+    purposes: Sequence[str],
+    unit: Unit | str,
+    at_least: int = 0,
+) -> uuid.UUID | None:
+    """Lock, without waiting, one of the owner's accounts for these purposes that no other
+    transaction holds and that has at least ``at_least`` available (by its cached figures, which
+    never count less reserved than is), chosen at random; None when there is none now.
+
+    For money spread over several accounts of one owner so that concurrent writers need not
+    queue on one row: each takes whichever account is free."""
+    return AccountRepository(session).claim(
+        owner_type_of(owner_type).value, owner_id, purposes, checked_unit(unit), at_least=at_least
+    )
+
+
+def lock_accounts(session: Session, account_ids: Iterable[uuid.UUID]) -> None:
+    """Lock these accounts (in the one fixed order every write takes), waiting for any other
+    writer, and hold them until the transaction ends: for a caller that must take a set of
+    accounts before another one."""
+    PostingRepository(session).lock_accounts(account_ids)
 
 
 def get_account(session: Session, account_id: uuid.UUID) -> Account:

@@ -87,37 +87,35 @@ def create_hold(
         if winner is None:
             raise
         return replayed(winner, request_hash)
-    hold = repository.insert_hold_if_absent(
-        {
-            "id": uuid.uuid4(),
-            "created_at": now,
-            "idempotency_key": idempotency_key,
-            "request_hash": request_hash,
-            "kind": kind,
-            "reference": reference,
-            "details": details,
-            "created_by": created_by,
-            "expires_at": expires_at,
-            "status": HoldStatus.pending.value,
-        }
-    )
+    values = {
+        "id": uuid.uuid4(),
+        "created_at": now,
+        "idempotency_key": idempotency_key,
+        "request_hash": request_hash,
+        "kind": kind,
+        "reference": reference,
+        "details": details,
+        "created_by": created_by,
+        "expires_at": expires_at,
+        "status": HoldStatus.pending.value,
+    }
+    rows = [
+        {"account_id": p.account_id, "amount": p.amount, "unit": plan.accounts[p.account_id].unit}
+        for p in postings
+    ]
+    hold: Hold | None
+    if writes.writes_in_one_statement:
+        hold = writes.record_hold(values, rows, apply_plan(plan))
+    else:
+        hold = repository.insert_hold_if_absent(values)
+        if hold is not None:
+            repository.add_hold_postings([{"hold_id": hold.id, **row} for row in rows])
+            writes.write_cached(apply_plan(plan))
     if hold is None:  # the same key, made concurrently: the winner's answer
         winner = repository.hold_by_key(idempotency_key)
         if winner is None:  # pragma: no cover - the insert conflicted on the key
             raise RuntimeError("the hold was neither found nor made")
         return replayed(winner, request_hash)
-    repository.add_hold_postings(
-        [
-            {
-                "hold_id": hold.id,
-                "account_id": p.account_id,
-                "amount": p.amount,
-                "unit": plan.accounts[p.account_id].unit,
-            }
-            for p in postings
-        ]
-    )
-    writes.write_cached(apply_plan(plan))
     return hold
 
 
@@ -205,6 +203,15 @@ def get_hold(session: Session, hold_id: uuid.UUID) -> Hold:
 
 def hold_postings_of(session: Session, hold_id: uuid.UUID) -> list[HoldPosting]:
     return list(HoldRepository(session).hold_postings_of([hold_id]))
+
+
+def lock_accounts_of_holds(session: Session, hold_ids: Sequence[uuid.UUID]) -> None:
+    """Lock every account these holds touch, all at once in the one fixed order, before
+    capturing or releasing them one by one."""
+    if not hold_ids:
+        return
+    postings = HoldRepository(session).hold_postings_of(hold_ids)
+    PostingRepository(session).lock_accounts(p.account_id for p in postings)
 
 
 def _pending_hold(repository: HoldRepository, hold_id: uuid.UUID, now: datetime) -> Hold:

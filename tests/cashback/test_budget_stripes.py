@@ -1,0 +1,139 @@
+"""A campaign's budget drawn through its stripes: a process that dies holding chunks of it loses
+none of it, and the last agorot are drawn exactly, never overdrawn."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from benefits.ledger.exceptions import InsufficientBalance
+from benefits.ledger.service.check import check_ledger
+from cashback.service import accounts, budgets, campaigns
+from cashback.settings import CashbackSettings
+from tests.cashback.conftest import make_campaign, prepare_city
+from tests.conftest import FreshDatabase
+from tests.factories import create_resident
+
+pytestmark = pytest.mark.postgres_only
+
+ROOT = Path(__file__).resolve().parents[2]
+CHUNK = 3_000
+
+# A till's process: one purchase's draw committed (a chunk moved to a stripe, 1,000 of it held),
+# then three more drawn in a transaction it never ends (the third takes a second chunk) — and it
+# is killed there, holding the stripe and the budget account.
+TILL = """
+import sys, time, uuid
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from cashback.service import accounts, budgets, campaigns
+from kernel.database import make_engine, make_sessionmaker
+
+url, campaign_id, resident_id, chunk = sys.argv[1:5]
+sessions = make_sessionmaker(make_engine(url))
+settings = SimpleNamespace(cashback_budget_chunk_agorot=int(chunk))
+now = datetime.now(UTC)
+
+def draw(session, number):
+    campaign = campaigns.get_campaign(session, uuid.UUID(campaign_id))
+    wallet = accounts.lock_wallet(session, uuid.UUID(resident_id))
+    budgets.hold_cashback(
+        session, settings, campaign, to_account_id=wallet.cashback_account_id,
+        amount_agorot=1_000, idempotency_key=f"till:{number}", expires_at=now + timedelta(days=30),
+        reference=f"till:{number}", metadata={}, created_by=None, now=now,
+    )
+
+with sessions() as session:
+    draw(session, 1)
+    session.commit()
+session = sessions()
+for number in (2, 3, 4):
+    draw(session, number)
+print("holding", flush=True)
+time.sleep(600)
+"""
+
+
+def draw(session: Session, settings: CashbackSettings, campaign_id: uuid.UUID, key: str) -> None:
+    campaign = campaigns.get_campaign(session, campaign_id)
+    resident = create_resident(session, settings)
+    wallet = accounts.lock_wallet(session, resident.id)
+    now = datetime.now(UTC)
+    budgets.hold_cashback(
+        session,
+        settings,
+        campaign,
+        to_account_id=wallet.cashback_account_id,
+        amount_agorot=1_000,
+        idempotency_key=key,
+        expires_at=now + timedelta(days=30),
+        reference=key,
+        metadata={},
+        created_by=None,
+        now=now,
+    )
+    session.commit()
+
+
+def test_a_process_killed_holding_chunks_leaves_the_budget_whole(
+    fresh_database: FreshDatabase,
+) -> None:
+    settings = fresh_database.settings.model_copy(update={"cashback_budget_chunk_agorot": CHUNK})
+    now = datetime.now(UTC)
+    with fresh_database.session() as session:
+        prepare_city(session, settings, now)
+        campaign = make_campaign(session, now=now, budget=10_000)
+        resident = create_resident(session, settings)
+        session.commit()
+        campaign_id = campaign.id
+
+    till = subprocess.Popen(  # noqa: S603 - this interpreter, this test's own script
+        [
+            sys.executable,
+            "-c",
+            TILL,
+            fresh_database.url,
+            str(campaign_id),
+            str(resident.id),
+            str(CHUNK),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert till.stdout is not None
+        assert till.stdout.readline().strip() == "holding"
+        with fresh_database.session() as session:
+            campaign = campaigns.get_campaign(session, campaign_id)
+            [held_in_a_stripe] = budgets.budget_accounts(session, [campaign])[campaign_id][1:]
+            budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
+            # What the till committed: a chunk in a stripe, 1,000 of it held; the rest is left.
+            assert (budget.posted, budget.reserved, budget.available) == (10_000, 1_000, 9_000)
+    finally:
+        till.kill()
+        till.wait(timeout=30)
+
+    with fresh_database.session() as session:
+        campaign = campaigns.get_campaign(session, campaign_id)
+        budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
+        assert (budget.posted, budget.reserved, budget.available) == (10_000, 1_000, 9_000)
+        assert check_ledger(session).violation is None
+    # Every agora the till did not commit is drawn again, to the last, and not one more.
+    for number in range(9):
+        with fresh_database.session() as session:
+            draw(session, settings, campaign_id, f"after:{number}")
+    with fresh_database.session() as session, pytest.raises(InsufficientBalance):
+        draw(session, settings, campaign_id, "one-too-many")
+    with fresh_database.session() as session:
+        campaign = campaigns.get_campaign(session, campaign_id)
+        budget = campaigns.budget_of(session, campaign, now=datetime.now(UTC))
+        assert (budget.posted, budget.reserved, budget.available) == (10_000, 10_000, 0)
+        assert held_in_a_stripe in budgets.budget_accounts(session, [campaign])[campaign_id]
+        assert check_ledger(session).violation is None
