@@ -9,6 +9,9 @@ decides eligibility (recorded), checks the caps, holds the cashback in the ledge
 fraud flags, in one transaction. Then ``bench/ledger.py``'s own measurement posts raw two-posting
 transactions into the same database, and the ratio of the two rates is printed, with p50/p99 of
 each and what ``check_ledger`` says. The database is dropped and the server stopped at the end.
+The limits on volume are off (every till comes from 127.0.0.1): the bench measures purchases, not
+429s. While the tills buy, the database's running statements are sampled every 20 ms, and the
+share of them waiting for a row lock is printed: a hot row shows as most of them waiting.
 
 Before the timed run, ``--count-statements N`` (default 20) posts N purchases one at a time through
 the app in this process and prints how many statements each sent to PostgreSQL (counted at the
@@ -338,6 +341,48 @@ def count_statements(
     print(f"      + BEGIN and COMMIT of {first_commits} transaction(s)")
 
 
+class LockWaits:
+    """Samples, every 20 ms while the run lasts, what the bench database's busy backends are doing:
+    how many run a statement, and how many of those wait for a row lock another transaction holds
+    (``wait_event_type = 'Lock'``). A hot row shows as most of them waiting."""
+
+    def __init__(self, admin: Any, name: str) -> None:
+        self.admin = admin
+        self.name = name
+        self.busy = 0
+        self.waiting = 0
+        self.statements: Counter[str] = Counter()  # those that waited, by their text
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        from sqlalchemy import text
+
+        query = text(
+            "SELECT wait_event_type = 'Lock', left(regexp_replace(query, '\\s+', ' ', 'g'), 90) "
+            "FROM pg_stat_activity WHERE datname = :name AND state = 'active'"
+        )
+        with self.admin.connect() as connection:
+            while not self._stop.wait(0.02):
+                for waiting, statement in connection.execute(query, {"name": self.name}):
+                    self.busy += 1
+                    if waiting:
+                        self.waiting += 1
+                        self.statements[statement] += 1
+
+    def __enter__(self) -> LockWaits:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def share(self) -> float:
+        return self.waiting / self.busy if self.busy else 0.0
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -514,14 +559,15 @@ def main() -> None:
                 keys_from_pem(pem), settings, user_id=seeded.staff_id, now=datetime.now(UTC)
             )
             headers = {"Authorization": f"Bearer {access}", "Accept-Language": "en"}
-            run = run_purchases(
-                f"http://127.0.0.1:{port}",
-                headers,
-                seeded.tokens,
-                options.clients,
-                warmup=2.0,
-                seconds=options.seconds,
-            )
+            with LockWaits(admin, name) as waits:
+                run = run_purchases(
+                    f"http://127.0.0.1:{port}",
+                    headers,
+                    seeded.tokens,
+                    options.clients,
+                    warmup=2.0,
+                    seconds=options.seconds,
+                )
             server.terminate()
             server.wait(timeout=30)
             server = None
@@ -534,6 +580,12 @@ def main() -> None:
                 f"{statistics.fmean(run.latencies_ms) if run.latencies_ms else 0:.1f} ms"
             )
             print(f"          answers: {dict(run.answers)}")
+            print(
+                f"locks:    of the statements running at the database (sampled every 20 ms), "
+                f"{waits.share:.0%} were waiting for a row lock ({waits.waiting} of {waits.busy})"
+            )
+            for statement, times in waits.statements.most_common(3):
+                print(f"          {times:5d} × {statement}")
 
             accounts = ledger_bench.prepare_ledger(url, 2000)
             raw = ledger_bench.run_ledger(url, accounts, 16, 1, options.ledger_seconds)

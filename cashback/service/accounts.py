@@ -17,7 +17,7 @@ from cashback.repository.wallets import WalletRepository
 # Ledger purposes.
 BUDGET = "cashback_budget"  # a campaign's: what the city funded and no stripe holds yet
 # A campaign's stripes: the budget's money topped up to them in chunks, drawn by purchases.
-STRIPES = 16
+STRIPES = 32
 BUDGET_STRIPES = tuple(f"{BUDGET}_stripe_{number:02d}" for number in range(STRIPES))
 BUDGET_PURPOSES = (BUDGET, *BUDGET_STRIPES)  # every account of a campaign's budget
 FUNDING = "cashback_funding"  # the city's source of every budget (may go below zero)

@@ -15,7 +15,6 @@ then the budget account. Nothing that holds the budget account waits for a strip
 
 from __future__ import annotations
 
-import random
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -30,7 +29,7 @@ from benefits.ledger.models import Hold, OwnerType, Unit
 from benefits.ledger.service.accounts import (
     accounts_of_owners,
     claim_account,
-    get_or_create_account,
+    create_accounts,
     lock_accounts,
 )
 from benefits.ledger.service.balances import Balance, get_balances
@@ -39,6 +38,7 @@ from benefits.ledger.service.posting import PostingInput
 from benefits.ledger.service.transactions import post_transaction
 from cashback.models import Campaign
 from cashback.service import accounts
+from cashback.service.accounts import STRIPES
 from cashback.settings import CashbackSettings
 
 CHUNK_KIND = "cashback_budget_chunk"  # budget account → stripe
@@ -89,58 +89,71 @@ def hold_cashback(
             now=now,
         )
 
-    stripe = claim_account(
-        session,
-        owner_type=OwnerType.campaign,
-        owner_id=campaign.id,
-        purposes=accounts.BUDGET_STRIPES,
-        unit=Unit.ILS,
-        at_least=amount_agorot,
-    )
+    stripe = _claim_stripe(session, campaign, at_least=amount_agorot)
     if stripe is not None:
         return Drawn(hold_from(stripe), False)
-    chunk = max(settings.cashback_budget_chunk_agorot, amount_agorot)
-    stripe = _top_up_a_stripe(session, campaign, chunk, now=now)
-    if stripe is not None:
-        return Drawn(hold_from(stripe), True)
-    gather(session, campaign, now=now)
-    return Drawn(hold_from(campaign.budget_account_id), True)
-
-
-def _top_up_a_stripe(
-    session: Session, campaign: Campaign, chunk: int, *, now: datetime
-) -> uuid.UUID | None:
-    """Move a chunk from the budget account to a stripe (a free one, or one made now), and
-    return the stripe; None when the budget account has less than a chunk available."""
     main = campaign.budget_account_id
-    if get_balances(session, [main], now=now)[main].available < chunk:
-        return None
-    # In a savepoint: a chunk refused (others took the budget account's money meanwhile) lets go
-    # of the stripe and of the budget account, so that gathering may lock every stripe first.
-    try:
-        with session.begin_nested():
-            return _move_a_chunk(session, campaign, chunk, now=now)
-    except InsufficientBalance:
-        return None
+    available = get_balances(session, [main], now=now)[main].available
+    # A chunk: the setting at least, and a share of what the budget account has, so that a large
+    # budget spreads over its stripes in a few moves.
+    chunk = max(settings.cashback_budget_chunk_agorot, amount_agorot, available // (2 * STRIPES))
+    if available >= chunk:
+        # In a savepoint: a chunk refused (others took the budget account's money meanwhile) lets
+        # go of the stripe and of the budget account, so that gathering may lock every stripe
+        # first.
+        try:
+            with session.begin_nested():
+                stripe = _move_a_chunk(session, campaign, chunk, now=now)
+        except InsufficientBalance:
+            stripe = None
+        if stripe is not None:
+            return Drawn(hold_from(stripe), True)
+        if available - chunk >= amount_agorot:
+            # Every stripe busy, and the budget account has plenty: this one draws from it.
+            try:
+                with session.begin_nested():
+                    return Drawn(hold_from(main), True)
+            except InsufficientBalance:
+                pass
+    gather(session, campaign, now=now)
+    return Drawn(hold_from(main), True)
 
 
-def _move_a_chunk(session: Session, campaign: Campaign, chunk: int, *, now: datetime) -> uuid.UUID:
-    stripe = claim_account(
+def _claim_stripe(session: Session, campaign: Campaign, *, at_least: int) -> uuid.UUID | None:
+    """One of the campaign's stripes that no other transaction holds and that has at least this
+    much available, locked; None when there is none now (it never waits)."""
+    return claim_account(
+        session,
+        owner_type=OwnerType.campaign,
+        owner_id=campaign.id,
+        purposes=accounts.BUDGET_STRIPES,
+        unit=Unit.ILS,
+        at_least=at_least,
+    )
+
+
+def make_stripes(session: Session, campaign: Campaign) -> None:
+    """The campaign's stripes, empty (one statement; those that exist stay as they are)."""
+    create_accounts(
         session,
         owner_type=OwnerType.campaign,
         owner_id=campaign.id,
         purposes=accounts.BUDGET_STRIPES,
         unit=Unit.ILS,
     )
-    if stripe is None:  # none made yet, or every one busy: one at random, made if need be
-        stripe = get_or_create_account(
-            session,
-            owner_type=OwnerType.campaign,
-            owner_id=campaign.id,
-            purpose=random.choice(accounts.BUDGET_STRIPES),  # noqa: S311 - spreading, not secrecy
-            unit=Unit.ILS,
-        ).id
-        lock_accounts(session, [stripe])  # the stripe before the budget account
+
+
+def _move_a_chunk(
+    session: Session, campaign: Campaign, chunk: int, *, now: datetime
+) -> uuid.UUID | None:
+    """Move a chunk from the budget account to a free stripe and return the stripe; None when
+    every stripe is busy. The stripe is locked before the budget account."""
+    stripe = _claim_stripe(session, campaign, at_least=0)
+    if stripe is None and not budget_accounts(session, [campaign])[campaign.id][1:]:
+        make_stripes(session, campaign)  # a campaign from before stripes
+        stripe = _claim_stripe(session, campaign, at_least=0)
+    if stripe is None:
+        return None
     post_transaction(
         session,
         idempotency_key=f"cashback:campaign:{campaign.id}:chunk:{uuid.uuid4()}",

@@ -105,6 +105,7 @@ def create_campaign(
             created_by=actor_id,
         )
     )
+    budgets.make_stripes(session, campaign)
     audit.record(
         session,
         actor_id=actor_id,

@@ -112,6 +112,11 @@ class AccountRepository(RepositoryBase):
         account: Account | None = self.session.scalar(statement)
         return account
 
+    def insert_accounts_if_absent(self, rows: list[dict[str, Any]]) -> None:
+        """Several accounts in one statement; one that exists already is left as it is."""
+        if rows:
+            self.session.execute(insert_if_absent(self.session, Account).values(rows))
+
     def accounts_of_owner(self, owner_type: str, owner_id: uuid.UUID | None) -> Sequence[Account]:
         owner = Account.owner_id.is_(None) if owner_id is None else Account.owner_id == owner_id
         return self.session.scalars(

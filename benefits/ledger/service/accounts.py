@@ -66,6 +66,40 @@ def get_or_create_account(
     return account
 
 
+def create_accounts(
+    session: Session,
+    *,
+    owner_type: OwnerType | str,
+    owner_id: uuid.UUID,
+    purposes: Sequence[str],
+    unit: Unit | str,
+) -> None:
+    """Make the owner's accounts for these purposes (not below zero) in one statement, leaving
+    any that exists as it is. Safe when two callers make them at once."""
+    owner = owner_type_of(owner_type)
+    if owner is OwnerType.city:
+        raise InvalidAccountOwner(problem="the city's accounts have no owner id")
+    if any(not purpose or len(purpose) > MAX_PURPOSE_LENGTH for purpose in purposes):
+        raise InvalidAccountOwner(problem=f"purpose must be 1 to {MAX_PURPOSE_LENGTH} characters")
+    unit_value = checked_unit(unit)
+    AccountRepository(session).insert_accounts_if_absent(
+        [
+            {
+                "id": uuid.uuid4(),
+                "owner_type": owner.value,
+                "owner_id": owner_id,
+                "purpose": purpose,
+                "unit": unit_value,
+                "allow_negative": False,
+                "balance": 0,
+                "held_out": 0,
+                "held_in": 0,
+            }
+            for purpose in purposes
+        ]
+    )
+
+
 def accounts_of_owners(
     session: Session,
     *,
