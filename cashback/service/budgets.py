@@ -15,6 +15,7 @@ then the budget account. Nothing that holds the budget account waits for a strip
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -29,6 +30,7 @@ from benefits.ledger.models import Hold, OwnerType, Unit
 from benefits.ledger.service.accounts import (
     accounts_of_owners,
     claim_account,
+    claim_short_accounts,
     create_accounts,
     lock_accounts,
 )
@@ -94,27 +96,30 @@ def hold_cashback(
         return Drawn(hold_from(stripe), False)
     main = campaign.budget_account_id
     available = get_balances(session, [main], now=now)[main].available
-    # A chunk: the setting at least, and a share of what the budget account has, so that a large
-    # budget spreads over its stripes in a few moves.
+    # A chunk for each stripe: the setting at least, and a share of what the budget account has,
+    # so that a large budget spreads over its stripes in a few moves.
     chunk = max(settings.cashback_budget_chunk_agorot, amount_agorot, available // (2 * STRIPES))
     if available >= chunk:
-        # In a savepoint: a chunk refused (others took the budget account's money meanwhile) lets
-        # go of the stripe and of the budget account, so that gathering may lock every stripe
-        # first.
+        # In savepoints: a chunk refused (others took the budget account's money meanwhile), or a
+        # stripe waited for and found short, lets go of its locks, so that gathering may lock
+        # every stripe first.
         try:
             with session.begin_nested():
-                stripe = _move_a_chunk(session, campaign, chunk, now=now)
+                stripe = _top_up_stripes(
+                    session, campaign, chunk, most=available // chunk, short=amount_agorot, now=now
+                )
         except InsufficientBalance:
             stripe = None
         if stripe is not None:
             return Drawn(hold_from(stripe), True)
-        if available - chunk >= amount_agorot:
-            # Every stripe busy, and the budget account has plenty: this one draws from it.
-            try:
-                with session.begin_nested():
-                    return Drawn(hold_from(main), True)
-            except InsufficientBalance:
-                pass
+        try:
+            with session.begin_nested():
+                # Every stripe busy (another purchase is topping them up): wait for one.
+                stripe = _wait_for_a_stripe(session, campaign)
+                if stripe is not None:
+                    return Drawn(hold_from(stripe), False)
+        except InsufficientBalance:
+            pass
     gather(session, campaign, now=now)
     return Drawn(hold_from(main), True)
 
@@ -143,25 +148,51 @@ def make_stripes(session: Session, campaign: Campaign) -> None:
     )
 
 
-def _move_a_chunk(
-    session: Session, campaign: Campaign, chunk: int, *, now: datetime
+def _top_up_stripes(
+    session: Session, campaign: Campaign, chunk: int, *, most: int, short: int, now: datetime
 ) -> uuid.UUID | None:
-    """Move a chunk from the budget account to a free stripe and return the stripe; None when
-    every stripe is busy. The stripe is locked before the budget account."""
-    stripe = _claim_stripe(session, campaign, at_least=0)
-    if stripe is None and not budget_accounts(session, [campaign])[campaign.id][1:]:
+    """Move a chunk from the budget account to each free stripe that has less than ``short``
+    available (``most`` of them at most), in one ledger transaction, and return one of them; None
+    when every stripe is busy. The stripes are locked before the budget account."""
+
+    def claim() -> list[uuid.UUID]:
+        return claim_short_accounts(
+            session,
+            owner_type=OwnerType.campaign,
+            owner_id=campaign.id,
+            purposes=accounts.BUDGET_STRIPES,
+            unit=Unit.ILS,
+            below=short,
+            limit=max(1, min(most, STRIPES)),
+        )
+
+    stripes = claim()
+    if not stripes and not budget_accounts(session, [campaign])[campaign.id][1:]:
         make_stripes(session, campaign)  # a campaign from before stripes
-        stripe = _claim_stripe(session, campaign, at_least=0)
-    if stripe is None:
+        stripes = claim()
+    if not stripes:
         return None
     post_transaction(
         session,
         idempotency_key=f"cashback:campaign:{campaign.id}:chunk:{uuid.uuid4()}",
         kind=CHUNK_KIND,
-        postings=[PostingInput(campaign.budget_account_id, -chunk), PostingInput(stripe, chunk)],
+        postings=[
+            PostingInput(campaign.budget_account_id, -chunk * len(stripes)),
+            *(PostingInput(stripe, chunk) for stripe in stripes),
+        ],
         reference=f"campaign:{campaign.id}",
         now=now,
     )
+    return random.choice(stripes)  # noqa: S311 - spreading, not secrecy
+
+
+def _wait_for_a_stripe(session: Session, campaign: Campaign) -> uuid.UUID | None:
+    """One of the campaign's stripes at random, waited for and locked (None: it has none)."""
+    stripes = budget_accounts(session, [campaign])[campaign.id][1:]
+    if not stripes:
+        return None
+    stripe = random.choice(stripes)  # noqa: S311 - spreading, not secrecy
+    lock_accounts(session, [stripe])
     return stripe
 
 

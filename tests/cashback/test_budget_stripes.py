@@ -25,9 +25,8 @@ pytestmark = pytest.mark.postgres_only
 ROOT = Path(__file__).resolve().parents[2]
 CHUNK = 3_000
 
-# A till's process: one purchase's draw committed (a chunk moved to a stripe, 1,000 of it held),
-# then three more drawn in a transaction it never ends (the third takes a second chunk) — and it
-# is killed there, holding the stripe and the budget account.
+# A till's process: one purchase's draw committed (chunks moved to stripes, 1,000 of one held),
+# then three more drawn in a transaction it never ends — and it is killed there, holding stripes.
 TILL = """
 import sys, time, uuid
 from datetime import UTC, datetime, timedelta

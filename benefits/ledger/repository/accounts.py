@@ -90,6 +90,33 @@ class AccountRepository(RepositoryBase):
             .with_for_update(skip_locked=True)
         )
 
+    def claim_short(
+        self,
+        owner_type: str,
+        owner_id: uuid.UUID,
+        purposes: Sequence[str],
+        unit: str,
+        *,
+        below: int,
+        limit: int,
+    ) -> Sequence[uuid.UUID]:
+        """Lock up to ``limit`` of the owner's accounts for these purposes that no other
+        transaction holds and whose cached figures leave less than ``below`` available, in the
+        ledger's order; it never waits (a locked account is skipped)."""
+        return self.session.scalars(
+            select(Account.id)
+            .where(
+                Account.owner_type == owner_type,
+                Account.owner_id == owner_id,
+                Account.purpose.in_(list(purposes)),
+                Account.unit == unit,
+                Account.balance - Account.held_out < below,
+            )
+            .order_by(Account.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+
     def account(self, account_id: uuid.UUID, *, fresh: bool = False) -> Account | None:
         return self.session.get(Account, account_id, populate_existing=fresh)
 

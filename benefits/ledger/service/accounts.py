@@ -137,6 +137,31 @@ def claim_account(
     )
 
 
+def claim_short_accounts(
+    session: Session,
+    *,
+    owner_type: OwnerType | str,
+    owner_id: uuid.UUID,
+    purposes: Sequence[str],
+    unit: Unit | str,
+    below: int,
+    limit: int,
+) -> list[uuid.UUID]:
+    """Lock, without waiting, up to ``limit`` of the owner's accounts for these purposes that no
+    other transaction holds and that have less than ``below`` available (by their cached
+    figures): the ones to top up."""
+    return list(
+        AccountRepository(session).claim_short(
+            owner_type_of(owner_type).value,
+            owner_id,
+            purposes,
+            checked_unit(unit),
+            below=below,
+            limit=limit,
+        )
+    )
+
+
 def lock_accounts(session: Session, account_ids: Iterable[uuid.UUID]) -> None:
     """Lock these accounts (in the one fixed order every write takes), waiting for any other
     writer, and hold them until the transaction ends: for a caller that must take a set of
