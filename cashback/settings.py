@@ -36,7 +36,7 @@ class CashbackSettings(Settings):
     cashback_token_use_retention_days: int = Field(default=30, ge=1, le=3650)
     # Purchases draw a campaign's budget from its stripes, each topped up from the budget by this
     # much at a time; while the budget has less than this left outside its stripes, purchases
-    # draw exactly (docs/decisions/0018-campaign-budgets-drawn-through-stripes.md).
+    # draw exactly (docs/decisions/0021-campaign-budgets-drawn-through-stripes.md).
     cashback_budget_chunk_agorot: int = Field(default=50_000, ge=1, le=10**12)
 
 

@@ -6,7 +6,7 @@ A purchase holds its cashback from a stripe no other purchase holds at that mome
 waits for one); a stripe with too little is topped up from the budget account by a chunk; and
 while the budget account has less than a chunk, a purchase draws exactly: what the stripes have
 goes back to the budget account, and the cashback is held from there. See
-docs/decisions/0018-campaign-budgets-drawn-through-stripes.md.
+docs/decisions/0021-campaign-budgets-drawn-through-stripes.md.
 
 Locks are taken in one order, so that no two writers wait on each other in a circle: the
 resident's wallet, then stripes (one a purchase claims, or all of them, in the ledger's order),
