@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from figures.open_data.models import OpenDataRelease
+from kernel.kit.inserts import insert_if_absent
 
 
 def release(
@@ -32,24 +34,29 @@ def replace_release(
     resources: str,
     tables: dict[str, Any],
     made_at: datetime,
-) -> OpenDataRelease:
-    """Store a release in place of the one of the same months, k and resources."""
-    session.execute(
-        delete(OpenDataRelease).where(
-            OpenDataRelease.first_month == first_month,
-            OpenDataRelease.last_month == last_month,
-            OpenDataRelease.k == k,
-            OpenDataRelease.resources == resources,
+) -> bool:
+    """Store a release in place of the one of the same months, k and resources. False when another
+    transaction stored the same release meanwhile (the worker's night run and `toshav open-data
+    publish` at once, both worked out from the same records): theirs stands, and nothing fails."""
+    key = (
+        OpenDataRelease.first_month == first_month,
+        OpenDataRelease.last_month == last_month,
+        OpenDataRelease.k == k,
+        OpenDataRelease.resources == resources,
+    )
+    session.execute(delete(OpenDataRelease).where(*key))
+    stored = session.scalar(
+        insert_if_absent(session, OpenDataRelease)
+        .values(
+            id=uuid.uuid4(),
+            created_at=made_at,
+            first_month=first_month,
+            last_month=last_month,
+            k=k,
+            resources=resources,
+            tables=tables,
+            made_at=made_at,
         )
+        .returning(OpenDataRelease.id)
     )
-    made = OpenDataRelease(
-        first_month=first_month,
-        last_month=last_month,
-        k=k,
-        resources=resources,
-        tables=tables,
-        made_at=made_at,
-    )
-    session.add(made)
-    session.flush()
-    return made
+    return stored is not None

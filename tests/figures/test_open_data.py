@@ -13,8 +13,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time as wall
 import uuid
 from collections.abc import Hashable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -472,3 +474,37 @@ def test_requests_answer_from_the_night_s_release_until_the_next(
     # Another k is another publication: worked out, not the release of k=3.
     other = settings.model_copy(update={"open_data_k": 4})
     assert service.publish(session, other, today).k == 4
+
+
+@pytest.mark.postgres_only
+def test_two_releases_made_at_once_leave_one_and_fail_neither(
+    fresh_database: FreshDatabase,
+) -> None:
+    """The worker's night run and `toshav open-data publish` at the same moment: the second
+    stores its release while the first's is written but not yet committed, waits for it, and
+    keeps it rather than failing on the release's key."""
+    settings = fresh_database.settings
+    now = datetime.now(UTC)
+    with fresh_database.session() as db:
+        load_city(db)
+        db.commit()
+    first = fresh_database.session()
+    try:
+        service.make_release(first, settings, now)  # written, not committed: its key is taken
+
+        def second() -> None:
+            with fresh_database.session() as db:
+                service.make_release(db, settings, now + timedelta(seconds=1))
+                db.commit()
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(second)
+            wall.sleep(1.0)  # the second is waiting on the first's key
+            assert not other.done()
+            first.commit()
+            other.result(timeout=30)
+    finally:
+        first.close()
+    with fresh_database.session() as db:
+        (kept,) = db.query(OpenDataRelease).all()
+    assert kept.made_at == now
