@@ -9,12 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import AllowanceGrant, Programme
 from benefits.ledger.models import Account, OwnerType, Posting, Transaction
 from benefits.uptake.models import UptakeUsedDay
+from figures.rollups.models import RollupMark
 from figures.window import Window
 
 # The ledger's kinds of allowance movement that are not a resident's use: the month's grant, what
@@ -83,14 +84,25 @@ class UptakeRepository:
         )
         return [(row.purpose, row.month, int(row.used)) for row in rows]
 
-    def used_by_day(self, window: Window, codes: Sequence[str]) -> list[tuple[str, date, int]]:
-        """(programme code, city day, amount) from the rollup, for the window's days."""
+    def rolled_up(
+        self, window: Window, codes: Sequence[str], name: str
+    ) -> tuple[int, list[tuple[str, date, int]]]:
+        """The rollup's mark and its day rows of these programmes in the window, read in one
+        statement: the worker moves both in one transaction, and two statements (on PostgreSQL,
+        two snapshots) could pair an old mark with new day rows, counting a use twice, or the
+        other way round, missing it. (0, nothing) when the rollup never ran."""
         rows = self.session.execute(
-            select(UptakeUsedDay.purpose, UptakeUsedDay.day, UptakeUsedDay.used).where(
-                UptakeUsedDay.purpose.in_(codes), window.holds_day(UptakeUsedDay.day)
+            select(RollupMark.through, UptakeUsedDay.purpose, UptakeUsedDay.day, UptakeUsedDay.used)
+            .select_from(RollupMark)
+            .outerjoin(
+                UptakeUsedDay,
+                and_(UptakeUsedDay.purpose.in_(codes), window.holds_day(UptakeUsedDay.day)),
             )
-        )
-        return [(row.purpose, row.day, int(row.used)) for row in rows]
+            .where(RollupMark.name == name)
+        ).all()
+        through = int(rows[0].through) if rows else 0
+        days = [(r.purpose, r.day, int(r.used)) for r in rows if r.purpose is not None]
+        return through, days
 
     def uses_between(
         self, codes: Sequence[str], after: int, through: int

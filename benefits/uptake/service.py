@@ -32,9 +32,10 @@ def uptake(session: Session, window: Window, language: Language) -> UptakeOut:
         granted[programme_id][month] = (residents, amount)
     codes = [p.code for p in programmes]
     used: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for code, day, amount in repository.used_by_day(window, codes):
+    through, days = repository.rolled_up(window, codes, USED)
+    for code, day, amount in days:
         used[code][f"{day.year:04d}-{day.month:02d}"] += amount
-    for code, month, amount in repository.used(window, codes, after=rollups.through(session, USED)):
+    for code, month, amount in repository.used(window, codes, after=through):
         used[code][month] += amount
     credited = repository.residents(window)
     answers = []
