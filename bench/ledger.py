@@ -19,15 +19,20 @@ import re
 import shutil
 import statistics
 import subprocess
+import sys
 import threading
 import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Event
+from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
+
+# Run as a file, Python looks in bench/ first, where cashback.py would hide the cashback package.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PGBENCH_FALLBACK = "/usr/lib/postgresql/15/bin/pgbench"
