@@ -1,10 +1,13 @@
 """Benchmark: the ledger's posting rate against pgbench's TPC-B-like rate on the same server.
 
-K worker processes (default 16) post two-posting transactions through ``post_transaction`` into a
-fresh, migrated PostgreSQL database; then pgbench runs its TPC-B-like script with the same K
-clients on the same server (its own scratch database). Prints transactions/s, p50 and p99 for the
-ledger, pgbench's rate, the ratio, and what ``check_ledger`` says of the ledger afterwards. Both
-databases are dropped at the end.
+K workers (default 16, threads spread over P processes) post two-posting transfers into a fresh,
+migrated PostgreSQL database, in two modes: ``single``, each transfer through ``post_transaction``
+in a transaction of its own; ``batched``, each through the process's ``LedgerBatcher`` (group
+commit: what gathers while a batch is written goes in the next one). Every mode runs with the
+workers in one process and in several; pgbench runs its TPC-B-like script with the same K clients
+on the same server (its own scratch database), taking turns with the ledger round by round. Prints
+transactions/s, p50 and p99, the ratio to pgbench and the client CPU per transaction of each, and
+what ``check_ledger`` says of the ledger afterwards. Both databases are dropped at the end.
 
     TOSHAV_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres python bench/ledger.py
 """
@@ -23,10 +26,12 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from multiprocessing.synchronize import Event
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PGBENCH_FALLBACK = "/usr/lib/postgresql/15/bin/pgbench"
 FUNDS = 10**9  # per account: far more than a run can spend
+MODES = ("single", "batched")
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,7 @@ def prepare_ledger(url: str, accounts: int) -> list[uuid.UUID]:
 
 
 def post_transfers(
-    sessions: sessionmaker[Session],
+    post: Callable[[str, list[Any]], object],
     accounts: list[uuid.UUID],
     number: int,
     window: tuple[float, float],
@@ -135,7 +141,6 @@ def post_transfers(
     """One worker: transfers between random accounts, one transaction each, until the window
     closes; the latencies of those sent and finished inside it are kept."""
     from benefits.ledger.service.posting import PostingInput
-    from benefits.ledger.service.transactions import post_transaction
 
     window_opens, window_closes = window
     chooser = random.Random(number)
@@ -148,22 +153,49 @@ def post_transfers(
         payer, payee = chooser.sample(accounts, 2)
         amount = chooser.randint(1, 100)
         sequence += 1
-        with sessions() as session:
-            post_transaction(
-                session,
-                idempotency_key=f"bench:{tag}:{number}:{sequence}",
-                kind="transfer",
-                postings=[PostingInput(payer, -amount), PostingInput(payee, amount)],
-                now=datetime.now(UTC),
-            )
-            session.commit()
+        post(
+            f"bench:{tag}:{number}:{sequence}",
+            [PostingInput(payer, -amount), PostingInput(payee, amount)],
+        )
         done = time.perf_counter()
         if window_opens <= sent and done <= window_closes:
             latencies.append((done - sent) * 1000)
 
 
+def single(sessions: sessionmaker[Session]) -> Callable[[str, list[Any]], object]:
+    """Each transfer through ``post_transaction``, in a transaction of its own."""
+    from benefits.ledger.service.transactions import post_transaction
+
+    def post(key: str, postings: list[Any]) -> object:
+        with sessions() as session:
+            transaction = post_transaction(
+                session, idempotency_key=key, kind="transfer", postings=postings, now=now()
+            )
+            session.commit()
+        return transaction.id
+
+    return post
+
+
+def batched(batcher: Any) -> Callable[[str, list[Any]], object]:
+    """Each transfer through the process's batcher (group commit)."""
+    from benefits.ledger.service.batching import standalone
+
+    def post(key: str, postings: list[Any]) -> object:
+        asked = standalone(idempotency_key=key, kind="transfer", postings=postings, now=now())
+        return batcher.post(asked).id
+
+    return post
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
 def worker_process(
     url: str,
+    mode: str,
+    writers: int,
     first: int,
     threads: int,
     accounts: list[uuid.UUID],
@@ -173,15 +205,20 @@ def worker_process(
     seconds: float,
     results: multiprocessing.Queue[tuple[list[float], float]],
 ) -> None:
-    """A process running ``threads`` workers, each with its own session and connection."""
+    """A process running ``threads`` workers: each with its own session and connection
+    (``single``), or all through one batcher of the process (``batched``)."""
+    from benefits.ledger.service.batching import LedgerBatcher
     from kernel.database import make_engine, make_sessionmaker
 
-    # Long-lived connections, one per worker: no liveness ping before each transaction.
-    engine = make_engine(url, pool_size=threads, max_overflow=0, pool_pre_ping=False)
+    # Long-lived connections, one per worker or batch writer: no liveness ping before each use.
+    pool = threads if mode == "single" else writers
+    engine = make_engine(url, pool_size=pool, max_overflow=0, pool_pre_ping=False)
     sessions = make_sessionmaker(engine)
-    held = [engine.connect() for _ in range(threads)]  # open them before the start line
+    held = [engine.connect() for _ in range(pool)]  # open them before the start line
     for connection in held:
         connection.close()
+    batcher = LedgerBatcher(sessions, writers=writers) if mode == "batched" else None
+    post = single(sessions) if batcher is None else batched(batcher.start())
     ready.put(first)
     start.wait()
     began = time.perf_counter()
@@ -190,7 +227,7 @@ def worker_process(
     workers = [
         threading.Thread(
             target=post_transfers,
-            args=(sessions, accounts, first + index, window, measured[index]),
+            args=(post, accounts, first + index, window, measured[index]),
         )
         for index in range(threads)
     ]
@@ -201,12 +238,20 @@ def worker_process(
     for thread in workers:
         thread.join()
     cpu = time.process_time() - cpu_at_open
+    if batcher is not None:
+        batcher.stop()
     engine.dispose()
     results.put(([latency for latencies in measured for latency in latencies], cpu))
 
 
 def run_ledger(
-    url: str, accounts: list[uuid.UUID], workers: int, processes: int, seconds: float
+    url: str,
+    mode: str,
+    writers: int,
+    accounts: list[uuid.UUID],
+    workers: int,
+    processes: int,
+    seconds: float,
 ) -> Run:
     """K workers spread over P processes (threads inside each: the GIL is let go while a worker
     waits for the database)."""
@@ -221,7 +266,19 @@ def run_ledger(
     started = [
         context.Process(
             target=worker_process,
-            args=(url, sum(shares[:i]), share, accounts, ready, start, warmup, seconds, results),
+            args=(
+                url,
+                mode,
+                writers,
+                sum(shares[:i]),
+                share,
+                accounts,
+                ready,
+                start,
+                warmup,
+                seconds,
+                results,
+            ),
         )
         for i, share in enumerate(shares)
         if share
@@ -327,6 +384,15 @@ def check(url: str) -> str:
     return f"sound ({counted})"
 
 
+def pooled(runs: list[Run]) -> Run:
+    return Run(
+        transactions=sum(r.transactions for r in runs),
+        seconds=sum(r.seconds for r in runs),
+        latencies_ms=[latency for r in runs for latency in r.latencies_ms],
+        client_cpu=sum(r.client_cpu for r in runs),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -334,23 +400,35 @@ def main() -> None:
     )
     parser.add_argument(
         "--processes",
-        type=int,
-        default=0,
-        help="processes the K workers are spread over (default: half the CPUs, leaving the rest "
-        "to the database on the same machine)",
+        default="1,2",
+        help="the numbers of processes the K workers are spread over, one configuration each "
+        "(default 1,2: one process, and two)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=(*MODES, "both"),
+        default="both",
+        help="single: each transfer in a transaction of its own; batched: through the process's "
+        "batcher (group commit); both (default)",
+    )
+    parser.add_argument(
+        "--writers", type=int, default=1, help="batch writers per process (batched mode)"
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of each timed run")
     parser.add_argument(
         "--rounds",
         type=int,
         default=3,
-        help="ledger and pgbench take turns this many times, so a busy spell on the machine "
-        "weighs on both",
+        help="the ledger's configurations and pgbench take turns this many times, so a busy "
+        "spell on the machine weighs on all",
     )
     parser.add_argument(
         "--accounts", type=int, default=2000, help="resident accounts to move between"
     )
     options = parser.parse_args()
+    modes = MODES if options.mode == "both" else (options.mode,)
+    counts = [int(n) for n in str(options.processes).split(",") if n.strip()]
+    configurations = [(mode, processes) for mode in modes for processes in counts]
 
     server = os.environ.get("TOSHAV_BENCH_POSTGRES_URL", DEFAULT_URL)
     tag = uuid.uuid4().hex[:8]
@@ -362,47 +440,60 @@ def main() -> None:
         created.append(ledger_db)
         url = database_url(server, ledger_db)
         accounts = prepare_ledger(url, options.accounts)
-        processes = options.processes or max(1, min(options.workers, (os.cpu_count() or 2) // 2))
         create_database(admin, pgbench_db)
         created.append(pgbench_db)
         pgbench = Pgbench(server, pgbench_db, options.workers)
         pgbench.initialise()
-        runs: list[Run] = []
+        runs: dict[tuple[str, int], list[Run]] = {c: [] for c in configurations}
         baselines: list[float] = []
         latencies: list[float] = []
+        loads: list[float] = []
         for round_number in range(1, options.rounds + 1):
-            run = run_ledger(url, accounts, options.workers, processes, options.seconds)
+            loads.append(os.getloadavg()[0])
+            said: list[str] = []
+            for mode, processes in configurations:
+                run = run_ledger(
+                    url,
+                    mode,
+                    options.writers,
+                    accounts,
+                    options.workers,
+                    processes,
+                    options.seconds,
+                )
+                runs[(mode, processes)].append(run)
+                said.append(f"{mode}/{processes}p {run.rate:.0f}")
             rate, latency = pgbench.run(options.seconds)
-            runs.append(run)
             baselines.append(rate)
             latencies.append(latency)
-            print(
-                f"round {round_number}: ledger {run.rate:.0f} tx/s, pgbench {rate:.0f} tx/s, "
-                f"ratio {run.rate / rate:.2f}"
+            ratios = ", ".join(
+                f"{mode}/{processes}p {runs[(mode, processes)][-1].rate / rate:.2f}"
+                for mode, processes in configurations
             )
-        pooled = Run(
-            transactions=sum(r.transactions for r in runs),
-            seconds=sum(r.seconds for r in runs),
-            latencies_ms=[latency for r in runs for latency in r.latencies_ms],
-            client_cpu=sum(r.client_cpu for r in runs),
-        )
+            print(
+                f"round {round_number}: ledger {', '.join(said)} tx/s; pgbench {rate:.0f} tx/s; "
+                f"ratios {ratios}",
+                flush=True,
+            )
         baseline = statistics.fmean(baselines)
-        print(
-            f"ledger:  K={options.workers} workers in {processes} process(es), "
-            f"{options.rounds} x {options.seconds:.0f} s, {pooled.transactions} two-posting "
-            f"transactions: {pooled.rate:.0f} tx/s, p50 {pooled.percentile(0.50):.2f} ms, "
-            f"p99 {pooled.percentile(0.99):.2f} ms"
-        )
         print(
             f"pgbench: TPC-B-like, scale {options.workers}, {options.workers} clients, same server: "
             f"{baseline:.0f} tx/s, latency avg {statistics.fmean(latencies):.2f} ms"
         )
-        print(f"ratio:   ledger/pgbench = {pooled.rate / baseline:.2f} (aim: at least 0.5)")
-        if pooled.transactions:
+        for (mode, processes), measured in runs.items():
+            total = pooled(measured)
+            cpu = total.client_cpu / total.transactions * 1000 if total.transactions else 0.0
+            writers = f", {options.writers} writer(s) each" if mode == "batched" else ""
             print(
-                f"         client CPU {pooled.client_cpu / pooled.transactions * 1000:.2f} ms per "
-                f"transaction; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+                f"ledger {mode}: K={options.workers} workers in {processes} process(es){writers}, "
+                f"{options.rounds} x {options.seconds:.0f} s: {total.rate:.0f} tx/s, "
+                f"p50 {total.percentile(0.50):.2f} ms, p99 {total.percentile(0.99):.2f} ms, "
+                f"client CPU {cpu:.2f} ms/transaction; ratio to pgbench {total.rate / baseline:.2f}"
             )
+        print(
+            f"(aim: ratio at least 0.5; load average {statistics.fmean(loads):.1f} at the rounds' "
+            f"starts on {os.cpu_count()} CPUs)"
+        )
         print(f"check:   the ledger is {check(url)}")
     finally:
         for name in reversed(created):

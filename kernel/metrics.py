@@ -23,6 +23,7 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -236,17 +237,22 @@ def metrics_router(
 
 
 _PENDING = "toshav.metrics.pending"
-_LISTENING = "toshav.metrics.listening"
+_listening = threading.Lock()
+_listened: list[bool] = []  # not empty once the listeners are in place
 
 
 def count_when_committed(session: Session, counter: Any, amount: float = 1.0) -> None:
     """Raise ``counter`` (a counter, with its labels chosen) by ``amount`` once ``session``
     commits; never if it rolls back. For events that are only events if kept (a transaction
     posted, a purchase recorded)."""
-    if not session.info.get(_LISTENING):
-        session.info[_LISTENING] = True
-        event.listen(session, "after_commit", _count_pending)
-        event.listen(session, "after_soft_rollback", _forget_pending)
+    # Listened for once per process on every session, the first time anything is counted: a
+    # listener added to each session costs more than the posting it counts.
+    if not _listened:
+        with _listening:
+            if not _listened:
+                event.listen(Session, "after_soft_rollback", _forget_pending)
+                event.listen(Session, "after_commit", _count_pending)
+                _listened.append(True)
     session.info.setdefault(_PENDING, []).append((counter, amount))
 
 

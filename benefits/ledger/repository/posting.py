@@ -234,7 +234,7 @@ class PostingRepository(RepositoryBase):
                     for p in postings
                 ]
             ),
-            "accounts": _figures_json(accounts),
+            "accounts": figures_json(accounts),
         }
         with postgres.cursor() as cursor:
             inserted = cursor.execute(_PG_RECORD_HOLD, parameters).fetchone()
@@ -278,7 +278,7 @@ class PostingRepository(RepositoryBase):
                         for p in postings
                     ]
                 ),
-                "accounts": _figures_json(accounts),
+                "accounts": figures_json(accounts),
             }
             with postgres.cursor() as cursor:
                 inserted = cursor.execute(_PG_RECORD_TRANSACTION, parameters).fetchone()
@@ -301,7 +301,7 @@ class PostingRepository(RepositoryBase):
         return transaction
 
 
-def _figures_json(accounts: list[LockedAccount]) -> str:
+def figures_json(accounts: list[LockedAccount]) -> str:
     """The accounts' new cached figures as one JSON document."""
     return json.dumps(
         [

@@ -127,9 +127,14 @@ _Recorded = TypeVar("_Recorded", Transaction, Hold)
 
 
 def replayed(existing: _Recorded, request_hash: str) -> _Recorded:
-    if existing.request_hash != request_hash:
-        raise IdempotencyMismatch()
+    same_request(existing.request_hash, request_hash)
     return existing
+
+
+def same_request(recorded_hash: str, request_hash: str) -> None:
+    """Refuse a key reused for a different request."""
+    if recorded_hash != request_hash:
+        raise IdempotencyMismatch()
 
 
 def found(record: _Recorded | None) -> _Recorded:
@@ -197,6 +202,53 @@ def apply_plan(plan: Plan) -> list[LockedAccount]:
     return changed
 
 
+def settle(
+    holds: HoldRepository,
+    plan: Plan,
+    postings: Sequence[PostingInput],
+    now: datetime,
+    *,
+    also: Mapping[uuid.UUID, Effect] | None = None,
+) -> tuple[list[dict[str, Any]], list[LockedAccount]]:
+    """Judge a planned transaction against its locked accounts' figures and, when it may be
+    posted, apply it to them: its posting rows (each with the balance after it, in order) and the
+    accounts whose cached figures changed. Refused (nothing changed): ``AmountOutOfRange``,
+    ``InsufficientBalance``. The one judgement of every posting, one at a time or in a batch."""
+    for posting in postings:
+        plan.effects[posting.account_id].posted += posting.amount
+    for account_id, effect in (also or {}).items():
+        plan.effects[account_id].held_out += effect.held_out
+        plan.effects[account_id].held_in += effect.held_in
+    check_figures_in_range(plan)
+    check_available(holds, plan, now)
+    rows: list[dict[str, Any]] = []
+    running: dict[uuid.UUID, int] = {}
+    for posting in postings:
+        account = plan.accounts[posting.account_id]
+        after = running.get(account.id, account.balance) + posting.amount
+        running[account.id] = after
+        rows.append(
+            {
+                "account_id": posting.account_id,
+                "amount": posting.amount,
+                "unit": account.unit,
+                "balance_after": after,
+            }
+        )
+    return rows, apply_plan(plan)
+
+
+def winner_or(
+    transactions: TransactionRepository, idempotency_key: str, refusal: Exception
+) -> Transaction:
+    """What a request with this key posted while we waited for the locks; when nothing, the
+    refusal stands."""
+    winner = transactions.transaction_by_key(idempotency_key)
+    if winner is None:
+        raise refusal
+    return winner
+
+
 def post(
     session: Session,
     *,
@@ -234,32 +286,11 @@ def post(
     # The accounts are locked, so a concurrent reversal of the same transaction has committed.
     if reverses is not None and transactions.reversal_of(reverses) is not None:
         raise AlreadyReversed()
-    for posting in postings:
-        plan.effects[posting.account_id].posted += posting.amount
-    for account_id, effect in (also or {}).items():
-        plan.effects[account_id].held_out += effect.held_out
-        plan.effects[account_id].held_in += effect.held_in
-    check_figures_in_range(plan)
     try:
-        check_available(HoldRepository(session), plan, now)
-    except InsufficientBalance:
+        rows, changed = settle(HoldRepository(session), plan, postings, now, also=also)
+    except InsufficientBalance as refusal:
         # While we waited for the locks, a request with this key may have posted: its answer.
-        winner = transactions.transaction_by_key(idempotency_key)
-        if winner is None:
-            raise
-        return replayed(winner, request_hash), False
-    rows: list[dict[str, Any]] = []
-    running = {account_id: account.balance for account_id, account in plan.accounts.items()}
-    for posting in postings:
-        running[posting.account_id] += posting.amount
-        rows.append(
-            {
-                "account_id": posting.account_id,
-                "amount": posting.amount,
-                "unit": plan.accounts[posting.account_id].unit,
-                "balance_after": running[posting.account_id],
-            }
-        )
+        return replayed(winner_or(transactions, idempotency_key, refusal), request_hash), False
     count_when_committed(session, TRANSACTIONS.labels(kind))
     transaction = writes.record_transaction(
         {
@@ -275,7 +306,7 @@ def post(
             "reverses": reverses,
         },
         rows,
-        apply_plan(plan),
+        changed,
     )
     if transaction is None:  # the same key, posted concurrently: the winner's answer
         winner = transactions.transaction_by_key(idempotency_key)
