@@ -246,15 +246,16 @@ def worker_process(
 
 def run_ledger(
     url: str,
-    mode: str,
-    writers: int,
     accounts: list[uuid.UUID],
     workers: int,
     processes: int,
     seconds: float,
+    *,
+    mode: str = "single",
+    writers: int = 1,
 ) -> Run:
     """K workers spread over P processes (threads inside each: the GIL is let go while a worker
-    waits for the database)."""
+    waits for the database), posting one by one or through each process's batcher."""
     context = multiprocessing.get_context("spawn")
     ready: multiprocessing.Queue[int] = context.Queue()
     results: multiprocessing.Queue[tuple[list[float], float]] = context.Queue()
@@ -454,12 +455,12 @@ def main() -> None:
             for mode, processes in configurations:
                 run = run_ledger(
                     url,
-                    mode,
-                    options.writers,
                     accounts,
                     options.workers,
                     processes,
                     options.seconds,
+                    mode=mode,
+                    writers=options.writers,
                 )
                 runs[(mode, processes)].append(run)
                 said.append(f"{mode}/{processes}p {run.rate:.0f}")
