@@ -144,6 +144,5 @@ class BatchRepository(PostingRepository):
         }
         with postgres.cursor() as cursor:
             row = cursor.execute(_PG_RECORD_BATCH, parameters).fetchone()
-        if self.session.identity_map:  # a batcher's session has loaded no account
-            self._keep_loaded_in_step(accounts)
+        self._keep_loaded_in_step(accounts)
         return row is not None and row[0] == len(transactions)

@@ -206,6 +206,8 @@ class PostingRepository(RepositoryBase):
         self._keep_loaded_in_step(accounts)
 
     def _keep_loaded_in_step(self, accounts: list[LockedAccount]) -> None:
+        if not self.session.identity_map:  # nothing loaded, nothing to keep in step
+            return
         for account in accounts:
             loaded = self.session.identity_map.get(self.session.identity_key(Account, account.id))
             if loaded is not None:

@@ -236,13 +236,13 @@ class _Waiting:
 
 class LedgerBatcher:
     """A process's group commit: callers ``submit`` standalone transactions and wait on their
-    futures; one writer thread posts what waits, up to ``bound`` at a time, in one database
-    transaction per batch (``post_batch``). A batch is what gathered while the previous one was
-    written: one caller alone waits for no one.
+    futures; a writer thread (``writers`` of them) posts what waits, up to ``bound`` at a time,
+    in one database transaction per batch (``post_batch``). A batch is what gathered while the
+    previous one was written: one caller alone waits for no one.
     """
 
     def __init__(
-        self, sessionmaker: Callable[[], Session], *, bound: int = 500, writers: int = 2
+        self, sessionmaker: Callable[[], Session], *, bound: int = 500, writers: int = 1
     ) -> None:
         self._sessionmaker = sessionmaker
         self._bound = bound
