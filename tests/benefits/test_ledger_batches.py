@@ -7,6 +7,7 @@ import threading
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -168,6 +169,26 @@ def test_the_batcher_answers_each_caller(fresh_database: FreshDatabase, now: dat
         answers = [batcher.submit(transfer(payer, payee, 10, now)) for _ in range(4)]
         errors = [a.exception() for a in answers]
     assert Counter(type(e).__name__ for e in errors) == {"NoneType": 3, "InsufficientBalance": 1}
+    with fresh_database.session() as session:
+        assert available(session, payer, now) == 0
+        assert check_ledger(session).violation is None
+
+
+def test_a_request_the_database_refuses_fails_alone(
+    fresh_database: FreshDatabase, now: datetime
+) -> None:
+    """A request naming a clerk who does not exist passes every ledger check and is refused by
+    the database: its batch is posted again one by one, and only that request fails."""
+    with fresh_database.session() as session:
+        payer, payee = resident_account(session), resident_account(session)
+        fund(session, payer, 30, now=now)
+        session.commit()
+    good = [transfer(payer, payee, 10, now) for _ in range(3)]
+    bad = replace(transfer(payer, payee, 10, now), created_by=uuid.uuid4())
+    with LedgerBatcher(make_sessionmaker(fresh_database.engine)) as batcher:
+        answers = [batcher.submit(asked) for asked in (good[0], bad, *good[1:])]
+        failed = [a.exception() is not None for a in answers]
+    assert failed == [False, True, False, False]
     with fresh_database.session() as session:
         assert available(session, payer, now) == 0
         assert check_ledger(session).violation is None

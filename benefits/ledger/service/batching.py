@@ -10,8 +10,9 @@ by the same ``plan_postings``/``settle`` as ``post``, against the figures the ba
 ones left, every accepted one written in one more statement, one commit. A refused transaction
 (overdraft, unbalanced, missing account, key reused for a different request) is answered with
 its own error and writes nothing; the others commit. A key repeated within a batch gets the
-first one's answer. Callers are answered only after the commit; a failed commit fails every
-caller of the batch, and nothing of it was written.
+first one's answer. Callers are answered only after the commit. When the database fails a batch
+(nothing of it written), each of its requests is posted again alone, so only the failing one
+fails.
 
 A transaction that must commit with other rows (a purchase and its cashback, an adjustment and
 its audit record) takes ``post`` inside its own business transaction, as before.
@@ -314,7 +315,15 @@ class LedgerBatcher:
                     continue
                 failure: BaseException = RuntimeError("a batch's keys kept being taken")
             except Exception as exc:  # the batch's transaction failed: none of it was written
-                logger.warning("a ledger batch of %d failed: %r", len(batch), exc)
+                if len(batch) > 1:
+                    # One request the database refuses (a row it names is gone) must not fail
+                    # the others: each is tried again alone, and only its own failure is its.
+                    logger.warning(
+                        "a ledger batch of %d failed, posted one by one: %r", len(batch), exc
+                    )
+                    for waiting in batch:
+                        self._write([waiting])
+                    return
                 failure = exc
             else:
                 for waiting, outcome in zip(batch, outcomes, strict=True):
