@@ -10,7 +10,8 @@ docs/decisions/0021-campaign-budgets-drawn-through-stripes.md.
 
 Locks are taken in one order, so that no two writers wait on each other in a circle: the
 resident's wallet, then stripes (one a purchase claims, or all of them, in the ledger's order),
-then the budget account. Nothing that holds the budget account waits for a stripe.
+then the budget account. Nothing that holds the budget account waits for a stripe, and a purchase
+that finds one campaign's budget short holds none of it when it turns to another's.
 """
 
 from __future__ import annotations
@@ -120,8 +121,12 @@ def hold_cashback(
                     return Drawn(hold_from(stripe), False)
         except InsufficientBalance:
             pass
-    gather(session, campaign, now=now)
-    return Drawn(hold_from(main), True)
+    # In a savepoint too: a budget found short even gathered lets go of every stripe and of the
+    # budget account, before the purchase turns to another campaign (which another purchase,
+    # turning the other way, may hold while it waits for this one's).
+    with session.begin_nested():
+        gather(session, campaign, now=now)
+        return Drawn(hold_from(main), True)
 
 
 def _claim_stripe(session: Session, campaign: Campaign, *, at_least: int) -> uuid.UUID | None:
