@@ -8,6 +8,8 @@ A resident is told through the accounts that answer for them
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,7 @@ from cashback.settings import CashbackSettings
 from kernel import notices
 from kernel.i18n import Text
 from kernel.notices import Category, Notice
+from resident_card.residents.models import Resident
 from resident_card.residents.notices import recipients
 from resident_card.residents.service import records as residents
 
@@ -30,11 +33,27 @@ BUSINESS_LINK = "/till"
 TOP_UP_KIND = "cashback_top_up"  # the ledger kind of the city's funding of a budget
 
 
-def _to_resident(session: Session, purchase: Purchase, title: Text, body: Text, key: str) -> None:
-    resident = residents.get_resident(session, purchase.resident_id)
-    if resident is None:  # pragma: no cover - a foreign key keeps the buyer there
-        return
-    for account_id in recipients(session, resident):
+def credited_recipients(session: Session, resident: Resident) -> list[uuid.UUID]:
+    """Whom ``cashback_credited`` tells of a purchase by this resident (read before the purchase
+    holds its cashback, so that nothing is read while it holds a stripe of the budget)."""
+    return recipients(session, resident)
+
+
+def _to_resident(
+    session: Session,
+    purchase: Purchase,
+    title: Text,
+    body: Text,
+    key: str,
+    *,
+    to: Sequence[uuid.UUID] | None = None,
+) -> None:
+    if to is None:
+        resident = residents.get_resident(session, purchase.resident_id)
+        if resident is None:  # pragma: no cover - a foreign key keeps the buyer there
+            return
+        to = recipients(session, resident)
+    for account_id in to:
         notices.post(
             session,
             Notice(
@@ -54,8 +73,11 @@ def cashback_credited(
     purchase: Purchase,
     merchant: Merchant,
     cashback_agorot: int,
+    *,
+    to: Sequence[uuid.UUID] | None = None,
 ) -> None:
-    """A purchase earned cashback: how much, where, and the day it can be spent."""
+    """A purchase earned cashback: how much, where, and the day it can be spent (``to``: the
+    buyer's ``credited_recipients``, when already read)."""
     earned = format_agorot(cashback_agorot)
     paid = format_agorot(purchase.amount_agorot)
     day = _city_day(purchase.available_at, settings)
@@ -72,6 +94,7 @@ def cashback_credited(
             f"It can be spent from {day}, when the return window ends.",
         },
         key=f"cashback.credited:{purchase.id}",
+        to=to,
     )
 
 

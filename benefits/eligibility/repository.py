@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from benefits.eligibility.models import (
@@ -17,6 +17,25 @@ from benefits.eligibility.models import (
     RuleVersion,
 )
 from resident_card.residents.models import Guardianship, Resident
+
+_CODE = bindparam("code", type_=Programme.code.type)
+_AT = bindparam("at", type_=RuleVersion.effective_from.type)
+# A programme and its rule in force (``ProgrammeRepository.by_code_with_version_at``): every
+# decision reads them, so the statement is built once.
+_WITH_VERSION_AT = (
+    select(Programme, RuleVersion)
+    .outerjoin(
+        RuleVersion,
+        and_(
+            RuleVersion.programme_id == Programme.id,
+            RuleVersion.effective_from <= _AT,
+            or_(RuleVersion.effective_to.is_(None), RuleVersion.effective_to > _AT),
+        ),
+    )
+    .where(Programme.code == _CODE)
+    .order_by(RuleVersion.effective_from.desc())
+    .limit(1)
+)
 
 
 class ProgrammeRepository:
@@ -30,6 +49,14 @@ class ProgrammeRepository:
 
     def by_code(self, code: str) -> Programme | None:
         return self.session.scalar(select(Programme).where(Programme.code == code))
+
+    def by_code_with_version_at(
+        self, code: str, at: datetime
+    ) -> tuple[Programme, RuleVersion | None] | None:
+        """The programme and the rule version in force at a moment (ranges are half-open:
+        from ≤ at < to), in one statement; None when there is no such programme."""
+        row = self.session.execute(_WITH_VERSION_AT, {"code": code, "at": at}).first()
+        return None if row is None else (row[0], row[1])
 
     def by_code_for_update(self, code: str) -> Programme | None:
         """The programme, locked: changes to its rule versions are made one at a time."""

@@ -6,15 +6,22 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 
-from benefits.eligibility.models import Programme
 from benefits.ledger.models import Account, OwnerType, Posting, Transaction
 from cashback.models import Campaign
 from cashback.repository.base import Repository
 
 # Ended campaigns a refused purchase looks through to say ``campaign_ended``.
 LATEST_ENDED = 20
+
+_AT = bindparam("at", type_=Campaign.starts_at.type)
+# Every purchase reads the campaigns within their dates: built once.
+_WITHIN_DATES = (
+    select(Campaign)
+    .where(Campaign.starts_at <= _AT, or_(Campaign.ends_at.is_(None), Campaign.ends_at > _AT))
+    .order_by(Campaign.code)
+)
 
 
 class CampaignRepository(Repository):
@@ -32,12 +39,6 @@ class CampaignRepository(Repository):
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-
-    def programme(self, programme_id: uuid.UUID) -> Programme:
-        """A programme by id (a query unless the session still holds it)."""
-        programme = self.session.get(Programme, programme_id)
-        assert programme is not None  # a decision's foreign key
-        return programme
 
     def by_ids(self, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Campaign]:
         wanted = set(ids)
@@ -60,11 +61,7 @@ class CampaignRepository(Repository):
 
     def within_dates(self, at: datetime) -> Sequence[Campaign]:
         """Campaigns that have started and not ended at this moment (paused ones too)."""
-        return self.session.scalars(
-            select(Campaign)
-            .where(Campaign.starts_at <= at, or_(Campaign.ends_at.is_(None), Campaign.ends_at > at))
-            .order_by(Campaign.code)
-        ).all()
+        return self.session.scalars(_WITHIN_DATES, {"at": at}).all()
 
     def latest_ended(self, at: datetime) -> Sequence[Campaign]:
         return self.session.scalars(

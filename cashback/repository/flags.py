@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from cashback.models import Flag, Purchase
 from cashback.repository.base import Repository
 
 
 class FlagRepository(Repository):
-    def add_all(self, flags: list[Flag]) -> None:
-        self.session.add_all(flags)
-        self.session.flush()
+    def insert_all(self, rows: list[dict[str, Any]]) -> None:
+        """New flags (their columns), in one statement: a purchase raises them as it is
+        recorded, and nothing reads them back in its request."""
+        self.session.execute(insert(Flag), rows)
 
     def get(self, flag_id: uuid.UUID, *, for_update: bool = False) -> Flag | None:
         if not for_update:

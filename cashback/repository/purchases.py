@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, case, func, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from cashback.models import Purchase
 from cashback.repository.base import Repository
-from kernel.kit import inserts
 
 # The window of earlier purchases a business's usual amount is measured over.
 HISTORY_ROWS = 200
@@ -115,6 +116,27 @@ def _figures_statement(campaigns: int) -> Any:
     ).select_from(recent.join(history, literal(True)))
 
 
+@functools.cache
+def _insert_statement(dialect: str, columns: tuple[str, ...]) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING id`` of a purchase with these columns, built
+    once per dialect: every purchase sends it, and building it cost more CPU than sending it."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return (
+        insert(_purchases)
+        .values({name: bindparam(name, type_=_purchases.c[name].type) for name in columns})
+        .on_conflict_do_nothing()
+        .returning(_purchases.c.id)
+    )
+
+
+# The last statement of nearly every purchase, built once.
+_ATTACH_HOLD = (
+    update(_purchases)
+    .where(_purchases.c.id == bindparam("purchase_id", type_=_purchases.c.id.type))
+    .values(hold_id=bindparam("hold_id", type_=_purchases.c.hold_id.type))
+)
+
+
 class PurchaseRepository(Repository):
     def purchase(self, purchase_id: uuid.UUID, *, for_update: bool = False) -> Purchase | None:
         if not for_update:
@@ -134,10 +156,17 @@ class PurchaseRepository(Repository):
         )
 
     def insert_purchase_if_absent(self, values: dict[str, Any]) -> Purchase | None:
-        statement = (
-            inserts.insert_if_absent(self.session, Purchase).values(**values).returning(Purchase)
-        )
-        purchase: Purchase | None = self.session.scalar(statement)
+        """Insert the purchase (these columns) unless its business already has one under its
+        idempotency key: None then."""
+        row = {column.name: values.get(column.name) for column in _purchases.columns}
+        dialect = self.session.get_bind().dialect.name
+        if self.session.scalar(_insert_statement(dialect, tuple(row)), row) is None:
+            return None
+        # The row as written, every column given: the session holds it as though it had read it
+        # back (no ORM round of its own for the INSERT).
+        purchase = Purchase(**row)
+        make_transient_to_detached(purchase)
+        self.session.add(purchase)
         return purchase
 
     def purchase_figures(
@@ -191,9 +220,12 @@ class PurchaseRepository(Repository):
         """Link the purchase to its cashback's hold (and record other terms when a campaign other
         than the first choice paid): one small UPDATE, the last statement before the commit."""
         values = {"hold_id": hold_id, **changes}
-        self.session.execute(
-            update(_purchases).where(_purchases.c.id == purchase.id).values(**values)
-        )
+        if changes:
+            self.session.execute(
+                update(_purchases).where(_purchases.c.id == purchase.id).values(**values)
+            )
+        else:
+            self.session.execute(_ATTACH_HOLD, {"purchase_id": purchase.id, "hold_id": hold_id})
         for name, value in values.items():
             set_committed_value(purchase, name, value)
 

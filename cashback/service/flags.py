@@ -54,17 +54,17 @@ def raise_flags(
     session: Session, purchase: Purchase, signals: list[tuple[str, dict[str, Any]]]
 ) -> None:
     if signals:
-        FlagRepository(session).add_all(
+        FlagRepository(session).insert_all(
             [
-                Flag(
-                    id=uuid.uuid4(),
-                    created_at=purchase.created_at,
-                    purchase_id=purchase.id,
-                    merchant_id=purchase.merchant_id,
-                    signal=signal,
-                    details=details,
-                    status=FlagStatus.open.value,
-                )
+                {
+                    "id": uuid.uuid4(),
+                    "created_at": purchase.created_at,
+                    "purchase_id": purchase.id,
+                    "merchant_id": purchase.merchant_id,
+                    "signal": signal,
+                    "details": details,
+                    "status": FlagStatus.open.value,
+                }
                 for signal, details in signals
             ]
         )

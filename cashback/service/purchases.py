@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility.models import Decision
 from benefits.eligibility.service.allowances import parse_period
-from benefits.eligibility.service.decisions import decide
+from benefits.eligibility.service.decisions import Decided, decide_under
 from benefits.ledger.exceptions import IdempotencyMismatch, InsufficientBalance
 from cashback import earning, notices
 from cashback.exceptions import (
@@ -81,10 +80,10 @@ def record_purchase(
     """A business records a purchase by a resident (their card token scanned); the cashback is held
     for the return window. The same key and body again: the same answer, nothing new written.
 
-    The order keeps the campaign's budget locked as briefly as can be: every purchase of the
-    campaign waits on that row. Everything is read and written first — the purchase row and its
-    fraud flags too — and the cashback's hold, which locks the budget, comes last, followed by one
-    small update and the request's commit.
+    The order keeps a stripe of the campaign's budget locked for as few statements as can be:
+    everything is read and written first — the purchase row and its fraud flags too — and the
+    cashback's hold, which claims a stripe, comes last, followed by one small update and the
+    request's commit.
     """
     repository = PurchaseRepository(session)
     # The business, where it is, and any purchase already recorded under this key: one read.
@@ -112,7 +111,8 @@ def record_purchase(
 
     wallet = accounts.lock_wallet(session, resident.id)
     candidates = _campaigns_for_purchase(session, merchant, where, now=now)
-    decisions = _decide(session, settings, resident, candidates, now=now)
+    decided = _decide(session, settings, resident, candidates, now=now)
+    decisions = {code: d.decision for code, d in decided.items()}
     eligible = [c for c in candidates if decisions[c.programme_code].eligible]
     if not eligible:
         raise ResidentNotEligible()
@@ -149,10 +149,9 @@ def record_purchase(
         raise AmountInvalid(problem=f"below the minimum for cashback ({refusals[0].minimum})")
 
     available_at = now + timedelta(days=settings.cashback_return_window_days)
-    repositories = CampaignRepository(session)
 
     def explanation(campaign: Campaign, earned: earning.Earned) -> list[dict[str, Any]]:
-        programme = repositories.programme(decisions[campaign.programme_code].programme_id)
+        programme = decided[campaign.programme_code].programme
         return [
             earning.reason("eligible", programme=dict(programme.names)),
             *earned.reasons,
@@ -175,6 +174,9 @@ def record_purchase(
 
     ranked = earning.best_first(offers)
     purchase_id = uuid.uuid4()
+    # The purchase row comes before the hold: its foreign keys share-lock the campaign's row (and
+    # the business's, the buyer's) before any stripe is locked, in the order a clerk ending the
+    # campaign takes them (its row, then its stripes).
     purchase = repository.insert_purchase_if_absent(
         {
             "id": purchase_id,
@@ -204,6 +206,8 @@ def record_purchase(
         purchase,
         flags.signals_raised(figures, amount_agorot, flags.fraud_thresholds(settings)),
     )
+    # Read before the hold too, so that nothing is read while a stripe of the budget is locked.
+    told = notices.credited_recipients(session, resident)
 
     # Last: the hold, which locks a stripe of the campaign's budget until the request commits.
     for rank, (campaign, earned) in enumerate(ranked):
@@ -226,7 +230,9 @@ def record_purchase(
             )
         except InsufficientBalance:
             continue
-        notices.cashback_credited(session, settings, purchase, merchant, earned.cashback_agorot)
+        notices.cashback_credited(
+            session, settings, purchase, merchant, earned.cashback_agorot, to=told
+        )
         if drawn.from_budget_account:
             # What is left only falls by a chunk or an exact draw; within a chunk, the stripes
             # keep it, and the budget's businesses hear of it at the next.
@@ -241,7 +247,7 @@ def record_purchase(
         return PurchaseAnswer(purchase, campaign, merchant, False)
     # No budget: ended by a clerk while this purchase was on its way (its budget went back to the
     # city), or simply spent?
-    ended = repositories.ended_among([c.id for c, _ in ranked], now)
+    ended = CampaignRepository(session).ended_among([c.id for c, _ in ranked], now)
     if len(ended) == len(ranked):
         raise CampaignEnded(campaign=ended[0].code)
     raise BudgetExhausted()
@@ -275,11 +281,13 @@ def _decide(
     candidates: Sequence[Campaign],
     *,
     now: datetime,
-) -> dict[str, Decision]:
-    """One recorded eligibility decision per programme the campaigns name."""
+) -> dict[str, Decided]:
+    """One recorded eligibility decision per programme the campaigns name, with the programme."""
     facts = residents.resident_facts(session, resident, residents.city_today(now, settings))
     return {
-        code: decide(session, programme_code=code, resident_id=resident.id, facts=facts, now=now)
+        code: decide_under(
+            session, programme_code=code, resident_id=resident.id, facts=facts, now=now
+        )
         for code in sorted({c.programme_code for c in candidates})
     }
 

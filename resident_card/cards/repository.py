@@ -6,11 +6,19 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from resident_card.cards.models import Card, CardCodeMisses, CardDevice, CardPhoto, CardStatus
+from resident_card.residents.models import Resident
+
+# A scanned token's card and its holder: every verification reads them, in one statement.
+_WITH_HOLDER = (
+    select(Card, Resident)
+    .join(Resident, Resident.id == Card.resident_id)
+    .where(Card.reference == bindparam("reference", type_=Card.reference.type))
+)
 
 
 class CardRepository:
@@ -24,6 +32,10 @@ class CardRepository:
 
     def by_reference(self, reference: str) -> Card | None:
         return self.session.scalar(select(Card).where(Card.reference == reference))
+
+    def by_reference_with_holder(self, reference: str) -> tuple[Card, Resident] | None:
+        row = self.session.execute(_WITH_HOLDER, {"reference": reference}).first()
+        return None if row is None else (row[0], row[1])
 
     def by_reference_for_update(self, reference: str) -> Card | None:
         return self.session.scalar(

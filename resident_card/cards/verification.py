@@ -75,10 +75,11 @@ def check_token(
     )
     if isinstance(result, Rejection):
         return CardCheck(valid=False, reason=result.reason.value)
-    card = CardRepository(session).by_reference(result.subject)
-    if card is None:
+    found = CardRepository(session).by_reference_with_holder(result.subject)
+    if found is None:
         return CardCheck(valid=False, reason=UNKNOWN_CARD, token_expires_at=result.expires_at)
-    return _judged(session, settings, card, result.expires_at, result.jti, now=now)
+    card, resident = found
+    return _judged(session, settings, card, result.expires_at, result.jti, now=now, holder=resident)
 
 
 def _card_check(
@@ -103,8 +104,9 @@ def _judged(
     jti: str | None,
     *,
     now: datetime,
+    holder: Resident | None = None,
 ) -> CardCheck:
-    resident = residents.get_resident(session, card.resident_id)
+    resident = holder if holder is not None else residents.get_resident(session, card.resident_id)
     assert resident is not None  # a foreign key keeps the holder there
     status = effective_status(card, resident)
     expired = is_expired(card, residents.city_today(now, settings))

@@ -6,10 +6,12 @@ import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import Integer, Uuid, bindparam, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from resident_card.city.models import Neighbourhood
+from resident_card.city.repository import neighbourhood_code_at
 from resident_card.residents.models import (
     ClaimState,
     EmailChange,
@@ -23,6 +25,36 @@ from resident_card.residents.models import (
 
 # Residents who still count as living at their address.
 _PRESENT = (ResidencyStatus.pending, ResidencyStatus.verified, ResidencyStatus.suspended)
+
+
+# A resident's neighbourhood (as ``city.neighbourhood_for`` chooses it) and how many live in their
+# household: what every eligibility decision reads of an address, in one statement, built once.
+_HOUSEHOLD_SIZE = (
+    select(func.count())
+    .select_from(Resident)
+    .where(
+        Resident.household_id == bindparam("household_id", type_=Uuid()),
+        Resident.status.in_(_PRESENT),
+    )
+    .scalar_subquery()
+)
+_ADDRESS_FACTS = select(Neighbourhood, _HOUSEHOLD_SIZE).where(
+    Neighbourhood.code
+    == neighbourhood_code_at(
+        bindparam("street_id", type_=Uuid()), bindparam("house_number", type_=Integer())
+    )
+)
+
+
+# Whom a ward's notices go to (every cashback purchase by a resident with no account asks): built once.
+_GUARDIAN_ACCOUNTS = (
+    select(Resident.user_id)
+    .join(Guardianship, Guardianship.guardian_id == Resident.id)
+    .where(
+        Guardianship.ward_id == bindparam("ward_id", type_=Uuid()), Resident.user_id.is_not(None)
+    )
+    .order_by(Guardianship.created_at, Guardianship.id)
+)
 
 
 def _like_pattern(text: str) -> str:
@@ -103,6 +135,21 @@ class ResidentRepository:
             or 0
         )
 
+    def address_facts(self, resident: Resident) -> tuple[Neighbourhood | None, int]:
+        """The resident's neighbourhood (None where no range holds their address) and their
+        household's size: one statement where the address has a neighbourhood."""
+        row = self.session.execute(
+            _ADDRESS_FACTS,
+            {
+                "street_id": resident.street_id,
+                "house_number": resident.house_number,
+                "household_id": resident.household_id,
+            },
+        ).first()
+        if row is None:
+            return None, self.household_size(resident.household_id)
+        return row[0], int(row[1] or 0)
+
     def household_members(self, household_id: uuid.UUID) -> Sequence[Resident]:
         """Who lives in a household now (pending, verified or suspended), for update."""
         return self.session.scalars(
@@ -128,12 +175,7 @@ class ResidentRepository:
 
     def guardian_accounts(self, ward_id: uuid.UUID) -> Sequence[uuid.UUID]:
         """The user accounts of the ward's guardians that have one, oldest guardianship first."""
-        found = self.session.scalars(
-            select(Resident.user_id)
-            .join(Guardianship, Guardianship.guardian_id == Resident.id)
-            .where(Guardianship.ward_id == ward_id, Resident.user_id.is_not(None))
-            .order_by(Guardianship.created_at, Guardianship.id)
-        )
+        found = self.session.scalars(_GUARDIAN_ACCOUNTS, {"ward_id": ward_id})
         return [user_id for user_id in found if user_id is not None]
 
     def relations_of(self, guardian_id: uuid.UUID) -> dict[uuid.UUID, str]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from benefits.eligibility.exceptions import DecisionNotFound
+from benefits.eligibility.exceptions import DecisionNotFound, ProgrammeNotFound
 from benefits.eligibility.models import Decision, Programme, RuleVersion
 from benefits.eligibility.repository import (
     DecisionRepository,
@@ -84,10 +84,39 @@ def decide(
     refuses but a clerk granted an appeal not yet acted on, the decision is eligible, with the
     clerk's reason, and names that appeal.
     """
-    programme = get_programme(session, programme_code)
-    version = (
-        RuleVersionRepository(session).at(programme.id, now) if programme.is_running(now) else None
-    )
+    return decide_under(
+        session,
+        programme_code=programme_code,
+        resident_id=resident_id,
+        facts=facts,
+        now=now,
+        record=record,
+    ).decision
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision and the programme it was made under."""
+
+    programme: Programme
+    decision: Decision
+
+
+def decide_under(
+    session: Session,
+    *,
+    programme_code: str,
+    resident_id: uuid.UUID,
+    facts: Mapping[str, object],
+    now: datetime,
+    record: bool = True,
+) -> Decided:
+    """``decide``, with the programme it read (its names, for a caller that shows them)."""
+    found = ProgrammeRepository(session).by_code_with_version_at(programme_code, now)
+    if found is None:
+        raise ProgrammeNotFound(programme=programme_code)
+    programme, in_force = found
+    version = in_force if programme.is_running(now) else None
     evaluation = judge(programme, version, facts, now)
     override = None
     if not evaluation.eligible and version is not None and programme.allowance_amount is None:
@@ -106,7 +135,7 @@ def decide(
         decision.appeal_id = override.appeal_id
     if record:
         DecisionRepository(session).add(decision)
-    return decision
+    return Decided(programme, decision)
 
 
 def is_eligible(

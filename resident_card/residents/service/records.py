@@ -81,7 +81,7 @@ def resident_facts(session: Session, resident: Resident, on: date) -> dict[str, 
             resident.verified_at.date() if resident.verified_at is not None else None
         )
         months = whole_months_between(start, on) if start is not None else 0
-    neighbourhood = city.neighbourhood_for(session, resident.street_id, resident.house_number)
+    neighbourhood, household_size = ResidentRepository(session).address_facts(resident)
     return {
         "age": age,
         "residency_status": resident.status,
@@ -89,7 +89,7 @@ def resident_facts(session: Session, resident: Resident, on: date) -> dict[str, 
         "neighbourhood": (
             Named(neighbourhood.code, neighbourhood.names) if neighbourhood is not None else None
         ),
-        "household_size": ResidentRepository(session).household_size(resident.household_id),
+        "household_size": household_size,
         "is_minor": age < ADULT_AGE,
         "identifier_kind": resident.identifier_kind,
         "disability": resident.disability,
