@@ -6,7 +6,8 @@ uvicorn server (its own process, on loopback) serves the real app; K client thre
 ``POST /api/v1/cashback/purchases`` — each with a fresh card token and its own Idempotency-Key — for
 the timed window after a warm-up. Every purchase verifies the token (ES256), consumes its jti,
 decides eligibility (recorded), checks the caps, holds the cashback in the ledger and raises any
-fraud flags, in one transaction. Then ``bench/ledger.py``'s own measurement posts raw two-posting
+fraud flags, in one transaction. The server's processes' CPU time per purchase is printed too: of
+the figures, it depends least on what else the machine runs. Then ``bench/ledger.py``'s own measurement posts raw two-posting
 transactions into the same database, and the ratio of the two rates is printed, with p50/p99 of
 each and what ``check_ledger`` says. The database is dropped and the server stopped at the end.
 The limits on volume are off (every till comes from 127.0.0.1): the bench measures purchases, not
@@ -49,6 +50,7 @@ elif str(ROOT) not in sys.path:
 
 import httpx  # noqa: E402
 
+from bench import inspections as inspections_bench  # noqa: E402
 from bench import ledger as ledger_bench  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -66,6 +68,7 @@ class Seeded:
 class Measured:
     latencies_ms: list[float] = field(default_factory=list)
     answers: Counter[str] = field(default_factory=Counter)
+    completed: int = 0  # every request answered, in the timed window or not
 
     def percentile(self, fraction: float) -> float:
         ordered = sorted(self.latencies_ms)
@@ -445,6 +448,7 @@ def run_purchases(
     def client(number: int) -> None:
         latencies: list[float] = []
         answers: Counter[str] = Counter()
+        completed = 0
         with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
             barrier.wait()
             opens, closes = window
@@ -469,6 +473,7 @@ def run_purchases(
                     headers={"Idempotency-Key": f"bench-{number}-{sequence}"},
                 )
                 done = time.perf_counter()
+                completed += 1
                 if opens <= sent and done <= closes:
                     latencies.append((done - sent) * 1000)
                     answers[
@@ -479,6 +484,7 @@ def run_purchases(
         with lock:
             measured.latencies_ms.extend(latencies)
             measured.answers.update(answers)
+            measured.completed += completed
 
     threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
     for thread in threads:
@@ -559,6 +565,7 @@ def main() -> None:
                 keys_from_pem(pem), settings, user_id=seeded.staff_id, now=datetime.now(UTC)
             )
             headers = {"Authorization": f"Bearer {access}", "Accept-Language": "en"}
+            cpu_before = inspections_bench.server_cpu(server.pid)
             with LockWaits(admin, name) as waits:
                 run = run_purchases(
                     f"http://127.0.0.1:{port}",
@@ -568,6 +575,7 @@ def main() -> None:
                     warmup=2.0,
                     seconds=options.seconds,
                 )
+            server_cpu = inspections_bench.server_cpu(server.pid) - cpu_before
             server.terminate()
             server.wait(timeout=30)
             server = None
@@ -580,6 +588,11 @@ def main() -> None:
                 f"{statistics.fmean(run.latencies_ms) if run.latencies_ms else 0:.1f} ms"
             )
             print(f"          answers: {dict(run.answers)}")
+            if run.completed:
+                print(
+                    f"cpu:      the server's processes spent {server_cpu * 1000 / run.completed:.1f} "
+                    f"ms of CPU per purchase ({run.completed} purchases, warm-up included)"
+                )
             print(
                 f"locks:    of the statements running at the database (sampled every 20 ms), "
                 f"{waits.share:.0%} were waiting for a row lock ({waits.waiting} of {waits.busy})"

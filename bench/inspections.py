@@ -306,6 +306,26 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (Linux /proc; none elsewhere)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # its parent
+            found.append(int(entry.name))
+    return found
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds of the server and every process it started (its uvicorn workers)."""
+    return cpu_seconds(pid) + sum(server_cpu(child) for child in children(pid))
+
+
 CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
 
 

@@ -207,31 +207,11 @@ def start_servers(env: dict[str, str], port: int, processes: int) -> subprocess.
     raise SystemExit("toshav serve did not become ready")
 
 
-def children(pid: int) -> list[int]:
-    """The processes ``pid`` started (Linux /proc; none elsewhere)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:  # its parent
-            found.append(int(entry.name))
-    return found
-
-
-def server_cpu(pid: int) -> float:
-    """CPU seconds of the server and every process it started (its uvicorn workers)."""
-    return inspections_bench.cpu_seconds(pid) + sum(server_cpu(child) for child in children(pid))
-
-
 def serving_processes(pid: int) -> int:
     """How many processes answer: uvicorn's workers (started by multiprocessing's spawn), or the
     server itself when it has none."""
     workers = 0
-    for child in children(pid):
+    for child in inspections_bench.children(pid):
         try:
             workers += b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()
         except OSError:
@@ -369,9 +349,9 @@ async def run_round(
         window[:] = [began + warmup, began + warmup + seconds]
         tasks = [asyncio.create_task(client(http)) for http in https]
         await asyncio.sleep(max(0.0, window[0] - time.perf_counter()))
-        cpu_server, cpu_client = server_cpu(server_pid), time.process_time()
+        cpu_server, cpu_client = inspections_bench.server_cpu(server_pid), time.process_time()
         await asyncio.sleep(max(0.0, window[1] - time.perf_counter()))
-        measured.server_cpu_s = server_cpu(server_pid) - cpu_server
+        measured.server_cpu_s = inspections_bench.server_cpu(server_pid) - cpu_server
         measured.client_cpu_s = time.process_time() - cpu_client
         await asyncio.gather(*tasks)
     measured.seconds = seconds
