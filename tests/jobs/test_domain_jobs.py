@@ -187,7 +187,8 @@ def test_the_worker_command_fails_when_the_ledger_does_not_balance(
     result = toshav.invoke(main, ["worker", "--once"])
 
     assert result.exit_code == 1, result.output
-    day = datetime.now(UTC).astimezone(ZONE).strftime("%Y-%m-%d")
+    # The night's check runs for the day its 03:00 began: before 03:00, the day before.
+    day, _start = LEDGER_CHECK.cadence.period(datetime.now(UTC).astimezone(ZONE))
     assert f"benefits.ledger_check {day} retrying" in result.output
     assert "LedgerNotSound: " in result.output
     assert "the cached balance 500 differs from the sum of its postings 0" in result.output
