@@ -21,6 +21,9 @@ import httpx
 import pytest
 import uvicorn
 from playwright.sync_api import (
+    Browser as PlaywrightBrowser,
+)
+from playwright.sync_api import (
     BrowserContext,
     Page,
     Playwright,
@@ -97,10 +100,42 @@ def playwright_driver() -> Iterator[Playwright]:
 
 
 @dataclass
-class Browser:
-    """Opens pages of the live app, each person in a Chromium of their own (a fresh profile)."""
+class Chromium:
+    """One Chromium for a test module, started when first asked for: a person's pages open in a
+    context of their own in it (cookies, storage and service workers apart, as in a browser of
+    their own), which costs a fraction of starting a browser for each."""
 
     driver: Playwright
+    _started: PlaywrightBrowser | None = None
+
+    def __call__(self) -> PlaywrightBrowser:
+        if self._started is None or not self._started.is_connected():
+            self._started = self.driver.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+        return self._started
+
+    def close(self) -> None:
+        if self._started is not None and self._started.is_connected():
+            self._started.close()
+
+
+@pytest.fixture(scope="module")
+def chromium(playwright_driver: Playwright) -> Iterator[Chromium]:
+    shared = Chromium(playwright_driver)
+    try:
+        yield shared
+    finally:
+        shared.close()
+
+
+@dataclass
+class Browser:
+    """Opens pages of the live app, each person in a fresh context of the module's Chromium; one
+    that needs Chromium started with switches of its own (a fake camera) gets a Chromium of its
+    own, with a fresh profile."""
+
+    chromium: Chromium
     server: LiveServer
     folder: Path
     contexts: list[BrowserContext] = field(default_factory=list)
@@ -120,17 +155,25 @@ class Browser:
         """A fresh Chromium on ``path``; ``args`` are more of Chromium's switches (a fake camera);
         ``cookies`` (another browser's, as ``context.cookies()`` gives them) as if that browser had
         restarted."""
-        profile = self.folder / f"chromium-profile-{next(self._numbers)}"
-        context = self.driver.chromium.launch_persistent_context(
-            str(profile),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[*CHROMIUM_ARGS, *args],
-            locale=locale,
-            timezone_id=timezone_id,
-            viewport=viewport or PHONE,
-            base_url=self.server.base_url,
-        )
+        if args:
+            profile = self.folder / f"chromium-profile-{next(self._numbers)}"
+            context = self.chromium.driver.chromium.launch_persistent_context(
+                str(profile),
+                executable_path=str(CHROMIUM),
+                headless=True,
+                args=[*CHROMIUM_ARGS, *args],
+                locale=locale,
+                timezone_id=timezone_id,
+                viewport=viewport or PHONE,
+                base_url=self.server.base_url,
+            )
+        else:
+            context = self.chromium().new_context(
+                locale=locale,
+                timezone_id=timezone_id,
+                viewport=viewport or PHONE,
+                base_url=self.server.base_url,
+            )
         context.set_default_timeout(BROWSER_TIMEOUT_MS)
         context.set_default_navigation_timeout(BROWSER_TIMEOUT_MS)
         self.contexts.append(context)
@@ -147,10 +190,8 @@ class Browser:
 
 
 @pytest.fixture
-def browser(
-    playwright_driver: Playwright, live_server: LiveServer, tmp_path: Path
-) -> Iterator[Browser]:
-    opened = Browser(playwright_driver, live_server, tmp_path)
+def browser(chromium: Chromium, live_server: LiveServer, tmp_path: Path) -> Iterator[Browser]:
+    opened = Browser(chromium, live_server, tmp_path)
     try:
         yield opened
     finally:
@@ -317,10 +358,8 @@ def demo_city(backend: Backend, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture
-def demo_browser(
-    playwright_driver: Playwright, demo_city: LiveServer, tmp_path: Path
-) -> Iterator[Browser]:
-    opened = Browser(playwright_driver, demo_city, tmp_path)
+def demo_browser(chromium: Chromium, demo_city: LiveServer, tmp_path: Path) -> Iterator[Browser]:
+    opened = Browser(chromium, demo_city, tmp_path)
     try:
         yield opened
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, Playwright, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from cashback.service import purchases
 from resident_card.accounts.repository import UserRepository
@@ -26,7 +26,7 @@ from tests.cashback.conftest import card_token
 from tests.conftest import LiveServer
 from tests.factories import auth_headers
 from tests.web.axe import serious_violations
-from tests.web.conftest import Account, Browser, choose_language, goto, sign_in, texts
+from tests.web.conftest import Account, Browser, Chromium, choose_language, goto, sign_in, texts
 
 ROOT = Path(__file__).resolve().parents[2]
 VENDOR = ROOT / "figures" / "web" / "static" / "vendor" / "chart_js"
@@ -84,12 +84,12 @@ def buy_and_inspect(live_server: LiveServer) -> None:
 
 @pytest.fixture(scope="module")
 def dashboard_browser(
-    playwright_driver: Playwright,
+    chromium: Chromium,
     demo_city: LiveServer,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Browser]:
     buy_and_inspect(demo_city)
-    opened = Browser(playwright_driver, demo_city, tmp_path_factory.mktemp("dashboard"))
+    opened = Browser(chromium, demo_city, tmp_path_factory.mktemp("dashboard"))
     try:
         yield opened
     finally:
