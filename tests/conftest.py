@@ -148,10 +148,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     ``make test`` runs those that are not browser tests one at a time: each may hold up to 80
     PostgreSQL connections and they time real concurrency, which a second test process would
     disturb. The rest, each inside a rolled-back transaction, and the browser tests, each with a
-    SQLite database, a server and a Chromium of its own, run on both CPUs.
+    SQLite database, a server and a Chromium context of its own, run on both CPUs, with the tests
+    marked ``beside_others``: a database of their own, but no race, no bound in time and few
+    connections (commands, migrations, sign-ins), so another process cannot change what they see.
     """
     for item in items:
-        if "fresh_database" in getattr(item, "fixturenames", ()):
+        fixtures = getattr(item, "fixturenames", ())
+        if "fresh_database" in fixtures and item.get_closest_marker("beside_others") is None:
             item.add_marker(pytest.mark.own_database)
         # A real Chromium against a served app on a shared, busy machine: a browser test that fails
         # gets one more try, and only a second failure fails the run. Two of them (the offline

@@ -20,6 +20,9 @@ from tests.benefits.test_eligibility_migration import _table_of
 from tests.conftest import FreshDatabase
 from toshav.schema import alembic_config, load_all_models
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 
 

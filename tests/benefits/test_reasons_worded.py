@@ -41,6 +41,9 @@ from tests.factories import auth_headers, create_resident, create_user
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 NOW = datetime(2026, 12, 10, 10, 0, tzinfo=UTC)
 ZONE = ZoneInfo("Asia/Jerusalem")
 PERMIT = "resident_parking_permit"

@@ -20,6 +20,9 @@ from tests.benefits.conftest import fund, new_key, resident_account
 from tests.conftest import FreshDatabase
 from toshav.schema import alembic_config
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 APPEND_ONLY = (
     "audit_log",
     "resident_status_changes",

@@ -40,6 +40,9 @@ from toshav.app import create_app
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 OCTOBER = datetime(2026, 10, 1, 9, 0, tzinfo=UTC)
 
 

@@ -46,6 +46,9 @@ from toshav.demo import load_everything
 from toshav.schema import alembic_config, load_all_models
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 TABLES = {
     "cashback_merchants",
     "cashback_merchant_staff",

@@ -33,7 +33,10 @@ from toshav.cli import main
 from toshav.schema import is_current
 from toshav.settings import get_settings
 
-pytestmark = pytest.mark.postgres_only
+pytestmark = [
+    pytest.mark.postgres_only,
+    pytest.mark.beside_others,
+]  # beside: nothing raced or timed
 
 LEDGER = (
     "SELECT a.id, a.unit, a.balance, a.held_out, a.held_in,"

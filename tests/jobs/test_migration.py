@@ -3,6 +3,7 @@ databases."""
 
 from __future__ import annotations
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -11,6 +12,9 @@ from sqlalchemy import inspect
 from kernel.database import Base
 from tests.conftest import FreshDatabase
 from toshav.schema import alembic_config, load_all_models
+
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
 
 
 def test_the_job_runs_table_matches_the_model(fresh_database: FreshDatabase) -> None:

@@ -16,6 +16,9 @@ from tests.conftest import FreshDatabase
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 
 @pytest.fixture
 def toshav(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -12,6 +13,9 @@ from sqlalchemy import inspect
 from kernel.database import Base
 from tests.conftest import FreshDatabase
 from toshav.schema import alembic_config, load_all_models
+
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
 
 TABLES = {
     "messages",

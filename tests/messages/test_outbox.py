@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,9 @@ from tests.conftest import FreshDatabase
 from tests.factories import create_resident, create_user
 from tests.messages.support import deliveries_of, messages_of, notice
 from toshav.settings import ServiceSettings
+
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
 
 
 def test_a_notice_is_a_message_with_an_email_and_a_text(

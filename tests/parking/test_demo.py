@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
 from click.testing import CliRunner
 
 from parking.demo import DEMO_PLATE
@@ -14,6 +15,9 @@ from parking.service.vehicles import household_vehicles, own_resident
 from resident_card.accounts.repository import UserRepository
 from tests.conftest import FreshDatabase
 from toshav.cli import main
+
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
 
 
 def test_the_demo_resident_parks_with_a_pass_and_free_minutes(

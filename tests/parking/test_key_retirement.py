@@ -24,6 +24,9 @@ from tests.factories import create_resident
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 
 @pytest.fixture
 def runner(toshav: CliRunner, monkeypatch: pytest.MonkeyPatch) -> CliRunner:

@@ -23,6 +23,9 @@ from tests.parking.conftest import inspector, permit_holder
 from toshav.cli import main
 from toshav.settings import ServiceSettings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 CITY = ZoneInfo("Asia/Jerusalem")
 
 

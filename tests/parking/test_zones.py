@@ -20,6 +20,9 @@ from resident_card.city.service import load_city, street_by_code
 from tests.conftest import FreshDatabase
 from toshav.cli import main
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 HEADER = "zone_code,kind,name_he,name_ar,name_en,street_code,from_number,to_number,parity\n"
 
 

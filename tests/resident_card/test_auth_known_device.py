@@ -27,6 +27,9 @@ from tests.kernel.test_limits import REDIS_URL, assert_too_many, from_address
 from toshav.app import create_app
 from toshav.settings import ServiceSettings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 TOKEN = "/api/v1/auth/token"
 SESSION = "/api/v1/auth/session"
 BROWSER = {"X-Toshav-CSRF": "1"}

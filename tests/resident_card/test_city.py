@@ -22,6 +22,9 @@ from tests.conftest import FreshDatabase
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 NEIGHBOURHOODS_NAMED_IN_THE_BRIEF = {
     "Hadar HaCarmel",
     "Carmel Centre",

@@ -36,6 +36,9 @@ from tests.resident_card.credentials_support import signing_key, staff_headers
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 
 def _audit(session: Session, action: str) -> list[AuditEntry]:
     return list(session.scalars(select(AuditEntry).where(AuditEntry.action == action)))

@@ -18,6 +18,9 @@ from tests.factories import israeli_id
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 COLUMNS = [
     "identifier_kind",
     "identifier",

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 
 from tests.conftest import FreshDatabase, make_settings
 from toshav.app import create_app
 from toshav.schema import alembic_config, upgrade
+
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
 
 
 def test_healthz_answers_ok(client: TestClient) -> None:

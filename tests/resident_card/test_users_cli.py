@@ -19,6 +19,9 @@ from tests.factories import create_user
 from toshav.cli import main
 from toshav.settings import get_settings
 
+# A database of its own, but nothing raced or timed: runs beside other tests (tests/conftest.py).
+pytestmark = pytest.mark.beside_others
+
 Toshav = Callable[..., Result]
 PASSWORD = "inspector-passphrase"
 
