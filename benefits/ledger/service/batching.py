@@ -318,8 +318,12 @@ class LedgerBatcher:
                 if len(batch) > 1:
                     # One request the database refuses (a row it names is gone) must not fail
                     # the others: each is tried again alone, and only its own failure is its.
+                    # The error's kind only: a database error's text quotes the statement's
+                    # parameters, and the log holds no request's contents.
                     logger.warning(
-                        "a ledger batch of %d failed, posted one by one: %r", len(batch), exc
+                        "a ledger batch of %d failed (%s), posted one by one",
+                        len(batch),
+                        type(exc).__name__,
                     )
                     for waiting in batch:
                         self._write([waiting])
