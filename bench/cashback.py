@@ -497,6 +497,54 @@ def run_purchases(
     return measured
 
 
+def run_reads(
+    base_url: str, headers: dict[str, str], path: str, clients: int, seconds: float
+) -> int:
+    """K client threads, each with a keep-alive connection, GET ``path`` for ``seconds``; the
+    number of 200 answers. What the server spends on these is the floor under any request."""
+    closes = time.perf_counter() + seconds
+    answered: list[int] = []
+    lock = threading.Lock()
+
+    def client() -> None:
+        ok = 0
+        with httpx.Client(base_url=base_url, headers=headers, timeout=30) as http:
+            while time.perf_counter() < closes:
+                ok += http.get(path).status_code == 200
+        with lock:
+            answered.append(ok)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(answered)
+
+
+def floor(server_pid: int, base_url: str, headers: dict[str, str], url: str, clients: int) -> None:
+    """The server's CPU per request for requests that do less than a purchase, over the same stack:
+    the health check (the middleware and the router, no sign-in, no database) and reading one
+    purchase back (a signed-in business: its token checked, three reads)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        purchase = connection.execute(text("SELECT id FROM cashback_purchases LIMIT 1")).scalar()
+    engine.dispose()
+    for label, path in (
+        ("GET /healthz", "/healthz"),
+        ("GET a purchase", f"/api/v1/cashback/purchases/{purchase}"),
+    ):
+        before = inspections_bench.server_cpu(server_pid)
+        answered = run_reads(base_url, headers, path, clients, 4.0)
+        spent = inspections_bench.server_cpu(server_pid) - before
+        print(
+            f"floor:    {label}: {answered / 4.0:.0f} requests/s, "
+            f"{spent * 1000 / max(answered, 1):.1f} ms of the server's CPU each"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=16, help="K: concurrent tills (threads)")
@@ -576,9 +624,6 @@ def main() -> None:
                     seconds=options.seconds,
                 )
             server_cpu = inspections_bench.server_cpu(server.pid) - cpu_before
-            server.terminate()
-            server.wait(timeout=30)
-            server = None
             rate = len(run.latencies_ms) / options.seconds
             print(
                 f"cashback: {options.clients} tills over HTTP to {options.server_workers} uvicorn "
@@ -593,6 +638,10 @@ def main() -> None:
                     f"cpu:      the server's processes spent {server_cpu * 1000 / run.completed:.1f} "
                     f"ms of CPU per purchase ({run.completed} purchases, warm-up included)"
                 )
+            floor(server.pid, f"http://127.0.0.1:{port}", headers, url, options.clients)
+            server.terminate()
+            server.wait(timeout=30)
+            server = None
             print(
                 f"locks:    of the statements running at the database (sampled every 20 ms), "
                 f"{waits.share:.0%} were waiting for a row lock ({waits.waiting} of {waits.busy})"
