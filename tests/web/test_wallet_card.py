@@ -32,7 +32,15 @@ from resident_card.residents.service import residency
 from tests.conftest import FreshDatabase, LiveServer
 from tests.factories import DEFAULT_PASSWORD, create_resident, create_user
 from tests.resident_card.credentials_support import decode_qr_png, joserfc_claims
-from tests.web.conftest import PHONE, Account, Browser, choose_language, sign_in, texts
+from tests.web.conftest import (
+    PHONE,
+    Account,
+    Browser,
+    choose_language,
+    sign_in,
+    texts,
+    wait_for_held,
+)
 
 pytestmark = pytest.mark.browser
 ZONE = ZoneInfo("Asia/Jerusalem")
@@ -371,6 +379,46 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     expect(
         balance.get_by_role("button", name=english["balances.hide_statement"])
     ).to_have_attribute("aria-expanded", "true")
+
+
+def test_a_statement_on_its_way_while_the_balances_are_drawn_again_still_shows(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    # The balances are drawn again when the card comes or the language changes; a statement
+    # asked for just before goes where its account is shown now, not to the list that was.
+    now = _now()
+    with live_server.database.session() as session:
+        load_programmes(session, now=now, zone=ZONE)
+        session.commit()
+    holder = make_holder(live_server)
+    with live_server.database.session() as session:
+        grant_allowance(
+            session,
+            programme_code="parking_free_minutes",
+            period=now.astimezone(ZONE).strftime("%Y-%m"),
+            now=now,
+            zone=ZONE,
+        )
+        session.commit()
+    page = open_wallet(browser, holder)
+    held: list[Any] = []
+    # On the context: once the wallet's service worker controls the page, the API's GETs go
+    # through it, where a route on the page alone does not see them.
+    statement = "**/ledger/me/accounts/*/statement*"
+    page.context.route(statement, lambda route: held.append(route))
+    balance = page.locator("#balance-list > li[data-account='parking_free_minutes']")
+    balance.get_by_role("button", name=texts("en")["balances.show_statement"]).click()
+    wait_for_held(page, held)
+
+    choose_language(page, "he")  # the balances drawn again, the statement still on its way
+    # ... and once more when the benefits come back in Hebrew, after which nothing redraws them.
+    parking = page.locator("#benefit-list > li[data-programme='parking_free_minutes']")
+    expect(parking.locator(".reasons li")).to_contain_text("התושבות שלכם אומתה.")
+    held[0].continue_()
+
+    entries = balance.locator(".statement li")
+    expect(entries).to_have_count(1)
+    expect(entries).to_contain_text(texts("he")["balances.kind.grant"])
 
 
 # --- managing the card ----------------------------------------------------------------------------

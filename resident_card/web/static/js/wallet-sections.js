@@ -232,7 +232,9 @@ async function loadStatement(account, holder, { more = false } = {}) {
     state.entries = more ? [...(state.entries || []), ...result.data.entries] : result.data.entries;
     state.next = result.data.next_before;
   }
-  drawStatement(account, holder);
+  // The balances may have been drawn again while the statement was on its way (the card came,
+  // the language changed): the statement goes where the account is shown now.
+  drawStatement(account, document.getElementById(holder.id) || holder);
 }
 
 function drawBalances() {
