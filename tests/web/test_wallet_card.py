@@ -312,6 +312,20 @@ def test_a_card_a_clerk_suspended_says_so_and_shows_no_code(
 # --- benefits and balances ------------------------------------------------------------------------
 
 
+def grant_parking_minutes(live_server: LiveServer) -> None:
+    """This month's free parking minutes, granted to every eligible resident as the job does."""
+    now = _now()
+    with live_server.database.session() as session:
+        grant_allowance(
+            session,
+            programme_code="parking_free_minutes",
+            period=now.astimezone(ZONE).strftime("%Y-%m"),
+            now=now,
+            zone=ZONE,
+        )
+        session.commit()
+
+
 def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     browser: Browser, live_server: LiveServer
 ) -> None:
@@ -353,16 +367,7 @@ def test_benefits_with_reasons_and_a_granted_allowance_in_hours_and_minutes(
     expect(parking.locator(".reasons li")).to_contain_text("התושבות שלכם אומתה.")
     choose_language(page, "en")
 
-    now = _now()
-    with live_server.database.session() as session:
-        grant_allowance(
-            session,
-            programme_code="parking_free_minutes",
-            period=now.astimezone(ZONE).strftime("%Y-%m"),
-            now=now,
-            zone=ZONE,
-        )
-        session.commit()
+    grant_parking_minutes(live_server)
     page.reload()
 
     balance = page.locator("#balance-list > li[data-account='parking_free_minutes']")
@@ -386,20 +391,11 @@ def test_a_statement_on_its_way_while_the_balances_are_drawn_again_still_shows(
 ) -> None:
     # The balances are drawn again when the card comes or the language changes; a statement
     # asked for just before goes where its account is shown now, not to the list that was.
-    now = _now()
     with live_server.database.session() as session:
-        load_programmes(session, now=now, zone=ZONE)
+        load_programmes(session, now=_now(), zone=ZONE)
         session.commit()
     holder = make_holder(live_server)
-    with live_server.database.session() as session:
-        grant_allowance(
-            session,
-            programme_code="parking_free_minutes",
-            period=now.astimezone(ZONE).strftime("%Y-%m"),
-            now=now,
-            zone=ZONE,
-        )
-        session.commit()
+    grant_parking_minutes(live_server)
     page = open_wallet(browser, holder)
     held: list[Any] = []
     # On the context: once the wallet's service worker controls the page, the API's GETs go
@@ -540,20 +536,11 @@ TARGETS = """(root) => [...document.querySelectorAll(root + " button")]
 def test_the_wallet_on_a_small_phone_in_each_language(
     browser: Browser, live_server: LiveServer, tmp_path: Path
 ) -> None:
-    now = _now()
     with live_server.database.session() as session:
-        load_programmes(session, now=now, zone=ZONE)
+        load_programmes(session, now=_now(), zone=ZONE)
         session.commit()
     holder = make_holder(live_server, first_name="Maya", last_name="Azoulay")
-    with live_server.database.session() as session:
-        grant_allowance(
-            session,
-            programme_code="parking_free_minutes",
-            period=now.astimezone(ZONE).strftime("%Y-%m"),
-            now=now,
-            zone=ZONE,
-        )
-        session.commit()
+    grant_parking_minutes(live_server)
     page = open_wallet(browser, holder, locale="he-IL", viewport=SMALL_PHONE)
     expect(page.locator("#card-qr-image")).to_be_visible()
     page.locator("#balance-list button[aria-expanded]").first.click()
