@@ -525,7 +525,7 @@ def run_reads(
 def floor(server_pid: int, base_url: str, headers: dict[str, str], url: str, clients: int) -> None:
     """The server's CPU per request for requests that do less than a purchase, over the same stack:
     the health check (the middleware and the router, no sign-in, no database) and reading one
-    purchase back (a signed-in business: its token checked, three reads)."""
+    purchase back (a signed-in business: its token checked, a few reads)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
